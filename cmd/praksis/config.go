@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// devSecret is the development default of SECRET_KEY; production refuses it.
+const devSecret = "praksis-development-secret-do-not-use-in-production"
+
+// Config is everything Praksis reads from the environment, read and
+// validated once at start (README has the table).
+type Config struct {
+	DatabaseURL            string
+	ListenAddr             string
+	BaseURL                string
+	SMTPURL                string
+	MailFrom               string
+	CronEnabled            bool
+	Env                    string
+	SecretKey              string
+	SessionIdleTimeout     time.Duration
+	SessionMaxAge          time.Duration
+	LoginMaxFailures       int
+	LoginMaxFailuresPerIP  int
+	LoginWindow            time.Duration
+	LogLevel               string
+	ShutdownTimeout        time.Duration
+	secretFromEnvironment  bool
+}
+
+// Production reports whether APP_ENV is production.
+func (c Config) Production() bool { return c.Env == "production" }
+
+// loadConfig reads the environment. It returns one error that lists every
+// problem, so an operator fixes them in one go.
+func loadConfig(getenv func(string) string) (Config, error) {
+	var problems []string
+	str := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	dur := func(key string, def time.Duration) time.Duration {
+		v := getenv(key)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			problems = append(problems, fmt.Sprintf("%s=%q is not a positive duration such as 30m or 12h", key, v))
+			return def
+		}
+		return d
+	}
+	num := func(key string, def int) int {
+		v := getenv(key)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			problems = append(problems, fmt.Sprintf("%s=%q is not a positive whole number", key, v))
+			return def
+		}
+		return n
+	}
+	c := Config{
+		DatabaseURL:           str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/praksis?sslmode=disable"),
+		ListenAddr:            str("LISTEN_ADDR", ":3000"),
+		BaseURL:               strings.TrimRight(str("BASE_URL", "http://localhost:3000"), "/"),
+		SMTPURL:               str("SMTP_URL", ""),
+		MailFrom:              str("MAIL_FROM", "Praksis <ikke-svar@localhost>"),
+		Env:                   str("APP_ENV", "development"),
+		SecretKey:             str("SECRET_KEY", devSecret),
+		SessionIdleTimeout:    dur("SESSION_IDLE_TIMEOUT", 30*time.Minute),
+		SessionMaxAge:         dur("SESSION_MAX_AGE", 12*time.Hour),
+		LoginMaxFailures:      num("LOGIN_MAX_FAILURES", 5),
+		LoginMaxFailuresPerIP: num("LOGIN_MAX_FAILURES_PER_IP", 20),
+		LoginWindow:           dur("LOGIN_WINDOW", 15*time.Minute),
+		LogLevel:              str("LOG_LEVEL", "info"),
+		ShutdownTimeout:       dur("SHUTDOWN_TIMEOUT", 20*time.Second),
+	}
+	c.secretFromEnvironment = getenv("SECRET_KEY") != ""
+	switch v := strings.ToLower(str("CRON_ENABLED", "true")); v {
+	case "true", "1", "yes":
+		c.CronEnabled = true
+	case "false", "0", "no":
+	default:
+		problems = append(problems, fmt.Sprintf("CRON_ENABLED=%q must be true or false", v))
+	}
+	if c.Env != "development" && c.Env != "production" {
+		problems = append(problems, fmt.Sprintf("APP_ENV=%q must be development or production", c.Env))
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, fmt.Sprintf("BASE_URL=%q must be an absolute http(s) URL", c.BaseURL))
+	}
+	if len(c.SecretKey) < 32 {
+		problems = append(problems, "SECRET_KEY must be at least 32 characters")
+	}
+	if c.SessionIdleTimeout > c.SessionMaxAge {
+		problems = append(problems, "SESSION_IDLE_TIMEOUT must not be longer than SESSION_MAX_AGE")
+	}
+	if c.Production() {
+		if u != nil && u.Scheme != "https" {
+			problems = append(problems, "BASE_URL must be https in production")
+		}
+		if !c.secretFromEnvironment || c.SecretKey == devSecret {
+			problems = append(problems, "SECRET_KEY must be set to a secret of your own in production")
+		}
+	}
+	if len(problems) > 0 {
+		return c, fmt.Errorf("configuration: %s", strings.Join(problems, "; "))
+	}
+	return c, nil
+}

@@ -1,0 +1,258 @@
+// Command praksis is the Praksis portal: the web server, its migrations,
+// demo data and account administration from the command line.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	_ "time/tzdata" // Europe/Oslo must resolve in a scratch container too
+
+	"praksis/db"
+	"praksis/handlers"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "praksis:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: praksis [command]
+
+commands:
+  serve                 serve the portal (default)
+  migrate               create the database if missing and apply migrations
+  seed --demo           create the demo organisation and accounts (development only)
+  create-user --email E --role R [--name N] [--org ORGNR] [--locale nb|en]
+                        create an account; prints a one-time password, or reads
+                        the password from stdin when stdin is not a terminal`
+
+// run is main without the process: tests call it with their own
+// environment and streams.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log)
+	case "migrate":
+		return migrate(ctx, cfg, log)
+	case "seed":
+		return seed(ctx, cfg, log, args)
+	case "create-user":
+		return createUser(ctx, cfg, args, stdin, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// migrate creates the database in development and applies migrations.
+func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if !cfg.Production() {
+		if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+			return err
+		}
+	}
+	store, err := db.Open(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return db.Migrate(ctx, store.DB.DB, log)
+}
+
+func seed(ctx context.Context, cfg Config, log *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	demo := fs.Bool("demo", false, "create the demo organisation and accounts")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*demo {
+		return errors.New("seed: say what to seed: --demo")
+	}
+	if cfg.Production() {
+		return errors.New("seed: demo data is for development only (APP_ENV=production)")
+	}
+	if err := migrate(ctx, cfg, log); err != nil {
+		return err
+	}
+	store, err := db.Open(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.SeedDemo(ctx); err != nil {
+		return err
+	}
+	log.Info("demo data ready", "accounts", len(db.DemoAccounts), "password", db.DemoPassword)
+	return nil
+}
+
+func createUser(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("create-user", flag.ContinueOnError)
+	email := fs.String("email", "", "e-mail address (sign-in name)")
+	role := fs.String("role", "", "employer, adviser, nav or admin")
+	name := fs.String("name", "", "full name (defaults to the part of the e-mail before @)")
+	org := fs.String("org", "", "organisation number (employers only)")
+	locale := fs.String("locale", "nb", "nb or en")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	in := db.NewUser{Email: strings.TrimSpace(*email), Name: strings.TrimSpace(*name), Role: *role, Locale: *locale}
+	if in.Name == "" {
+		in.Name, _, _ = strings.Cut(in.Email, "@")
+	}
+	if !handlers.ValidEmail(in.Email) {
+		return fmt.Errorf("create-user: --email %q is not an e-mail address", in.Email)
+	}
+	if !handlers.Contains(db.Roles, in.Role) {
+		return fmt.Errorf("create-user: --role must be one of %s", strings.Join(db.Roles, ", "))
+	}
+	if in.Locale != "nb" && in.Locale != "en" {
+		return errors.New("create-user: --locale must be nb or en")
+	}
+	if (in.Role == db.RoleEmployer) != (*org != "") {
+		return errors.New("create-user: --org is required for employers and only for them")
+	}
+	password, generated, err := readPassword(stdin)
+	if err != nil {
+		return err
+	}
+	if msg := handlers.PasswordProblem(password, in.Email); msg != "" {
+		return fmt.Errorf("create-user: password: %s", msg)
+	}
+	store, err := db.Open(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if *org != "" {
+		o, err := store.OrganisationByNumber(ctx, db.NormaliseOrgNumber(*org))
+		if errors.Is(err, db.ErrNotFound) {
+			return fmt.Errorf("create-user: no organisation with number %s", *org)
+		} else if err != nil {
+			return err
+		}
+		in.OrganisationID = &o.ID
+	}
+	if in.PasswordHash, err = db.HashPassword(password); err != nil {
+		return err
+	}
+	in.MustChangePassword = generated
+	id, err := store.CreateUser(ctx, in)
+	if errors.Is(err, db.ErrConflict) {
+		return fmt.Errorf("create-user: an account with e-mail %s already exists", in.Email)
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created %s account %d for %s\n", in.Role, id, in.Email)
+	if generated {
+		fmt.Fprintf(stdout, "one-time password: %s\n(the person must choose a new one at first sign-in)\n", password)
+	}
+	return nil
+}
+
+// readPassword takes the first line of stdin when stdin is a pipe or a
+// file; at a terminal (or with nothing piped) it generates a one-time
+// password instead.
+func readPassword(stdin io.Reader) (password string, generated bool, err error) {
+	if f, ok := stdin.(*os.File); ok {
+		if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice != 0 {
+			return db.RandomPassword(), true, nil
+		}
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", false, fmt.Errorf("create-user: read password: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return db.RandomPassword(), true, nil
+	}
+	return line, false, nil
+}
+
+// serve runs the portal until ctx ends, then shuts down in reverse order:
+// HTTP first (finishing in-flight requests), then the database.
+func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if !cfg.Production() {
+		if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+			log.Warn("could not ensure the database exists", "err", err)
+		}
+	}
+	store, err := db.Open(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := db.Migrate(ctx, store.DB.DB, log); err != nil {
+		return err
+	}
+	if cfg.Production() {
+		demo, err := store.HasDemoData(ctx)
+		if err != nil {
+			return err
+		}
+		if demo {
+			return errors.New("configuration: demo accounts exist in this database; APP_ENV=production refuses to start with demo data (delete the @example.org accounts)")
+		}
+	}
+	app, err := handlers.New(handlers.Config{
+		BaseURL:               cfg.BaseURL,
+		Production:            cfg.Production(),
+		SecretKey:             []byte(cfg.SecretKey),
+		SessionIdleTimeout:    cfg.SessionIdleTimeout,
+		SessionMaxAge:         cfg.SessionMaxAge,
+		LoginMaxFailures:      cfg.LoginMaxFailures,
+		LoginMaxFailuresPerIP: cfg.LoginMaxFailuresPerIP,
+		LoginWindow:           cfg.LoginWindow,
+	}, store, log)
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listen(cfg.ListenAddr) }()
+	log.Info("serving", "addr", cfg.ListenAddr, "base_url", cfg.BaseURL, "env", cfg.Env)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := app.Shutdown(sctx); err != nil {
+		log.Error("http shutdown", "err", err)
+	}
+	return nil
+}

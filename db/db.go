@@ -1,0 +1,157 @@
+// Package db is Praksis' storage layer: the connection, the migrations and one
+// file per table or aggregate with its SQL beside the function that runs it.
+// It imports no web code.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed migrations/*.sql
+var migrationsFS embed.FS
+
+// Store wraps the connection pool; every query of the application is a
+// method on it.
+type Store struct {
+	DB *sqlx.DB
+}
+
+// Open connects to PostgreSQL and sets pool limits suited to one replica.
+// It does not fail when the server is down: sql.DB reconnects on use, so
+// a replica that starts before its database recovers by itself.
+func Open(databaseURL string) (*Store, error) {
+	conn, err := sqlx.Open("postgres", databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("db: open: %w", err)
+	}
+	conn.SetMaxOpenConns(20)
+	conn.SetMaxIdleConns(20)
+	conn.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{DB: conn}, nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.DB.Close() }
+
+// Ping checks that the database answers within ctx.
+func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }
+
+func migrations() fs.FS {
+	sub, err := fs.Sub(migrationsFS, "migrations")
+	if err != nil {
+		panic(err) // the embedded directory is fixed at compile time
+	}
+	return sub
+}
+
+// LatestVersion is the newest migration compiled into this binary.
+func LatestVersion() int64 {
+	p, err := goose.NewProvider(goose.DialectPostgres, nil, migrations())
+	if err != nil {
+		return 0
+	}
+	srcs := p.ListSources()
+	if len(srcs) == 0 {
+		return 0
+	}
+	return srcs[len(srcs)-1].Version
+}
+
+// Migrate applies every pending migration under a PostgreSQL session
+// advisory lock, so replicas that start together migrate once and the
+// others wait, then find nothing to do.
+func Migrate(ctx context.Context, conn *sql.DB, log *slog.Logger) error {
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return fmt.Errorf("db: migrate: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, conn, migrations(), goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("db: migrate: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("db: migrate: %w", err)
+	}
+	for _, r := range results {
+		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
+	}
+	return nil
+}
+
+// SchemaVersion reads the newest applied migration from goose's table.
+func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
+	var v sql.NullInt64
+	err := s.DB.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version WHERE is_applied`).Scan(&v)
+	if err != nil {
+		var pqErr *pq.Error
+		if errors.As(err, &pqErr) && pqErr.Code == "42P01" { // undefined_table: never migrated
+			return 0, nil
+		}
+		return 0, fmt.Errorf("db: schema version: %w", err)
+	}
+	return v.Int64, nil
+}
+
+// EnsureDatabase creates the database named in databaseURL when it does not
+// exist, connecting to the server's "postgres" database to do so. It is
+// used by development commands; production databases are provisioned.
+func EnsureDatabase(ctx context.Context, databaseURL string) error {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return fmt.Errorf("db: parse DATABASE_URL: %w", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" || name == "postgres" {
+		return nil
+	}
+	admin := *u
+	admin.Path = "/postgres"
+	conn, err := sql.Open("postgres", admin.String())
+	if err != nil {
+		return fmt.Errorf("db: open: %w", err)
+	}
+	defer conn.Close()
+	var exists bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return fmt.Errorf("db: check database %q: %w", name, err)
+	}
+	if exists {
+		return nil
+	}
+	_, err = conn.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name))
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "42P04" { // duplicate_database: another process won
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("db: create database %q: %w", name, err)
+	}
+	return nil
+}
+
+// MigrationFiles returns the name and content of every embedded migration,
+// in order; tests hash them to know when their template is stale.
+func MigrationFiles() []string {
+	entries, _ := fs.ReadDir(migrations(), ".")
+	var out []string
+	for _, e := range entries {
+		b, _ := fs.ReadFile(migrations(), e.Name())
+		out = append(out, e.Name(), string(b))
+	}
+	return out
+}

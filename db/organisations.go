@@ -1,0 +1,157 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Organisation kinds.
+const (
+	KindBusiness = "business"
+	KindPublic   = "public"
+	KindNGO      = "ngo"
+)
+
+// OrgKinds lists the kinds an organisation can have, in display order.
+var OrgKinds = []string{KindBusiness, KindPublic, KindNGO}
+
+// Sectors is the short list of sectors placements and organisations are
+// filed under; the labels live in the message catalogues as "sector.<code>".
+var Sectors = []string{
+	"health", "education", "retail", "hospitality", "construction", "industry",
+	"transport", "cleaning", "agriculture", "office", "it", "culture", "public", "other",
+}
+
+// Organisation status, derived from the decision columns.
+const (
+	OrgPending  = "pending"
+	OrgApproved = "approved"
+	OrgRejected = "rejected"
+)
+
+// Organisation is an employer: a business, a public agency or an NGO.
+type Organisation struct {
+	ID           int64      `db:"id"`
+	Name         string     `db:"name"`
+	OrgNumber    string     `db:"org_number"`
+	Kind         string     `db:"kind"`
+	Sector       string     `db:"sector"`
+	Municipality string     `db:"municipality"`
+	CreatedAt    time.Time  `db:"created_at"`
+	ApprovedAt   *time.Time `db:"approved_at"`
+	RejectedAt   *time.Time `db:"rejected_at"`
+}
+
+// Status is pending, approved or rejected.
+func (o Organisation) Status() string {
+	switch {
+	case o.ApprovedAt != nil:
+		return OrgApproved
+	case o.RejectedAt != nil:
+		return OrgRejected
+	}
+	return OrgPending
+}
+
+const orgColumns = `id, name, org_number, kind, sector, municipality, created_at, approved_at, rejected_at`
+
+// Signup is what an employer enters to register an organisation and
+// themselves.
+type Signup struct {
+	OrgName, OrgNumber, Kind, Sector, Municipality string
+	Name, Email, PasswordHash, Locale              string
+}
+
+// CreateOrganisationWithUser registers a pending organisation and its first
+// employer in one transaction. ErrConflict means the organisation number or
+// the e-mail is taken; which one is reported in the returned field name.
+func (s *Store) CreateOrganisationWithUser(ctx context.Context, in Signup) (orgID, userID int64, conflictField string, err error) {
+	tx, err := s.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, 0, "", fmt.Errorf("db: begin: %w", err)
+	}
+	defer tx.Rollback()
+	const insOrg = `INSERT INTO organisations (name, org_number, kind, sector, municipality)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_number) DO NOTHING RETURNING id`
+	err = tx.QueryRowContext(ctx, insOrg, in.OrgName, in.OrgNumber, in.Kind, in.Sector, in.Municipality).Scan(&orgID)
+	if err = translate(err); err == ErrNotFound {
+		return 0, 0, "org_number", ErrConflict
+	} else if err != nil {
+		return 0, 0, "", fmt.Errorf("db: insert organisation: %w", err)
+	}
+	const insUser = `INSERT INTO users (email, name, role, organisation_id, locale, password_hash)
+		VALUES ($1, $2, 'employer', $3, $4, $5) ON CONFLICT (email) DO NOTHING RETURNING id`
+	err = tx.QueryRowContext(ctx, insUser, in.Email, in.Name, orgID, in.Locale, in.PasswordHash).Scan(&userID)
+	if err = translate(err); err == ErrNotFound {
+		return 0, 0, "email", ErrConflict
+	} else if err != nil {
+		return 0, 0, "", fmt.Errorf("db: insert user: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, 0, "", fmt.Errorf("db: commit: %w", err)
+	}
+	return orgID, userID, "", nil
+}
+
+// Organisation returns one organisation.
+func (s *Store) Organisation(ctx context.Context, id int64) (Organisation, error) {
+	var o Organisation
+	err := s.DB.GetContext(ctx, &o, `SELECT `+orgColumns+` FROM organisations WHERE id = $1`, id)
+	return o, translate(err)
+}
+
+// OrganisationByNumber returns the organisation with an organisation number.
+func (s *Store) OrganisationByNumber(ctx context.Context, orgNumber string) (Organisation, error) {
+	var o Organisation
+	err := s.DB.GetContext(ctx, &o, `SELECT `+orgColumns+` FROM organisations WHERE org_number = $1`, orgNumber)
+	return o, translate(err)
+}
+
+// Organisations lists organisations with the given status ("" for all),
+// pending ones oldest first (they have waited longest), others newest first.
+func (s *Store) Organisations(ctx context.Context, status string) ([]Organisation, error) {
+	const q = `SELECT ` + orgColumns + ` FROM organisations
+		WHERE CASE $1
+			WHEN 'pending'  THEN approved_at IS NULL AND rejected_at IS NULL
+			WHEN 'approved' THEN approved_at IS NOT NULL
+			WHEN 'rejected' THEN rejected_at IS NOT NULL
+			ELSE true END
+		ORDER BY (approved_at IS NULL AND rejected_at IS NULL) DESC,
+			CASE WHEN approved_at IS NULL AND rejected_at IS NULL THEN created_at END ASC,
+			created_at DESC
+		LIMIT 500`
+	var out []Organisation
+	if err := s.DB.SelectContext(ctx, &out, q, status); err != nil {
+		return nil, fmt.Errorf("db: organisations: %w", err)
+	}
+	return out, nil
+}
+
+// DecideOrganisation approves or rejects an organisation and records who
+// did it in the audit log, in one transaction. Deciding again changes the
+// decision (an admin may correct a mistake).
+func (s *Store) DecideOrganisation(ctx context.Context, id, adminID int64, approve bool, ip string) (Organisation, error) {
+	tx, err := s.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return Organisation{}, fmt.Errorf("db: begin: %w", err)
+	}
+	defer tx.Rollback()
+	const q = `UPDATE organisations SET
+			approved_at = CASE WHEN $2 THEN coalesce(approved_at, now()) END,
+			rejected_at = CASE WHEN $2 THEN NULL ELSE coalesce(rejected_at, now()) END,
+			decided_by = $3
+		WHERE id = $1 RETURNING ` + orgColumns
+	var o Organisation
+	if err := tx.GetContext(ctx, &o, q, id, approve, adminID); err != nil {
+		return o, translate(err)
+	}
+	action := "organisation.reject"
+	if approve {
+		action = "organisation.approve"
+	}
+	if err := audit(ctx, tx, adminID, action, "organisation", id, ip); err != nil {
+		return o, err
+	}
+	return o, translate(tx.Commit())
+}

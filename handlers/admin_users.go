@@ -1,0 +1,132 @@
+package handlers
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"praksis/db"
+)
+
+type adminUsersPage struct {
+	Page
+	Role        string
+	Query       string
+	Users       []db.User
+	Form        Form
+	CreateRoles []string
+	// Created is set once, right after an account is made, with its
+	// one-time password; it is never stored or shown again.
+	Created         *db.User
+	CreatedPassword string
+}
+
+// userRow is one row of the users table.
+type userRow struct {
+	*Page
+	U db.User
+}
+
+func newUserRow(p pager, u db.User) userRow { return userRow{Page: p.page(), U: u} }
+
+// Admins create staff accounts; employers sign up or are invited.
+var createRoles = []string{db.RoleAdviser, db.RoleNAV, db.RoleAdmin}
+
+func (a *App) usersPage(c *fiber.Ctx) (adminUsersPage, error) {
+	p := adminUsersPage{Page: a.newPage(c, "admin.users.title"), Form: newForm(), CreateRoles: createRoles}
+	p.Role = c.Query("role")
+	if !Contains(db.Roles, p.Role) {
+		p.Role = ""
+	}
+	p.Query = strings.TrimSpace(c.Query("q"))
+	if len(p.Query) > 100 {
+		p.Query = p.Query[:100]
+	}
+	var err error
+	p.Users, err = a.store.Users(c.UserContext(), p.Role, p.Query)
+	return p, err
+}
+
+func (a *App) adminUsers(c *fiber.Ctx) error {
+	p, err := a.usersPage(c)
+	if err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, "admin/users", &p)
+}
+
+// adminUserCreate makes an adviser, NAV or admin account with a one-time
+// password that the admin hands over; the person must change it at once.
+func (a *App) adminUserCreate(c *fiber.Ctx) error {
+	p, err := a.usersPage(c)
+	if err != nil {
+		return err
+	}
+	f := &p.Form
+	for _, k := range []string{"name", "email", "role", "locale"} {
+		f.Values[k] = strings.TrimSpace(c.FormValue(k))
+	}
+	f.Required("name", 200)
+	f.Check(f.Values["email"] != "", "email", "form.required")
+	f.Check(ValidEmail(f.Values["email"]), "email", "form.email_invalid")
+	f.Check(Contains(createRoles, f.Values["role"]), "role", "form.choose")
+	if !validLocale(f.Values["locale"]) {
+		f.Values["locale"] = "nb"
+	}
+	if !f.Valid() {
+		return a.render(c, fiber.StatusUnprocessableEntity, "admin/users", &p)
+	}
+	password := db.RandomPassword()
+	hash, err := db.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	id, err := a.store.CreateUser(c.UserContext(), db.NewUser{Email: f.Values["email"], Name: f.Values["name"],
+		Role: f.Values["role"], Locale: f.Values["locale"], PasswordHash: hash, MustChangePassword: true})
+	if errors.Is(err, db.ErrConflict) {
+		f.Check(false, "email", "admin.users.email_taken")
+		return a.render(c, fiber.StatusUnprocessableEntity, "admin/users", &p)
+	} else if err != nil {
+		return err
+	}
+	u, err := a.store.UserByID(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	p.Created, p.CreatedPassword, p.Form = &u, password, newForm()
+	if p.Users, err = a.store.Users(c.UserContext(), p.Role, p.Query); err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, "admin/users", &p)
+}
+
+func (a *App) adminUserDisable(c *fiber.Ctx) error { return a.setUserDisabled(c, true) }
+func (a *App) adminUserEnable(c *fiber.Ctx) error  { return a.setUserDisabled(c, false) }
+
+// setUserDisabled disables (ending every session at once) or re-enables an
+// account. An admin cannot disable themselves and lock everyone out.
+func (a *App) setUserDisabled(c *fiber.Ctx, disabled bool) error {
+	id, err := c.ParamsInt("id")
+	if err != nil || id <= 0 {
+		return fiber.ErrNotFound
+	}
+	me := session(c).User.ID
+	if disabled && int64(id) == me {
+		return errStatus(fiber.StatusConflict, "admin.users.not_self")
+	}
+	u, err := a.store.SetDisabled(c.UserContext(), int64(id), me, disabled, clientIP(c))
+	if err != nil {
+		return err
+	}
+	flash := "flash.user_enabled"
+	if disabled {
+		flash = "flash.user_disabled"
+	}
+	if !isFragment(c) {
+		return a.redirect(c, "/admin/users", flash)
+	}
+	p := a.newPage(c, "admin.users.title")
+	a.announce(c, p.T(flash+"_named", "Name", u.Name))
+	return a.renderPartial(c, fiber.StatusOK, "admin/user_row", newUserRow(&p, u))
+}

@@ -1,0 +1,128 @@
+// Package handlers is the web layer: the Fiber app, its one route table,
+// middleware, rendering and one file per resource.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gofiber/template/html/v2"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+
+	"praksis/db"
+	"praksis/views"
+)
+
+// Config is what the web layer needs of the process configuration.
+type Config struct {
+	BaseURL               string
+	Production            bool
+	SecretKey             []byte
+	SessionIdleTimeout    time.Duration
+	SessionMaxAge         time.Duration
+	LoginMaxFailures      int
+	LoginMaxFailuresPerIP int
+	LoginWindow           time.Duration
+	// BodyLimit caps request bodies; 0 means 256 KiB (no form needs more).
+	BodyLimit int
+}
+
+// App holds every dependency of the handlers; handlers are its methods.
+type App struct {
+	cfg        Config
+	store      *db.Store
+	log        *slog.Logger
+	fiber      *fiber.App
+	views      *html.Engine
+	i18n       *i18n.Bundle
+	localizers map[string]*i18n.Localizer
+	assets     *assets
+	origin     string // scheme://host of BASE_URL, for the Origin check
+	secure     bool   // cookies get Secure when BASE_URL is https
+	schema     int64  // the migration version this binary expects
+}
+
+// New builds the app: templates, catalogues, assets and routes. It fails
+// at start, not at the first request, when a template or message is broken.
+func New(cfg Config, store *db.Store, log *slog.Logger) (*App, error) {
+	if cfg.BodyLimit == 0 {
+		cfg.BodyLimit = 256 << 10
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: BASE_URL: %w", err)
+	}
+	a := &App{cfg: cfg, store: store, log: log, origin: u.Scheme + "://" + u.Host, secure: u.Scheme == "https", schema: db.LatestVersion()}
+	if a.assets, err = newAssets(); err != nil {
+		return nil, err
+	}
+	if a.i18n, a.localizers, err = newBundle(); err != nil {
+		return nil, err
+	}
+	a.views = html.NewFileSystem(http.FS(views.FS), ".html")
+	a.views.AddFuncMap(template.FuncMap{
+		"asset":    a.assets.url,
+		"date":     func(t time.Time) string { return t.In(oslo).Format("02.01.2006") },
+		"contains": Contains,
+		"input":    inputField,
+		"choice":   selectField,
+		"orgRow":   newOrgRow,
+		"userRow":  newUserRow,
+	})
+	if err := a.views.Load(); err != nil {
+		return nil, fmt.Errorf("handlers: templates: %w", err)
+	}
+	a.fiber = fiber.New(fiber.Config{
+		// Immutable: values from c.Params, c.FormValue, headers and cookies
+		// stay valid after the handler returns. It costs a copy per value
+		// and removes a whole class of bugs where a string escapes into a
+		// goroutine, an outbox row or a cache (README explains).
+		Immutable:             true,
+		ErrorHandler:          a.handleError,
+		BodyLimit:             cfg.BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		ProxyHeader:           "", // set behind a trusted proxy only; see README
+	})
+	a.fiber.Use(recover.New(), requestid.New(), a.securityHeaders, compress.New())
+	a.routes()
+	return a, nil
+}
+
+// Fiber exposes the router for tests (app.Test) and the server.
+func (a *App) Fiber() *fiber.App { return a.fiber }
+
+// Listen serves on addr until Shutdown.
+func (a *App) Listen(addr string) error {
+	err := a.fiber.Listen(addr)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests
+// until ctx ends.
+func (a *App) Shutdown(ctx context.Context) error { return a.fiber.ShutdownWithContext(ctx) }
+
+var oslo = mustLoadLocation("Europe/Oslo")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}

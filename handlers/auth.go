@@ -1,0 +1,164 @@
+package handlers
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"praksis/db"
+)
+
+type loginPage struct {
+	Page
+	Form  Form
+	Next  string
+	Error string // message ID of a sign-in failure
+}
+
+func (a *App) loginForm(c *fiber.Ctx) error {
+	if session(c) != nil {
+		return a.redirect(c, "/", "")
+	}
+	p := loginPage{Page: a.newPage(c, "login.title"), Form: newForm(), Next: safeNext(c.Query("next"))}
+	return a.render(c, fiber.StatusOK, "auth/login", &p)
+}
+
+// login checks the throttle first, then the password, and answers the same
+// whether the e-mail is unknown, disabled or the password wrong, taking
+// the same time in each case.
+func (a *App) login(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	p := loginPage{Page: a.newPage(c, "login.title"), Form: newForm(), Next: safeNext(c.FormValue("next"))}
+	email := strings.TrimSpace(c.FormValue("email"))
+	password := c.FormValue("password")
+	p.Form.Values["email"] = email
+	p.Form.Check(email != "", "email", "form.required")
+	p.Form.Check(password != "", "password", "form.required")
+	if !p.Form.Valid() {
+		return a.render(c, fiber.StatusUnprocessableEntity, "auth/login", &p)
+	}
+	byEmail, byIP, err := a.store.LoginFailures(ctx, email, clientIP(c), a.cfg.LoginWindow)
+	if err != nil {
+		return err
+	}
+	if byEmail >= a.cfg.LoginMaxFailures || byIP >= a.cfg.LoginMaxFailuresPerIP {
+		p.Error = "login.throttled"
+		return a.render(c, fiber.StatusTooManyRequests, "auth/login", &p)
+	}
+	u, err := a.store.UserByEmail(ctx, email)
+	ok := false
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		db.BurnPasswordCheck(password)
+	case err != nil:
+		return err
+	default:
+		if ok, err = db.CheckPassword(u.PasswordHash, password); err != nil {
+			return err
+		}
+		ok = ok && u.DisabledAt == nil
+	}
+	if !ok {
+		if err := a.store.RecordLoginFailure(ctx, email, clientIP(c)); err != nil {
+			return err
+		}
+		p.Error = "login.failed"
+		return a.render(c, fiber.StatusUnauthorized, "auth/login", &p)
+	}
+	if err := a.startSession(c, u); err != nil {
+		return err
+	}
+	if u.MustChangePassword {
+		return a.redirect(c, "/password", "")
+	}
+	next := p.Next
+	if next == "" {
+		next = "/"
+	}
+	return a.redirect(c, next, "flash.signed_in")
+}
+
+// startSession signs a user in with a brand-new session id (any session
+// the browser had is ended first: the id is rotated at sign-in).
+func (a *App) startSession(c *fiber.Ctx, u db.User) error {
+	ctx := c.UserContext()
+	if old := c.Cookies(sessionCookie); old != "" {
+		if err := a.store.DeleteSessionByToken(ctx, old); err != nil {
+			return err
+		}
+	}
+	if err := a.store.ClearLoginFailures(ctx, u.Email); err != nil {
+		return err
+	}
+	token := randomToken()
+	if err := a.store.CreateSession(ctx, u.ID, token, randomToken(), a.cfg.SessionMaxAge, clientIP(c), c.Get(fiber.HeaderUserAgent)); err != nil {
+		return err
+	}
+	a.setSessionCookie(c, token)
+	a.clearCookie(c, visitorCookie)
+	// The visitor's language choice carries over to a new account's first
+	// session only through the cookie; a user's stored choice wins.
+	return nil
+}
+
+// safeNext keeps a post-login redirect on this site: a local absolute path,
+// not "//host" or a scheme.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return ""
+	}
+	return next
+}
+
+func (a *App) logout(c *fiber.Ctx) error {
+	if err := a.store.DeleteSession(c.UserContext(), session(c).ID); err != nil {
+		return err
+	}
+	a.clearCookie(c, sessionCookie)
+	c.Locals(sessionKey, nil)
+	return a.redirect(c, "/login", "flash.signed_out")
+}
+
+type passwordPage struct {
+	Page
+	Form     Form
+	Required bool // a one-time password must be replaced
+}
+
+func (a *App) passwordForm(c *fiber.Ctx) error {
+	p := passwordPage{Page: a.newPage(c, "password.title"), Form: newForm(), Required: session(c).User.MustChangePassword}
+	return a.render(c, fiber.StatusOK, "auth/password", &p)
+}
+
+// passwordChange needs the current password, so a session left open on a
+// shared computer cannot take over the account; other sessions end.
+func (a *App) passwordChange(c *fiber.Ctx) error {
+	s := session(c)
+	p := passwordPage{Page: a.newPage(c, "password.title"), Form: newForm(), Required: s.User.MustChangePassword}
+	current, next, confirm := c.FormValue("current"), c.FormValue("new"), c.FormValue("confirm")
+	p.Form.Check(current != "", "current", "form.required")
+	if current != "" {
+		ok, err := db.CheckPassword(s.User.PasswordHash, current)
+		if err != nil {
+			return err
+		}
+		p.Form.Check(ok, "current", "password.wrong_current")
+	}
+	if msg := PasswordProblem(next, s.User.Email); msg != "" {
+		p.Form.Check(false, "new", msg)
+	}
+	p.Form.Check(next == confirm, "confirm", "password.mismatch")
+	p.Form.Check(next != current, "new", "password.same")
+	if !p.Form.Valid() {
+		return a.render(c, fiber.StatusUnprocessableEntity, "auth/password", &p)
+	}
+	hash, err := db.HashPassword(next)
+	if err != nil {
+		return err
+	}
+	if err := a.store.SetPassword(c.UserContext(), s.User.ID, hash, s.ID); err != nil {
+		return err
+	}
+	return a.redirect(c, "/", "flash.password_changed")
+}

@@ -1,0 +1,62 @@
+package handlers
+
+import "strings"
+
+// fieldData is what partials/form/input and partials/form/select render.
+type fieldData struct {
+	Page                    *Page
+	Name, Type, Label, Hint string
+	Value, Error            string
+	Autocomplete, Inputmode string
+	Required                bool
+	Options                 []option
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+func newField(pg pager, f Form, name, labelID string) fieldData {
+	p := pg.page()
+	d := fieldData{Page: p, Name: name, Label: p.T(labelID), Value: f.Values[name], Required: true}
+	if hint := p.T(labelID + "_hint"); hint != labelID+"_hint" {
+		d.Hint = hint
+	}
+	if id := f.Errors[name]; id != "" {
+		d.Error = p.T(id)
+	}
+	return d
+}
+
+// inputField is the template function `input`: a labelled input with its
+// hint and error. opts are "autocomplete=…", "inputmode=…" or "optional".
+func inputField(pg pager, f Form, name, typ, labelID string, opts ...string) fieldData {
+	d := newField(pg, f, name, labelID)
+	d.Type = typ
+	if typ == "password" {
+		d.Value = "" // never echo a password back into the page
+	}
+	for _, o := range opts {
+		k, v, _ := strings.Cut(o, "=")
+		switch k {
+		case "autocomplete":
+			d.Autocomplete = v
+		case "inputmode":
+			d.Inputmode = v
+		case "optional":
+			d.Required = false
+		}
+	}
+	return d
+}
+
+// selectField is the template function `choice`: a select whose option
+// labels are the messages prefix+value.
+func selectField(pg pager, f Form, name, labelID, prefix string, values []string) fieldData {
+	d := newField(pg, f, name, labelID)
+	for _, v := range values {
+		d.Options = append(d.Options, option{Value: v, Label: d.Page.T(prefix + v), Selected: v == f.Values[name]})
+	}
+	return d
+}

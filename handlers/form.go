@@ -1,0 +1,77 @@
+package handlers
+
+import (
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+)
+
+// Form carries what a person typed and the problems found, so an invalid
+// form is shown again with every value kept and each message beside its
+// field. Errors hold message IDs; templates translate them.
+type Form struct {
+	Values map[string]string
+	Errors map[string]string
+}
+
+func newForm() Form { return Form{Values: map[string]string{}, Errors: map[string]string{}} }
+
+// Check records msgID for field unless ok; the first problem per field wins.
+func (f *Form) Check(ok bool, field, msgID string) {
+	if !ok {
+		if _, seen := f.Errors[field]; !seen {
+			f.Errors[field] = msgID
+		}
+	}
+}
+
+// Valid reports whether no check failed.
+func (f Form) Valid() bool { return len(f.Errors) == 0 }
+
+// Required checks that a value is present and at most max characters.
+func (f *Form) Required(field string, max int) {
+	v := f.Values[field]
+	f.Check(strings.TrimSpace(v) != "", field, "form.required")
+	f.Check(utf8.RuneCountInString(v) <= max, field, "form.too_long")
+}
+
+// Contains reports whether list holds s.
+func Contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidEmail accepts a plain address (no display name) of sensible length.
+func ValidEmail(s string) bool {
+	if len(s) < 3 || len(s) > 254 || strings.ContainsAny(s, " <>") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndex(s, "@"):], ".")
+}
+
+// Password rules: long enough to resist guessing, short enough that
+// argon2 over it stays cheap, and not the e-mail address.
+const (
+	minPasswordLen = 10
+	maxPasswordLen = 128
+)
+
+// PasswordProblem returns the message ID of what is wrong with a new
+// password, or "" when it is acceptable.
+func PasswordProblem(password, email string) string {
+	n := utf8.RuneCountInString(password)
+	switch {
+	case n < minPasswordLen:
+		return "form.password_short"
+	case n > maxPasswordLen:
+		return "form.password_long"
+	case strings.EqualFold(strings.TrimSpace(password), strings.TrimSpace(email)):
+		return "form.password_is_email"
+	}
+	return ""
+}

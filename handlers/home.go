@@ -1,0 +1,40 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"praksis/db"
+)
+
+type dashboardPage struct {
+	Page
+	Org          *db.Organisation
+	PendingOrgs  int
+	UsersPerRole map[string]int
+}
+
+// home is the landing page for visitors and the role's dashboard for
+// everyone signed in.
+func (a *App) home(c *fiber.Ctx) error {
+	s := session(c)
+	if s == nil {
+		p := a.newPage(c, "home.title")
+		return a.render(c, fiber.StatusOK, "home/landing", &p)
+	}
+	p := dashboardPage{Page: a.newPage(c, "dashboard.title")}
+	ctx := c.UserContext()
+	switch s.User.Role {
+	case db.RoleEmployer:
+		o, err := a.store.Organisation(ctx, *s.User.OrganisationID)
+		if err != nil {
+			return err
+		}
+		p.Org = &o
+	case db.RoleAdmin:
+		var err error
+		if p.PendingOrgs, p.UsersPerRole, err = a.store.AdminCounts(ctx); err != nil {
+			return err
+		}
+	}
+	return a.render(c, fiber.StatusOK, "home/dashboard", &p)
+}

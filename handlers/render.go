@@ -1,0 +1,248 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf16"
+	"html/template"
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+
+	"praksis/db"
+)
+
+// Page is the data every template gets; each page's data type embeds it,
+// so a misspelt field fails at template execution, not silently.
+type Page struct {
+	Title     string
+	User      *db.User
+	OrgStatus string
+	CSRF      string
+	Flash     string
+	Locale    string
+	Path      string
+	RequestID string
+	// Body is the rendered page inside the layout.
+	Body template.HTML
+	app  *App
+}
+
+func (p *Page) page() *Page { return p }
+
+// T translates a message ID into the page's language; args are key, value
+// pairs for the message's template.
+func (p *Page) T(id string, args ...any) string { return p.app.translate(p.Locale, id, args...) }
+
+// Role returns the signed-in user's role, or "" for a visitor.
+func (p *Page) Role() string {
+	if p.User == nil {
+		return ""
+	}
+	return p.User.Role
+}
+
+// OtherLocale is the language the switch offers.
+func (p *Page) OtherLocale() string {
+	if p.Locale == "en" {
+		return "nb"
+	}
+	return "en"
+}
+
+// Roles lists every role, for menus and filters.
+func (p *Page) Roles() []string { return db.Roles }
+
+// Locales lists the languages Praksis speaks.
+func (p *Page) Locales() []string { return Locales }
+
+type pager interface{ page() *Page }
+
+// announce asks app.js (through the HX-Trigger header) to read msg out in
+// the page's live region after an htmx swap. Non-ASCII characters are
+// \u-escaped because HTTP headers are not UTF-8.
+func (a *App) announce(c *fiber.Ctx, msg string) {
+	var b strings.Builder
+	b.WriteString(`{"praksis:announce":"`)
+	for _, r := range msg {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, "\\u%04x\\u%04x", r1, r2)
+		case r < 0x20 || r > 0x7e:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteString(`"}`)
+	c.Set("HX-Trigger", b.String())
+}
+
+// newPage fills the common fields: user, CSRF token, flash, locale, path.
+// titleID is the message ID of the page title.
+func (a *App) newPage(c *fiber.Ctx, titleID string) Page {
+	p := Page{app: a, Locale: a.locale(c), Path: c.Path(), CSRF: a.csrfToken(c), Flash: a.takeFlash(c)}
+	if rid, ok := c.Locals(requestIDKey).(string); ok {
+		p.RequestID = rid
+	}
+	if s := session(c); s != nil {
+		p.User = &s.User
+		if s.OrgStatus != nil {
+			p.OrgStatus = *s.OrgStatus
+		}
+	}
+	p.Title = p.T(titleID)
+	return p
+}
+
+// isFragment reports whether htmx asked for a part of the page: HX-Request
+// set, and neither a boosted navigation nor a history restore, which need
+// the whole page.
+func isFragment(c *fiber.Ctx) bool {
+	return c.Get("HX-Request") == "true" && c.Get("HX-Boosted") == "" && c.Get("HX-History-Restore-Request") == ""
+}
+
+// render writes pages/<name> inside the layout, or alone for an htmx
+// request. It renders into a buffer first, so a template error becomes a
+// clean error page instead of half a page.
+func (a *App) render(c *fiber.Ctx, status int, name string, data pager) error {
+	c.Vary("HX-Request")
+	var body bytes.Buffer
+	if err := a.views.Render(&body, "pages/"+name, data); err != nil {
+		return err
+	}
+	if isFragment(c) {
+		return a.send(c, status, body.Bytes())
+	}
+	data.page().Body = template.HTML(body.String()) // #nosec: rendered by html/template
+	var full bytes.Buffer
+	if err := a.views.Render(&full, "layouts/base", data); err != nil {
+		return err
+	}
+	return a.send(c, status, full.Bytes())
+}
+
+// renderPartial writes one partials/<name> template, for htmx swaps.
+func (a *App) renderPartial(c *fiber.Ctx, status int, name string, data any) error {
+	c.Vary("HX-Request")
+	var body bytes.Buffer
+	if err := a.views.Render(&body, "partials/"+name, data); err != nil {
+		return err
+	}
+	return a.send(c, status, body.Bytes())
+}
+
+func (a *App) send(c *fiber.Ctx, status int, b []byte) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).Send(b)
+}
+
+// redirect sends the browser to a local path after a successful POST:
+// HX-Redirect for htmx, 303 See Other otherwise, with an optional flash
+// message ID shown on the next page.
+func (a *App) redirect(c *fiber.Ctx, to, flashID string) error {
+	if flashID != "" {
+		a.setFlash(c, flashID)
+	}
+	if c.Get("HX-Request") == "true" {
+		c.Set("HX-Redirect", to)
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+const flashCookie = "praksis_flash"
+
+// setFlash stores a message ID (never text) in a short-lived cookie; the
+// next page translates and clears it. Nothing is written to the database.
+func (a *App) setFlash(c *fiber.Ctx, id string) {
+	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: url.QueryEscape(id), Path: "/", MaxAge: 60,
+		HTTPOnly: true, Secure: a.secure, SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+func (a *App) takeFlash(c *fiber.Ctx) string {
+	raw := c.Cookies(flashCookie)
+	if raw == "" {
+		return ""
+	}
+	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, Secure: a.secure, SameSite: fiber.CookieSameSiteLaxMode})
+	id, err := url.QueryUnescape(raw)
+	if err != nil || !flashIDs[id] {
+		return "" // only known message IDs: a forged cookie cannot inject text
+	}
+	return a.translate(a.locale(c), id)
+}
+
+// flashIDs are the messages a flash may carry.
+var flashIDs = map[string]bool{
+	"flash.signed_in": true, "flash.signed_out": true, "flash.signed_up": true,
+	"flash.password_changed": true, "flash.language_changed": true,
+	"flash.org_approved": true, "flash.org_rejected": true,
+	"flash.user_disabled": true, "flash.user_enabled": true,
+}
+
+// httpError is an error with a status and a message ID for the person.
+type httpError struct {
+	status int
+	msgID  string
+}
+
+func (e *httpError) Error() string { return e.msgID }
+
+func errStatus(status int, msgID string) error { return &httpError{status, msgID} }
+
+type errorPage struct {
+	Page
+	Status  int
+	Message string
+}
+
+// handleError is the one place errors become responses: storage sentinels
+// and Fiber errors map to statuses, 5xx are logged with the request id and
+// shown without internals, htmx requests get an alert fragment.
+func (a *App) handleError(c *fiber.Ctx, err error) error {
+	status, msgID := fiber.StatusInternalServerError, "error.internal"
+	var he *httpError
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &he):
+		status, msgID = he.status, he.msgID
+	case errors.Is(err, db.ErrNotFound):
+		status, msgID = fiber.StatusNotFound, "error.not_found"
+	case errors.Is(err, db.ErrConflict):
+		status, msgID = fiber.StatusConflict, "error.conflict"
+	case errors.As(err, &fe):
+		status = fe.Code
+		msgID = map[int]string{400: "error.bad_request", 403: "error.forbidden", 404: "error.not_found",
+			405: "error.method", 413: "error.too_large", 429: "error.too_many", 503: "error.unavailable"}[status]
+		if msgID == "" {
+			msgID = "error.internal"
+		}
+	}
+	if status >= 500 {
+		a.log.Error("request failed", "status", status, "method", c.Method(), "path", c.Path(),
+			"request_id", c.Locals(requestIDKey), "err", err)
+	}
+	p := errorPage{Page: a.newPage(c, "error.title"), Status: status}
+	p.Message = p.T(msgID)
+	if c.Get("HX-Request") == "true" {
+		// htmx is configured to swap error responses; put the alert in the
+		// page's alert region instead of the request's target.
+		c.Set("HX-Retarget", "#alerts")
+		c.Set("HX-Reswap", "innerHTML")
+		if rerr := a.renderPartial(c, status, "alert", p); rerr == nil {
+			return nil
+		}
+	} else if rerr := a.render(c, status, "error", &p); rerr == nil {
+		return nil
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+	return c.Status(status).SendString(p.Message)
+}

@@ -1,0 +1,10 @@
+// Package views holds the templates and message catalogues; no code
+// beyond this embedding lives here.
+package views
+
+import "embed"
+
+// FS holds layouts/, pages/, partials/ and locales/.
+//
+//go:embed layouts pages partials locales
+var FS embed.FS
