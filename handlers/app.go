@@ -35,6 +35,11 @@ type Config struct {
 	LoginWindow           time.Duration
 	// BodyLimit caps request bodies; 0 means 256 KiB (no form needs more).
 	BodyLimit int
+	// ProxyHeader names the header holding the client's IP (such as
+	// X-Forwarded-For) when Praksis runs behind a load balancer; it is
+	// believed only from TrustedProxies when that list is set.
+	ProxyHeader    string
+	TrustedProxies []string
 }
 
 // App holds every dependency of the handlers; handlers are its methods.
@@ -87,14 +92,16 @@ func New(cfg Config, store *db.Store, log *slog.Logger) (*App, error) {
 		// stay valid after the handler returns. It costs a copy per value
 		// and removes a whole class of bugs where a string escapes into a
 		// goroutine, an outbox row or a cache (README explains).
-		Immutable:             true,
-		ErrorHandler:          a.handleError,
-		BodyLimit:             cfg.BodyLimit,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          30 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		DisableStartupMessage: true,
-		ProxyHeader:           "", // set behind a trusted proxy only; see README
+		Immutable:               true,
+		ErrorHandler:            a.handleError,
+		BodyLimit:               cfg.BodyLimit,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            30 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		DisableStartupMessage:   true,
+		ProxyHeader:             cfg.ProxyHeader,
+		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
+		TrustedProxies:          cfg.TrustedProxies,
 	})
 	a.fiber.Use(recover.New(), requestid.New(), a.securityHeaders, compress.New())
 	a.routes()

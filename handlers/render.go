@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf16"
 	"html/template"
 	"net/url"
+	"strings"
+	"unicode/utf16"
 
 	"github.com/gofiber/fiber/v2"
 

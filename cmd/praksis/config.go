@@ -14,22 +14,24 @@ const devSecret = "praksis-development-secret-do-not-use-in-production"
 // Config is everything Praksis reads from the environment, read and
 // validated once at start (README has the table).
 type Config struct {
-	DatabaseURL            string
-	ListenAddr             string
-	BaseURL                string
-	SMTPURL                string
-	MailFrom               string
-	CronEnabled            bool
-	Env                    string
-	SecretKey              string
-	SessionIdleTimeout     time.Duration
-	SessionMaxAge          time.Duration
-	LoginMaxFailures       int
-	LoginMaxFailuresPerIP  int
-	LoginWindow            time.Duration
-	LogLevel               string
-	ShutdownTimeout        time.Duration
-	secretFromEnvironment  bool
+	DatabaseURL           string
+	ListenAddr            string
+	BaseURL               string
+	SMTPURL               string
+	MailFrom              string
+	CronEnabled           bool
+	Env                   string
+	SecretKey             string
+	SessionIdleTimeout    time.Duration
+	SessionMaxAge         time.Duration
+	LoginMaxFailures      int
+	LoginMaxFailuresPerIP int
+	LoginWindow           time.Duration
+	LogLevel              string
+	ShutdownTimeout       time.Duration
+	ProxyHeader           string
+	TrustedProxies        []string
+	secretFromEnvironment bool
 }
 
 // Production reports whether APP_ENV is production.
@@ -84,6 +86,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LoginWindow:           dur("LOGIN_WINDOW", 15*time.Minute),
 		LogLevel:              str("LOG_LEVEL", "info"),
 		ShutdownTimeout:       dur("SHUTDOWN_TIMEOUT", 20*time.Second),
+		ProxyHeader:           str("PROXY_HEADER", ""),
+	}
+	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
 	}
 	c.secretFromEnvironment = getenv("SECRET_KEY") != ""
 	switch v := strings.ToLower(str("CRON_ENABLED", "true")); v {

@@ -236,6 +236,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		LoginMaxFailures:      cfg.LoginMaxFailures,
 		LoginMaxFailuresPerIP: cfg.LoginMaxFailuresPerIP,
 		LoginWindow:           cfg.LoginWindow,
+		ProxyHeader:           cfg.ProxyHeader,
+		TrustedProxies:        cfg.TrustedProxies,
 	}, store, log)
 	if err != nil {
 		return err
