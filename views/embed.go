@@ -4,7 +4,7 @@ package views
 
 import "embed"
 
-// FS holds layouts/, pages/, partials/ and locales/.
+// FS holds layouts/, pages/, partials/, emails/ and locales/.
 //
-//go:embed layouts pages partials locales
+//go:embed layouts pages partials emails locales
 var FS embed.FS

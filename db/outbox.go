@@ -1,0 +1,157 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Mail is one rendered e-mail to queue.
+type Mail struct {
+	DedupeKey string
+	Recipient string
+	Template  string
+	Locale    string
+	Subject   string
+	Text      string
+	HTML      string
+}
+
+// OutboxMail is a row of the outbox.
+type OutboxMail struct {
+	ID            int64      `db:"id"`
+	DedupeKey     string     `db:"dedupe_key"`
+	Recipient     string     `db:"recipient"`
+	Template      string     `db:"template"`
+	Locale        string     `db:"locale"`
+	Subject       string     `db:"subject"`
+	Text          string     `db:"body_text"`
+	HTML          string     `db:"body_html"`
+	Status        string     `db:"status"`
+	Attempts      int        `db:"attempts"`
+	NextAttemptAt time.Time  `db:"next_attempt_at"`
+	LastError     *string    `db:"last_error"`
+	CreatedAt     time.Time  `db:"created_at"`
+	SentAt        *time.Time `db:"sent_at"`
+}
+
+const outboxColumns = `id, dedupe_key, recipient, template, locale, subject, body_text, body_html, status,
+	attempts, next_attempt_at, last_error, created_at, sent_at`
+
+// Enqueue writes a mail to the outbox inside the caller's transaction, so
+// the mail exists exactly when the change that caused it commits. A mail
+// whose dedupe key is already queued is not queued again (queued=false).
+func Enqueue(ctx context.Context, tx *sqlx.Tx, m Mail) (queued bool, err error) {
+	const q = `INSERT INTO outbox (dedupe_key, recipient, template, locale, subject, body_text, body_html)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING`
+	res, err := tx.ExecContext(ctx, q, m.DedupeKey, m.Recipient, m.Template, m.Locale, m.Subject, m.Text, m.HTML)
+	if err != nil {
+		return false, fmt.Errorf("db: enqueue mail: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// ClaimOutbox leases up to limit due mails to owner. SKIP LOCKED lets
+// several senders claim disjoint rows at once; the lease makes a row whose
+// sender died claimable again once it expires. The attempt is counted at
+// claim time, so a mail that crashes its sender still reaches the limit.
+func (s *Store) ClaimOutbox(ctx context.Context, owner string, limit int, lease time.Duration) ([]OutboxMail, error) {
+	const q = `UPDATE outbox SET lease_until = now() + make_interval(secs => $3), leased_by = $1, attempts = attempts + 1
+		WHERE id IN (
+			SELECT id FROM outbox
+			WHERE status IN ('pending', 'failed') AND next_attempt_at <= now()
+			  AND (lease_until IS NULL OR lease_until < now())
+			ORDER BY next_attempt_at, id
+			LIMIT $2
+			FOR UPDATE SKIP LOCKED)
+		RETURNING ` + outboxColumns
+	var out []OutboxMail
+	if err := s.DB.SelectContext(ctx, &out, q, owner, limit, lease.Seconds()); err != nil {
+		return nil, fmt.Errorf("db: claim outbox: %w", err)
+	}
+	return out, nil
+}
+
+// MarkSent records a delivery.
+func (s *Store) MarkSent(ctx context.Context, id int64) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = now(), lease_until = NULL,
+		leased_by = NULL, last_error = NULL WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("db: mark sent: %w", err)
+	}
+	return nil
+}
+
+// MarkFailed records a failed attempt: the mail is retried after an
+// exponential backoff (base·2^(attempts-1), at most maxBackoff), or is
+// dead when the failure is permanent or the attempts are used up.
+func (s *Store) MarkFailed(ctx context.Context, id int64, errText string, permanent bool, maxAttempts int, base, maxBackoff time.Duration) error {
+	const q = `UPDATE outbox SET
+			status = CASE WHEN $3 OR attempts >= $4 THEN 'dead' ELSE 'failed' END,
+			next_attempt_at = now() + least(make_interval(secs => $5 * power(2, greatest(attempts - 1, 0))), make_interval(secs => $6)),
+			last_error = left($2, 1000), lease_until = NULL, leased_by = NULL
+		WHERE id = $1`
+	_, err := s.DB.ExecContext(ctx, q, id, errText, permanent, maxAttempts, base.Seconds(), maxBackoff.Seconds())
+	if err != nil {
+		return fmt.Errorf("db: mark failed: %w", err)
+	}
+	return nil
+}
+
+// RetryMail puts a dead or failed mail back in the queue with fresh
+// attempts; ErrNotFound if it does not exist or was already sent.
+func (s *Store) RetryMail(ctx context.Context, id int64) error {
+	res, err := s.DB.ExecContext(ctx, `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = now(),
+		lease_until = NULL, leased_by = NULL WHERE id = $1 AND status IN ('dead', 'failed')`, id)
+	if err != nil {
+		return fmt.Errorf("db: retry mail: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// OutboxMailByID returns one mail.
+func (s *Store) OutboxMailByID(ctx context.Context, id int64) (OutboxMail, error) {
+	var m OutboxMail
+	err := s.DB.GetContext(ctx, &m, `SELECT `+outboxColumns+` FROM outbox WHERE id = $1`, id)
+	return m, translate(err)
+}
+
+// OutboxPage lists mails newest first, filtered by status ("" for all) and
+// a recipient search, with keyset paging: pass the last id seen as before
+// (0 for the first page).
+func (s *Store) OutboxPage(ctx context.Context, status, recipient string, before int64, limit int) ([]OutboxMail, error) {
+	const q = `SELECT ` + outboxColumns + ` FROM outbox
+		WHERE ($1 = '' OR status = $1) AND ($2 = '' OR recipient ILIKE '%' || $2 || '%')
+		  AND ($3 = 0 OR id < $3)
+		ORDER BY id DESC LIMIT $4`
+	var out []OutboxMail
+	if err := s.DB.SelectContext(ctx, &out, q, status, recipient, before, limit); err != nil {
+		return nil, fmt.Errorf("db: outbox page: %w", err)
+	}
+	return out, nil
+}
+
+// OutboxCounts counts mails per status.
+func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT status, count(*) FROM outbox GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("db: outbox counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("db: outbox counts: %w", err)
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,122 @@
+package db
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Link token purposes: each token is good for exactly one.
+const (
+	PurposeInvite = "invite"
+	PurposeReset  = "reset"
+)
+
+// LinkToken is a one-time link sent by e-mail.
+type LinkToken struct {
+	ID        int64           `db:"id"`
+	Purpose   string          `db:"purpose"`
+	UserID    *int64          `db:"user_id"`
+	Email     *string         `db:"email"`
+	Payload   json.RawMessage `db:"payload"`
+	CreatedBy *int64          `db:"created_by"`
+	ExpiresAt time.Time       `db:"expires_at"`
+	UsedAt    *time.Time      `db:"used_at"`
+}
+
+// Token states a link page distinguishes, so a person is told what is
+// wrong with their link.
+const (
+	TokenValid   = "valid"
+	TokenUsed    = "used"
+	TokenExpired = "expired"
+	TokenUnknown = "unknown"
+)
+
+// State says whether the token can still be used.
+func (t LinkToken) State(now time.Time) string {
+	switch {
+	case t.UsedAt != nil:
+		return TokenUsed
+	case !now.Before(t.ExpiresAt):
+		return TokenExpired
+	}
+	return TokenValid
+}
+
+const tokenColumns = `id, purpose, user_id, email, payload, created_by, expires_at, used_at`
+
+// NewLinkToken is what CreateLinkToken stores.
+type NewLinkToken struct {
+	Purpose   string
+	UserID    *int64
+	Email     string
+	Payload   any
+	CreatedBy *int64
+	TTL       time.Duration
+}
+
+// CreateLinkToken stores a new token inside the caller's transaction and
+// returns the only copy of the raw token, for the e-mail.
+func CreateLinkToken(ctx context.Context, tx *sqlx.Tx, in NewLinkToken) (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("db: token: %w", err)
+	}
+	token := base64.RawURLEncoding.EncodeToString(b)
+	payload, err := json.Marshal(in.Payload)
+	if err != nil || in.Payload == nil {
+		payload = []byte("{}")
+	}
+	const q = `INSERT INTO link_tokens (token_hash, purpose, user_id, email, payload, created_by, expires_at)
+		VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, now() + make_interval(secs => $7))`
+	if _, err := tx.ExecContext(ctx, q, HashToken(token), in.Purpose, in.UserID, in.Email, payload, in.CreatedBy, in.TTL.Seconds()); err != nil {
+		return "", fmt.Errorf("db: create token: %w", err)
+	}
+	return token, nil
+}
+
+// LinkTokenByToken finds a token of a purpose whatever its state;
+// ErrNotFound for an unknown token or one of another purpose.
+func (s *Store) LinkTokenByToken(ctx context.Context, token, purpose string) (LinkToken, error) {
+	var t LinkToken
+	err := s.DB.GetContext(ctx, &t, `SELECT `+tokenColumns+` FROM link_tokens WHERE token_hash = $1 AND purpose = $2`,
+		HashToken(token), purpose)
+	return t, translate(err)
+}
+
+// UseLinkToken marks a valid token used inside the caller's transaction.
+// The UPDATE's WHERE makes it single-use even when two requests race:
+// only one of them gets the row; the other gets ErrNotFound.
+func UseLinkToken(ctx context.Context, tx *sqlx.Tx, token, purpose string) (LinkToken, error) {
+	var t LinkToken
+	err := tx.GetContext(ctx, &t, `UPDATE link_tokens SET used_at = now()
+		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+		RETURNING `+tokenColumns, HashToken(token), purpose)
+	return t, translate(err)
+}
+
+// RecordTokenFailure notes a wrong, used or expired token tried from ip.
+func (s *Store) RecordTokenFailure(ctx context.Context, ip string) error {
+	_, err := s.DB.ExecContext(ctx, `INSERT INTO link_token_failures (ip) VALUES (NULLIF($1, '')::inet)`, ip)
+	if err != nil {
+		return fmt.Errorf("db: token failure: %w", err)
+	}
+	return nil
+}
+
+// TokenFailures counts failures from ip within window.
+func (s *Store) TokenFailures(ctx context.Context, ip string, window time.Duration) (int, error) {
+	var n int
+	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM link_token_failures
+		WHERE ip = NULLIF($1, '')::inet AND at > now() - make_interval(secs => $2)`, ip, window.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("db: token failures: %w", err)
+	}
+	return n, nil
+}
