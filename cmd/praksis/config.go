@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -20,6 +21,8 @@ type Config struct {
 	SMTPURL               string
 	MailFrom              string
 	CronEnabled           bool
+	MailRate              float64
+	MailMaxAttempts       int
 	Env                   string
 	SecretKey             string
 	SessionIdleTimeout    time.Duration
@@ -87,6 +90,24 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LogLevel:              str("LOG_LEVEL", "info"),
 		ShutdownTimeout:       dur("SHUTDOWN_TIMEOUT", 20*time.Second),
 		ProxyHeader:           str("PROXY_HEADER", ""),
+		MailMaxAttempts:       num("MAIL_MAX_ATTEMPTS", 8),
+		MailRate:              10,
+	}
+	if v := getenv("MAIL_RATE"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r <= 0 {
+			problems = append(problems, fmt.Sprintf("MAIL_RATE=%q is not a positive number of mails per second", v))
+		} else {
+			c.MailRate = r
+		}
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			problems = append(problems, "SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465")
+		}
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		problems = append(problems, fmt.Sprintf("MAIL_FROM=%q is not an e-mail address", c.MailFrom))
 	}
 	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p != "" {

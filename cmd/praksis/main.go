@@ -38,7 +38,9 @@ commands:
   seed --demo           create the demo organisation and accounts (development only)
   create-user --email E --role R [--name N] [--org ORGNR] [--locale nb|en]
                         create an account; prints a one-time password, or reads
-                        the password from stdin when stdin is not a terminal`
+                        the password from stdin when stdin is not a terminal
+  run-job NAME [--at RFC3339] [--force]
+                        run one scheduled job now, exactly once per slot`
 
 // run is main without the process: tests call it with their own
 // environment and streams.
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return seed(ctx, cfg, log, args)
 	case "create-user":
 		return createUser(ctx, cfg, args, stdin, stdout)
+	case "run-job":
+		return runJob(ctx, cfg, log, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

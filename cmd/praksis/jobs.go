@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"praksis/db"
+	"praksis/jobs"
+	"praksis/locale"
+)
+
+// mailAndJobs is the e-mail and scheduling machinery, built once by main
+// and shared by the web app and the run-job command.
+type mailAndJobs struct {
+	translator *locale.Translator
+	renderer   *jobs.Renderer
+	sender     *jobs.Sender
+	scheduler  *jobs.Scheduler
+}
+
+func buildMailAndJobs(cfg Config, store *db.Store, log *slog.Logger) (*mailAndJobs, error) {
+	t, err := locale.New()
+	if err != nil {
+		return nil, err
+	}
+	r, err := jobs.NewRenderer(t, cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	var mailer jobs.Mailer = jobs.DevMailer{Log: log}
+	if cfg.SMTPURL != "" {
+		if mailer, err = jobs.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			return nil, err
+		}
+	}
+	sender := jobs.NewSender(store, mailer, log, jobs.SenderConfig{Rate: cfg.MailRate, MaxAttempts: cfg.MailMaxAttempts})
+	sched, err := jobs.NewScheduler(store, log, sender.Wake, jobs.OutboxJob(sender), jobs.Retention())
+	if err != nil {
+		return nil, err
+	}
+	return &mailAndJobs{translator: t, renderer: r, sender: sender, scheduler: sched}, nil
+}
+
+// runJob is `praksis run-job NAME [--at RFC3339] [--force]`: one run now,
+// through the same exactly-once path the schedule uses.
+func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("run-job", flag.ContinueOnError)
+	at := fs.String("at", "", "run the slot that contains this time (RFC 3339); default now")
+	force := fs.Bool("force", false, "run even if the slot has already run")
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if name == "" && fs.NArg() > 0 {
+		name = fs.Arg(0)
+	}
+	when := time.Now()
+	if *at != "" {
+		t, err := time.Parse(time.RFC3339, *at)
+		if err != nil {
+			return fmt.Errorf("run-job: --at %q is not an RFC 3339 time such as 2026-11-26T07:00:00+01:00", *at)
+		}
+		when = t
+	}
+	store, err := db.Open(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	mj, err := buildMailAndJobs(cfg, store, log)
+	if err != nil {
+		return err
+	}
+	if _, ok := mj.scheduler.Job(name); !ok {
+		var names []string
+		for _, j := range mj.scheduler.Jobs() {
+			names = append(names, j.Name)
+		}
+		sort.Strings(names)
+		return fmt.Errorf("run-job: say which job: %s", strings.Join(names, ", "))
+	}
+	res, err := mj.scheduler.Run(ctx, name, when, *force)
+	if err != nil {
+		return err
+	}
+	slot := res.Slot.Format(time.RFC3339)
+	switch res.Skipped {
+	case db.JobDone:
+		fmt.Fprintf(stdout, "%s %s: already ran; nothing done (use --force to run again)\n", name, slot)
+		return nil
+	case db.JobBusy:
+		fmt.Fprintf(stdout, "%s %s: running elsewhere right now; nothing done\n", name, slot)
+		return nil
+	}
+	fmt.Fprintf(stdout, "%s %s: %s in %s %s\n", name, slot, res.Status, res.Took.Round(time.Millisecond), statsString(res.Stats))
+	if res.Err != nil {
+		return errors.New("run-job: " + res.Err.Error())
+	}
+	return nil
+}
+
+func statsString(stats map[string]any) string {
+	keys := make([]string, 0, len(stats))
+	for k := range stats {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%v", k, stats[k])
+	}
+	return strings.Join(parts, " ")
+}
