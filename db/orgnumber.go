@@ -1,5 +1,10 @@
 package db
 
+import (
+	"strings"
+	"unicode"
+)
+
 // ValidOrgNumber reports whether s is a Norwegian organisation number: nine
 // digits whose last is a mod-11 check digit with weights 3 2 7 6 5 4 3 2
 // over the first eight (remainder 0 gives 0; a computed 10 is invalid).
@@ -27,13 +32,15 @@ func ValidOrgNumber(s string) bool {
 	return int(s[8]-'0') == check
 }
 
-// NormaliseOrgNumber removes the spaces people type in "123 456 789".
+// NormaliseOrgNumber removes the spaces and dots people type in
+// "123 456 789", including the (narrow) non-breaking spaces a number
+// copied from a web page has. It works on runes: a non-breaking space is
+// two bytes in UTF-8.
 func NormaliseOrgNumber(s string) string {
-	out := make([]byte, 0, 9)
-	for i := 0; i < len(s); i++ {
-		if s[i] != ' ' && s[i] != '\u00a0' && s[i] != '.' {
-			out = append(out, s[i])
+	return strings.Map(func(r rune) rune {
+		if r == '.' || unicode.IsSpace(r) {
+			return -1
 		}
-	}
-	return string(out)
+		return r
+	}, s)
 }

@@ -120,3 +120,30 @@ func (s *Store) TokenFailures(ctx context.Context, ip string, window time.Durati
 	}
 	return n, nil
 }
+
+// LinkTokenLookup finds a token of any purpose whatever its state, so the
+// link page can say what the link was for and why it no longer works.
+func (s *Store) LinkTokenLookup(ctx context.Context, token string) (LinkToken, error) {
+	var t LinkToken
+	err := s.DB.GetContext(ctx, &t, `SELECT `+tokenColumns+` FROM link_tokens WHERE token_hash = $1`, HashToken(token))
+	return t, translate(err)
+}
+
+// Invitation is an open invitation to an organisation.
+type Invitation struct {
+	Email     string    `db:"email"`
+	CreatedAt time.Time `db:"created_at"`
+	ExpiresAt time.Time `db:"expires_at"`
+}
+
+// OpenInvitations lists unused, unexpired invitations to an organisation.
+func (s *Store) OpenInvitations(ctx context.Context, orgID int64) ([]Invitation, error) {
+	var out []Invitation
+	err := s.DB.SelectContext(ctx, &out, `SELECT email, created_at, expires_at FROM link_tokens
+		WHERE purpose = 'invite' AND used_at IS NULL AND expires_at > now() AND payload->>'org_id' = $1::text
+		ORDER BY created_at DESC LIMIT 100`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("db: open invitations: %w", err)
+	}
+	return out, nil
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Roles.
@@ -61,10 +63,15 @@ type NewUser struct {
 
 // CreateUser inserts an account; ErrConflict means the e-mail is taken.
 func (s *Store) CreateUser(ctx context.Context, in NewUser) (int64, error) {
-	const q = `INSERT INTO users (email, name, role, organisation_id, locale, password_hash, must_change_password)
+	return CreateUserTx(ctx, s.DB, in)
+}
+
+// CreateUserTx is CreateUser inside the caller's transaction.
+func CreateUserTx(ctx context.Context, q sqlx.QueryerContext, in NewUser) (int64, error) {
+	const ins = `INSERT INTO users (email, name, role, organisation_id, locale, password_hash, must_change_password)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
 	var id int64
-	err := s.DB.QueryRowContext(ctx, q, in.Email, in.Name, in.Role, in.OrganisationID, in.Locale,
+	err := q.QueryRowxContext(ctx, ins, in.Email, in.Name, in.Role, in.OrganisationID, in.Locale,
 		in.PasswordHash, in.MustChangePassword).Scan(&id)
 	if err != nil {
 		if err = translate(err); err == ErrConflict {
@@ -93,11 +100,12 @@ func (s *Store) Users(ctx context.Context, role, search string) ([]User, error) 
 // keepSessionID (the one that made the change), so a stolen session does
 // not survive a password change.
 func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, keepSessionID int64) error {
-	tx, err := s.DB.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("db: begin: %w", err)
-	}
-	defer tx.Rollback()
+	return s.InTx(ctx, func(tx *sqlx.Tx) error { return SetPasswordTx(ctx, tx, userID, hash, keepSessionID) })
+}
+
+// SetPasswordTx is SetPassword inside the caller's transaction (keep 0 to
+// end every session, as after a reset by e-mail).
+func SetPasswordTx(ctx context.Context, tx *sqlx.Tx, userID int64, hash string, keepSessionID int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2, must_change_password = false,
 		password_changed_at = now() WHERE id = $1`, userID, hash); err != nil {
 		return fmt.Errorf("db: set password: %w", err)
@@ -105,7 +113,7 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, keep
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, userID, keepSessionID); err != nil {
 		return fmt.Errorf("db: end sessions: %w", err)
 	}
-	return translate(tx.Commit())
+	return nil
 }
 
 // SetLocale stores the user's language choice.
@@ -173,4 +181,14 @@ func (s *Store) AdminCounts(ctx context.Context) (pending int, perRole map[strin
 		}
 	}
 	return pending, perRole, rows.Err()
+}
+
+// OrganisationMembers lists an organisation's accounts by name.
+func (s *Store) OrganisationMembers(ctx context.Context, orgID int64) ([]User, error) {
+	var out []User
+	err := s.DB.SelectContext(ctx, &out, `SELECT `+userColumns+userFrom+`WHERE u.organisation_id = $1 ORDER BY lower(u.name), u.id`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("db: organisation members: %w", err)
+	}
+	return out, nil
 }

@@ -103,9 +103,12 @@ func (a *App) startSession(c *fiber.Ctx, u db.User) error {
 }
 
 // safeNext keeps a post-login redirect on this site: a local absolute path,
-// not "//host" or a scheme.
+// not "//host" or a scheme. Control characters are refused too: browsers
+// drop tabs and newlines from URLs, so "/\t/evil.example" would become
+// "//evil.example".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return ""
 	}
 	return next

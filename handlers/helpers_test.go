@@ -3,14 +3,18 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -58,7 +62,14 @@ func testConfig() Config {
 // newTestApp builds the real app on the package database.
 func newTestApp(t *testing.T, mutate ...func(*Config)) *testApp {
 	t.Helper()
-	st, err := db.Open(testDBURL)
+	return newTestAppOn(t, testDBURL, mutate...)
+}
+
+// newTestAppOn builds the real app on the database at dbURL (a dedicated
+// one from dbtest.New, or one that does not answer).
+func newTestAppOn(t *testing.T, dbURL string, mutate ...func(*Config)) *testApp {
+	t.Helper()
+	st, err := db.Open(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,8 +115,14 @@ type client struct {
 	lang    string
 }
 
+var ipSeq atomic.Int64
+
+// client returns a browser with no cookies and an IP address of its own
+// (never shared with another client in this run, so the per-IP login
+// throttle of one test cannot affect another).
 func (ta *testApp) client() *client {
-	return &client{ta: ta, cookies: map[string]string{}, ip: fmt.Sprintf("10.9.%d.%d", seq.Add(1)%250, seq.Add(1)%250)}
+	n := ipSeq.Add(1)
+	return &client{ta: ta, cookies: map[string]string{}, ip: fmt.Sprintf("10.%d.%d.%d", 10+n>>16, n>>8&255, n&255)}
 }
 
 type response struct {
@@ -149,6 +166,28 @@ func (c *client) get(path string) response {
 	return c.do(httptest.NewRequest(http.MethodGet, path, nil))
 }
 
+// request sends any method with optional form and extra headers.
+func (c *client) request(method, path string, form url.Values, headers map[string]string) response {
+	c.ta.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req := httptest.NewRequest(method, path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	return c.do(req)
+}
+
+// htmxGet asks for a page the way htmx does (a fragment).
+func (c *client) htmxGet(path string) response {
+	return c.request(http.MethodGet, path, nil, map[string]string{"HX-Request": "true"})
+}
+
 // post sends a form with the client's CSRF token (fetching a page first if
 // it has none yet).
 func (c *client) post(path string, form url.Values) response {
@@ -186,20 +225,32 @@ func htmxPost(c *client, path string, form url.Values) response {
 
 const testPassword = "correct-horse-battery"
 
+// testHash is an argon2id hash of testPassword, made once: every account
+// the tests create shares it, so making an account costs no hashing.
+var testHash = sync.OnceValue(func() string {
+	h, err := db.HashPassword(testPassword)
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
+
 // createUser makes an account of the role (employers get a fresh approved
 // organisation) and returns it.
 func (ta *testApp) createUser(role string) db.User {
 	ta.t.Helper()
 	ctx := context.Background()
-	hash, err := db.HashPassword(testPassword)
-	if err != nil {
-		ta.t.Fatal(err)
-	}
+	hash := testHash()
 	email := unique(role) + "@test.example"
 	var id int64
+	var err error
 	if role == db.RoleEmployer {
 		_, id, _, err = ta.store.CreateOrganisationWithUser(ctx, db.Signup{OrgName: unique("Org "), OrgNumber: validOrgNumber(),
 			Kind: db.KindBusiness, Sector: "retail", Municipality: "Trondheim", Name: "Test Employer", Email: email, PasswordHash: hash, Locale: "nb"})
+		if err == nil {
+			_, err = ta.store.DB.ExecContext(ctx, `UPDATE organisations SET approved_at = now()
+				WHERE id = (SELECT organisation_id FROM users WHERE id = $1)`, id)
+		}
 	} else {
 		id, err = ta.store.CreateUser(ctx, db.NewUser{Email: email, Name: "Test " + role, Role: role, Locale: "nb", PasswordHash: hash})
 	}
@@ -235,3 +286,93 @@ func (c *client) signInAs(email, password string) {
 	}
 	c.get("/") // pick up the session's CSRF token
 }
+
+// sessionFor returns a client signed in as u through a session row made
+// directly in the database, as login makes it (a random token stored
+// hashed, a random CSRF token) but without the cost of a password check;
+// tests that need many sessions use it, tests of login itself do not.
+func (ta *testApp) sessionFor(u db.User) *client {
+	ta.t.Helper()
+	c := ta.client()
+	token, csrf := randomToken(), randomToken()
+	if err := ta.store.CreateSession(context.Background(), u.ID, token, csrf, 12*time.Hour, c.ip, "test"); err != nil {
+		ta.t.Fatal(err)
+	}
+	c.cookies[sessionCookie] = token
+	c.csrf = csrf
+	return c
+}
+
+// count returns the number of rows of a table (a fixed name from a test).
+func (ta *testApp) count(table string) int {
+	ta.t.Helper()
+	var n int
+	if err := ta.store.DB.Get(&n, `SELECT count(*) FROM `+table); err != nil {
+		ta.t.Fatal(err)
+	}
+	return n
+}
+
+// exec runs SQL that moves the database into the state a test needs.
+func (ta *testApp) exec(query string, args ...any) {
+	ta.t.Helper()
+	if _, err := ta.store.DB.Exec(query, args...); err != nil {
+		ta.t.Fatal(err)
+	}
+}
+
+// msg returns a message of a catalogue as written there, so tests compare
+// against the catalogue rather than against the code under test.
+func msg(t *testing.T, locale, id string) string {
+	t.Helper()
+	m, err := Catalogue(locale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := m[id]
+	if !ok || s == "" {
+		t.Fatalf("no message %s in %s", id, locale)
+	}
+	return s
+}
+
+// text is the body as a person reads it: HTML entities decoded.
+func (r response) text() string { return html.UnescapeString(r.body) }
+
+// location is the redirect target of a 303 (or the HX-Redirect of htmx).
+func (r response) location() string {
+	if l := r.header.Get("Location"); l != "" {
+		return l
+	}
+	return r.header.Get("HX-Redirect")
+}
+
+// cookie returns the Set-Cookie of the response with the name, or nil.
+func (r response) cookie(name string) *http.Cookie {
+	for _, c := range r.cookies {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// serve runs the app on a real loopback listener, for what app.Test
+// cannot show (fasthttp refuses an oversized body before Fiber's handlers,
+// and app.Test reports that as an error instead of the response).
+func (ta *testApp) serve() string {
+	ta.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = ta.app.Fiber().Listener(ln); close(done) }()
+	ta.t.Cleanup(func() {
+		_ = ta.app.Fiber().Shutdown()
+		<-done
+	})
+	return "http://" + ln.Addr().String()
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -29,6 +29,11 @@ const (
 // securityHeaders sets the headers every response carries. The CSP allows
 // no inline script: htmx is configured from a <meta> tag, app.js is a file.
 func (a *App) securityHeaders(c *fiber.Ctx) error {
+	a.setSecurityHeaders(c)
+	return c.Next()
+}
+
+func (a *App) setSecurityHeaders(c *fiber.Ctx) {
 	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 		"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 	c.Set("X-Content-Type-Options", "nosniff")
@@ -39,7 +44,6 @@ func (a *App) securityHeaders(c *fiber.Ctx) error {
 	if a.cfg.Production {
 		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 	}
-	return c.Next()
 }
 
 func session(c *fiber.Ctx) *db.Session {
@@ -92,9 +96,11 @@ func (a *App) setSessionCookie(c *fiber.Ctx, token string) {
 		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(a.cfg.SessionMaxAge.Seconds())})
 }
 
+// clearCookie deletes a cookie. Fiber writes no Max-Age for a negative
+// MaxAge, so an expiry in the past is what makes the browser delete it.
 func (a *App) clearCookie(c *fiber.Ctx, name string) {
-	c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, Secure: a.secure,
-		SameSite: fiber.CookieSameSiteLaxMode})
+	c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0), HTTPOnly: true,
+		Secure: a.secure, SameSite: fiber.CookieSameSiteLaxMode})
 }
 
 // csrfToken is the token forms carry. Signed in, it is the session's own

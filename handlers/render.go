@@ -172,7 +172,7 @@ func (a *App) takeFlash(c *fiber.Ctx) string {
 	if raw == "" {
 		return ""
 	}
-	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, Secure: a.secure, SameSite: fiber.CookieSameSiteLaxMode})
+	a.clearCookie(c, flashCookie)
 	id, err := url.QueryUnescape(raw)
 	if err != nil || !flashIDs[id] {
 		return "" // only known message IDs: a forged cookie cannot inject text
@@ -226,6 +226,9 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 			msgID = "error.internal"
 		}
 	}
+	// Errors fasthttp raises before any middleware ran (an oversized body)
+	// reach this handler too; they carry the same headers as every response.
+	a.setSecurityHeaders(c)
 	if status >= 500 {
 		a.log.Error("request failed", "status", status, "method", c.Method(), "path", c.Path(),
 			"request_id", c.Locals(requestIDKey), "err", err)
@@ -237,7 +240,7 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 		// page's alert region instead of the request's target.
 		c.Set("HX-Retarget", "#alerts")
 		c.Set("HX-Reswap", "innerHTML")
-		if rerr := a.renderPartial(c, status, "alert", p); rerr == nil {
+		if rerr := a.renderPartial(c, status, "alert", &p); rerr == nil {
 			return nil
 		}
 	} else if rerr := a.render(c, status, "error", &p); rerr == nil {
