@@ -11,7 +11,7 @@ import (
 
 type adminUsersPage struct {
 	Page
-	Role        string
+	RoleFilter  string
 	Query       string
 	Users       []db.User
 	Form        Form
@@ -35,16 +35,17 @@ var createRoles = []string{db.RoleAdviser, db.RoleNAV, db.RoleAdmin}
 
 func (a *App) usersPage(c *fiber.Ctx) (adminUsersPage, error) {
 	p := adminUsersPage{Page: a.newPage(c, "admin.users.title"), Form: newForm(), CreateRoles: createRoles}
-	p.Role = c.Query("role")
-	if !Contains(db.Roles, p.Role) {
-		p.Role = ""
+	p.Form.Values["locale"] = p.Locale // new accounts speak the admin's language unless chosen otherwise
+	p.RoleFilter = c.Query("role")
+	if !Contains(db.Roles, p.RoleFilter) {
+		p.RoleFilter = ""
 	}
 	p.Query = strings.TrimSpace(c.Query("q"))
 	if len(p.Query) > 100 {
 		p.Query = p.Query[:100]
 	}
 	var err error
-	p.Users, err = a.store.Users(c.UserContext(), p.Role, p.Query)
+	p.Users, err = a.store.Users(c.UserContext(), p.RoleFilter, p.Query)
 	return p, err
 }
 
@@ -95,7 +96,7 @@ func (a *App) adminUserCreate(c *fiber.Ctx) error {
 		return err
 	}
 	p.Created, p.CreatedPassword, p.Form = &u, password, newForm()
-	if p.Users, err = a.store.Users(c.UserContext(), p.Role, p.Query); err != nil {
+	if p.Users, err = a.store.Users(c.UserContext(), p.RoleFilter, p.Query); err != nil {
 		return err
 	}
 	return a.render(c, fiber.StatusOK, "admin/users", &p)

@@ -12,6 +12,19 @@ import (
 type Form struct {
 	Values map[string]string
 	Errors map[string]string
+	order  []string // fields in the order their problems were found
+}
+
+// Problem is one field's error, for the summary at the top of a form.
+type Problem struct{ Field, MsgID string }
+
+// Problems lists the errors in the order found (the form's field order).
+func (f Form) Problems() []Problem {
+	out := make([]Problem, 0, len(f.order))
+	for _, k := range f.order {
+		out = append(out, Problem{k, f.Errors[k]})
+	}
+	return out
 }
 
 func newForm() Form { return Form{Values: map[string]string{}, Errors: map[string]string{}} }
@@ -21,6 +34,7 @@ func (f *Form) Check(ok bool, field, msgID string) {
 	if !ok {
 		if _, seen := f.Errors[field]; !seen {
 			f.Errors[field] = msgID
+			f.order = append(f.order, field)
 		}
 	}
 }

@@ -161,8 +161,10 @@ func (a *App) sameOrigin(c *fiber.Ctx, origin string) bool {
 	if strings.EqualFold(origin, a.origin) {
 		return true
 	}
+	// The Host header itself, not X-Forwarded-Host: that one is only
+	// believed from a trusted proxy, through BASE_URL above.
 	u, err := url.Parse(origin)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, c.Hostname())
+	return err == nil && u.Host != "" && u.Scheme == c.Protocol() && strings.EqualFold(u.Host, string(c.Request().Host()))
 }
 
 // requireUser lets signed-in users through; a visitor is sent to sign in

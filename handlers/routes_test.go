@@ -56,7 +56,7 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "GET", pattern: "/login", path: "/login", want: [5]int{s200, s303, s303, s303, s303}},
 		{method: "POST", pattern: "/login", path: "/login", want: [5]int{s422, s422, s422, s422, s422}},
 		{method: "GET", pattern: "/signup", path: "/signup", want: [5]int{s200, s303, s303, s303, s303}},
-		{method: "POST", pattern: "/signup", path: "/signup", want: [5]int{s422, s422, s422, s422, s422}},
+		{method: "POST", pattern: "/signup", path: "/signup", want: [5]int{s422, s303, s303, s303, s303}},
 		{method: "POST", pattern: "/lang", path: "/lang", form: url.Values{"lang": {"nb"}, "back": {"/"}}, want: [5]int{s303, s303, s303, s303, s303}},
 
 		// Any signed-in user.

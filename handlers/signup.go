@@ -33,6 +33,11 @@ func (a *App) signupForm(c *fiber.Ctx) error {
 // signup registers a pending organisation and its first employer, then
 // signs the employer in: they see at once that approval is pending.
 func (a *App) signup(c *fiber.Ctx) error {
+	if session(c) != nil {
+		// Signed in already: one person, one organisation. A colleague's
+		// organisation is joined by invitation, not by a second signup.
+		return a.redirect(c, "/", "")
+	}
 	p := a.signupPage(c)
 	f := &p.Form
 	for _, k := range signupFields {
