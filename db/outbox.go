@@ -155,3 +155,16 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 	}
 	return out, rows.Err()
 }
+
+// MailQueuedWithin reports whether a mail whose dedupe key starts with
+// keyPrefix was queued within the last d (a sliding window, unlike a key
+// with a time bucket in it).
+func MailQueuedWithin(ctx context.Context, tx *sqlx.Tx, keyPrefix string, d time.Duration) (bool, error) {
+	var found bool
+	err := tx.GetContext(ctx, &found, `SELECT EXISTS (SELECT 1 FROM outbox
+		WHERE starts_with(dedupe_key, $1) AND created_at > now() - make_interval(secs => $2))`, keyPrefix, d.Seconds())
+	if err != nil {
+		return false, fmt.Errorf("db: recent mail: %w", err)
+	}
+	return found, nil
+}

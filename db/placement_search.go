@@ -72,38 +72,63 @@ func (h PlacementHit) SnippetHTML() string {
 	return strings.ReplaceAll(s, "\x02", "</mark>")
 }
 
-// The search is one statement per page. The inner query filters with the
-// partial indexes on published placements (GIN on the tsvector and the
-// languages, B-tree on kind and municipality), orders by the keyset and
-// stops at limit+1 rows; only those rows get a ts_headline snippet.
-const searchPlacements = `
-WITH q AS (SELECT CASE WHEN $1 = '' THEN NULL ELSE websearch_to_tsquery('norwegian', $1) END AS tsq)
-SELECT sub.*,
-	CASE WHEN q.tsq IS NULL THEN '' ELSE ts_headline('norwegian', sub.tasks, q.tsq,
-		'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=28, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') END AS snippet
-FROM q, (
-	SELECT ` + placementColumns + `,
-		CASE WHEN q.tsq IS NULL THEN 0 ELSE ts_rank(p.search, q.tsq)::float8 END AS rank
-	FROM q, placements p JOIN organisations o ON o.id = p.organisation_id
-	WHERE (p.status = 'published' OR $16)
-	  AND (q.tsq IS NULL OR p.search @@ q.tsq)
-	  AND ($2 = '' OR p.kind = $2)
-	  AND ($3 = '' OR p.sector = $3)
-	  AND ($4 = '' OR lower(p.municipality) = lower($4))
-	  AND ($5::cefr_level IS NULL OR p.level_listening IS NULL OR p.level_listening <= $5::cefr_level)
-	  AND ($6::cefr_level IS NULL OR p.level_reading IS NULL OR p.level_reading <= $6::cefr_level)
-	  AND ($7::cefr_level IS NULL OR p.level_writing IS NULL OR p.level_writing <= $7::cefr_level)
-	  AND ($8::cefr_level IS NULL OR p.level_oral IS NULL OR p.level_oral <= $8::cefr_level)
-	  AND (NOT $9 OR p.seats > p.seats_taken)
-	  AND ($10::date IS NULL OR p.start_date <= $10::date)
-	  AND ($11 = '' OR p.languages @> ARRAY[$11]::text[])
-	  AND ($12::float8 IS NULL OR
-	       (CASE WHEN q.tsq IS NULL THEN 0 ELSE ts_rank(p.search, q.tsq)::float8 END, coalesce(p.published_at, p.created_at), p.id)
-	         < ($12::float8, $13::timestamptz, $14::bigint))
-	ORDER BY rank DESC, coalesce(p.published_at, p.created_at) DESC, p.id DESC
-	LIMIT $15
+// The search is one statement per page, in two shapes. Without search
+// words it walks the partial index on (published_at, id) of published
+// placements and stops after limit+1 rows; with words the GIN index finds
+// the matches, which are ranked, and only the rows of the page get a
+// ts_headline snippet. Filters are shared; $1…$14 mean the same in both.
+const searchFilters = `
+	WHERE (p.status = 'published' OR $11)
+	  AND ($1 = '' OR p.kind = $1)
+	  AND ($2 = '' OR p.sector = $2)
+	  AND ($3 = '' OR lower(p.municipality) = lower($3))
+	  AND ($4::cefr_level IS NULL OR p.level_listening IS NULL OR p.level_listening <= $4::cefr_level)
+	  AND ($5::cefr_level IS NULL OR p.level_reading IS NULL OR p.level_reading <= $5::cefr_level)
+	  AND ($6::cefr_level IS NULL OR p.level_writing IS NULL OR p.level_writing <= $6::cefr_level)
+	  AND ($7::cefr_level IS NULL OR p.level_oral IS NULL OR p.level_oral <= $7::cefr_level)
+	  AND (NOT $8 OR p.seats > p.seats_taken)
+	  AND ($9::date IS NULL OR p.start_date <= $9::date)
+	  AND ($10 = '' OR p.languages @> ARRAY[$10]::text[])`
+
+// A published placement always has published_at; drafts (seen by admins)
+// sort by creation. The index is on this same expression.
+const searchOrderKey = `coalesce(p.published_at, p.created_at)`
+
+const searchBrowse = `SELECT ` + placementColumns + `, 0::float8 AS rank, '' AS snippet` + placementFrom + searchFilters + `
+	  AND ($13::timestamptz IS NULL OR (` + searchOrderKey + `, p.id) < ($13::timestamptz, $14::bigint))
+	ORDER BY ` + searchOrderKey + ` DESC, p.id DESC
+	LIMIT $12`
+
+const searchText = `SELECT sub.*, ts_headline('norwegian', sub.tasks, websearch_to_tsquery('norwegian', $15),
+		'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=28, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
+FROM (
+	SELECT ` + placementColumns + `, ts_rank(p.search, websearch_to_tsquery('norwegian', $15))::float8 AS rank` + placementFrom + searchFilters + `
+	  AND p.search @@ websearch_to_tsquery('norwegian', $15)
+	  AND ($16::float8 IS NULL OR (ts_rank(p.search, websearch_to_tsquery('norwegian', $15))::float8, ` + searchOrderKey + `, p.id)
+	        < ($16::float8, $13::timestamptz, $14::bigint))
+	ORDER BY rank DESC, ` + searchOrderKey + ` DESC, p.id DESC
+	LIMIT $12
 ) sub
 ORDER BY sub.rank DESC, coalesce(sub.published_at, sub.created_at) DESC, sub.id DESC`
+
+// searchQuery picks the statement and its arguments for a filter.
+func searchQuery(f PlacementFilter) (string, []any) {
+	var at, id, rank any
+	if f.After != nil {
+		at, id, rank = f.After.PublishedAt, f.After.ID, f.After.Rank
+	}
+	var startBefore any
+	if f.StartBefore != nil {
+		startBefore = f.StartBefore.Format("2006-01-02")
+	}
+	args := []any{f.Kind, f.Sector, strings.TrimSpace(f.Municipality),
+		levelArg(f.Levels["listening"]), levelArg(f.Levels["reading"]), levelArg(f.Levels["writing"]), levelArg(f.Levels["oral"]),
+		f.FreeSeats, startBefore, f.Language, f.AnyStatus, f.Limit + 1, at, id}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		return searchText, append(args, q, rank)
+	}
+	return searchBrowse, args
+}
 
 // SearchPlacements returns one page of hits and the cursor of the next
 // page (nil on the last page).
@@ -111,19 +136,9 @@ func (s *Store) SearchPlacements(ctx context.Context, f PlacementFilter) ([]Plac
 	if f.Limit <= 0 || f.Limit > 100 {
 		f.Limit = 20
 	}
-	var rank, at, id any
-	if f.After != nil {
-		rank, at, id = f.After.Rank, f.After.PublishedAt, f.After.ID
-	}
-	var startBefore any
-	if f.StartBefore != nil {
-		startBefore = f.StartBefore.Format("2006-01-02")
-	}
+	q, args := searchQuery(f)
 	var hits []PlacementHit
-	err := s.DB.SelectContext(ctx, &hits, searchPlacements, strings.TrimSpace(f.Query), f.Kind, f.Sector, strings.TrimSpace(f.Municipality),
-		levelArg(f.Levels["listening"]), levelArg(f.Levels["reading"]), levelArg(f.Levels["writing"]), levelArg(f.Levels["oral"]),
-		f.FreeSeats, startBefore, f.Language, rank, at, id, f.Limit+1, f.AnyStatus)
-	if err != nil {
+	if err := s.DB.SelectContext(ctx, &hits, q, args...); err != nil {
 		return nil, nil, fmt.Errorf("db: search placements: %w", err)
 	}
 	if len(hits) <= f.Limit {
@@ -148,4 +163,27 @@ func (s *Store) Municipalities(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("db: municipalities: %w", err)
 	}
 	return out, nil
+}
+
+// ExplainSearch runs a first-page search under EXPLAIN (ANALYZE, BUFFERS)
+// and returns the plan, for docs/benchmarks.md.
+func (s *Store) ExplainSearch(ctx context.Context, f PlacementFilter) (string, error) {
+	if f.Limit <= 0 {
+		f.Limit = 20
+	}
+	q, args := searchQuery(f)
+	rows, err := s.DB.QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q, args...)
+	if err != nil {
+		return "", fmt.Errorf("db: explain: %w", err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String(), rows.Err()
 }

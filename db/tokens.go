@@ -147,3 +147,15 @@ func (s *Store) OpenInvitations(ctx context.Context, orgID int64) ([]Invitation,
 	}
 	return out, nil
 }
+
+// UseUserTokens marks every unused token of a purpose for a user used,
+// inside the caller's transaction: after a password reset, older reset
+// links in the same inbox stop working.
+func UseUserTokens(ctx context.Context, tx *sqlx.Tx, userID int64, purpose string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE link_tokens SET used_at = now()
+		WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, userID, purpose)
+	if err != nil {
+		return fmt.Errorf("db: use tokens: %w", err)
+	}
+	return nil
+}

@@ -192,3 +192,14 @@ func (s *Store) OrganisationMembers(ctx context.Context, orgID int64) ([]User, e
 	}
 	return out, nil
 }
+
+// LockUser takes a row lock on the account until tx ends, so checks and
+// writes about one account (such as "was a reset mail sent lately?") do
+// not race with a concurrent request for the same account.
+func LockUser(ctx context.Context, tx *sqlx.Tx, userID int64) error {
+	var id int64
+	if err := tx.GetContext(ctx, &id, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, userID); err != nil {
+		return fmt.Errorf("db: lock user: %w", translate(err))
+	}
+	return nil
+}

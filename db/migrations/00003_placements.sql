@@ -49,11 +49,12 @@ CREATE TABLE placements (
 );
 -- Full-text search over published placements.
 CREATE INDEX placements_search_idx ON placements USING gin (search) WHERE status = 'published';
--- The default listing and keyset paging: newest published first.
-CREATE INDEX placements_published_idx ON placements (published_at DESC, id DESC) WHERE status = 'published';
+-- The default listing and keyset paging: newest published first. The
+-- expression is the search's sort key (db/placement_search.go).
+CREATE INDEX placements_published_idx ON placements ((coalesce(published_at, created_at)) DESC, id DESC) WHERE status = 'published';
 -- Filters that narrow a lot.
-CREATE INDEX placements_kind_idx ON placements (kind, published_at DESC, id DESC) WHERE status = 'published';
-CREATE INDEX placements_municipality_idx ON placements (lower(municipality), published_at DESC, id DESC) WHERE status = 'published';
+CREATE INDEX placements_kind_idx ON placements (kind, (coalesce(published_at, created_at)) DESC, id DESC) WHERE status = 'published';
+CREATE INDEX placements_municipality_idx ON placements (lower(municipality), (coalesce(published_at, created_at)) DESC, id DESC) WHERE status = 'published';
 CREATE INDEX placements_languages_idx ON placements USING gin (languages) WHERE status = 'published';
 -- An employer's own list.
 CREATE INDEX placements_org_idx ON placements (organisation_id, updated_at DESC);
