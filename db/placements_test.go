@@ -46,8 +46,6 @@ func date(s string) *time.Time {
 	return &t
 }
 
-func intp(n int) *int { return &n }
-
 // publish creates and publishes a placement.
 func publish(t *testing.T, st *db.Store, orgID, userID int64, in db.PlacementInput) int64 {
 	t.Helper()

@@ -7,9 +7,11 @@ import (
 	"praksis/db"
 )
 
-// TestAdminUsers: an admin creates staff accounts with one-time passwords,
-// disables one in place with htmx (it can no longer sign in), and the other
-// must choose their own password at the first sign-in. Once per language.
+// TestAdminUsers: an admin creates staff accounts with one-time passwords
+// (the new-user form's secondary button; its primary one invites by e-mail,
+// see TestAdminInviteAndOutbox), disables one in place with htmx (it can no
+// longer sign in), and the other must choose their own password at the
+// first sign-in. Once per language.
 func TestAdminUsers(t *testing.T) {
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) { adminUsers(t, lang) })
@@ -29,8 +31,14 @@ func adminUsers(t *testing.T, lang string) {
 	}
 	b.checkPage("admin-users")
 
+	// The new-user form sends an e-mail invitation by default; its
+	// secondary button creates the account with a one-time password.
+	invite := `main form[method="post"][action="/admin/users/invite"] button[type="submit"]:not([formaction])`
+	create := `main form[method="post"][action="/admin/users/invite"] button[type="submit"][formaction="/admin/users"]`
+	b.expect("invite button", b.text(invite), b.msg("admin.users.invite"))
+	b.expect("one-time password button", b.text(create), b.msg("admin.users.create"))
+
 	// An empty form is refused field by field.
-	create := `main form[method="post"][action="/admin/users"] button[type="submit"]`
 	b.expectStatus("create with nothing filled in", b.submit(create), 422)
 	b.expect("name error", b.text("#f-name-error"), b.msg("form.required"))
 	b.expect("e-mail error", b.text("#f-email-error"), b.msg("form.required"))

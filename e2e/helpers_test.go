@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"praksis/handlers"
+	"praksis/jobs/smtptest"
 )
 
 // languages are the two every page is checked in; bokmål is the default.
@@ -433,6 +435,24 @@ func screenshot(ctx context.Context, t *testing.T, name string) {
 	}
 }
 
+// screenshotInView scrolls an element into the middle of the viewport and
+// saves a screenshot of the viewport as screenshots/<lang>-<name>.png. A
+// full-page screenshot leaves out-of-process frames (a sandboxed iframe)
+// blank when they lie below the first screen; this one shows them.
+func (b *tab) screenshotInView(sel, name string) {
+	b.t.Helper()
+	b.do(evalVoid(fmt.Sprintf(`document.querySelector(%q).scrollIntoView({block: "center"})`, sel)))
+	time.Sleep(300 * time.Millisecond) // let the frame paint at its new place
+	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(screenshotDir, b.lang+"-"+name+".png"), png, 0o644); err != nil {
+		b.t.Errorf("screenshot %s: %v", name, err)
+	}
+}
+
 var uniq atomic.Int64
 
 // unique makes a string no other journey of this run uses.
@@ -471,4 +491,52 @@ func click(sel string) chromedp.Action[chromedp.Void] {
 // evalVoid runs a statement in the page, ignoring its value.
 func evalVoid(expr string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](expr)
+}
+
+// mailWait bounds how long a journey waits for the outbox sender, which is
+// woken after each commit and normally delivers within a second.
+const mailWait = 10 * time.Second
+
+// mailTo waits for the one mail the app sends to addr (each journey uses
+// fresh addresses, so there is never more than one) and returns it.
+func (b *tab) mailTo(addr string) smtptest.Message {
+	b.t.Helper()
+	for deadline := time.Now().Add(mailWait); ; time.Sleep(50 * time.Millisecond) {
+		if ms := mailbox.To(addr); len(ms) > 0 {
+			if len(ms) > 1 {
+				b.t.Errorf("%d mails to %s, want 1", len(ms), addr)
+			}
+			return ms[0]
+		}
+		if time.Now().After(deadline) {
+			b.fatal("no mail to %s within %s (is the outbox sender running and woken?)", addr, mailWait)
+		}
+	}
+}
+
+// mailLink is the path of the one link of the app (/l/<token>) in a mail:
+// the text part has it, absolute on the app's base URL, and the HTML part's
+// button leads to the same place.
+func (b *tab) mailLink(m smtptest.Message) string {
+	b.t.Helper()
+	re := regexp.MustCompile(regexp.QuoteMeta(baseURL) + `/l/[A-Za-z0-9_-]{20,}`)
+	links := re.FindAllString(m.Text, -1)
+	if len(links) == 0 {
+		b.fatal("no link to %s/l/… in the text part of %q:\n%s", baseURL, m.Subject, m.Text)
+	}
+	for _, l := range links[1:] {
+		if l != links[0] {
+			b.t.Errorf("the text part of %q has two different links: %s and %s", m.Subject, links[0], l)
+		}
+	}
+	if !strings.Contains(m.HTML, `href="`+links[0]+`"`) {
+		b.t.Errorf("the HTML part of %q has no button to %s", m.Subject, links[0])
+	}
+	return strings.TrimPrefix(links[0], baseURL)
+}
+
+// signedIn reports whether the header offers signing out.
+func (b *tab) signedIn() bool {
+	b.t.Helper()
+	return b.exists(`header form[action="/logout"] button`)
 }

@@ -17,6 +17,8 @@ import (
 	"praksis/db"
 	"praksis/db/dbtest"
 	"praksis/handlers"
+	"praksis/jobs"
+	"praksis/jobs/smtptest"
 )
 
 // What every journey shares: the app's address, the running browser (each
@@ -27,6 +29,7 @@ var (
 	browserCtx context.Context
 	store      *db.Store
 	axeSource  string
+	mailbox    *smtptest.Server // the SMTP server the app delivers to
 )
 
 const (
@@ -136,11 +139,25 @@ func startServer() (stop func(), err error) {
 	// Server errors (5xx) are logged; a journey that causes one fails on
 	// the page anyway, and the log says why.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	app, err := handlers.New(cfg, store, log)
+	// Mail goes over real SMTP to a server in this process; journeys read
+	// it from mailbox and follow its links.
+	if mailbox, err = smtptest.Start(); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("smtp: %w", err)
+	}
+	sys, err := jobs.NewSystem(store, log, jobs.Config{BaseURL: baseURL, SMTPURL: mailbox.URL(),
+		MailFrom: "Praksis <noreply@praksis.example>", Sender: jobs.SenderConfig{Rate: 1000}})
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("mail and jobs: %w", err)
+	}
+	app, err := handlers.New(cfg, handlers.Deps{Store: store, Log: log, Translator: sys.Translator, Mail: sys.Renderer,
+		Sender: sys.Sender, Scheduler: sys.Scheduler})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("build app: %w", err)
 	}
+	sys.Sender.Start()
 	served := make(chan error, 1)
 	go func() { served <- app.Fiber().Listener(ln) }()
 	return func() {
@@ -150,6 +167,8 @@ func startServer() (stop func(), err error) {
 			fmt.Fprintln(os.Stderr, "e2e: shutdown:", err)
 		}
 		<-served
+		sys.Sender.Stop(ctx)
+		mailbox.Stop()
 	}, nil
 }
 

@@ -60,21 +60,11 @@ func (a *App) adminUsers(c *fiber.Ctx) error {
 // adminUserCreate makes an adviser, NAV or admin account with a one-time
 // password that the admin hands over; the person must change it at once.
 func (a *App) adminUserCreate(c *fiber.Ctx) error {
-	p, err := a.usersPage(c)
+	p, err := a.newUserForm(c)
 	if err != nil {
 		return err
 	}
 	f := &p.Form
-	for _, k := range []string{"name", "email", "role", "locale"} {
-		f.Values[k] = strings.TrimSpace(c.FormValue(k))
-	}
-	f.Required("name", 200)
-	f.Check(f.Values["email"] != "", "email", "form.required")
-	f.Check(ValidEmail(f.Values["email"]), "email", "form.email_invalid")
-	f.Check(Contains(createRoles, f.Values["role"]), "role", "form.choose")
-	if !validLocale(f.Values["locale"]) {
-		f.Values["locale"] = "nb"
-	}
 	if !f.Valid() {
 		return a.render(c, fiber.StatusUnprocessableEntity, "admin/users", &p)
 	}
@@ -100,6 +90,49 @@ func (a *App) adminUserCreate(c *fiber.Ctx) error {
 		return err
 	}
 	return a.render(c, fiber.StatusOK, "admin/users", &p)
+}
+
+// newUserForm reads and checks the new-user form shared by creating with a
+// one-time password and inviting by e-mail.
+func (a *App) newUserForm(c *fiber.Ctx) (adminUsersPage, error) {
+	p, err := a.usersPage(c)
+	if err != nil {
+		return p, err
+	}
+	f := &p.Form
+	for _, k := range []string{"name", "email", "role", "locale"} {
+		f.Values[k] = strings.TrimSpace(c.FormValue(k))
+	}
+	f.Required("name", 200)
+	f.Check(f.Values["email"] != "", "email", "form.required")
+	f.Check(ValidEmail(f.Values["email"]), "email", "form.email_invalid")
+	f.Check(Contains(createRoles, f.Values["role"]), "role", "form.choose")
+	if !validLocale(f.Values["locale"]) {
+		f.Values["locale"] = Locales[0]
+	}
+	return p, nil
+}
+
+// adminUserInvite invites an adviser, NAV counsellor or admin by e-mail;
+// the account is made when they follow the link and choose a password.
+func (a *App) adminUserInvite(c *fiber.Ctx) error {
+	p, err := a.newUserForm(c)
+	if err != nil {
+		return err
+	}
+	f := &p.Form
+	if f.Valid() {
+		err = a.invite(c, f.Values["email"], invitePayload{Role: f.Values["role"], Name: f.Values["name"], Lang: f.Values["locale"]}, "")
+		if errors.Is(err, db.ErrConflict) {
+			f.Check(false, "email", "admin.users.email_taken")
+		} else if err != nil {
+			return err
+		}
+	}
+	if !f.Valid() {
+		return a.render(c, fiber.StatusUnprocessableEntity, "admin/users", &p)
+	}
+	return a.redirect(c, "/admin/users", "flash.invited")
 }
 
 func (a *App) adminUserDisable(c *fiber.Ctx) error { return a.setUserDisabled(c, true) }

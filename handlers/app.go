@@ -17,9 +17,10 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/gofiber/template/html/v2"
-	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"praksis/db"
+	"praksis/jobs"
+	"praksis/locale"
 	"praksis/views"
 )
 
@@ -35,6 +36,10 @@ type Config struct {
 	LoginWindow           time.Duration
 	// BodyLimit caps request bodies; 0 means 256 KiB (no form needs more).
 	BodyLimit int
+	// DevMail is true when no SMTP_URL is set: /admin/outbox is the inbox.
+	DevMail bool
+	// CronEnabled says whether this replica runs jobs on their schedule.
+	CronEnabled bool
 	// ProxyHeader names the header holding the client's IP (such as
 	// X-Forwarded-For) when Praksis runs behind a load balancer; it is
 	// believed only from TrustedProxies when that list is set.
@@ -42,24 +47,39 @@ type Config struct {
 	TrustedProxies []string
 }
 
+// Deps are the parts main builds and the web layer uses.
+type Deps struct {
+	Store      *db.Store
+	Log        *slog.Logger
+	Translator *locale.Translator
+	Mail       *jobs.Renderer  // renders e-mail into the outbox
+	Sender     Waker           // woken after a commit that queued mail
+	Scheduler  *jobs.Scheduler // for /admin/jobs
+}
+
+// Waker is the outbox sender as the web layer sees it.
+type Waker interface{ Wake() }
+
 // App holds every dependency of the handlers; handlers are its methods.
 type App struct {
-	cfg        Config
-	store      *db.Store
-	log        *slog.Logger
-	fiber      *fiber.App
-	views      *html.Engine
-	i18n       *i18n.Bundle
-	localizers map[string]*i18n.Localizer
-	assets     *assets
-	origin     string // scheme://host of BASE_URL, for the Origin check
-	secure     bool   // cookies get Secure when BASE_URL is https
-	schema     int64  // the migration version this binary expects
+	cfg    Config
+	store  *db.Store
+	log    *slog.Logger
+	fiber  *fiber.App
+	views  *html.Engine
+	tr     *locale.Translator
+	mail   *jobs.Renderer
+	sender Waker
+	sched  *jobs.Scheduler
+	assets *assets
+	origin string // scheme://host of BASE_URL, for the Origin check
+	secure bool   // cookies get Secure when BASE_URL is https
+	schema int64  // the migration version this binary expects
 }
 
 // New builds the app: templates, catalogues, assets and routes. It fails
 // at start, not at the first request, when a template or message is broken.
-func New(cfg Config, store *db.Store, log *slog.Logger) (*App, error) {
+func New(cfg Config, d Deps) (*App, error) {
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = 256 << 10
 	}
@@ -67,17 +87,18 @@ func New(cfg Config, store *db.Store, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("handlers: BASE_URL: %w", err)
 	}
-	a := &App{cfg: cfg, store: store, log: log, origin: u.Scheme + "://" + u.Host, secure: u.Scheme == "https", schema: db.LatestVersion()}
-	if a.assets, err = newAssets(); err != nil {
-		return nil, err
+	if d.Store == nil || d.Log == nil || d.Translator == nil || d.Mail == nil || d.Scheduler == nil {
+		return nil, fmt.Errorf("handlers: New needs the store, a logger, the translator, the mail renderer and the scheduler")
 	}
-	if a.i18n, a.localizers, err = newBundle(); err != nil {
+	a := &App{cfg: cfg, store: d.Store, log: d.Log, tr: d.Translator, mail: d.Mail, sender: d.Sender, sched: d.Scheduler, origin: u.Scheme + "://" + u.Host, secure: u.Scheme == "https", schema: db.LatestVersion()}
+	if a.assets, err = newAssets(); err != nil {
 		return nil, err
 	}
 	a.views = html.NewFileSystem(http.FS(views.FS), ".html")
 	a.views.AddFuncMap(template.FuncMap{
 		"asset":    a.assets.url,
 		"date":     func(t time.Time) string { return t.In(oslo).Format("02.01.2006") },
+		"datetime": datetime,
 		"contains": Contains,
 		"input":    inputField,
 		"choice":   selectField,
@@ -132,4 +153,17 @@ func mustLoadLocation(name string) *time.Location {
 		panic(err)
 	}
 	return loc
+}
+
+// datetime formats a time (or a *time.Time, "" for nil) in Oslo time.
+func datetime(v any) string {
+	switch t := v.(type) {
+	case time.Time:
+		return t.In(oslo).Format("02.01.2006 15:04")
+	case *time.Time:
+		if t != nil {
+			return t.In(oslo).Format("02.01.2006 15:04")
+		}
+	}
+	return ""
 }

@@ -30,8 +30,9 @@ func stateChangingRoutes(a *App) []string {
 	return out
 }
 
-// fillPattern makes a concrete path of a pattern: organisation and user
-// ids from the fixtures, "1" for any other parameter.
+// fillPattern makes a concrete path of a pattern: organisation, user and
+// mail ids, the link token and a real job name from the fixtures, "1" for
+// any other parameter.
 func fillPattern(pattern string, fx matrixFixtures) string {
 	parts := strings.Split(pattern, "/")
 	for i, p := range parts {
@@ -40,11 +41,21 @@ func fillPattern(pattern string, fx matrixFixtures) string {
 			parts[i] = "x"
 		case strings.HasPrefix(p, ":"):
 			parts[i] = "1"
-			if i > 0 && parts[i-1] == "organisations" {
-				parts[i] = strconv.FormatInt(fx.pendingOrg, 10)
+			prev := ""
+			if i > 0 {
+				prev = parts[i-1]
 			}
-			if i > 0 && parts[i-1] == "users" {
+			switch prev {
+			case "organisations":
+				parts[i] = strconv.FormatInt(fx.pendingOrg, 10)
+			case "users":
 				parts[i] = strconv.FormatInt(fx.target, 10)
+			case "outbox":
+				parts[i] = strconv.FormatInt(fx.mail, 10)
+			case "l":
+				parts[i] = fx.token
+			case "jobs":
+				parts[i] = "retention"
 			}
 		}
 	}
@@ -59,9 +70,7 @@ func TestCSRFRejected(t *testing.T) {
 	ta := newTestApp(t)
 	ctx := context.Background()
 	admin := ta.createUser(db.RoleAdmin)
-	pending := ta.createPendingOrg()
-	target := ta.createUser(db.RoleAdviser)
-	fx := matrixFixtures{pendingOrg: pending.org.ID, target: target.ID}
+	fx := ta.newMatrixFixtures()
 	signupEmail := unique("forged") + "@test.example"
 	signupForm := url.Values{"org_name": {"Forged AS"}, "org_number": {validOrgNumber()}, "kind": {db.KindBusiness},
 		"sector": {"retail"}, "municipality": {"Bergen"}, "name": {"Forged Person"}, "email": {signupEmail},
@@ -69,11 +78,15 @@ func TestCSRFRejected(t *testing.T) {
 	// Forms that would succeed with a valid token, so "nothing changed"
 	// means the check stopped them.
 	forms := map[string]url.Values{
-		"POST /signup":      signupForm,
-		"POST /login":       {"email": {admin.Email}, "password": {testPassword}},
-		"POST /lang":        {"lang": {"en"}},
-		"POST /password":    {"current": {testPassword}, "new": {"another-long-password"}, "confirm": {"another-long-password"}},
-		"POST /admin/users": {"name": {"Forged Adviser"}, "email": {unique("forged-adviser") + "@test.example"}, "role": {db.RoleAdviser}, "locale": {"nb"}},
+		"POST /signup":              signupForm,
+		"POST /login":               {"email": {admin.Email}, "password": {testPassword}},
+		"POST /lang":                {"lang": {"en"}},
+		"POST /password":            {"current": {testPassword}, "new": {"another-long-password"}, "confirm": {"another-long-password"}},
+		"POST /admin/users":         {"name": {"Forged Adviser"}, "email": {unique("forged-adviser") + "@test.example"}, "role": {db.RoleAdviser}, "locale": {"nb"}},
+		"POST /admin/users/invite":  {"name": {"Forged Invitee"}, "email": {unique("forged-invitee") + "@test.example"}, "role": {db.RoleAdviser}, "locale": {"nb"}},
+		"POST /organisation/invite": {"name": {"Forged Colleague"}, "email": {unique("forged-colleague") + "@test.example"}},
+		"POST /password/forgot":     {"email": {admin.Email}},
+		"POST /l/:token":            {"password": {"forged-new-password"}, "confirm": {"forged-new-password"}},
 	}
 	routes := stateChangingRoutes(ta.app)
 	if len(routes) < 10 {
@@ -91,7 +104,8 @@ func TestCSRFRejected(t *testing.T) {
 	}
 
 	before := map[string]int{}
-	tables := []string{"organisations", "users", "sessions", "audit_log", "login_failures"}
+	tables := []string{"organisations", "users", "sessions", "audit_log", "login_failures",
+		"outbox", "link_tokens", "link_token_failures", "job_runs"}
 	for _, tbl := range tables {
 		before[tbl] = ta.count(tbl)
 	}
@@ -160,14 +174,20 @@ func TestCSRFRejected(t *testing.T) {
 			t.Errorf("%s: %d rows after forged requests, %d before", tbl, n, before[tbl])
 		}
 	}
-	o, err := ta.store.Organisation(ctx, pending.org.ID)
+	o, err := ta.store.Organisation(ctx, fx.pendingOrg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.Status() != db.OrgPending {
 		t.Errorf("organisation is %s after forged approve/reject", o.Status())
 	}
-	u, err := ta.store.UserByID(ctx, target.ID)
+	if m, err := ta.store.OutboxMailByID(ctx, fx.mail); err != nil || m.Status != "dead" {
+		t.Errorf("dead mail is %q after a forged retry (%v)", m.Status, err)
+	}
+	if tok, err := ta.store.LinkTokenLookup(ctx, fx.token); err != nil || tok.UsedAt != nil {
+		t.Errorf("a forged POST used the reset link: %v %v", tok.UsedAt, err)
+	}
+	u, err := ta.store.UserByID(ctx, fx.target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,6 +223,25 @@ func TestCSRFRejected(t *testing.T) {
 	}
 	if _, err := ta.store.UserByEmail(ctx, signupEmail); err != nil {
 		t.Fatalf("valid signup made no account: %v", err)
+	}
+	// The new POST routes' forms, with the token, do change things.
+	outbox, tokens := ta.count("outbox"), ta.count("link_tokens")
+	if res := c.post("/admin/users/invite", forms["POST /admin/users/invite"]); res.status != http.StatusSeeOther {
+		t.Fatalf("invite with a valid token: %d", res.status)
+	}
+	if ta.count("outbox") != outbox+1 || ta.count("link_tokens") != tokens+1 {
+		t.Error("a valid invitation queued no mail or made no token")
+	}
+	if res := c.post(fillPattern("/admin/outbox/:id/retry", fx), nil); res.status != http.StatusSeeOther {
+		t.Fatalf("retry with a valid token: %d", res.status)
+	}
+	w := ta.client()
+	w.get(fillPattern("/l/:token", fx))
+	if res := w.post(fillPattern("/l/:token", fx), forms["POST /l/:token"]); res.status != http.StatusSeeOther {
+		t.Fatalf("reset with a valid token: %d %s", res.status, res.body)
+	}
+	if tok, _ := ta.store.LinkTokenLookup(ctx, fx.token); tok.UsedAt == nil {
+		t.Error("a valid reset left the link unused")
 	}
 }
 

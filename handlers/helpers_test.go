@@ -21,12 +21,21 @@ import (
 
 	"praksis/db"
 	"praksis/db/dbtest"
+	"praksis/jobs"
+	"praksis/jobs/smtptest"
 )
 
 // The package shares one database cloned from the migrated template; tests
 // make their own rows (unique e-mails, org numbers) so they can run in
 // parallel.
 var testDBURL string
+
+// testSMTP is a real SMTP server in this process; every test app delivers
+// to it, so tests read the mail a person would get.
+var (
+	testSMTP    *smtptest.Server
+	testSMTPURL string
+)
 
 func TestMain(m *testing.M) {
 	u, cleanup, err := dbtest.New(context.Background())
@@ -35,12 +44,18 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	testDBURL = u
+	if testSMTP, err = smtptest.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	testSMTPURL = testSMTP.URL()
 	code := m.Run()
 	cleanup()
 	os.Exit(code)
 }
 
 type testApp struct {
+	sys   *jobs.System
 	t     *testing.T
 	app   *App
 	store *db.Store
@@ -78,11 +93,17 @@ func newTestAppOn(t *testing.T, dbURL string, mutate ...func(*Config)) *testApp 
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	a, err := New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sys, err := jobs.NewSystem(st, log, jobs.Config{BaseURL: cfg.BaseURL, SMTPURL: testSMTPURL, MailFrom: "Praksis <noreply@praksis.example>",
+		Sender: jobs.SenderConfig{Rate: 1000}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testApp{t: t, app: a, store: st}
+	a, err := New(cfg, Deps{Store: st, Log: log, Translator: sys.Translator, Mail: sys.Renderer, Sender: sys.Sender, Scheduler: sys.Scheduler})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testApp{t: t, app: a, store: st, sys: sys}
 }
 
 var seq atomic.Int64

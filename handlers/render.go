@@ -186,6 +186,7 @@ var flashIDs = map[string]bool{
 	"flash.password_changed": true, "flash.language_changed": true,
 	"flash.org_approved": true, "flash.org_rejected": true,
 	"flash.user_disabled": true, "flash.user_enabled": true,
+	"flash.invited": true, "flash.invite_accepted": true, "flash.mail_retried": true,
 }
 
 // httpError is an error with a status and a message ID for the person.

@@ -24,11 +24,19 @@ func (a *App) routes() {
 	r.Get("/signup", a.signupForm)
 	r.Post("/signup", a.signup)
 	r.Post("/lang", a.setLanguage)
+	r.Get("/password/forgot", a.forgotForm)
+	r.Post("/password/forgot", a.forgot)
+	r.Get("/l/:token", a.linkShow)
+	r.Post("/l/:token", a.linkUse)
 
 	// Any signed-in user.
 	r.Post("/logout", a.requireUser, a.logout)
 	r.Get("/password", a.requireUser, a.passwordForm)
 	r.Post("/password", a.requireUser, a.passwordChange)
+
+	// Employers: their own organisation.
+	r.Get("/organisation", a.requireRole(db.RoleEmployer), a.organisationShow)
+	r.Post("/organisation/invite", a.requireRole(db.RoleEmployer), a.organisationInvite)
 
 	// Admins.
 	admin := r.Group("/admin", a.requireRole(db.RoleAdmin))
@@ -39,6 +47,13 @@ func (a *App) routes() {
 	admin.Post("/users", a.adminUserCreate)
 	admin.Post("/users/:id/disable", a.adminUserDisable)
 	admin.Post("/users/:id/enable", a.adminUserEnable)
+	admin.Post("/users/invite", a.adminUserInvite)
+	admin.Get("/outbox", a.adminOutbox)
+	admin.Get("/outbox/:id", a.adminMail)
+	admin.Get("/outbox/:id/html", a.adminMailHTML)
+	admin.Post("/outbox/:id/retry", a.adminMailRetry)
+	admin.Get("/jobs", a.adminJobs)
+	admin.Post("/jobs/:name/run", a.adminJobRun)
 
 	r.Use(func(*fiber.Ctx) error { return errStatus(fiber.StatusNotFound, "error.not_found") })
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"praksis/db"
 )
@@ -35,10 +36,24 @@ const (
 	s422 = http.StatusUnprocessableEntity
 )
 
-// matrixFixtures are the real rows the :id routes act on.
+// matrixFixtures are the real rows the :id and :token routes act on.
 type matrixFixtures struct {
-	pendingOrg int64 // approved, then rejected, by the admin column
-	target     int64 // an adviser the admin column disables and enables
+	pendingOrg int64  // approved, then rejected, by the admin column
+	target     int64  // an adviser the admin column disables and enables
+	mail       int64  // a dead mail the admin column puts back in the queue
+	token      string // a valid password-reset link token
+}
+
+// newMatrixFixtures makes the rows the matrix and the CSRF test act on.
+func (ta *testApp) newMatrixFixtures() matrixFixtures {
+	ta.t.Helper()
+	pending := ta.createPendingOrg()
+	target := ta.createUser(db.RoleAdviser)
+	owner := ta.createUser(db.RoleNAV)
+	mail := ta.enqueueMail(unique("dead") + "@test.example")
+	ta.exec(`UPDATE outbox SET status = 'dead', attempts = 1, last_error = '550 5.1.1 no such user' WHERE id = $1`, mail)
+	return matrixFixtures{pendingOrg: pending.org.ID, target: target.ID, mail: mail,
+		token: ta.linkToken(db.NewLinkToken{Purpose: db.PurposeReset, UserID: &owner.ID, Email: owner.Email, TTL: time.Hour})}
 }
 
 func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
@@ -64,6 +79,21 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "GET", pattern: "/password", path: "/password", want: [5]int{s303, s200, s200, s200, s200}},
 		{method: "POST", pattern: "/password", path: "/password", want: [5]int{s401, s422, s422, s422, s422}},
 
+		// Password reset and e-mail links are for visitors above all, but a
+		// signed-in person may use them too (nothing redirects). The link
+		// rows use a real, valid reset token: GET shows the form (200) and
+		// never uses the token up, so every column sees it valid; POST
+		// with no password is refused with 422 before the token is used.
+		// An empty reset request is 422 as well (the e-mail is required).
+		{method: "GET", pattern: "/password/forgot", path: "/password/forgot", want: [5]int{s200, s200, s200, s200, s200}},
+		{method: "POST", pattern: "/password/forgot", path: "/password/forgot", want: [5]int{s422, s422, s422, s422, s422}},
+		{method: "GET", pattern: "/l/:token", path: "/l/" + fx.token, want: [5]int{s200, s200, s200, s200, s200}},
+		{method: "POST", pattern: "/l/:token", path: "/l/" + fx.token, want: [5]int{s422, s422, s422, s422, s422}},
+
+		// Employers: their own organisation (an empty invitation is 422).
+		{method: "GET", pattern: "/organisation", path: "/organisation", want: [5]int{s303, s200, s403, s403, s403}},
+		{method: "POST", pattern: "/organisation/invite", path: "/organisation/invite", want: [5]int{s401, s422, s403, s403, s403}},
+
 		// Admins only.
 		{method: "GET", pattern: "/admin/organisations", path: "/admin/organisations?status=all", want: [5]int{s303, s403, s403, s403, s200}},
 		{method: "POST", pattern: "/admin/organisations/:id/approve", path: "/admin/organisations/" + id(fx.pendingOrg) + "/approve", want: [5]int{s401, s403, s403, s403, s303}},
@@ -72,6 +102,13 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "POST", pattern: "/admin/users", path: "/admin/users", want: [5]int{s401, s403, s403, s403, s422}},
 		{method: "POST", pattern: "/admin/users/:id/disable", path: "/admin/users/" + id(fx.target) + "/disable", want: [5]int{s401, s403, s403, s403, s303}},
 		{method: "POST", pattern: "/admin/users/:id/enable", path: "/admin/users/" + id(fx.target) + "/enable", want: [5]int{s401, s403, s403, s403, s303}},
+		{method: "POST", pattern: "/admin/users/invite", path: "/admin/users/invite", want: [5]int{s401, s403, s403, s403, s422}},
+		{method: "GET", pattern: "/admin/outbox", path: "/admin/outbox?status=dead", want: [5]int{s303, s403, s403, s403, s200}},
+		{method: "GET", pattern: "/admin/outbox/:id", path: "/admin/outbox/" + id(fx.mail), want: [5]int{s303, s403, s403, s403, s200}},
+		{method: "GET", pattern: "/admin/outbox/:id/html", path: "/admin/outbox/" + id(fx.mail) + "/html", want: [5]int{s303, s403, s403, s403, s200}},
+		{method: "POST", pattern: "/admin/outbox/:id/retry", path: "/admin/outbox/" + id(fx.mail) + "/retry", want: [5]int{s401, s403, s403, s403, s303}},
+		{method: "GET", pattern: "/admin/jobs", path: "/admin/jobs", want: [5]int{s303, s403, s403, s403, s200}},
+		{method: "POST", pattern: "/admin/jobs/:name/run", path: "/admin/jobs/retention/run", want: [5]int{s401, s403, s403, s403, s200}},
 	}
 }
 
@@ -118,9 +155,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 	ta := newTestApp(t)
 	ctx := context.Background()
 
-	pending := ta.createPendingOrg()
-	target := ta.createUser(db.RoleAdviser)
-	rows := authorisationMatrix(ta, matrixFixtures{pendingOrg: pending.org.ID, target: target.ID})
+	fx := ta.newMatrixFixtures()
+	rows := authorisationMatrix(ta, fx)
+	retentionRuns := ta.countWhere("job_runs", "job = 'retention'")
 
 	// Every registered route has exactly one row, and every row a route.
 	registered := registeredRoutes(ta.app)
@@ -205,19 +242,29 @@ func TestAuthorisationMatrix(t *testing.T) {
 	}
 
 	// The admin column acted on the fixtures; the others did not.
-	o, err := ta.store.Organisation(ctx, pending.org.ID)
+	o, err := ta.store.Organisation(ctx, fx.pendingOrg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.Status() != db.OrgRejected {
 		t.Errorf("organisation after approve then reject by the admin: %s", o.Status())
 	}
-	entries, err := ta.store.AuditFor(ctx, "organisation", pending.org.ID)
+	entries, err := ta.store.AuditFor(ctx, "organisation", fx.pendingOrg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(entries) != 2 {
 		t.Errorf("audit entries for the organisation: %d, want 2 (only the admin's)", len(entries))
+	}
+	if m, err := ta.store.OutboxMailByID(ctx, fx.mail); err != nil || m.Status != "pending" {
+		t.Errorf("dead mail after the admin's retry: %q %v", m.Status, err)
+	}
+	if n := ta.countWhere("job_runs", "job = 'retention'"); n != retentionRuns+1 {
+		t.Errorf("retention runs: %d more, want 1 (only the admin's)", n-retentionRuns)
+	}
+	// GET never used the link up, and the refused POSTs did not either.
+	if tok, err := ta.store.LinkTokenLookup(ctx, fx.token); err != nil || tok.UsedAt != nil {
+		t.Errorf("the reset link was used by the matrix: %v %v", tok.UsedAt, err)
 	}
 }
 

@@ -13,39 +13,12 @@ import (
 
 	"praksis/db"
 	"praksis/jobs"
-	"praksis/locale"
 )
 
-// mailAndJobs is the e-mail and scheduling machinery, built once by main
-// and shared by the web app and the run-job command.
-type mailAndJobs struct {
-	translator *locale.Translator
-	renderer   *jobs.Renderer
-	sender     *jobs.Sender
-	scheduler  *jobs.Scheduler
-}
-
-func buildMailAndJobs(cfg Config, store *db.Store, log *slog.Logger) (*mailAndJobs, error) {
-	t, err := locale.New()
-	if err != nil {
-		return nil, err
-	}
-	r, err := jobs.NewRenderer(t, cfg.BaseURL)
-	if err != nil {
-		return nil, err
-	}
-	var mailer jobs.Mailer = jobs.DevMailer{Log: log}
-	if cfg.SMTPURL != "" {
-		if mailer, err = jobs.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom); err != nil {
-			return nil, err
-		}
-	}
-	sender := jobs.NewSender(store, mailer, log, jobs.SenderConfig{Rate: cfg.MailRate, MaxAttempts: cfg.MailMaxAttempts})
-	sched, err := jobs.NewScheduler(store, log, sender.Wake, jobs.OutboxJob(sender), jobs.Retention())
-	if err != nil {
-		return nil, err
-	}
-	return &mailAndJobs{translator: t, renderer: r, sender: sender, scheduler: sched}, nil
+// mailAndJobs builds the e-mail and job machinery from the configuration.
+func mailAndJobs(cfg Config, store *db.Store, log *slog.Logger) (*jobs.System, error) {
+	return jobs.NewSystem(store, log, jobs.Config{BaseURL: cfg.BaseURL, SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom,
+		Sender: jobs.SenderConfig{Rate: cfg.MailRate, MaxAttempts: cfg.MailMaxAttempts}})
 }
 
 // runJob is `praksis run-job NAME [--at RFC3339] [--force]`: one run now,
@@ -77,19 +50,19 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, st
 		return err
 	}
 	defer store.Close()
-	mj, err := buildMailAndJobs(cfg, store, log)
+	mj, err := mailAndJobs(cfg, store, log)
 	if err != nil {
 		return err
 	}
-	if _, ok := mj.scheduler.Job(name); !ok {
+	if _, ok := mj.Scheduler.Job(name); !ok {
 		var names []string
-		for _, j := range mj.scheduler.Jobs() {
+		for _, j := range mj.Scheduler.Jobs() {
 			names = append(names, j.Name)
 		}
 		sort.Strings(names)
 		return fmt.Errorf("run-job: say which job: %s", strings.Join(names, ", "))
 	}
-	res, err := mj.scheduler.Run(ctx, name, when, *force)
+	res, err := mj.Scheduler.Run(ctx, name, when, *force)
 	if err != nil {
 		return err
 	}

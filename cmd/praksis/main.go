@@ -207,7 +207,8 @@ func readPassword(stdin io.Reader) (password string, generated bool, err error) 
 }
 
 // serve runs the portal until ctx ends, then shuts down in reverse order:
-// HTTP first (finishing in-flight requests), then the database.
+// HTTP first (finishing in-flight requests), then the scheduler (waiting
+// for running jobs), then the outbox sender, then the database.
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if !cfg.Production() {
 		if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
@@ -231,6 +232,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return errors.New("configuration: demo accounts exist in this database; APP_ENV=production refuses to start with demo data (delete the @example.org accounts)")
 		}
 	}
+	sys, err := mailAndJobs(cfg, store, log)
+	if err != nil {
+		return err
+	}
 	app, err := handlers.New(handlers.Config{
 		BaseURL:               cfg.BaseURL,
 		Production:            cfg.Production(),
@@ -242,13 +247,20 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		LoginWindow:           cfg.LoginWindow,
 		ProxyHeader:           cfg.ProxyHeader,
 		TrustedProxies:        cfg.TrustedProxies,
-	}, store, log)
+		DevMail:               cfg.SMTPURL == "",
+		CronEnabled:           cfg.CronEnabled,
+	}, handlers.Deps{Store: store, Log: log, Translator: sys.Translator, Mail: sys.Renderer, Sender: sys.Sender, Scheduler: sys.Scheduler})
 	if err != nil {
 		return err
 	}
+	sys.Sender.Start()
+	sys.Sender.Wake() // deliver whatever waited while no replica ran
+	if cfg.CronEnabled {
+		sys.Scheduler.Start()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listen(cfg.ListenAddr) }()
-	log.Info("serving", "addr", cfg.ListenAddr, "base_url", cfg.BaseURL, "env", cfg.Env)
+	log.Info("serving", "addr", cfg.ListenAddr, "base_url", cfg.BaseURL, "env", cfg.Env, "cron", cfg.CronEnabled, "smtp", cfg.SMTPURL != "")
 	select {
 	case err := <-errc:
 		return err
@@ -260,5 +272,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := app.Shutdown(sctx); err != nil {
 		log.Error("http shutdown", "err", err)
 	}
-	return nil
+	sys.Scheduler.Stop(sctx) // waits for running jobs, bounded by SHUTDOWN_TIMEOUT
+	sys.Sender.Stop(sctx)
+	return nil // the deferred store.Close closes the database last
 }

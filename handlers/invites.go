@@ -1,0 +1,119 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+
+	"praksis/db"
+	"praksis/jobs"
+)
+
+// inviteTTL is how long an invitation link works.
+const inviteTTL = 7 * 24 * time.Hour
+
+// invitePayload is stored with an invitation token: what the account
+// will be once the invitation is accepted.
+type invitePayload struct {
+	Role  string `json:"role"`
+	OrgID int64  `json:"org_id,omitempty"`
+	Name  string `json:"name"`
+	Lang  string `json:"lang"`
+}
+
+type organisationPage struct {
+	Page
+	Org         db.Organisation
+	Members     []db.User
+	Invitations []db.Invitation
+	Form        Form
+}
+
+func (a *App) orgPage(c *fiber.Ctx) (organisationPage, error) {
+	p := organisationPage{Page: a.newPage(c, "org.page_title"), Form: newForm()}
+	ctx := c.UserContext()
+	orgID := *session(c).User.OrganisationID
+	var err error
+	if p.Org, err = a.store.Organisation(ctx, orgID); err != nil {
+		return p, err
+	}
+	if p.Members, err = a.store.OrganisationMembers(ctx, orgID); err != nil {
+		return p, err
+	}
+	p.Invitations, err = a.store.OpenInvitations(ctx, orgID)
+	return p, err
+}
+
+// organisationShow is the employer's organisation page: its details, the
+// colleagues with accounts, open invitations and the invitation form.
+func (a *App) organisationShow(c *fiber.Ctx) error {
+	p, err := a.orgPage(c)
+	if err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, "organisation/show", &p)
+}
+
+// organisationInvite invites a colleague by e-mail to the same organisation.
+// Only an approved organisation may: anyone can sign one up, and its name
+// goes into the mail, so a pending or rejected one could otherwise make
+// Praksis send text of its choosing to any address.
+func (a *App) organisationInvite(c *fiber.Ctx) error {
+	p, err := a.orgPage(c)
+	if err != nil {
+		return err
+	}
+	if p.Org.Status() != db.OrgApproved {
+		return errStatus(fiber.StatusForbidden, "org.invite_not_approved")
+	}
+	f := &p.Form
+	f.Values["name"] = strings.TrimSpace(c.FormValue("name"))
+	f.Values["email"] = strings.TrimSpace(c.FormValue("email"))
+	f.Required("name", 200)
+	f.Check(f.Values["email"] != "", "email", "form.required")
+	f.Check(ValidEmail(f.Values["email"]), "email", "form.email_invalid")
+	if f.Valid() {
+		err = a.invite(c, f.Values["email"], invitePayload{Role: db.RoleEmployer, OrgID: p.Org.ID, Name: f.Values["name"], Lang: p.Locale}, p.Org.Name)
+		if errors.Is(err, db.ErrConflict) {
+			f.Check(false, "email", "invite.email_taken")
+		} else if err != nil {
+			return err
+		}
+	}
+	if !f.Valid() {
+		return a.render(c, fiber.StatusUnprocessableEntity, "organisation/show", &p)
+	}
+	return a.redirect(c, "/organisation", "flash.invited")
+}
+
+// invite creates an invitation token and its e-mail in one transaction.
+// ErrConflict means an account with the e-mail already exists.
+func (a *App) invite(c *fiber.Ctx, email string, pl invitePayload, orgName string) error {
+	ctx := c.UserContext()
+	if _, err := a.store.UserByEmail(ctx, email); err == nil {
+		return db.ErrConflict
+	} else if !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	me := session(c).User.ID
+	err := a.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		token, err := db.CreateLinkToken(ctx, tx, db.NewLinkToken{Purpose: db.PurposeInvite, Email: email, Payload: pl, CreatedBy: &me, TTL: inviteTTL})
+		if err != nil {
+			return err
+		}
+		d := jobs.MailData{FirstName: jobs.FirstName(pl.Name), Link: a.mail.Link("/l/" + token),
+			Vars: map[string]string{"Org": orgName, "Role": a.translate(pl.Lang, "email.invite.role_"+pl.Role)}}
+		// Each invitation is its own mail (inviting again sends a new link),
+		// so the key is the token's own hash.
+		return a.queueMail(ctx, tx, "invite", pl.Lang, email, fmt.Sprintf("invite:%x", db.HashToken(token)[:12]), d)
+	})
+	if err != nil {
+		return err
+	}
+	a.wakeMail()
+	return nil
+}
