@@ -90,3 +90,11 @@ func (s *Store) CountJobRuns(ctx context.Context, job string, slot time.Time) (i
 	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM job_runs WHERE job = $1 AND slot = $2`, job, slot)
 	return n, translate(err)
 }
+
+// JobRunByID returns one run.
+func (s *Store) JobRunByID(ctx context.Context, id int64) (JobRun, error) {
+	var r JobRun
+	err := s.DB.GetContext(ctx, &r, `SELECT id, job, slot, forced, started_at, finished_at, status, stats, error
+		FROM job_runs WHERE id = $1`, id)
+	return r, translate(err)
+}

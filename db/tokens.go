@@ -131,6 +131,7 @@ func (s *Store) LinkTokenLookup(ctx context.Context, token string) (LinkToken, e
 
 // Invitation is an open invitation to an organisation.
 type Invitation struct {
+	Name      string    `db:"name"`
 	Email     string    `db:"email"`
 	CreatedAt time.Time `db:"created_at"`
 	ExpiresAt time.Time `db:"expires_at"`
@@ -139,7 +140,7 @@ type Invitation struct {
 // OpenInvitations lists unused, unexpired invitations to an organisation.
 func (s *Store) OpenInvitations(ctx context.Context, orgID int64) ([]Invitation, error) {
 	var out []Invitation
-	err := s.DB.SelectContext(ctx, &out, `SELECT email, created_at, expires_at FROM link_tokens
+	err := s.DB.SelectContext(ctx, &out, `SELECT coalesce(payload->>'name', '') AS name, email, created_at, expires_at FROM link_tokens
 		WHERE purpose = 'invite' AND used_at IS NULL AND expires_at > now() AND payload->>'org_id' = $1::text
 		ORDER BY created_at DESC LIMIT 100`, orgID)
 	if err != nil {

@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"errors"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"praksis/db"
-	"praksis/jobs"
 )
 
 type jobView struct {
@@ -19,7 +21,13 @@ type adminJobsPage struct {
 	Page
 	Jobs        []jobView
 	CronEnabled bool
-	Result      *jobs.Result
+	Result      *jobResult
+}
+
+// jobResult is the outcome of a "run now", shown after the redirect.
+type jobResult struct {
+	Job, Status, Skipped string
+	Took                 time.Duration
 }
 
 func (a *App) jobsPage(c *fiber.Ctx) (adminJobsPage, error) {
@@ -35,17 +43,31 @@ func (a *App) jobsPage(c *fiber.Ctx) (adminJobsPage, error) {
 	return p, nil
 }
 
-// adminJobs shows each scheduled job, its schedule and its last runs.
+// adminJobs shows each scheduled job, its schedule and its last runs, and
+// the outcome of a "run now" it was redirected to (?run=ID or ?skipped=).
 func (a *App) adminJobs(c *fiber.Ctx) error {
 	p, err := a.jobsPage(c)
 	if err != nil {
 		return err
 	}
+	if id, err := strconv.ParseInt(c.Query("run"), 10, 64); err == nil && id > 0 {
+		if r, err := a.store.JobRunByID(c.UserContext(), id); err == nil {
+			p.Result = &jobResult{Job: r.Job, Status: r.Status, Took: r.Duration()}
+		} else if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+	}
+	if sk, job := c.Query("skipped"), c.Query("job"); (sk == db.JobBusy || sk == db.JobDone) && job != "" {
+		if _, ok := a.sched.Job(job); ok {
+			p.Result = &jobResult{Job: job, Skipped: sk}
+		}
+	}
 	return a.render(c, fiber.StatusOK, "admin/jobs", &p)
 }
 
-// adminJobRun runs a job now (a forced run of the current slot) and shows
-// the result on the jobs page.
+// adminJobRun runs a job now (a forced run of the current slot), then
+// redirects to the jobs page, which shows the outcome: a reload does not
+// run the job again.
 func (a *App) adminJobRun(c *fiber.Ctx) error {
 	name := c.Params("name")
 	if _, ok := a.sched.Job(name); !ok {
@@ -55,10 +77,8 @@ func (a *App) adminJobRun(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.jobsPage(c)
-	if err != nil {
-		return err
+	if res.Skipped != "" {
+		return a.redirect(c, "/admin/jobs?skipped="+res.Skipped+"&job="+url.QueryEscape(name), "")
 	}
-	p.Result = &res
-	return a.render(c, fiber.StatusOK, "admin/jobs", &p)
+	return a.redirect(c, "/admin/jobs?run="+strconv.FormatInt(res.RunID, 10), "")
 }

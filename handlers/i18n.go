@@ -12,6 +12,10 @@ var Locales = locale.Supported
 
 const langCookie = "praksis_lang"
 
+// langHintKey holds a language a handler knows fits the visitor better
+// than the browser's (the language of the mail they came from).
+const langHintKey = "lang_hint"
+
 var matcher = language.NewMatcher([]language.Tag{language.MustParse("nb"), language.English, language.MustParse("no"), language.MustParse("nn")})
 
 // Catalogue returns the messages of one language, for the test that every
@@ -28,6 +32,9 @@ func (a *App) locale(c *fiber.Ctx) string {
 		return s.User.Locale
 	}
 	if l := c.Cookies(langCookie); validLocale(l) {
+		return l
+	}
+	if l, ok := c.Locals(langHintKey).(string); ok && validLocale(l) {
 		return l
 	}
 	if al := c.Get(fiber.HeaderAcceptLanguage); al != "" {

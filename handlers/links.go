@@ -57,6 +57,12 @@ func (a *App) lookupLink(c *fiber.Ctx) (linkPage, db.LinkToken, error) {
 		if t.Email != nil {
 			p.Email = *t.Email
 		}
+		// A visitor who has not chosen a language sees the page in the
+		// language of the mail that brought them here.
+		if hint := a.linkLanguage(c, t); hint != "" {
+			c.Locals(langHintKey, hint)
+			p.Page = a.newPage(c, "link.title")
+		}
 	}
 	if p.State != db.TokenValid {
 		if err := a.store.RecordTokenFailure(ctx, clientIP(c)); err != nil {
@@ -64,6 +70,25 @@ func (a *App) lookupLink(c *fiber.Ctx) (linkPage, db.LinkToken, error) {
 		}
 	}
 	return p, t, nil
+}
+
+// linkLanguage is the language of the mail a token was sent in: the
+// invitation's, or the account's for a reset.
+func (a *App) linkLanguage(c *fiber.Ctx, t db.LinkToken) string {
+	switch t.Purpose {
+	case db.PurposeInvite:
+		var pl invitePayload
+		if json.Unmarshal(t.Payload, &pl) == nil && validLocale(pl.Lang) {
+			return pl.Lang
+		}
+	case db.PurposeReset:
+		if t.UserID != nil {
+			if u, err := a.store.UserByID(c.UserContext(), *t.UserID); err == nil {
+				return u.Locale
+			}
+		}
+	}
+	return ""
 }
 
 // renderLinkProblem explains why a link does not work: 404 for a link that

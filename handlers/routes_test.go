@@ -108,7 +108,7 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "GET", pattern: "/admin/outbox/:id/html", path: "/admin/outbox/" + id(fx.mail) + "/html", want: [5]int{s303, s403, s403, s403, s200}},
 		{method: "POST", pattern: "/admin/outbox/:id/retry", path: "/admin/outbox/" + id(fx.mail) + "/retry", want: [5]int{s401, s403, s403, s403, s303}},
 		{method: "GET", pattern: "/admin/jobs", path: "/admin/jobs", want: [5]int{s303, s403, s403, s403, s200}},
-		{method: "POST", pattern: "/admin/jobs/:name/run", path: "/admin/jobs/retention/run", want: [5]int{s401, s403, s403, s403, s200}},
+		{method: "POST", pattern: "/admin/jobs/:name/run", path: "/admin/jobs/retention/run", want: [5]int{s401, s403, s403, s403, s303}},
 	}
 }
 

@@ -106,6 +106,7 @@ func (j *Job) SlotAt(t time.Time) time.Time {
 
 // Result is what one call to Run did.
 type Result struct {
+	RunID   int64 // the job_runs row, when the job ran
 	Job     string
 	Slot    time.Time
 	Skipped string // db.JobBusy or db.JobDone when nothing ran
@@ -139,6 +140,7 @@ func (s *Scheduler) Run(ctx context.Context, name string, at time.Time, force bo
 		res.Skipped = skipped
 		return res, err
 	}
+	res.RunID = id
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT job_work`); err != nil {
 		return res, fmt.Errorf("jobs: savepoint: %w", err)
 	}
