@@ -104,6 +104,7 @@ func New(cfg Config, d Deps) (*App, error) {
 		"choice":   selectField,
 		"orgRow":   newOrgRow,
 		"userRow":  newUserRow,
+		"levels":   newLevels,
 	})
 	if err := a.views.Load(); err != nil {
 		return nil, fmt.Errorf("handlers: templates: %w", err)

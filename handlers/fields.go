@@ -9,6 +9,7 @@ type fieldData struct {
 	Value, Error            string
 	Autocomplete, Inputmode string
 	Required                bool
+	Live                    string // URL that checks the field as the person types (htmx)
 	Options                 []option
 }
 
@@ -46,6 +47,8 @@ func inputField(pg pager, f Form, name, typ, labelID string, opts ...string) fie
 			d.Inputmode = v
 		case "optional":
 			d.Required = false
+		case "live":
+			d.Live = v
 		}
 	}
 	return d

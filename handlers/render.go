@@ -186,7 +186,10 @@ var flashIDs = map[string]bool{
 	"flash.password_changed": true, "flash.language_changed": true,
 	"flash.org_approved": true, "flash.org_rejected": true,
 	"flash.user_disabled": true, "flash.user_enabled": true,
-	"flash.invited": true, "flash.invite_accepted": true, "flash.mail_retried": true,
+	"flash.invited":         true,
+	"flash.placement_saved": true, "flash.placement_publish": true, "flash.placement_pause": true,
+	"flash.placement_resume": true, "flash.placement_close": true, "flash.placement_reopen": true,
+	"flash.placement_duplicated": true, "flash.placement_unpublish": true, "flash.invite_accepted": true, "flash.mail_retried": true,
 }
 
 // httpError is an error with a status and a message ID for the person.

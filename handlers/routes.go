@@ -38,6 +38,21 @@ func (a *App) routes() {
 	r.Get("/organisation", a.requireRole(db.RoleEmployer), a.organisationShow)
 	r.Post("/organisation/invite", a.requireRole(db.RoleEmployer), a.organisationInvite)
 
+	// Placements: employers manage their own; advisers search published
+	// ones; admins see all and can take one down.
+	r.Get("/placements", a.requireRole(db.RoleEmployer, db.RoleAdviser, db.RoleAdmin), a.placementsIndex)
+	r.Get("/placements/new", a.requireRole(db.RoleEmployer), a.placementNew)
+	r.Post("/placements", a.requireRole(db.RoleEmployer), a.placementCreate)
+	r.Post("/placements/validate", a.requireRole(db.RoleEmployer), a.placementValidate)
+	r.Get("/placements/:id", a.requireRole(db.RoleEmployer, db.RoleAdviser, db.RoleAdmin), a.placementShow)
+	r.Get("/placements/:id/edit", a.requireRole(db.RoleEmployer), a.placementEdit)
+	r.Post("/placements/:id", a.requireRole(db.RoleEmployer), a.placementUpdate)
+	for _, action := range []string{"publish", "pause", "resume", "close", "reopen"} {
+		r.Post("/placements/:id/"+action, a.requireRole(db.RoleEmployer), a.placementMove(action))
+	}
+	r.Post("/placements/:id/duplicate", a.requireRole(db.RoleEmployer), a.placementDuplicate)
+	r.Post("/placements/:id/unpublish", a.requireRole(db.RoleAdmin), a.placementUnpublish)
+
 	// Admins.
 	admin := r.Group("/admin", a.requireRole(db.RoleAdmin))
 	admin.Get("/organisations", a.adminOrganisations)

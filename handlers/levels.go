@@ -1,0 +1,30 @@
+package handlers
+
+import "praksis/db"
+
+// levelsData is what partials/placements/levels renders: a placement's
+// Norwegian requirement per skill, and, when the adviser gave the
+// participant's levels, whether each requirement is within reach.
+type levelsData struct {
+	Page   *Page
+	P      db.Placement
+	Skills []string
+	have   map[string]db.Level
+}
+
+func newLevels(pg pager, p db.Placement, have map[string]db.Level) levelsData {
+	return levelsData{Page: pg.page(), P: p, Skills: db.Skills, have: have}
+}
+
+// Fit is "yes" when the participant's level meets the requirement, "no"
+// when it does not, and "" when the adviser gave no level for the skill.
+func (d levelsData) Fit(skill string) string {
+	have := d.have[skill]
+	if have == "" {
+		return ""
+	}
+	if need := d.P.Level(skill); need == "" || need.Rank() <= have.Rank() {
+		return "yes"
+	}
+	return "no"
+}
