@@ -1,0 +1,161 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// CaseloadRow is one line of an adviser's caseload: the participant with
+// their best level and the gap to the norskmål per skill, months left, the
+// latest outcome and a risk marker, all computed in the one query.
+type CaseloadRow struct {
+	Participant
+	BestListening *Level     `db:"best_listening"`
+	BestReading   *Level     `db:"best_reading"`
+	BestWriting   *Level     `db:"best_writing"`
+	BestOral      *Level     `db:"best_oral"`
+	GapListening  int        `db:"gap_listening"`
+	GapReading    int        `db:"gap_reading"`
+	GapWriting    int        `db:"gap_writing"`
+	GapOral       int        `db:"gap_oral"`
+	GapTotal      int        `db:"gap_total"`
+	MonthsLeft    int        `db:"months_left"`
+	OutcomeKind   *string    `db:"outcome_kind"`
+	OutcomeFrom   *time.Time `db:"outcome_from"`
+	Risk          bool       `db:"risk"`
+}
+
+// Best is the best level reached in a skill ("" before any result).
+func (r CaseloadRow) Best(skill string) Level {
+	var l *Level
+	switch skill {
+	case "listening":
+		l = r.BestListening
+	case "reading":
+		l = r.BestReading
+	case "writing":
+		l = r.BestWriting
+	case "oral":
+		l = r.BestOral
+	}
+	if l == nil {
+		return ""
+	}
+	return *l
+}
+
+// Gap is how many levels a skill is below its goal (0 when reached).
+func (r CaseloadRow) Gap(skill string) int {
+	switch skill {
+	case "listening":
+		return r.GapListening
+	case "reading":
+		return r.GapReading
+	case "writing":
+		return r.GapWriting
+	case "oral":
+		return r.GapOral
+	}
+	return 0
+}
+
+// CaseloadFilter narrows and orders a caseload.
+type CaseloadFilter struct {
+	Status string // "" for all
+	Search string // part of a name
+	Sort   string // one of CaseloadSorts
+	Desc   bool
+	Limit  int
+}
+
+// CaseloadSorts are the columns a caseload may be sorted by, mapped to SQL
+// (a whitelist: the sort never comes from the request as text).
+var CaseloadSorts = map[string]string{
+	"name":   "lower(p.last_name), lower(p.first_name)",
+	"end":    "p.programme_end",
+	"gap":    "gap_total",
+	"status": "p.status",
+}
+
+// levelRank is a cefr_level's position, 1 for the lowest; NULL stays NULL.
+const levelRank = `array_position(enum_range(NULL::cefr_level), %s)`
+
+func rank(expr string) string { return fmt.Sprintf(levelRank, expr) }
+
+// gap is the number of levels from the best result up to the goal.
+func gap(skill string) string {
+	return "greatest(0, " + rank("p.goal_"+skill) + " - coalesce(" + rank("b.best_"+skill) + ", 0))"
+}
+
+// caseloadSelect computes everything per participant with two LATERAL
+// subqueries that use the (participant_id, …) indexes: one query for the
+// whole page, no query per row.
+var caseloadSelect = `SELECT ` + participantColumns + `,
+	b.best_listening, b.best_reading, b.best_writing, b.best_oral,
+	` + gap("listening") + ` AS gap_listening, ` + gap("reading") + ` AS gap_reading,
+	` + gap("writing") + ` AS gap_writing, ` + gap("oral") + ` AS gap_oral,
+	` + gap("listening") + ` + ` + gap("reading") + ` + ` + gap("writing") + ` + ` + gap("oral") + ` AS gap_total,
+	CASE WHEN p.programme_end <= current_date THEN 0
+		ELSE (extract(year FROM age(p.programme_end, current_date)) * 12 + extract(month FROM age(p.programme_end, current_date)))::int END AS months_left,
+	o.kind AS outcome_kind, o.from_date AS outcome_from,
+	-- At risk: active, the programme ends within 6 months, and the
+	-- norskmål is not reached or no work or education is in place.
+	(p.status = 'active' AND p.programme_end <= current_date + interval '6 months'
+		AND (` + gap("listening") + ` + ` + gap("reading") + ` + ` + gap("writing") + ` + ` + gap("oral") + ` > 0
+			OR o.kind IS NULL OR o.kind NOT IN ('work_full', 'work_part', 'education'))) AS risk
+` + participantFrom + `
+LEFT JOIN LATERAL (
+	SELECT max(level) FILTER (WHERE skill = 'listening') AS best_listening,
+		max(level) FILTER (WHERE skill = 'reading') AS best_reading,
+		max(level) FILTER (WHERE skill = 'writing') AS best_writing,
+		max(level) FILTER (WHERE skill = 'oral') AS best_oral
+	FROM language_results r WHERE r.participant_id = p.id) b ON true
+LEFT JOIN LATERAL (
+	SELECT kind, from_date FROM outcomes oc WHERE oc.participant_id = p.id AND oc.from_date <= current_date
+	ORDER BY oc.from_date DESC, oc.id DESC LIMIT 1) o ON true
+WHERE ` + scopeSQL + `
+  AND ($4 = '' OR p.status = $4)
+  AND ($5 = '' OR lower(p.first_name || ' ' || p.last_name) LIKE '%' || $5 || '%')`
+
+// Caseload lists the participants a scope may see, in one query.
+func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]CaseloadRow, error) {
+	order, ok := CaseloadSorts[f.Sort]
+	if !ok {
+		order = CaseloadSorts["end"]
+	}
+	dir := " ASC"
+	if f.Desc {
+		dir = " DESC"
+	}
+	if f.Limit <= 0 || f.Limit > 2000 {
+		f.Limit = 1000
+	}
+	// order and dir come from the whitelist above, never from the request.
+	q := caseloadSelect + ` ORDER BY ` + order + dir + `, p.id LIMIT $6`
+	search := NormalisedName(f.Search)
+	var out []CaseloadRow
+	if err := s.DB.SelectContext(ctx, &out, q, append(sc.args(), f.Status, likeEscape(search), f.Limit)...); err != nil {
+		return nil, fmt.Errorf("db: caseload: %w", err)
+	}
+	return out, nil
+}
+
+// CaseloadRowFor is one participant's caseload row (the profile's figures).
+func (s *Store) CaseloadRowFor(ctx context.Context, id int64, sc Scope) (CaseloadRow, error) {
+	var r CaseloadRow
+	err := s.DB.GetContext(ctx, &r, caseloadSelect+` AND p.id = $6`, append(sc.args(), "", "", id)...)
+	return r, translate(err)
+}
+
+// likeEscape makes a search term literal inside LIKE.
+func likeEscape(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r == '%' || r == '_' || r == '\\' {
+			out = append(out, '\\')
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}

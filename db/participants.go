@@ -1,0 +1,215 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Participant vocabularies; labels are "participant.<field>.<code>" in the
+// catalogues.
+var (
+	Educations            = []string{"none", "primary", "upper_secondary", "higher"}
+	Regimes               = []string{"integreringsloven", "introduksjonsloven", "ukraine"}
+	GoalCategories        = []string{"work_sector", "higher_education", "upper_secondary", "work_or_education"}
+	ParticipantStatuses   = []string{"active", "on_leave", "completed", "ended_early"}
+	OutcomeKinds          = []string{"work_full", "work_part", "education", "nav_measure", "other"}
+	ResultSources         = []string{"norskprove", "teacher"}
+	ParticipantLanguages  = []string{"uk", "ru", "ar", "ti", "prs", "ps", "so", "ku", "fa", "am", "sw", "fr", "en", "es", "tr", "ur", "my", "nb"}
+	workOrEducationResult = []string{"work_full", "work_part", "education"}
+)
+
+// Participant is a person in the introduction programme.
+type Participant struct {
+	ID               int64          `db:"id"`
+	AdviserID        int64          `db:"adviser_id"`
+	AdviserName      string         `db:"adviser_name"`
+	NavContactID     *int64         `db:"nav_contact_id"`
+	NavName          *string        `db:"nav_name"`
+	FirstName        string         `db:"first_name"`
+	LastName         string         `db:"last_name"`
+	BirthYear        int            `db:"birth_year"`
+	Languages        pq.StringArray `db:"languages"`
+	Education        string         `db:"education"`
+	Regime           string         `db:"regime"`
+	ProgrammeStart   time.Time      `db:"programme_start"`
+	ProgrammeEnd     time.Time      `db:"programme_end"`
+	GoalCategory     string         `db:"goal_category"`
+	GoalSector       string         `db:"goal_sector"`
+	GoalListening    Level          `db:"goal_listening"`
+	GoalReading      Level          `db:"goal_reading"`
+	GoalWriting      Level          `db:"goal_writing"`
+	GoalOral         Level          `db:"goal_oral"`
+	ProtectedAddress bool           `db:"protected_address"`
+	Municipality     string         `db:"municipality"`
+	Address          string         `db:"address"`
+	Status           string         `db:"status"`
+	CreatedAt        time.Time      `db:"created_at"`
+	UpdatedAt        time.Time      `db:"updated_at"`
+}
+
+// Goal is the norskmål for a skill.
+func (p Participant) Goal(skill string) Level {
+	switch skill {
+	case "listening":
+		return p.GoalListening
+	case "reading":
+		return p.GoalReading
+	case "writing":
+		return p.GoalWriting
+	case "oral":
+		return p.GoalOral
+	}
+	return ""
+}
+
+const participantColumns = `p.id, p.adviser_id, a.name AS adviser_name, p.nav_contact_id, n.name AS nav_name,
+	p.first_name, p.last_name, p.birth_year, p.languages, p.education, p.regime, p.programme_start, p.programme_end,
+	p.goal_category, p.goal_sector, p.goal_listening, p.goal_reading, p.goal_writing, p.goal_oral,
+	p.protected_address, p.municipality, p.address, p.status, p.created_at, p.updated_at`
+
+const participantFrom = ` FROM participants p JOIN users a ON a.id = p.adviser_id LEFT JOIN users n ON n.id = p.nav_contact_id `
+
+// Scope is whose participants a user may see: an adviser their own
+// caseload, a NAV user those linked to them, an admin everyone.
+type Scope struct {
+	AdviserID int64
+	NavID     int64
+	All       bool
+}
+
+// scopeSQL is the WHERE clause for a scope, with its arguments at $1, $2.
+const scopeSQL = `($3 OR ($1 <> 0 AND p.adviser_id = $1) OR ($2 <> 0 AND p.nav_contact_id = $2))`
+
+func (sc Scope) args() []any { return []any{sc.AdviserID, sc.NavID, sc.All} }
+
+// ParticipantIn returns a participant if the scope may see them, else
+// ErrNotFound (a participant of another adviser does not "exist").
+func (s *Store) ParticipantIn(ctx context.Context, id int64, sc Scope) (Participant, error) {
+	var p Participant
+	err := s.DB.GetContext(ctx, &p, `SELECT `+participantColumns+participantFrom+`WHERE `+scopeSQL+` AND p.id = $4`,
+		append(sc.args(), id)...)
+	return p, translate(err)
+}
+
+// ParticipantInput is what an adviser registers or edits.
+type ParticipantInput struct {
+	FirstName, LastName          string
+	BirthYear                    int
+	Languages                    []string
+	Education, Regime            string
+	ProgrammeStart, ProgrammeEnd time.Time
+	GoalCategory, GoalSector     string
+	Goals                        map[string]Level
+	ProtectedAddress             bool
+	Municipality, Address        string
+	NavContactID                 *int64
+	Status                       string
+}
+
+// CreateParticipant registers a participant in an adviser's caseload and
+// writes the audit row in the same transaction.
+func (s *Store) CreateParticipant(ctx context.Context, adviserID int64, in ParticipantInput, ip string) (int64, error) {
+	var id int64
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		const q = `INSERT INTO participants (adviser_id, nav_contact_id, first_name, last_name, birth_year, languages, education,
+				regime, programme_start, programme_end, goal_category, goal_sector, goal_listening, goal_reading, goal_writing,
+				goal_oral, protected_address, municipality, address, status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id`
+		err := tx.QueryRowContext(ctx, q, adviserID, in.NavContactID, in.FirstName, in.LastName, in.BirthYear,
+			pq.Array(nonNil(in.Languages)), in.Education, in.Regime, in.ProgrammeStart, in.ProgrammeEnd, in.GoalCategory,
+			in.GoalSector, string(in.Goals["listening"]), string(in.Goals["reading"]), string(in.Goals["writing"]),
+			string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("db: create participant: %w", err)
+		}
+		return audit(ctx, tx, adviserID, "participant.create", "participant", id, ip)
+	})
+	return id, err
+}
+
+// UpdateParticipant changes a participant of the adviser's own caseload;
+// another adviser's participant is ErrNotFound.
+func (s *Store) UpdateParticipant(ctx context.Context, id, adviserID int64, in ParticipantInput, ip string) error {
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		const q = `UPDATE participants SET nav_contact_id = $3, first_name = $4, last_name = $5, birth_year = $6, languages = $7,
+				education = $8, regime = $9, programme_start = $10, programme_end = $11, goal_category = $12, goal_sector = $13,
+				goal_listening = $14, goal_reading = $15, goal_writing = $16, goal_oral = $17, protected_address = $18,
+				municipality = $19, address = $20, status = $21, updated_at = now()
+			WHERE id = $1 AND adviser_id = $2`
+		res, err := tx.ExecContext(ctx, q, id, adviserID, in.NavContactID, in.FirstName, in.LastName, in.BirthYear,
+			pq.Array(nonNil(in.Languages)), in.Education, in.Regime, in.ProgrammeStart, in.ProgrammeEnd, in.GoalCategory,
+			in.GoalSector, string(in.Goals["listening"]), string(in.Goals["reading"]), string(in.Goals["writing"]),
+			string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status)
+		if err != nil {
+			return fmt.Errorf("db: update participant: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return audit(ctx, tx, adviserID, "participant.update", "participant", id, ip)
+	})
+}
+
+// Reassign moves a participant to another adviser (admin), audited.
+func (s *Store) Reassign(ctx context.Context, id, adviserID, adminID int64, ip string) error {
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE participants SET adviser_id = $2, updated_at = now() WHERE id = $1
+			AND EXISTS (SELECT 1 FROM users WHERE id = $2 AND role = 'adviser' AND disabled_at IS NULL)`, id, adviserID)
+		if err != nil {
+			return fmt.Errorf("db: reassign: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return audit(ctx, tx, adminID, "participant.reassign", "participant", id, ip)
+	})
+}
+
+// LogParticipantView records that actor opened a participant's profile.
+func (s *Store) LogParticipantView(ctx context.Context, actorID, id int64, ip string) error {
+	return s.InTx(ctx, func(tx *sqlx.Tx) error { return audit(ctx, tx, actorID, "participant.view", "participant", id, ip) })
+}
+
+// DefaultGoals returns the norskmål per skill for an education level, from
+// the rules in force on the programme start.
+func (s *Store) DefaultGoals(ctx context.Context, education string, start time.Time) (map[string]Level, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT DISTINCT ON (skill) skill, level FROM norskmal_defaults
+		WHERE education = $1 AND valid_from <= $2 ORDER BY skill, valid_from DESC`, education, start)
+	if err != nil {
+		return nil, fmt.Errorf("db: default goals: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]Level{}
+	for rows.Next() {
+		var sk string
+		var l Level
+		if err := rows.Scan(&sk, &l); err != nil {
+			return nil, err
+		}
+		out[sk] = l
+	}
+	return out, rows.Err()
+}
+
+// ProgrammeRule is how long a programme under a regime may last.
+type ProgrammeRule struct {
+	MinMonths       int `db:"min_months"`
+	MaxMonths       int `db:"max_months"`
+	ExtensionMonths int `db:"extension_months"`
+}
+
+// ProgrammeRuleFor returns the rule in force for a regime on a date.
+func (s *Store) ProgrammeRuleFor(ctx context.Context, regime string, on time.Time) (ProgrammeRule, error) {
+	var r ProgrammeRule
+	err := s.DB.GetContext(ctx, &r, `SELECT min_months, max_months, extension_months FROM programme_rules
+		WHERE regime = $1 AND valid_from <= $2 ORDER BY valid_from DESC LIMIT 1`, regime, on)
+	return r, translate(err)
+}
+
+// NormalisedName is lower-cased and trimmed, for search.
+func NormalisedName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
