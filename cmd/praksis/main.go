@@ -118,6 +118,12 @@ func seed(ctx context.Context, cfg Config, log *slog.Logger, args []string) erro
 	if err := store.SeedDemo(ctx); err != nil {
 		return err
 	}
+	if err := store.SeedDemoCaseload(ctx); err != nil {
+		return err
+	}
+	if err := store.SeedDemoPlacements(ctx); err != nil {
+		return err
+	}
 	log.Info("demo data ready", "accounts", len(db.DemoAccounts), "password", db.DemoPassword)
 	return nil
 }
