@@ -13,14 +13,13 @@ import (
 // Participant vocabularies; labels are "participant.<field>.<code>" in the
 // catalogues.
 var (
-	Educations            = []string{"none", "primary", "upper_secondary", "higher"}
-	Regimes               = []string{"integreringsloven", "introduksjonsloven", "ukraine"}
-	GoalCategories        = []string{"work_sector", "higher_education", "upper_secondary", "work_or_education"}
-	ParticipantStatuses   = []string{"active", "on_leave", "completed", "ended_early"}
-	OutcomeKinds          = []string{"work_full", "work_part", "education", "nav_measure", "other"}
-	ResultSources         = []string{"norskprove", "teacher"}
-	ParticipantLanguages  = []string{"uk", "ru", "ar", "ti", "prs", "ps", "so", "ku", "fa", "am", "sw", "fr", "en", "es", "tr", "ur", "my", "nb"}
-	workOrEducationResult = []string{"work_full", "work_part", "education"}
+	Educations           = []string{"none", "primary", "upper_secondary", "higher"}
+	Regimes              = []string{"integreringsloven", "introduksjonsloven", "ukraine"}
+	GoalCategories       = []string{"work_sector", "higher_education", "upper_secondary", "work_or_education"}
+	ParticipantStatuses  = []string{"active", "on_leave", "completed", "ended_early"}
+	OutcomeKinds         = []string{"work_full", "work_part", "education", "nav_measure", "other"}
+	ResultSources        = []string{"norskprove", "teacher"}
+	ParticipantLanguages = []string{"uk", "ru", "ar", "ti", "prs", "ps", "so", "ku", "fa", "am", "sw", "fr", "en", "es", "tr", "ur", "my", "nb"}
 )
 
 // Participant is a person in the introduction programme.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ func (c Cursor) String() string {
 	return strconv.FormatFloat(c.Rank, 'g', -1, 64) + "_" + strconv.FormatInt(c.PublishedAt.UnixMicro(), 10) + "_" + strconv.FormatInt(c.ID, 10)
 }
 
+// maxCursorMicros is the last instant a cursor may name (the year 9999).
+var maxCursorMicros = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).UnixMicro()
+
 // ParseCursor decodes Cursor.String; a malformed cursor is an error.
 func ParseCursor(s string) (*Cursor, error) {
 	parts := strings.Split(s, "_")
@@ -50,7 +54,10 @@ func ParseCursor(s string) (*Cursor, error) {
 	r, err1 := strconv.ParseFloat(parts[0], 64)
 	us, err2 := strconv.ParseInt(parts[1], 10, 64)
 	id, err3 := strconv.ParseInt(parts[2], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || id <= 0 {
+	// A rank is finite and not negative, and the time one PostgreSQL can
+	// hold: anything else did not come from String and would fail in SQL.
+	if err1 != nil || err2 != nil || err3 != nil || id <= 0 || math.IsNaN(r) || math.IsInf(r, 0) || r < 0 ||
+		us < 0 || us > maxCursorMicros {
 		return nil, fmt.Errorf("db: bad cursor")
 	}
 	return &Cursor{Rank: r, PublishedAt: time.UnixMicro(us), ID: id}, nil
@@ -99,7 +106,10 @@ const searchBrowse = `SELECT ` + placementColumns + `, 0::float8 AS rank, '' AS 
 	ORDER BY ` + searchOrderKey + ` DESC, p.id DESC
 	LIMIT $12`
 
-const searchText = `SELECT sub.*, ts_headline('norwegian', sub.tasks, websearch_to_tsquery('norwegian', $15),
+// The snippet marks matches with the control characters 1 and 2 (which
+// SnippetHTML turns into <mark>), so they are removed from the employer's
+// text first: typed ones must not become markup.
+const searchText = `SELECT sub.*, ts_headline('norwegian', translate(sub.tasks, chr(1) || chr(2), ''), websearch_to_tsquery('norwegian', $15),
 		'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=28, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
 FROM (
 	SELECT ` + placementColumns + `, ts_rank(p.search, websearch_to_tsquery('norwegian', $15))::float8 AS rank` + placementFrom + searchFilters + `

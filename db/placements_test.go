@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -157,6 +158,16 @@ func TestSnippetEscapesEmployerText(t *testing.T) {
 	if contains(got, "<script") || !contains(got, "&amp;") || !contains(got, "&#34;<mark>kaffe</mark>&#34;") {
 		t.Fatalf("snippet not escaped: %s", got)
 	}
+	// The characters the search marks matches with, typed by an employer,
+	// do not become markup.
+	publish(t, st, org, user, db.PlacementInput{Title: "Bakeri", Tasks: "Bake \x01brød\x02 og \x02\x01kaker\x01 i bakeriet"})
+	hits, _, err = st.SearchPlacements(context.Background(), db.PlacementFilter{Query: "bakeriet"})
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("%v %v", hits, err)
+	}
+	if got := hits[0].SnippetHTML(); strings.Count(got, "<mark>") != 1 || strings.Count(got, "</mark>") != 1 || !contains(got, "<mark>bakeriet</mark>") {
+		t.Fatalf("typed marker characters became markup: %q", got)
+	}
 }
 
 // Keyset paging returns every row once, in order, while new placements
@@ -204,8 +215,12 @@ func TestSearchKeysetStableUnderInserts(t *testing.T) {
 			t.Fatalf("query %q: %d pages", query, pages)
 		}
 	}
-	if _, err := db.ParseCursor("x_y"); err == nil {
-		t.Fatal("a malformed cursor parsed")
+	// Malformed cursors, and ones naming a rank or time no search can
+	// produce (which PostgreSQL would refuse), do not parse.
+	for _, bad := range []string{"x_y", "0.1_x_1", "0.1_1_0", "NaN_1_1", "Inf_1_1", "-1_1_1", "0_-9223372036854775807_1", "0_9223372036854775807_1"} {
+		if _, err := db.ParseCursor(bad); err == nil {
+			t.Errorf("the malformed cursor %q parsed", bad)
+		}
 	}
 }
 

@@ -30,9 +30,9 @@ func stateChangingRoutes(a *App) []string {
 	return out
 }
 
-// fillPattern makes a concrete path of a pattern: organisation, user and
-// mail ids, the link token and a real job name from the fixtures, "1" for
-// any other parameter.
+// fillPattern makes a concrete path of a pattern: organisation, user,
+// mail and placement ids, the link token and a real job name from the
+// fixtures, "1" for any other parameter.
 func fillPattern(pattern string, fx matrixFixtures) string {
 	parts := strings.Split(pattern, "/")
 	for i, p := range parts {
@@ -56,6 +56,8 @@ func fillPattern(pattern string, fx matrixFixtures) string {
 				parts[i] = fx.token
 			case "jobs":
 				parts[i] = "retention"
+			case "placements":
+				parts[i] = strconv.FormatInt(fx.placement, 10)
 			}
 		}
 	}
@@ -105,7 +107,7 @@ func TestCSRFRejected(t *testing.T) {
 
 	before := map[string]int{}
 	tables := []string{"organisations", "users", "sessions", "audit_log", "login_failures",
-		"outbox", "link_tokens", "link_token_failures", "job_runs"}
+		"outbox", "link_tokens", "link_token_failures", "job_runs", "placements", "placement_events"}
 	for _, tbl := range tables {
 		before[tbl] = ta.count(tbl)
 	}
@@ -186,6 +188,9 @@ func TestCSRFRejected(t *testing.T) {
 	}
 	if tok, err := ta.store.LinkTokenLookup(ctx, fx.token); err != nil || tok.UsedAt != nil {
 		t.Errorf("a forged POST used the reset link: %v %v", tok.UsedAt, err)
+	}
+	if p := ta.placement(fx.placement); p.Status != db.PlacementPublished {
+		t.Errorf("placement is %s after forged status moves", p.Status)
 	}
 	u, err := ta.store.UserByID(ctx, fx.target)
 	if err != nil {

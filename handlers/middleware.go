@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -191,6 +193,22 @@ func (a *App) requireRole(roles ...string) fiber.Handler {
 		}
 		return c.Next()
 	}
+}
+
+// checkText refuses a request whose query or form holds text PostgreSQL
+// cannot store (invalid UTF-8, NUL bytes). No browser sends it from a
+// UTF-8 page; without this check it reached the database and became a 500.
+func (a *App) checkText(c *fiber.Ctx) error {
+	ok := true
+	check := func(k, v []byte) {
+		ok = ok && utf8.Valid(k) && utf8.Valid(v) && bytes.IndexByte(k, 0) < 0 && bytes.IndexByte(v, 0) < 0
+	}
+	c.Request().URI().QueryArgs().VisitAll(check)
+	c.Request().PostArgs().VisitAll(check)
+	if !ok {
+		return errStatus(fiber.StatusBadRequest, "error.bad_request")
+	}
+	return c.Next()
 }
 
 // clientIP is the address rate limits and the audit log use.

@@ -15,7 +15,7 @@ func (a *App) routes() {
 	r.Get("/readyz", a.readyz)
 	r.Get("/static/:version/*", a.assets.serve)
 
-	r.Use(a.loadSession, a.checkCSRF)
+	r.Use(a.loadSession, a.checkCSRF, a.checkText)
 
 	// Everyone, signed in or not.
 	r.Get("/", a.home)

@@ -42,6 +42,18 @@ type matrixFixtures struct {
 	target     int64  // an adviser the admin column disables and enables
 	mail       int64  // a dead mail the admin column puts back in the queue
 	token      string // a valid password-reset link token
+
+	// The employer column's account (an approved organisation) and its
+	// placements, one per status move so each row acts on a placement in
+	// the status the move starts from.
+	employer    db.User
+	placement   int64 // published: shown, edited (refused), duplicated
+	toPublish   int64 // a complete draft
+	toPause     int64 // published
+	toResume    int64 // paused
+	toClose     int64 // published
+	toReopen    int64 // closed
+	toUnpublish int64 // published, taken down by the admin column
 }
 
 // newMatrixFixtures makes the rows the matrix and the CSRF test act on.
@@ -52,8 +64,17 @@ func (ta *testApp) newMatrixFixtures() matrixFixtures {
 	owner := ta.createUser(db.RoleNAV)
 	mail := ta.enqueueMail(unique("dead") + "@test.example")
 	ta.exec(`UPDATE outbox SET status = 'dead', attempts = 1, last_error = '550 5.1.1 no such user' WHERE id = $1`, mail)
+	employer := ta.createUser(db.RoleEmployer)
+	in := completePlacement(unique("Matrisekommune "))
 	return matrixFixtures{pendingOrg: pending.org.ID, target: target.ID, mail: mail,
-		token: ta.linkToken(db.NewLinkToken{Purpose: db.PurposeReset, UserID: &owner.ID, Email: owner.Email, TTL: time.Hour})}
+		token:     ta.linkToken(db.NewLinkToken{Purpose: db.PurposeReset, UserID: &owner.ID, Email: owner.Email, TTL: time.Hour}),
+		employer:  employer,
+		placement: ta.storePlacement(employer, in, db.PlacementPublished),
+		toPublish: ta.storePlacement(employer, in, db.PlacementDraft),
+		toPause:   ta.storePlacement(employer, in, db.PlacementPublished),
+		toResume:  ta.storePlacement(employer, in, db.PlacementPaused),
+		toClose:   ta.storePlacement(employer, in, db.PlacementPublished),
+		toReopen:  ta.storePlacement(employer, in, db.PlacementClosed), toUnpublish: ta.storePlacement(employer, in, db.PlacementPublished)}
 }
 
 func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
@@ -93,6 +114,26 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		// Employers: their own organisation (an empty invitation is 422).
 		{method: "GET", pattern: "/organisation", path: "/organisation", want: [5]int{s303, s200, s403, s403, s403}},
 		{method: "POST", pattern: "/organisation/invite", path: "/organisation/invite", want: [5]int{s401, s422, s403, s403, s403}},
+
+		// Placements: employers manage their own organisation's, advisers
+		// search and read published ones, admins see all and take one
+		// down. Empty forms are refused with 422 before anything is saved;
+		// each status move acts on a placement in the status it starts from.
+		{method: "GET", pattern: "/placements", path: "/placements", want: [5]int{s303, s200, s200, s403, s200}},
+		{method: "GET", pattern: "/placements/new", path: "/placements/new", want: [5]int{s303, s200, s403, s403, s403}},
+		{method: "POST", pattern: "/placements", path: "/placements", want: [5]int{s401, s422, s403, s403, s403}},
+		{method: "POST", pattern: "/placements/validate", path: "/placements/validate", want: [5]int{s401, s200, s403, s403, s403}},
+		{method: "GET", pattern: "/placements/:id", path: "/placements/" + id(fx.placement), want: [5]int{s303, s200, s200, s403, s200}},
+		{method: "GET", pattern: "/placements/:id/edit", path: "/placements/" + id(fx.placement) + "/edit", want: [5]int{s303, s200, s403, s403, s403}},
+		{method: "POST", pattern: "/placements/:id", path: "/placements/" + id(fx.placement), want: [5]int{s401, s422, s403, s403, s403}},
+		{method: "POST", pattern: "/placements/:id/publish", path: "/placements/" + id(fx.toPublish) + "/publish", want: [5]int{s401, s303, s403, s403, s403}},
+		{method: "POST", pattern: "/placements/:id/pause", path: "/placements/" + id(fx.toPause) + "/pause", want: [5]int{s401, s303, s403, s403, s403}},
+		{method: "POST", pattern: "/placements/:id/resume", path: "/placements/" + id(fx.toResume) + "/resume", want: [5]int{s401, s303, s403, s403, s403}},
+		{method: "POST", pattern: "/placements/:id/close", path: "/placements/" + id(fx.toClose) + "/close", want: [5]int{s401, s303, s403, s403, s403}},
+		{method: "POST", pattern: "/placements/:id/reopen", path: "/placements/" + id(fx.toReopen) + "/reopen", want: [5]int{s401, s303, s403, s403, s403}},
+		{method: "POST", pattern: "/placements/:id/duplicate", path: "/placements/" + id(fx.placement) + "/duplicate", want: [5]int{s401, s303, s403, s403, s403}},
+		{method: "POST", pattern: "/placements/:id/unpublish", path: "/placements/" + id(fx.toUnpublish) + "/unpublish",
+			form: url.Values{"reason": {"Erstatter en ordinær stilling."}}, want: [5]int{s401, s403, s403, s403, s303}},
 
 		// Admins only.
 		{method: "GET", pattern: "/admin/organisations", path: "/admin/organisations?status=all", want: [5]int{s303, s403, s403, s403, s200}},
@@ -158,6 +199,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 	fx := ta.newMatrixFixtures()
 	rows := authorisationMatrix(ta, fx)
 	retentionRuns := ta.countWhere("job_runs", "job = 'retention'")
+	orgID := *fx.employer.OrganisationID
+	orgPlacements := ta.countWhere("placements", "organisation_id = $1", orgID)
+	shown := ta.placement(fx.placement)
 
 	// Every registered route has exactly one row, and every row a route.
 	registered := registeredRoutes(ta.app)
@@ -194,9 +238,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 
 	// One account per role; each request gets a fresh session, so a row
 	// that signs out does not affect the next.
-	users := map[string]db.User{}
+	users := map[string]db.User{db.RoleEmployer: fx.employer}
 	for _, role := range matrixRoles[1:] {
-		users[role] = ta.createUser(role)
+		if _, ok := users[role]; !ok {
+			users[role] = ta.createUser(role)
+		}
 	}
 	for _, r := range rows {
 		for i, role := range matrixRoles {
@@ -266,6 +312,39 @@ func TestAuthorisationMatrix(t *testing.T) {
 	if tok, err := ta.store.LinkTokenLookup(ctx, fx.token); err != nil || tok.UsedAt != nil {
 		t.Errorf("the reset link was used by the matrix: %v %v", tok.UsedAt, err)
 	}
+
+	// Each status move was made once, by the employer column (the admin's
+	// unpublish by the admin), and recorded with who made it.
+	for _, m := range []struct {
+		id             int64
+		status, action string
+		actor          int64
+	}{
+		{fx.toPublish, db.PlacementPublished, "publish", fx.employer.ID},
+		{fx.toPause, db.PlacementPaused, "pause", fx.employer.ID},
+		{fx.toResume, db.PlacementPublished, "resume", fx.employer.ID},
+		{fx.toClose, db.PlacementClosed, "close", fx.employer.ID},
+		{fx.toReopen, db.PlacementDraft, "reopen", fx.employer.ID},
+		{fx.toUnpublish, db.PlacementPaused, "unpublish", users[db.RoleAdmin].ID},
+	} {
+		if p := ta.placement(m.id); p.Status != m.status {
+			t.Errorf("placement after %s by the matrix: %s, want %s", m.action, p.Status, m.status)
+		}
+		if n := ta.countWhere("placement_events", "placement_id = $1 AND action = $2 AND actor_id = $3", m.id, m.action, m.actor); n != 1 {
+			t.Errorf("%s events by the right actor: %d, want 1", m.action, n)
+		}
+	}
+	if p := ta.placement(fx.toUnpublish); p.UnpublishedReason != "Erstatter en ordinær stilling." {
+		t.Errorf("unpublish reason: %q", p.UnpublishedReason)
+	}
+	// The refused edit changed nothing; the empty create saved nothing and
+	// the one duplicate is the employer's.
+	if p := ta.placement(fx.placement); p.Title != shown.Title || p.Status != db.PlacementPublished || !p.UpdatedAt.Equal(shown.UpdatedAt) {
+		t.Errorf("the refused edit changed the placement: %+v", p)
+	}
+	if n := ta.countWhere("placements", "organisation_id = $1", orgID); n != orgPlacements+1 {
+		t.Errorf("placements of the organisation: %d more, want 1 (the duplicate)", n-orgPlacements)
+	}
 }
 
 // Paths nobody routes are 404 for everyone, and the admin area refuses
@@ -324,4 +403,86 @@ func (ta *testApp) createPendingOrg() pendingOrg {
 		ta.t.Fatal(err)
 	}
 	return pendingOrg{org: o, employer: u}
+}
+
+// TestPlacementsOfAnotherOrganisation: an employer reaching for another
+// organisation's placement by id gets 404, the same as for an id that does
+// not exist (not 403, which would tell the id is real), on every route
+// that takes an id; an adviser gets 404 for a placement that is not
+// published. Nothing changes.
+func TestPlacementsOfAnotherOrganisation(t *testing.T) {
+	ta := newTestApp(t)
+	owner := ta.createUser(db.RoleEmployer)
+	in := completePlacement(unique("Eierkommune "))
+	ids := map[string]int64{}
+	for _, st := range []string{db.PlacementDraft, db.PlacementPublished, db.PlacementPaused, db.PlacementClosed} {
+		ids[st] = ta.storePlacement(owner, in, st)
+	}
+	before := map[int64]db.Placement{}
+	for _, id := range ids {
+		before[id] = ta.placement(id)
+	}
+	events := ta.count("placement_events")
+
+	other, otherUser := ta.signIn(db.RoleEmployer)
+	pending := ta.createPendingOrg()
+	outsiders := map[string]*client{"employer of another organisation": other, "employer of a pending organisation": ta.sessionFor(pending.employer)}
+	notFound := msg(t, "nb", "error.not_found")
+	for who, c := range outsiders {
+		for st, id := range ids {
+			base := "/placements/" + itoa(id)
+			for _, path := range []string{base, base + "/edit"} {
+				if res := c.get(path); res.status != s404 || !strings.Contains(res.text(), notFound) {
+					t.Errorf("%s: GET %s (%s): %d, want 404 with the message", who, path, st, res.status)
+				}
+			}
+			form := validPlacementForm("Overtatt av en annen")
+			for _, path := range []string{base, base + "/publish", base + "/pause", base + "/resume", base + "/close", base + "/reopen", base + "/duplicate"} {
+				if res := c.post(path, form); res.status != s404 || !strings.Contains(res.text(), notFound) {
+					t.Errorf("%s: POST %s (%s): %d, want 404 with the message", who, path, st, res.status)
+				}
+			}
+		}
+		// Their own list does not show the placements either.
+		if res := c.get("/placements"); res.status != s200 || strings.Contains(res.body, in.Municipality) || strings.Contains(res.body, `href="/placements/`+itoa(ids[db.PlacementPublished])+`"`) {
+			t.Errorf("%s: own list shows another organisation's placement (%d)", who, res.status)
+		}
+	}
+	// An id that does not exist answers exactly the same.
+	if res := other.get("/placements/999999999"); res.status != s404 {
+		t.Errorf("unknown id: %d", res.status)
+	}
+	if res := other.get("/placements/abc"); res.status != s404 {
+		t.Errorf("non-numeric id: %d", res.status)
+	}
+
+	adviser, _ := ta.signIn(db.RoleAdviser)
+	for st, id := range ids {
+		want := s404
+		if st == db.PlacementPublished {
+			want = s200
+		}
+		if res := adviser.get("/placements/" + itoa(id)); res.status != want {
+			t.Errorf("adviser: GET a %s placement: %d, want %d", st, res.status, want)
+		}
+	}
+
+	for _, id := range ids {
+		after := ta.placement(id)
+		b := before[id]
+		if after.Status != b.Status || after.Title != b.Title || !after.UpdatedAt.Equal(b.UpdatedAt) {
+			t.Errorf("placement %d changed: %s %q, was %s %q", id, after.Status, after.Title, b.Status, b.Title)
+		}
+	}
+	if n := ta.count("placement_events"); n != events {
+		t.Errorf("%d status events recorded by outsiders", n-events)
+	}
+	for _, orgID := range []int64{*otherUser.OrganisationID, pending.org.ID} {
+		if n := ta.countWhere("placements", "organisation_id = $1", orgID); n != 0 {
+			t.Errorf("an outsider's organisation got %d placements (a duplicate?)", n)
+		}
+	}
+	if n := ta.countWhere("placements", "organisation_id = $1", *owner.OrganisationID); n != len(ids) {
+		t.Errorf("the owner has %d placements, want %d", n, len(ids))
+	}
 }
