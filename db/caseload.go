@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -74,35 +75,30 @@ type CaseloadFilter struct {
 var CaseloadSorts = map[string]string{
 	"name":   "lower(p.last_name), lower(p.first_name)",
 	"end":    "p.programme_end",
-	"gap":    "gap_total",
+	"gap":    "g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral",
 	"status": "p.status",
 }
 
-// levelRank is a cefr_level's position, 1 for the lowest; NULL stays NULL.
-const levelRank = `array_position(enum_range(NULL::cefr_level), %s)`
-
-func rank(expr string) string { return fmt.Sprintf(levelRank, expr) }
-
-// gap is the number of levels from the best result up to the goal.
-func gap(skill string) string {
-	return "greatest(0, " + rank("p.goal_"+skill) + " - coalesce(" + rank("b.best_"+skill) + ", 0))"
+// gapExpr is the number of levels from the best result up to the goal
+// (cefr_rank is defined with the cefr_level type, migration 00004).
+func gapExpr(skill string) string {
+	return "greatest(0, cefr_rank(p.goal_" + skill + ") - coalesce(cefr_rank(b.best_" + skill + "), 0))"
 }
 
-// caseloadSelect computes everything per participant with two LATERAL
+// caseloadSelect computes everything per participant with LATERAL
 // subqueries that use the (participant_id, …) indexes: one query for the
-// whole page, no query per row.
+// whole page, no query per row. Gaps are computed once per row (g).
 var caseloadSelect = `SELECT ` + participantColumns + `,
 	b.best_listening, b.best_reading, b.best_writing, b.best_oral,
-	` + gap("listening") + ` AS gap_listening, ` + gap("reading") + ` AS gap_reading,
-	` + gap("writing") + ` AS gap_writing, ` + gap("oral") + ` AS gap_oral,
-	` + gap("listening") + ` + ` + gap("reading") + ` + ` + gap("writing") + ` + ` + gap("oral") + ` AS gap_total,
+	g.gap_listening, g.gap_reading, g.gap_writing, g.gap_oral,
+	g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral AS gap_total,
 	CASE WHEN p.programme_end <= current_date THEN 0
 		ELSE (extract(year FROM age(p.programme_end, current_date)) * 12 + extract(month FROM age(p.programme_end, current_date)))::int END AS months_left,
 	o.kind AS outcome_kind, o.from_date AS outcome_from,
 	-- At risk: active, the programme ends within 6 months, and the
 	-- norskmål is not reached or no work or education is in place.
 	(p.status = 'active' AND p.programme_end <= current_date + interval '6 months'
-		AND (` + gap("listening") + ` + ` + gap("reading") + ` + ` + gap("writing") + ` + ` + gap("oral") + ` > 0
+		AND (g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral > 0
 			OR o.kind IS NULL OR o.kind NOT IN ('work_full', 'work_part', 'education'))) AS risk
 ` + participantFrom + `
 LEFT JOIN LATERAL (
@@ -111,6 +107,9 @@ LEFT JOIN LATERAL (
 		max(level) FILTER (WHERE skill = 'writing') AS best_writing,
 		max(level) FILTER (WHERE skill = 'oral') AS best_oral
 	FROM language_results r WHERE r.participant_id = p.id) b ON true
+CROSS JOIN LATERAL (
+	SELECT ` + gapExpr("listening") + ` AS gap_listening, ` + gapExpr("reading") + ` AS gap_reading,
+		` + gapExpr("writing") + ` AS gap_writing, ` + gapExpr("oral") + ` AS gap_oral) g
 LEFT JOIN LATERAL (
 	SELECT kind, from_date FROM outcomes oc WHERE oc.participant_id = p.id AND oc.from_date <= current_date
 	ORDER BY oc.from_date DESC, oc.id DESC LIMIT 1) o ON true
@@ -158,4 +157,36 @@ func likeEscape(s string) string {
 		out = append(out, r)
 	}
 	return string(out)
+}
+
+// Outcome is the current outcome's kind, "" when there is none.
+func (r CaseloadRow) Outcome() string {
+	if r.OutcomeKind == nil {
+		return ""
+	}
+	return *r.OutcomeKind
+}
+
+// ExplainCaseload returns the plan of a caseload query, for
+// docs/benchmarks.md.
+func (s *Store) ExplainCaseload(ctx context.Context, sc Scope, f CaseloadFilter) (string, error) {
+	order, ok := CaseloadSorts[f.Sort]
+	if !ok {
+		order = CaseloadSorts["end"]
+	}
+	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+caseloadSelect+` ORDER BY `+order+` DESC, p.id LIMIT $6`,
+		append(sc.args(), f.Status, "", 1000)...)
+	if err != nil {
+		return "", fmt.Errorf("db: explain caseload: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			return "", err
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n"), rows.Err()
 }

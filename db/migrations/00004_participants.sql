@@ -33,6 +33,13 @@ INSERT INTO programme_rules VALUES
     ('introduksjonsloven', 3, 24, 12, DATE '2004-09-01'),
     ('ukraine', 3, 12, 0, DATE '2022-06-01');
 
+-- A level's position, 1 for the lowest. An inlinable SQL function, so
+-- gap arithmetic over a caseload costs a CASE per value, not an array.
+CREATE FUNCTION cefr_rank(l cefr_level) RETURNS int LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE l WHEN 'ikke_nok_grunnlag' THEN 1 WHEN 'under_a1' THEN 2 WHEN 'a1' THEN 3 WHEN 'a2' THEN 4
+        WHEN 'b1' THEN 5 WHEN 'b2' THEN 6 WHEN 'c1' THEN 7 END
+$$;
+
 CREATE TABLE participants (
     id                bigserial PRIMARY KEY,
     adviser_id        bigint      NOT NULL REFERENCES users (id),
@@ -103,3 +110,4 @@ DROP TABLE language_results;
 DROP TABLE participants;
 DROP TABLE programme_rules;
 DROP TABLE norskmal_defaults;
+DROP FUNCTION cefr_rank(cefr_level);
