@@ -131,7 +131,9 @@ func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]Cas
 		f.Limit = 1000
 	}
 	// order and dir come from the whitelist above, never from the request.
-	q := caseloadSelect + ` ORDER BY ` + order + dir + `, p.id LIMIT $6`
+	// The direction applies to every column of the sort (last name, then
+	// first name), not only to the last.
+	q := caseloadSelect + ` ORDER BY ` + strings.ReplaceAll(order, ",", dir+",") + dir + `, p.id LIMIT $6`
 	search := NormalisedName(f.Search)
 	var out []CaseloadRow
 	if err := s.DB.SelectContext(ctx, &out, q, append(sc.args(), f.Status, likeEscape(search), f.Limit)...); err != nil {

@@ -131,6 +131,15 @@ type AuditRow struct {
 	IP        *string   `db:"ip"`
 }
 
+// Role is the actor's role, "" when the row has no actor (the template
+// cannot dereference ActorRole itself: print shows a pointer's address).
+func (r AuditRow) Role() string {
+	if r.ActorRole == nil {
+		return ""
+	}
+	return *r.ActorRole
+}
+
 // ParticipantAudit lists every audit row about a participant, newest first.
 func (s *Store) ParticipantAudit(ctx context.Context, participantID int64) ([]AuditRow, error) {
 	var out []AuditRow

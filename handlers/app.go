@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -96,15 +97,20 @@ func New(cfg Config, d Deps) (*App, error) {
 	}
 	a.views = html.NewFileSystem(http.FS(views.FS), ".html")
 	a.views.AddFuncMap(template.FuncMap{
-		"asset":    a.assets.url,
-		"date":     func(t time.Time) string { return t.In(oslo).Format("02.01.2006") },
-		"datetime": datetime,
-		"contains": Contains,
-		"input":    inputField,
-		"choice":   selectField,
-		"orgRow":   newOrgRow,
-		"userRow":  newUserRow,
-		"levels":   newLevels,
+		"asset":        a.assets.url,
+		"date":         func(t time.Time) string { return t.In(oslo).Format("02.01.2006") },
+		"datetime":     datetime,
+		"contains":     Contains,
+		"input":        inputField,
+		"choice":       selectField,
+		"orgRow":       newOrgRow,
+		"userRow":      newUserRow,
+		"levels":       newLevels,
+		"add":          func(a, b float64) float64 { return a + b },
+		"sub":          func(a, b float64) float64 { return a - b },
+		"blankForm":    newForm,
+		"levelStrings": levelStrings,
+		"navCurrent":   navCurrent,
 	})
 	if err := a.views.Load(); err != nil {
 		return nil, fmt.Errorf("handlers: templates: %w", err)
@@ -165,6 +171,18 @@ func datetime(v any) string {
 		if t != nil {
 			return t.In(oslo).Format("02.01.2006 15:04")
 		}
+	}
+	return ""
+}
+
+// navCurrent is the aria-current of a menu item: "page" on the item's own
+// address, "true" on a page under it, "" elsewhere.
+func navCurrent(path, item string) string {
+	switch {
+	case path == item:
+		return "page"
+	case strings.HasPrefix(path, item+"/"):
+		return "true"
 	}
 	return ""
 }

@@ -86,10 +86,12 @@ func newChart(p db.Participant, results []db.LanguageResult, now time.Time, t fu
 		s := series{Skill: sk, Label: t("skill." + sk), Dash: skillDash[sk], GoalY: y(p.Goal(sk)) + off}
 		var pts []string
 		best := db.Level("")
+		var last time.Time // this skill's last result
 		for _, r := range results {
 			if r.Skill != sk {
 				continue
 			}
+			last = r.TakenOn
 			s.Dots = append(s.Dots, dot{X: x(r.TakenOn), Y: y(r.Level) + off,
 				Title: t("participants.chart_dot", "Skill", s.Label, "Level", t("level."+string(r.Level)), "Date", r.TakenOn.Format("02.01.2006"))})
 			if best == "" || r.Level.Rank() > best.Rank() {
@@ -100,10 +102,10 @@ func newChart(p db.Participant, results []db.LanguageResult, now time.Time, t fu
 				pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(r.TakenOn), y(best)+off))
 			}
 		}
-		if best != "" {
-			if last := results[len(results)-1].TakenOn; end.After(last) {
-				pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(end), y(best)+off))
-			}
+		// Hold the best level from the skill's last result to today (or
+		// the chart's end); the last result of all skills may be later.
+		if best != "" && end.After(last) {
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(end), y(best)+off))
 		}
 		s.Points = strings.Join(pts, " ")
 		c.Series = append(c.Series, s)

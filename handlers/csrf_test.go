@@ -31,7 +31,7 @@ func stateChangingRoutes(a *App) []string {
 }
 
 // fillPattern makes a concrete path of a pattern: organisation, user,
-// mail and placement ids, the link token and a real job name from the
+// mail, participant and placement ids, the link token and a real job name from the
 // fixtures, "1" for any other parameter.
 func fillPattern(pattern string, fx matrixFixtures) string {
 	parts := strings.Split(pattern, "/")
@@ -56,6 +56,8 @@ func fillPattern(pattern string, fx matrixFixtures) string {
 				parts[i] = fx.token
 			case "jobs":
 				parts[i] = "retention"
+			case "participants":
+				parts[i] = strconv.FormatInt(fx.participant, 10)
 			case "placements":
 				parts[i] = strconv.FormatInt(fx.placement, 10)
 			}
@@ -90,6 +92,7 @@ func TestCSRFRejected(t *testing.T) {
 		"POST /password/forgot":     {"email": {admin.Email}},
 		"POST /l/:token":            {"password": {"forged-new-password"}, "confirm": {"forged-new-password"}},
 	}
+	forms["POST /participants/:id/reassign"] = url.Values{"adviser": {strconv.FormatInt(fx.newAdviser, 10)}}
 	routes := stateChangingRoutes(ta.app)
 	if len(routes) < 10 {
 		t.Fatalf("only %d state-changing routes found: %v", len(routes), routes)
@@ -107,7 +110,8 @@ func TestCSRFRejected(t *testing.T) {
 
 	before := map[string]int{}
 	tables := []string{"organisations", "users", "sessions", "audit_log", "login_failures",
-		"outbox", "link_tokens", "link_token_failures", "job_runs", "placements", "placement_events"}
+		"outbox", "link_tokens", "link_token_failures", "job_runs", "placements", "placement_events",
+		"participants", "language_results", "outcomes", "participant_notes"}
 	for _, tbl := range tables {
 		before[tbl] = ta.count(tbl)
 	}
@@ -191,6 +195,9 @@ func TestCSRFRejected(t *testing.T) {
 	}
 	if p := ta.placement(fx.placement); p.Status != db.PlacementPublished {
 		t.Errorf("placement is %s after forged status moves", p.Status)
+	}
+	if p := ta.participant(fx.participant); p.AdviserID != fx.adviser.ID {
+		t.Errorf("participant moved to adviser %d by a forged request", p.AdviserID)
 	}
 	u, err := ta.store.UserByID(ctx, fx.target)
 	if err != nil {

@@ -28,3 +28,12 @@ func (d levelsData) Fit(skill string) string {
 	}
 	return "no"
 }
+
+// levelStrings turns levels into strings for the select partial.
+func levelStrings(levels []db.Level) []string {
+	out := make([]string, len(levels))
+	for i, l := range levels {
+		out[i] = string(l)
+	}
+	return out
+}

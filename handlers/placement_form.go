@@ -39,10 +39,14 @@ func readPlacementForm(c *fiber.Ctx) placementForm {
 	}
 	args := c.Request().PostArgs()
 	for _, v := range args.PeekMulti("languages") {
-		pf.Languages = append(pf.Languages, string(v))
+		if !Contains(pf.Languages, string(v)) { // a code sent twice counts once
+			pf.Languages = append(pf.Languages, string(v))
+		}
 	}
 	for _, v := range args.PeekMulti("adaptations") {
-		pf.Adaptations = append(pf.Adaptations, string(v))
+		if !Contains(pf.Adaptations, string(v)) {
+			pf.Adaptations = append(pf.Adaptations, string(v))
+		}
 	}
 	in := &pf.Input
 	in.Kind, in.Title, in.Tasks = f.Values["kind"], f.Values["title"], f.Values["tasks"]

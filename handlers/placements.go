@@ -155,6 +155,10 @@ func (a *App) placementEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if pl.Status == db.PlacementClosed {
+		// Agreements will point to closed placements: reopen to change one.
+		return errStatus(fiber.StatusConflict, "placements.closed_readonly")
+	}
 	p := a.placementFormPage(c, "placements.edit_title", formFromPlacement(pl))
 	p.Placement = &pl
 	return a.render(c, fiber.StatusOK, "placements/form", &p)
@@ -166,6 +170,9 @@ func (a *App) placementUpdate(c *fiber.Ctx) error {
 	pl, err := a.placementFor(c)
 	if err != nil {
 		return err
+	}
+	if pl.Status == db.PlacementClosed {
+		return errStatus(fiber.StatusConflict, "placements.closed_readonly")
 	}
 	pf := readPlacementForm(c)
 	if pl.Status == db.PlacementPublished && pf.Valid() {
@@ -227,6 +234,10 @@ func (a *App) placementMove(action string) fiber.Handler {
 			return err
 		}
 		s := session(c)
+		if action == "resume" && pl.UnpublishedReason != "" {
+			// Taken down by the municipality: only an admin puts it back.
+			return errStatus(fiber.StatusConflict, "placements.taken_down")
+		}
 		if move.to == db.PlacementPublished {
 			p, err := a.placementShowPage(c, pl)
 			if err != nil {
@@ -262,6 +273,25 @@ func (a *App) placementDuplicate(c *fiber.Ctx) error {
 		return err
 	}
 	return a.redirect(c, "/placements/"+strconv.FormatInt(id, 10)+"/edit", "flash.placement_duplicated")
+}
+
+// placementRepublish lets an admin put a placement they took down back
+// up (after the employer has fixed it); the reason is cleared.
+func (a *App) placementRepublish(c *fiber.Ctx) error {
+	pl, err := a.placementFor(c)
+	if err != nil {
+		return err
+	}
+	if pl.Status != db.PlacementPaused || pl.UnpublishedReason == "" {
+		return errStatus(fiber.StatusConflict, "placements.wrong_status")
+	}
+	err = a.store.SetPlacementStatus(c.UserContext(), pl.ID, 0, session(c).User.ID, db.PlacementPublished, []string{db.PlacementPaused}, "republish", "")
+	if errors.Is(err, db.ErrConflict) {
+		return errStatus(fiber.StatusConflict, "placements.wrong_status")
+	} else if err != nil {
+		return err
+	}
+	return a.redirect(c, "/placements/"+strconv.FormatInt(pl.ID, 10), "flash.placement_republish")
 }
 
 // placementUnpublish lets an admin take down a placement that breaks the

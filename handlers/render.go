@@ -189,7 +189,9 @@ var flashIDs = map[string]bool{
 	"flash.invited":         true,
 	"flash.placement_saved": true, "flash.placement_publish": true, "flash.placement_pause": true,
 	"flash.placement_resume": true, "flash.placement_close": true, "flash.placement_reopen": true,
-	"flash.placement_duplicated": true, "flash.placement_unpublish": true, "flash.invite_accepted": true, "flash.mail_retried": true,
+	"flash.placement_duplicated": true, "flash.placement_unpublish": true, "flash.placement_republish": true, "flash.invite_accepted": true, "flash.mail_retried": true,
+	"flash.participant_saved": true, "flash.result_saved": true, "flash.outcome_saved": true, "flash.note_saved": true,
+	"flash.participant_reassigned": true,
 }
 
 // httpError is an error with a status and a message ID for the person.

@@ -52,6 +52,23 @@ func (a *App) routes() {
 	}
 	r.Post("/placements/:id/duplicate", a.requireRole(db.RoleEmployer), a.placementDuplicate)
 	r.Post("/placements/:id/unpublish", a.requireRole(db.RoleAdmin), a.placementUnpublish)
+	r.Post("/placements/:id/republish", a.requireRole(db.RoleAdmin), a.placementRepublish)
+
+	// Participants: an adviser's caseload; NAV users see those linked to
+	// them (and add notes); admins see all, reassign and read the audit.
+	staff := a.requireRole(db.RoleAdviser, db.RoleNAV, db.RoleAdmin)
+	adviser := a.requireRole(db.RoleAdviser)
+	r.Get("/participants", staff, a.participantsIndex)
+	r.Get("/participants/new", adviser, a.participantNew)
+	r.Post("/participants", adviser, a.participantCreate)
+	r.Get("/participants/:id", staff, a.participantShow)
+	r.Get("/participants/:id/edit", adviser, a.participantEdit)
+	r.Post("/participants/:id", adviser, a.participantUpdate)
+	r.Post("/participants/:id/results", adviser, a.participantResult)
+	r.Post("/participants/:id/outcomes", adviser, a.participantOutcome)
+	r.Post("/participants/:id/notes", a.requireRole(db.RoleAdviser, db.RoleNAV), a.participantNote)
+	r.Post("/participants/:id/reassign", a.requireRole(db.RoleAdmin), a.participantReassign)
+	r.Get("/participants/:id/audit", a.requireRole(db.RoleAdmin), a.participantAudit)
 
 	// Admins.
 	admin := r.Group("/admin", a.requireRole(db.RoleAdmin))

@@ -54,6 +54,15 @@ type matrixFixtures struct {
 	toClose     int64 // published
 	toReopen    int64 // closed
 	toUnpublish int64 // published, taken down by the admin column
+	toRepublish int64 // taken down, published again by the admin column
+
+	// The adviser and NAV columns' accounts and a participant of the
+	// adviser's caseload linked to the NAV user; another participant the
+	// admin column moves to newAdviser.
+	adviser, nav db.User
+	participant  int64
+	toReassign   int64
+	newAdviser   int64
 }
 
 // newMatrixFixtures makes the rows the matrix and the CSRF test act on.
@@ -66,7 +75,19 @@ func (ta *testApp) newMatrixFixtures() matrixFixtures {
 	ta.exec(`UPDATE outbox SET status = 'dead', attempts = 1, last_error = '550 5.1.1 no such user' WHERE id = $1`, mail)
 	employer := ta.createUser(db.RoleEmployer)
 	in := completePlacement(unique("Matrisekommune "))
-	return matrixFixtures{pendingOrg: pending.org.ID, target: target.ID, mail: mail,
+	takenDown := ta.storePlacement(employer, in, db.PlacementPublished)
+	admin := ta.createUser(db.RoleAdmin)
+	if err := ta.store.SetPlacementStatus(context.Background(), takenDown, 0, admin.ID, db.PlacementPaused,
+		[]string{db.PlacementPublished}, "unpublish", "Erstatter en ordinær stilling."); err != nil {
+		ta.t.Fatal(err)
+	}
+	adviser, nav := ta.createUser(db.RoleAdviser), ta.createUser(db.RoleNAV)
+	pin := participantInput("Matrise", unique("Deltaker"))
+	pin.NavContactID = &nav.ID
+	return matrixFixtures{toRepublish: takenDown, adviser: adviser, nav: nav,
+		participant: ta.storeParticipant(adviser, pin), toReassign: ta.storeParticipant(adviser, participantInput("Flytt", unique("Deltaker"))),
+		newAdviser: ta.createUser(db.RoleAdviser).ID,
+		pendingOrg: pending.org.ID, target: target.ID, mail: mail,
 		token:     ta.linkToken(db.NewLinkToken{Purpose: db.PurposeReset, UserID: &owner.ID, Email: owner.Email, TTL: time.Hour}),
 		employer:  employer,
 		placement: ta.storePlacement(employer, in, db.PlacementPublished),
@@ -134,6 +155,28 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "POST", pattern: "/placements/:id/duplicate", path: "/placements/" + id(fx.placement) + "/duplicate", want: [5]int{s401, s303, s403, s403, s403}},
 		{method: "POST", pattern: "/placements/:id/unpublish", path: "/placements/" + id(fx.toUnpublish) + "/unpublish",
 			form: url.Values{"reason": {"Erstatter en ordinær stilling."}}, want: [5]int{s401, s403, s403, s403, s303}},
+		{method: "POST", pattern: "/placements/:id/republish", path: "/placements/" + id(fx.toRepublish) + "/republish", want: [5]int{s401, s403, s403, s403, s303}},
+
+		// Participants: the adviser's own caseload; the linked NAV user
+		// reads and adds notes; the admin reads, reassigns and reads the
+		// audit log. Employers never. Empty registration and edit forms are
+		// refused with 422 before anything is saved; results, outcomes and
+		// notes are valid, so a refusal is the authorisation's doing.
+		{method: "GET", pattern: "/participants", path: "/participants", want: [5]int{s303, s403, s200, s200, s200}},
+		{method: "GET", pattern: "/participants/new", path: "/participants/new", want: [5]int{s303, s403, s200, s403, s403}},
+		{method: "POST", pattern: "/participants", path: "/participants", want: [5]int{s401, s403, s422, s403, s403}},
+		{method: "GET", pattern: "/participants/:id", path: "/participants/" + id(fx.participant), want: [5]int{s303, s403, s200, s200, s200}},
+		{method: "GET", pattern: "/participants/:id/edit", path: "/participants/" + id(fx.participant) + "/edit", want: [5]int{s303, s403, s200, s403, s403}},
+		{method: "POST", pattern: "/participants/:id", path: "/participants/" + id(fx.participant), want: [5]int{s401, s403, s422, s403, s403}},
+		{method: "POST", pattern: "/participants/:id/results", path: "/participants/" + id(fx.participant) + "/results",
+			form: url.Values{"skill": {"oral"}, "level": {"a2"}, "taken_on": {ymd(today())}, "source": {"teacher"}}, want: [5]int{s401, s403, s303, s403, s403}},
+		{method: "POST", pattern: "/participants/:id/outcomes", path: "/participants/" + id(fx.participant) + "/outcomes",
+			form: url.Values{"kind": {"education"}, "from_date": {ymd(today())}}, want: [5]int{s401, s403, s303, s403, s403}},
+		{method: "POST", pattern: "/participants/:id/notes", path: "/participants/" + id(fx.participant) + "/notes",
+			form: url.Values{"body": {"Matrisenotat"}}, want: [5]int{s401, s403, s303, s303, s403}},
+		{method: "POST", pattern: "/participants/:id/reassign", path: "/participants/" + id(fx.toReassign) + "/reassign",
+			form: url.Values{"adviser": {id(fx.newAdviser)}}, want: [5]int{s401, s403, s403, s403, s303}},
+		{method: "GET", pattern: "/participants/:id/audit", path: "/participants/" + id(fx.participant) + "/audit", want: [5]int{s303, s403, s403, s403, s200}},
 
 		// Admins only.
 		{method: "GET", pattern: "/admin/organisations", path: "/admin/organisations?status=all", want: [5]int{s303, s403, s403, s403, s200}},
@@ -238,7 +281,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 
 	// One account per role; each request gets a fresh session, so a row
 	// that signs out does not affect the next.
-	users := map[string]db.User{db.RoleEmployer: fx.employer}
+	users := map[string]db.User{db.RoleEmployer: fx.employer, db.RoleAdviser: fx.adviser, db.RoleNAV: fx.nav}
+	before := ta.participant(fx.participant)
+	participants := ta.count("participants")
 	for _, role := range matrixRoles[1:] {
 		if _, ok := users[role]; !ok {
 			users[role] = ta.createUser(role)
@@ -326,6 +371,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{fx.toClose, db.PlacementClosed, "close", fx.employer.ID},
 		{fx.toReopen, db.PlacementDraft, "reopen", fx.employer.ID},
 		{fx.toUnpublish, db.PlacementPaused, "unpublish", users[db.RoleAdmin].ID},
+		{fx.toRepublish, db.PlacementPublished, "republish", users[db.RoleAdmin].ID},
 	} {
 		if p := ta.placement(m.id); p.Status != m.status {
 			t.Errorf("placement after %s by the matrix: %s, want %s", m.action, p.Status, m.status)
@@ -344,6 +390,43 @@ func TestAuthorisationMatrix(t *testing.T) {
 	}
 	if n := ta.countWhere("placements", "organisation_id = $1", orgID); n != orgPlacements+1 {
 		t.Errorf("placements of the organisation: %d more, want 1 (the duplicate)", n-orgPlacements)
+	}
+	if p := ta.placement(fx.toRepublish); p.UnpublishedReason != "" {
+		t.Errorf("republished placement keeps the reason %q", p.UnpublishedReason)
+	}
+
+	// Participants: the adviser's result, outcome and note, the NAV
+	// user's note, three profile views, the admin's move; the empty forms
+	// saved and changed nothing.
+	pid := fx.participant
+	for _, c := range []struct {
+		table, where string
+		args         []any
+		want         int
+	}{
+		{"language_results", "participant_id = $1 AND recorded_by = $2", []any{pid, fx.adviser.ID}, 1},
+		{"language_results", "participant_id = $1", []any{pid}, 1},
+		{"outcomes", "participant_id = $1 AND recorded_by = $2", []any{pid, fx.adviser.ID}, 1},
+		{"outcomes", "participant_id = $1", []any{pid}, 1},
+		{"participant_notes", "participant_id = $1 AND author_id = $2", []any{pid, fx.adviser.ID}, 1},
+		{"participant_notes", "participant_id = $1 AND author_id = $2", []any{pid, fx.nav.ID}, 1},
+		{"participant_notes", "participant_id = $1", []any{pid}, 2},
+		{"audit_log", "entity = 'participant' AND entity_id = $1 AND action = 'participant.view'", []any{pid}, 3},
+		{"audit_log", "entity = 'participant' AND entity_id = $1 AND action = 'participant.update'", []any{pid}, 0},
+		{"audit_log", "entity = 'participant' AND entity_id = $1 AND action = 'participant.reassign' AND actor_id = $2", []any{fx.toReassign, users[db.RoleAdmin].ID}, 1},
+	} {
+		if n := ta.countWhere(c.table, c.where, c.args...); n != c.want {
+			t.Errorf("%s where %s %v: %d, want %d", c.table, c.where, c.args, n, c.want)
+		}
+	}
+	if p := ta.participant(pid); p.FirstName != before.FirstName || !p.UpdatedAt.Equal(before.UpdatedAt) || p.AdviserID != fx.adviser.ID {
+		t.Errorf("the empty edit changed the participant: %+v", p)
+	}
+	if p := ta.participant(fx.toReassign); p.AdviserID != fx.newAdviser {
+		t.Errorf("participant after the admin's move: adviser %d, want %d", p.AdviserID, fx.newAdviser)
+	}
+	if n := ta.count("participants"); n != participants {
+		t.Errorf("the empty registration saved %d participants", n-participants)
 	}
 }
 
@@ -484,5 +567,163 @@ func TestPlacementsOfAnotherOrganisation(t *testing.T) {
 	}
 	if n := ta.countWhere("placements", "organisation_id = $1", *owner.OrganisationID); n != len(ids) {
 		t.Errorf("the owner has %d placements, want %d", n, len(ids))
+	}
+}
+
+// TestParticipantAccessMatrix: for a participant of adviser A linked to
+// NAV user N, every participant route as A, another adviser B, N, another
+// NAV user M, an employer, an admin and a visitor. Someone outside the
+// participant's scope gets 404 (not 403, which would tell the id is
+// real); a role that may never call a route gets 403; N reads the
+// profile without any way to change it, except a note. Forms are valid,
+// so a refusal is the authorisation's doing, and a refused request
+// changes no row.
+func TestParticipantAccessMatrix(t *testing.T) {
+	ta := newTestApp(t)
+	a, b := ta.createUser(db.RoleAdviser), ta.createUser(db.RoleAdviser)
+	n, m := ta.createUser(db.RoleNAV), ta.createUser(db.RoleNAV)
+	later := ta.createUser(db.RoleAdviser) // the admin moves the participant to them, last
+	in := participantInput("Tilgang", unique("Matrise"))
+	in.NavContactID = &n.ID
+	pid := ta.storeParticipant(a, in)
+	orig := ta.participant(pid)
+
+	who := []string{"adviser A", "adviser B", "NAV linked", "NAV unlinked", "employer", "admin", "visitor"}
+	clients := map[string]*client{
+		"adviser A": ta.sessionFor(a), "adviser B": ta.sessionFor(b), "NAV linked": ta.sessionFor(n), "NAV unlinked": ta.sessionFor(m),
+		"employer": ta.sessionFor(ta.createUser(db.RoleEmployer)), "admin": ta.sessionFor(ta.createUser(db.RoleAdmin)),
+	}
+	clients["visitor"], _ = ta.signIn("")
+
+	base := "/participants/" + itoa(pid)
+	update := validParticipantForm(in.FirstName, in.LastName)
+	update.Set("nav_contact", itoa(n.ID))
+	type row struct {
+		method, path string
+		form         url.Values
+		want         map[string]int
+	}
+	// Statuses in the order of who.
+	st := func(s ...int) map[string]int {
+		out := map[string]int{}
+		for i, w := range who {
+			out[w] = s[i]
+		}
+		return out
+	}
+	rows := []row{
+		{"GET", "/participants", nil, st(s200, s200, s200, s200, s403, s200, s303)},
+		{"GET", "/participants/new", nil, st(s200, s200, s403, s403, s403, s403, s303)},
+		{"POST", "/participants", validParticipantForm("Ny", unique("Deltaker")), st(s303, s303, s403, s403, s403, s403, s401)},
+		{"GET", base, nil, st(s200, s404, s200, s404, s403, s200, s303)},
+		{"GET", base + "/edit", nil, st(s200, s404, s403, s403, s403, s403, s303)},
+		{"POST", base, update, st(s303, s404, s403, s403, s403, s403, s401)},
+		{"POST", base + "/results", url.Values{"skill": {"oral"}, "level": {"a2"}, "taken_on": {ymd(today())}, "source": {"teacher"}},
+			st(s303, s404, s403, s403, s403, s403, s401)},
+		{"POST", base + "/outcomes", url.Values{"kind": {"work_part"}, "from_date": {ymd(today())}, "employer": {"Bakeriet"}},
+			st(s303, s404, s403, s403, s403, s403, s401)},
+		{"POST", base + "/notes", url.Values{"body": {"Et notat"}}, st(s303, s404, s303, s404, s403, s403, s401)},
+		{"GET", base + "/audit", nil, st(s403, s403, s403, s403, s403, s200, s303)},
+		{"POST", base + "/reassign", url.Values{"adviser": {itoa(later.ID)}}, st(s403, s403, s403, s403, s403, s303, s401)},
+	}
+	notFound, forbidden := msg(t, "nb", "error.not_found"), msg(t, "nb", "error.forbidden")
+	for _, r := range rows {
+		for _, w := range who {
+			c := clients[w]
+			before := ta.participantCounts()
+			var res response
+			if r.method == "GET" {
+				res = c.get(r.path)
+			} else {
+				form := url.Values{}
+				for k, v := range r.form {
+					form[k] = v
+				}
+				res = c.post(r.path, form)
+			}
+			want := r.want[w]
+			if res.status != want {
+				t.Errorf("%s %s as %s: %d, want %d", r.method, r.path, w, res.status, want)
+				continue
+			}
+			switch want {
+			case s404:
+				if !strings.Contains(res.text(), notFound) || strings.Contains(res.text(), in.LastName) {
+					t.Errorf("%s %s as %s: 404 without the message, or showing the participant", r.method, r.path, w)
+				}
+			case s403:
+				if !strings.Contains(res.text(), forbidden) || strings.Contains(res.text(), in.LastName) {
+					t.Errorf("%s %s as %s: 403 without the message, or showing the participant", r.method, r.path, w)
+				}
+			case s303:
+				if r.method == "GET" && w == "visitor" && res.location() != "/login?next="+url.QueryEscape(r.path) {
+					t.Errorf("%s %s as visitor: redirect to %q", r.method, r.path, res.location())
+				}
+			}
+			if want == s401 || want == s403 || want == s404 || (r.method == "GET" && (r.path == "/participants" || r.path == "/participants/new")) {
+				// Refused, or a list or an empty form: no row changes.
+				ta.sameCounts(r.method+" "+r.path+" as "+w, before)
+			}
+			if r.method == "GET" && r.path == base && want == s200 {
+				if n := ta.count("audit_log"); n != before["audit_log"]+1 {
+					t.Errorf("profile as %s: %d audit rows, want 1", w, n-before["audit_log"])
+				}
+			}
+		}
+	}
+	if p := ta.participant(pid); p.AdviserID != later.ID || p.FirstName != orig.FirstName {
+		t.Errorf("after the matrix: adviser %d (want %d), name %q", p.AdviserID, later.ID, p.FirstName)
+	}
+	// Exactly the allowed changes were made, by the allowed people.
+	for _, c := range []struct {
+		table, where string
+		args         []any
+		want         int
+	}{
+		{"language_results", "participant_id = $1", []any{pid}, 1},
+		{"outcomes", "participant_id = $1", []any{pid}, 1},
+		{"participant_notes", "participant_id = $1", []any{pid}, 2},
+		{"participant_notes", "participant_id = $1 AND author_id = $2", []any{pid, n.ID}, 1},
+		{"audit_log", "entity = 'participant' AND entity_id = $1 AND action = 'participant.update' AND actor_id = $2", []any{pid, a.ID}, 1},
+		{"audit_log", "entity = 'participant' AND entity_id = $1 AND action = 'participant.view'", []any{pid}, 3},
+		{"participants", "adviser_id = $1", []any{b.ID}, 1},
+	} {
+		if got := ta.countWhere(c.table, c.where, c.args...); got != c.want {
+			t.Errorf("%s where %s %v: %d, want %d", c.table, c.where, c.args, got, c.want)
+		}
+	}
+
+	// The lists: B and M do not see the participant, N and the admin do.
+	q := "/participants?q=" + url.QueryEscape(in.LastName)
+	for w, want := range map[string]int{"adviser B": 0, "NAV unlinked": 0, "NAV linked": 1, "admin": 1} {
+		if ids := caseloadIDs(t, clients[w].get(q)); len(ids) != want {
+			t.Errorf("%s's list: %v, want %d row(s)", w, ids, want)
+		}
+	}
+
+	// N's profile is read-only: no edit link, no result, outcome or move
+	// forms; a note form and the read-only notice.
+	res := clients["NAV linked"].get(base)
+	for _, s := range []string{`href="` + base + `/edit"`, `action="` + base + `/results"`, `action="` + base + `/outcomes"`,
+		`action="` + base + `/reassign"`, `href="` + base + `/audit"`} {
+		if strings.Contains(res.body, s) {
+			t.Errorf("the NAV user's profile has %s", s)
+		}
+	}
+	if !strings.Contains(res.body, `action="`+base+`/notes"`) || !strings.Contains(res.text(), msg(t, "nb", "participants.nav_readonly")) {
+		t.Error("the NAV user's profile lacks the note form or the read-only notice")
+	}
+	// The admin reads and moves, and never edits.
+	res = clients["admin"].get(base)
+	for _, s := range []string{`href="` + base + `/edit"`, `action="` + base + `/results"`, `action="` + base + `/outcomes"`, `action="` + base + `/notes"`} {
+		if strings.Contains(res.body, s) {
+			t.Errorf("the admin's profile has %s", s)
+		}
+	}
+	// An id that does not exist answers like another adviser's.
+	for _, p := range []string{"/participants/999999999", "/participants/999999999/edit", "/participants/0", "/participants/x"} {
+		if res := clients["adviser A"].get(p); res.status != s404 {
+			t.Errorf("GET %s: %d, want 404", p, res.status)
+		}
 	}
 }

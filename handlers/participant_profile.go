@@ -1,0 +1,242 @@
+package handlers
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"praksis/db"
+)
+
+type profilePage struct {
+	Page
+	P           db.Participant
+	Row         db.CaseloadRow
+	Results     []db.LanguageResult
+	Outcomes    []db.Outcome
+	Notes       []db.Note
+	Timeline    []timelineItem
+	Chart       chart
+	Skills      []string
+	Levels      []db.Level
+	Sources     []string
+	Kinds       []string
+	Advisers    []db.User
+	Form        Form   // the form that failed, if any
+	FormName    string // result, outcome, note or reassign
+	CanEdit     bool   // the participant's adviser
+	ShowAddress bool   // protected addresses are for the adviser's eyes only
+}
+
+// timelineItem is one dated event on the profile's timeline.
+type timelineItem struct {
+	Date  time.Time
+	Kind  string // start, result, outcome, end
+	Label string
+	Past  bool
+}
+
+// profile gathers everything the profile page shows.
+func (a *App) profile(c *fiber.Ctx, pt db.Participant) (profilePage, error) {
+	ctx := c.UserContext()
+	u := session(c).User
+	p := profilePage{Page: a.newPage(c, "participants.profile_title"), P: pt, Skills: db.Skills, Levels: db.Levels,
+		Sources: db.ResultSources, Kinds: db.OutcomeKinds, Form: newForm(),
+		CanEdit: u.Role == db.RoleAdviser && pt.AdviserID == u.ID}
+	p.Title = pt.FirstName + " " + pt.LastName
+	p.ShowAddress = !pt.ProtectedAddress || p.CanEdit
+	var err error
+	if p.Row, err = a.store.CaseloadRowFor(ctx, pt.ID, scope(c)); err != nil {
+		return p, err
+	}
+	if p.Results, err = a.store.Results(ctx, pt.ID); err != nil {
+		return p, err
+	}
+	if p.Outcomes, err = a.store.Outcomes(ctx, pt.ID); err != nil {
+		return p, err
+	}
+	if p.Notes, err = a.store.Notes(ctx, pt.ID); err != nil {
+		return p, err
+	}
+	if u.Role == db.RoleAdmin {
+		if p.Advisers, err = a.store.Users(ctx, db.RoleAdviser, ""); err != nil {
+			return p, err
+		}
+	}
+	p.Timeline = a.timeline(&p)
+	p.Chart = newChart(pt, p.Results, time.Now(), func(id string, args ...any) string { return p.T(id, args...) })
+	return p, nil
+}
+
+func (a *App) timeline(p *profilePage) []timelineItem {
+	now := time.Now()
+	items := []timelineItem{{Date: p.P.ProgrammeStart, Kind: "start", Label: p.T("participants.tl_start")}}
+	for _, r := range p.Results {
+		items = append(items, timelineItem{Date: r.TakenOn, Kind: "result",
+			Label: p.T("participants.tl_result", "Skill", p.T("skill."+r.Skill), "Level", p.T("level."+string(r.Level)), "Source", p.T("participant.source."+r.Source))})
+	}
+	for _, o := range p.Outcomes {
+		l := p.T("participant.outcome." + o.Kind)
+		if o.Employer != "" {
+			l += " – " + o.Employer
+		}
+		items = append(items, timelineItem{Date: o.FromDate, Kind: "outcome", Label: l})
+	}
+	items = append(items, timelineItem{Date: p.P.ProgrammeEnd, Kind: "end", Label: p.T("participants.tl_end")})
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Date.Before(items[j].Date) })
+	for i := range items {
+		items[i].Past = !items[i].Date.After(now)
+	}
+	return items
+}
+
+// participantShow is the profile. Every view is written to the audit log.
+func (a *App) participantShow(c *fiber.Ctx) error {
+	pt, err := a.participantFor(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.profile(c, pt)
+	if err != nil {
+		return err
+	}
+	if err := a.store.LogParticipantView(c.UserContext(), session(c).User.ID, pt.ID, clientIP(c)); err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, "participants/show", &p)
+}
+
+// profileWithError shows the profile again with a failed form's messages.
+func (a *App) profileWithError(c *fiber.Ctx, pt db.Participant, name string, f Form) error {
+	p, err := a.profile(c, pt)
+	if err != nil {
+		return err
+	}
+	p.Form, p.FormName = f, name
+	return a.render(c, fiber.StatusUnprocessableEntity, "participants/show", &p)
+}
+
+func (a *App) backToProfile(c *fiber.Ctx, id int64, flash string) error {
+	return a.redirect(c, "/participants/"+strconv.FormatInt(id, 10), flash)
+}
+
+// participantResult records a Norwegian result (adviser only).
+func (a *App) participantResult(c *fiber.Ctx) error {
+	pt, err := a.participantFor(c)
+	if err != nil {
+		return err
+	}
+	f := newForm()
+	for _, k := range []string{"skill", "level", "taken_on", "source"} {
+		f.Values[k] = strings.TrimSpace(c.FormValue(k))
+	}
+	f.Check(Contains(db.Skills, f.Values["skill"]), "skill", "form.choose")
+	level := db.Level(f.Values["level"])
+	f.Check(level.Valid(), "level", "form.choose")
+	f.Check(Contains(db.ResultSources, f.Values["source"]), "source", "form.choose")
+	on := requiredDate(&f, "taken_on")
+	if on != nil {
+		// Dates are typed in Oslo: today there is not the future, even
+		// while UTC is still on yesterday.
+		now := time.Now().In(oslo)
+		f.Check(!on.After(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)), "taken_on", "participant.result_future")
+		f.Check(!on.Before(pt.ProgrammeStart.AddDate(-2, 0, 0)), "taken_on", "participant.result_too_old")
+	}
+	if !f.Valid() {
+		return a.profileWithError(c, pt, "result", f)
+	}
+	if err := a.store.AddResult(c.UserContext(), pt.ID, session(c).User.ID, f.Values["skill"], level, *on, f.Values["source"], clientIP(c)); err != nil {
+		return err
+	}
+	return a.backToProfile(c, pt.ID, "flash.result_saved")
+}
+
+// participantOutcome records an outcome (adviser only).
+func (a *App) participantOutcome(c *fiber.Ctx) error {
+	pt, err := a.participantFor(c)
+	if err != nil {
+		return err
+	}
+	f := newForm()
+	for _, k := range []string{"kind", "from_date", "employer", "note"} {
+		f.Values[k] = strings.TrimSpace(c.FormValue(k))
+	}
+	f.Check(Contains(db.OutcomeKinds, f.Values["kind"]), "kind", "form.choose")
+	from := requiredDate(&f, "from_date")
+	f.Check(utf8.RuneCountInString(f.Values["employer"]) <= 200, "employer", "form.too_long")
+	f.Check(utf8.RuneCountInString(f.Values["note"]) <= 1000, "note", "form.too_long")
+	if !f.Valid() {
+		return a.profileWithError(c, pt, "outcome", f)
+	}
+	err = a.store.AddOutcome(c.UserContext(), pt.ID, session(c).User.ID, f.Values["kind"], *from, f.Values["employer"], f.Values["note"], clientIP(c))
+	if err != nil {
+		return err
+	}
+	return a.backToProfile(c, pt.ID, "flash.outcome_saved")
+}
+
+// participantNote adds a dated note (the adviser or the linked NAV user).
+func (a *App) participantNote(c *fiber.Ctx) error {
+	pt, err := a.participantFor(c)
+	if err != nil {
+		return err
+	}
+	f := newForm()
+	f.Values["body"] = strings.TrimSpace(c.FormValue("body"))
+	f.Required("body", 4000)
+	if !f.Valid() {
+		return a.profileWithError(c, pt, "note", f)
+	}
+	if err := a.store.AddNote(c.UserContext(), pt.ID, scope(c), session(c).User.ID, f.Values["body"], clientIP(c)); err != nil {
+		return err
+	}
+	return a.backToProfile(c, pt.ID, "flash.note_saved")
+}
+
+// participantReassign moves a participant to another adviser (admin).
+func (a *App) participantReassign(c *fiber.Ctx) error {
+	pt, err := a.participantFor(c)
+	if err != nil {
+		return err
+	}
+	f := newForm()
+	f.Values["adviser"] = c.FormValue("adviser")
+	id, perr := strconv.ParseInt(f.Values["adviser"], 10, 64)
+	f.Check(perr == nil && id > 0, "adviser", "form.choose")
+	if f.Valid() {
+		err = a.store.Reassign(c.UserContext(), pt.ID, id, session(c).User.ID, clientIP(c))
+		if err == db.ErrNotFound {
+			f.Check(false, "adviser", "participant.not_adviser")
+		} else if err != nil {
+			return err
+		}
+	}
+	if !f.Valid() {
+		return a.profileWithError(c, pt, "reassign", f)
+	}
+	return a.backToProfile(c, pt.ID, "flash.participant_reassigned")
+}
+
+type auditPage struct {
+	Page
+	P    db.Participant
+	Rows []db.AuditRow
+}
+
+// participantAudit lists every access to and change of a participant
+// (admin only), e.g. to answer an access request.
+func (a *App) participantAudit(c *fiber.Ctx) error {
+	pt, err := a.participantFor(c)
+	if err != nil {
+		return err
+	}
+	p := auditPage{Page: a.newPage(c, "participants.audit_title"), P: pt}
+	if p.Rows, err = a.store.ParticipantAudit(c.UserContext(), pt.ID); err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, "participants/audit", &p)
+}
