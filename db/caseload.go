@@ -115,10 +115,13 @@ LEFT JOIN LATERAL (
 	ORDER BY oc.from_date DESC, oc.id DESC LIMIT 1) o ON true
 WHERE ` + scopeSQL + `
   AND ($4 = '' OR p.status = $4)
-  AND ($5 = '' OR lower(p.first_name || ' ' || p.last_name) LIKE '%' || $5 || '%')`
+  AND ($5 = '' OR lower(p.first_name || ' ' || p.last_name) LIKE '%' || $5 || '%'
+       OR lower(p.last_name || ', ' || p.first_name) LIKE '%' || $5 || '%')`
 
-// Caseload lists the participants a scope may see, in one query.
-func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]CaseloadRow, error) {
+// caseloadOrder is the ORDER BY of a filter. The columns come from the
+// whitelist, never from the request; the direction applies to every column
+// of the sort (last name, then first name), not only to the last.
+func caseloadOrder(f CaseloadFilter) string {
 	order, ok := CaseloadSorts[f.Sort]
 	if !ok {
 		order = CaseloadSorts["end"]
@@ -127,13 +130,15 @@ func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]Cas
 	if f.Desc {
 		dir = " DESC"
 	}
+	return ` ORDER BY ` + strings.ReplaceAll(order, ",", dir+",") + dir + `, p.id`
+}
+
+// Caseload lists the participants a scope may see, in one query.
+func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]CaseloadRow, error) {
 	if f.Limit <= 0 || f.Limit > 2000 {
 		f.Limit = 1000
 	}
-	// order and dir come from the whitelist above, never from the request.
-	// The direction applies to every column of the sort (last name, then
-	// first name), not only to the last.
-	q := caseloadSelect + ` ORDER BY ` + strings.ReplaceAll(order, ",", dir+",") + dir + `, p.id LIMIT $6`
+	q := caseloadSelect + caseloadOrder(f) + ` LIMIT $6`
 	search := NormalisedName(f.Search)
 	var out []CaseloadRow
 	if err := s.DB.SelectContext(ctx, &out, q, append(sc.args(), f.Status, likeEscape(search), f.Limit)...); err != nil {
@@ -172,11 +177,7 @@ func (r CaseloadRow) Outcome() string {
 // ExplainCaseload returns the plan of a caseload query, for
 // docs/benchmarks.md.
 func (s *Store) ExplainCaseload(ctx context.Context, sc Scope, f CaseloadFilter) (string, error) {
-	order, ok := CaseloadSorts[f.Sort]
-	if !ok {
-		order = CaseloadSorts["end"]
-	}
-	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+caseloadSelect+` ORDER BY `+order+` DESC, p.id LIMIT $6`,
+	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+caseloadSelect+caseloadOrder(f)+` LIMIT $6`,
 		append(sc.args(), f.Status, "", 1000)...)
 	if err != nil {
 		return "", fmt.Errorf("db: explain caseload: %w", err)

@@ -169,16 +169,24 @@ func (s *Store) Reassign(ctx context.Context, id, adviserID, adminID int64, ip s
 	})
 }
 
-// LogParticipantView records that actor opened a participant's profile.
+// LogParticipantView records that actor opened a participant's profile
+// (or the edit form, which shows the same data).
 func (s *Store) LogParticipantView(ctx context.Context, actorID, id int64, ip string) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error { return audit(ctx, tx, actorID, "participant.view", "participant", id, ip) })
+	return s.LogParticipantAccess(ctx, actorID, id, "participant.view", ip)
+}
+
+// LogParticipantAccess records one read of a participant's data.
+func (s *Store) LogParticipantAccess(ctx context.Context, actorID, id int64, action, ip string) error {
+	return s.InTx(ctx, func(tx *sqlx.Tx) error { return audit(ctx, tx, actorID, action, "participant", id, ip) })
 }
 
 // DefaultGoals returns the norskmål per skill for an education level, from
 // the rules in force on the programme start.
 func (s *Store) DefaultGoals(ctx context.Context, education string, start time.Time) (map[string]Level, error) {
+	// The newest rule on or before the start; for a programme older than
+	// every rule (the old Introduction Act), the oldest rule.
 	rows, err := s.DB.QueryContext(ctx, `SELECT DISTINCT ON (skill) skill, level FROM norskmal_defaults
-		WHERE education = $1 AND valid_from <= $2 ORDER BY skill, valid_from DESC`, education, start)
+		WHERE education = $1 ORDER BY skill, (valid_from <= $2) DESC, CASE WHEN valid_from <= $2 THEN valid_from END DESC, valid_from`, education, start)
 	if err != nil {
 		return nil, fmt.Errorf("db: default goals: %w", err)
 	}

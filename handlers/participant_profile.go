@@ -238,5 +238,8 @@ func (a *App) participantAudit(c *fiber.Ctx) error {
 	if p.Rows, err = a.store.ParticipantAudit(c.UserContext(), pt.ID); err != nil {
 		return err
 	}
+	if err := a.store.LogParticipantAccess(c.UserContext(), session(c).User.ID, pt.ID, "participant.audit", clientIP(c)); err != nil {
+		return err
+	}
 	return a.render(c, fiber.StatusOK, "participants/audit", &p)
 }

@@ -164,6 +164,10 @@ func (a *App) participantEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The edit form shows everything the profile does: it is a read too.
+	if err := a.store.LogParticipantView(c.UserContext(), session(c).User.ID, pt.ID, clientIP(c)); err != nil {
+		return err
+	}
 	p.Participant = &pt
 	return a.render(c, fiber.StatusOK, "participants/form", &p)
 }

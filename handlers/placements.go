@@ -234,7 +234,7 @@ func (a *App) placementMove(action string) fiber.Handler {
 			return err
 		}
 		s := session(c)
-		if action == "resume" && pl.UnpublishedReason != "" {
+		if move.to == db.PlacementPublished && pl.UnpublishedReason != "" {
 			// Taken down by the municipality: only an admin puts it back.
 			return errStatus(fiber.StatusConflict, "placements.taken_down")
 		}
@@ -282,10 +282,16 @@ func (a *App) placementRepublish(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if pl.Status != db.PlacementPaused || pl.UnpublishedReason == "" {
+	if pl.UnpublishedReason == "" || (pl.Status != db.PlacementPaused && pl.Status != db.PlacementDraft) {
 		return errStatus(fiber.StatusConflict, "placements.wrong_status")
 	}
-	err = a.store.SetPlacementStatus(c.UserContext(), pl.ID, 0, session(c).User.ID, db.PlacementPublished, []string{db.PlacementPaused}, "republish", "")
+	// The employer may have changed it since: it must still be complete.
+	f := newForm()
+	if checkPublishable(&f, pl); !f.Valid() {
+		return errStatus(fiber.StatusConflict, "placements.republish_incomplete")
+	}
+	err = a.store.SetPlacementStatus(c.UserContext(), pl.ID, 0, session(c).User.ID, db.PlacementPublished,
+		[]string{db.PlacementPaused, db.PlacementDraft}, "republish", "")
 	if errors.Is(err, db.ErrConflict) {
 		return errStatus(fiber.StatusConflict, "placements.wrong_status")
 	} else if err != nil {

@@ -1142,3 +1142,42 @@ func TestPlacementDuplicateCodes(t *testing.T) {
 		t.Errorf("languages after the update: %v", p.Languages)
 	}
 }
+
+// A takedown cannot be dodged by closing, reopening and publishing the
+// draft; the admin can publish the draft again once it is complete.
+func TestPlacementTakedownNotBypassed(t *testing.T) {
+	ta := newTestApp(t)
+	u := ta.createUser(db.RoleEmployer)
+	employer := ta.sessionFor(u)
+	admin := ta.sessionFor(ta.createUser(db.RoleAdmin))
+	id := ta.storePlacement(u, completePlacement("Trondheim"), db.PlacementPublished)
+	base := "/placements/" + itoa(id)
+	if res := admin.post(base+"/unpublish", url.Values{"reason": {"Erstatter ordinær stilling."}}); res.status != http.StatusSeeOther {
+		t.Fatalf("unpublish: %d", res.status)
+	}
+	for _, step := range []string{"/close", "/reopen"} {
+		if res := employer.post(base+step, nil); res.status != http.StatusSeeOther {
+			t.Fatalf("%s: %d", step, res.status)
+		}
+	}
+	res := employer.post(base+"/publish", nil)
+	if res.status != http.StatusConflict || !strings.Contains(res.text(), msg(t, "nb", "placements.taken_down")) {
+		t.Errorf("publishing a reopened taken-down placement: %d, want 409 with the takedown message", res.status)
+	}
+	if p := ta.placement(id); p.Status != db.PlacementDraft || p.UnpublishedReason == "" {
+		t.Fatalf("after the refused publish: %s %q", p.Status, p.UnpublishedReason)
+	}
+	// Incomplete now: the admin cannot publish it either.
+	ta.exec(`UPDATE placements SET tasks = '' WHERE id = $1`, id)
+	res = admin.post(base+"/republish", nil)
+	if res.status != http.StatusConflict || !strings.Contains(res.text(), msg(t, "nb", "placements.republish_incomplete")) {
+		t.Errorf("republishing an incomplete draft: %d", res.status)
+	}
+	ta.exec(`UPDATE placements SET tasks = 'Rydde og vaske' WHERE id = $1`, id)
+	if res := admin.post(base+"/republish", nil); res.status != http.StatusSeeOther {
+		t.Fatalf("republish the fixed draft: %d", res.status)
+	}
+	if p := ta.placement(id); p.Status != db.PlacementPublished || p.UnpublishedReason != "" {
+		t.Errorf("after republish: %s %q", p.Status, p.UnpublishedReason)
+	}
+}

@@ -411,7 +411,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"participant_notes", "participant_id = $1 AND author_id = $2", []any{pid, fx.adviser.ID}, 1},
 		{"participant_notes", "participant_id = $1 AND author_id = $2", []any{pid, fx.nav.ID}, 1},
 		{"participant_notes", "participant_id = $1", []any{pid}, 2},
-		{"audit_log", "entity = 'participant' AND entity_id = $1 AND action = 'participant.view'", []any{pid}, 3},
+		{"audit_log", "entity = 'participant' AND entity_id = $1 AND action = 'participant.view'", []any{pid}, 4}, // 3 profiles + the edit form
 		{"audit_log", "entity = 'participant' AND entity_id = $1 AND action = 'participant.update'", []any{pid}, 0},
 		{"audit_log", "entity = 'participant' AND entity_id = $1 AND action = 'participant.reassign' AND actor_id = $2", []any{fx.toReassign, users[db.RoleAdmin].ID}, 1},
 	} {
@@ -685,7 +685,7 @@ func TestParticipantAccessMatrix(t *testing.T) {
 		{"participant_notes", "participant_id = $1", []any{pid}, 2},
 		{"participant_notes", "participant_id = $1 AND author_id = $2", []any{pid, n.ID}, 1},
 		{"audit_log", "entity = 'participant' AND entity_id = $1 AND action = 'participant.update' AND actor_id = $2", []any{pid, a.ID}, 1},
-		{"audit_log", "entity = 'participant' AND entity_id = $1 AND action = 'participant.view'", []any{pid}, 3},
+		{"audit_log", "entity = 'participant' AND entity_id = $1 AND action = 'participant.view'", []any{pid}, 4}, // 3 profiles + the edit form
 		{"participants", "adviser_id = $1", []any{b.ID}, 1},
 	} {
 		if got := ta.countWhere(c.table, c.where, c.args...); got != c.want {
