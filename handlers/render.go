@@ -24,6 +24,7 @@ type Page struct {
 	Flash     string
 	Locale    string
 	Path      string
+	Back      string // this page's address with its query, for the language switch
 	RequestID string
 	// Body is the rendered page inside the layout.
 	Body template.HTML
@@ -87,7 +88,10 @@ func (a *App) announce(c *fiber.Ctx, msg string) {
 // newPage fills the common fields: user, CSRF token, flash, locale, path.
 // titleID is the message ID of the page title.
 func (a *App) newPage(c *fiber.Ctx, titleID string) Page {
-	p := Page{app: a, Locale: a.locale(c), Path: c.Path(), CSRF: a.csrfToken(c), Flash: a.takeFlash(c)}
+	p := Page{app: a, Locale: a.locale(c), Path: c.Path(), Back: safeNext(c.OriginalURL()), CSRF: a.csrfToken(c), Flash: a.takeFlash(c)}
+	if c.Method() != fiber.MethodGet {
+		p.Back = c.Path() // a POST's answer: go back to the page, not the action
+	}
 	if rid, ok := c.Locals(requestIDKey).(string); ok {
 		p.RequestID = rid
 	}

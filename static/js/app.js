@@ -28,6 +28,29 @@
     }
   });
 
+  // The language switch returns to the page as it is now, including a
+  // search that htmx changed without reloading.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (form.getAttribute("action") === "/lang" && form.elements.back) {
+      form.elements.back.value = window.location.pathname + window.location.search;
+    }
+  });
+
+  // Live validation swaps a field's message container (id f-NAME-msg):
+  // mark the field invalid while a message is shown.
+  document.body.addEventListener("htmx:afterSwap", function (evt) {
+    var box = evt.detail.target;
+    if (!box || !box.id || box.id.slice(-4) !== "-msg") return;
+    var field = document.getElementById(box.id.slice(0, -4));
+    if (!field) return;
+    if (box.textContent.trim() !== "") {
+      field.setAttribute("aria-invalid", "true");
+    } else {
+      field.removeAttribute("aria-invalid");
+    }
+  });
+
   // Put focus on an error summary so screen readers read it first.
   function focusSummary() {
     var s = document.querySelector("[data-autofocus]");
