@@ -69,6 +69,7 @@ func (a *App) routes() {
 	r.Post("/participants/:id/notes", a.requireRole(db.RoleAdviser, db.RoleNAV), a.participantNote)
 	r.Post("/participants/:id/reassign", a.requireRole(db.RoleAdmin), a.participantReassign)
 	r.Get("/participants/:id/audit", a.requireRole(db.RoleAdmin), a.participantAudit)
+	r.Get("/participants/:id/suggestions", a.requireRole(db.RoleAdviser, db.RoleAdmin), a.participantSuggestions)
 
 	// Admins.
 	admin := r.Group("/admin", a.requireRole(db.RoleAdmin))

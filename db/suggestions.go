@@ -1,0 +1,117 @@
+package db
+
+import (
+	"context"
+	"fmt"
+)
+
+// Suggestion is a published placement with free seats, ranked for one
+// participant, with the reasons behind its rank.
+type Suggestion struct {
+	Placement
+	FitListening bool `db:"fit_listening"`
+	FitReading   bool `db:"fit_reading"`
+	FitWriting   bool `db:"fit_writing"`
+	FitOral      bool `db:"fit_oral"`
+	LevelFits    int  `db:"level_fits"`
+	SameTown     bool `db:"same_town"`
+	KindFits     bool `db:"kind_fits"`
+	SharedLang   bool `db:"shared_language"`
+	SectorFits   bool `db:"sector_fits"`
+	StartsSoon   bool `db:"starts_soon"`
+	Score        int  `db:"score"`
+	// FarFromGoal says which kind of placement suited the person: far from
+	// the norskmål, språkpraksis; close to it, work-oriented placements.
+	FarFromGoal bool `db:"far_from_goal"`
+}
+
+// Fits reports whether the participant's best level meets the placement's
+// requirement in a skill.
+func (s Suggestion) Fits(skill string) bool {
+	switch skill {
+	case "listening":
+		return s.FitListening
+	case "reading":
+		return s.FitReading
+	case "writing":
+		return s.FitWriting
+	case "oral":
+		return s.FitOral
+	}
+	return false
+}
+
+// suggestionsSQL ranks every published placement with a free seat for one
+// participant in one statement. The participant's best level per skill
+// and total gap to the norskmål are computed once (pt); each placement
+// then scores:
+//
+//	4 × skills whose requirement the person meets (none required counts)
+//	3 × same municipality as the person
+//	2 × kind suits the distance to the norskmål (språkpraksis when 8 or
+//	    more levels to go over the four skills; arbeidspraksis,
+//	    arbeidstrening or lønnstilskudd when 2 or fewer; between, either
+//	    språkpraksis or arbeidspraksis)
+//	2 × a workplace language the person speaks
+//	2 × the sector of the person's sluttmål
+//	1 × starts within 60 days (or by agreement)
+//
+// The weights favour what decides whether a placement can work at all
+// (language level, getting there) over what makes it better.
+const suggestionsSQL = `
+WITH pt AS (
+	SELECT p.id, p.municipality, p.languages, p.goal_sector, p.goal_category,
+		b.best_listening, b.best_reading, b.best_writing, b.best_oral,
+		greatest(0, cefr_rank(p.goal_listening) - coalesce(cefr_rank(b.best_listening), 0))
+		+ greatest(0, cefr_rank(p.goal_reading) - coalesce(cefr_rank(b.best_reading), 0))
+		+ greatest(0, cefr_rank(p.goal_writing) - coalesce(cefr_rank(b.best_writing), 0))
+		+ greatest(0, cefr_rank(p.goal_oral) - coalesce(cefr_rank(b.best_oral), 0)) AS gap_total
+	FROM participants p
+	LEFT JOIN LATERAL (
+		SELECT max(level) FILTER (WHERE skill = 'listening') AS best_listening,
+			max(level) FILTER (WHERE skill = 'reading') AS best_reading,
+			max(level) FILTER (WHERE skill = 'writing') AS best_writing,
+			max(level) FILTER (WHERE skill = 'oral') AS best_oral
+		FROM language_results r WHERE r.participant_id = p.id) b ON true
+	WHERE p.id = $1
+), scored AS (
+	SELECT ` + placementColumns + `,
+		(p.level_listening IS NULL OR p.level_listening <= pt.best_listening) AS fit_listening,
+		(p.level_reading IS NULL OR p.level_reading <= pt.best_reading) AS fit_reading,
+		(p.level_writing IS NULL OR p.level_writing <= pt.best_writing) AS fit_writing,
+		(p.level_oral IS NULL OR p.level_oral <= pt.best_oral) AS fit_oral,
+		(pt.municipality <> '' AND lower(p.municipality) = lower(pt.municipality)) AS same_town,
+		CASE WHEN pt.gap_total >= 8 THEN p.kind = 'sprakpraksis'
+			WHEN pt.gap_total <= 2 THEN p.kind IN ('arbeidspraksis', 'arbeidstrening', 'lonnstilskudd')
+			ELSE p.kind IN ('sprakpraksis', 'arbeidspraksis') END AS kind_fits,
+		(p.languages && pt.languages) AS shared_language,
+		(pt.goal_sector <> '' AND p.sector = pt.goal_sector) AS sector_fits,
+		(p.start_date IS NULL OR p.start_date <= current_date + 60) AS starts_soon,
+		pt.gap_total >= 8 AS far_from_goal
+	` + placementFrom + `, pt
+	WHERE p.status = 'published' AND p.seats > p.seats_taken
+	  AND (p.end_date IS NULL OR p.end_date >= current_date)
+)
+SELECT *,
+	fit_listening::int + fit_reading::int + fit_writing::int + fit_oral::int AS level_fits,
+	4 * (fit_listening::int + fit_reading::int + fit_writing::int + fit_oral::int)
+	+ 3 * same_town::int + 2 * kind_fits::int + 2 * shared_language::int + 2 * sector_fits::int + starts_soon::int AS score
+FROM scored
+ORDER BY score DESC, coalesce(published_at, created_at) DESC, id DESC
+LIMIT $2`
+
+// Suggestions ranks placements for a participant the scope may see;
+// ErrNotFound for anyone else's participant.
+func (s *Store) Suggestions(ctx context.Context, participantID int64, sc Scope, limit int) ([]Suggestion, error) {
+	if _, err := s.ParticipantIn(ctx, participantID, sc); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	var out []Suggestion
+	if err := s.DB.SelectContext(ctx, &out, suggestionsSQL, participantID, limit); err != nil {
+		return nil, fmt.Errorf("db: suggestions: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,64 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+
+	"praksis/db"
+	"praksis/db/dbtest"
+)
+
+func TestSuggestionsRankAndExplain(t *testing.T) {
+	st := dbtest.Open(t)
+	ctx := context.Background()
+	adviser := newStaff(t, st, db.RoleAdviser)
+	org, user := newOrg(t, st)
+	// A participant with A2 in listening and oral, A1 in reading and
+	// writing, living in Bergen, speaking Ukrainian, aiming at health work.
+	pid, err := st.CreateParticipant(ctx, adviser, db.ParticipantInput{FirstName: "Olena", LastName: "K", BirthYear: 1986,
+		Languages: []string{"uk", "ru"}, Education: "upper_secondary", Regime: "ukraine", ProgrammeStart: day(-120), ProgrammeEnd: day(240),
+		GoalCategory: "work_sector", GoalSector: "health", Municipality: "Bergen", Status: "active",
+		Goals: map[string]db.Level{"listening": db.LevelB1, "reading": db.LevelB1, "writing": db.LevelB1, "oral": db.LevelB1}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sk, l := range map[string]db.Level{"listening": db.LevelA2, "oral": db.LevelA2, "reading": db.LevelA1, "writing": db.LevelA1} {
+		if err := st.AddResult(ctx, pid, adviser, sk, l, day(-10), "norskprove", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	best := publish(t, st, org, user, db.PlacementInput{Kind: "arbeidspraksis", Title: "Pleieassistent", Sector: "health",
+		Municipality: "bergen", Languages: []string{"uk"}, StartDate: date("2026-12-01"),
+		Levels: map[string]db.Level{"oral": db.LevelA2, "listening": db.LevelA1}})
+	tooHard := publish(t, st, org, user, db.PlacementInput{Kind: "arbeidspraksis", Title: "Resepsjon", Sector: "hospitality",
+		Municipality: "Oslo", Levels: map[string]db.Level{"oral": db.LevelB2, "writing": db.LevelB1}})
+	full := publish(t, st, org, user, db.PlacementInput{Kind: "arbeidspraksis", Title: "Full", Sector: "health", Municipality: "Bergen"})
+	if _, err := st.DB.Exec(`UPDATE placements SET seats_taken = seats WHERE id = $1`, full); err != nil {
+		t.Fatal(err)
+	}
+	draft, _ := st.CreatePlacement(ctx, org, user, db.PlacementInput{Kind: "annet", Title: "Kladd", Seats: 1})
+	got, err := st.Suggestions(ctx, pid, db.Scope{AdviserID: adviser}, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != best || got[1].ID != tooHard {
+		t.Fatalf("ranking: %+v", got)
+	}
+	for _, s := range got {
+		if s.ID == full || s.ID == draft {
+			t.Fatalf("a full or unpublished placement was suggested: %d", s.ID)
+		}
+	}
+	b := got[0]
+	if b.LevelFits != 4 || !b.SameTown || !b.KindFits || !b.SharedLang || !b.SectorFits || b.Score != 4*4+3+2+2+2+1 {
+		t.Errorf("best: %+v", b)
+	}
+	h := got[1]
+	if h.LevelFits != 2 || h.Fits("oral") || h.Fits("writing") || !h.Fits("reading") || h.SameTown || h.SectorFits {
+		t.Errorf("too hard: %+v", h)
+	}
+	// Another adviser's participant is not theirs to rank.
+	if _, err := st.Suggestions(ctx, pid, db.Scope{AdviserID: newStaff(t, st, db.RoleAdviser)}, 20); err != db.ErrNotFound {
+		t.Errorf("another adviser: %v", err)
+	}
+}
