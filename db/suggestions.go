@@ -76,15 +76,15 @@ WITH pt AS (
 	WHERE p.id = $1
 ), scored AS (
 	SELECT ` + placementColumns + `,
-		(p.level_listening IS NULL OR p.level_listening <= pt.best_listening) AS fit_listening,
-		(p.level_reading IS NULL OR p.level_reading <= pt.best_reading) AS fit_reading,
-		(p.level_writing IS NULL OR p.level_writing <= pt.best_writing) AS fit_writing,
-		(p.level_oral IS NULL OR p.level_oral <= pt.best_oral) AS fit_oral,
-		(pt.municipality <> '' AND lower(p.municipality) = lower(pt.municipality)) AS same_town,
+		(p.level_listening IS NULL OR coalesce(p.level_listening <= pt.best_listening, false)) AS fit_listening,
+		(p.level_reading IS NULL OR coalesce(p.level_reading <= pt.best_reading, false)) AS fit_reading,
+		(p.level_writing IS NULL OR coalesce(p.level_writing <= pt.best_writing, false)) AS fit_writing,
+		(p.level_oral IS NULL OR coalesce(p.level_oral <= pt.best_oral, false)) AS fit_oral,
+		coalesce(pt.municipality <> '' AND lower(p.municipality) = lower(pt.municipality), false) AS same_town,
 		CASE WHEN pt.gap_total >= 8 THEN p.kind = 'sprakpraksis'
 			WHEN pt.gap_total <= 2 THEN p.kind IN ('arbeidspraksis', 'arbeidstrening', 'lonnstilskudd')
 			ELSE p.kind IN ('sprakpraksis', 'arbeidspraksis') END AS kind_fits,
-		(p.languages && pt.languages) AS shared_language,
+		coalesce(p.languages && pt.languages, false) AS shared_language,
 		(pt.goal_sector <> '' AND p.sector = pt.goal_sector) AS sector_fits,
 		(p.start_date IS NULL OR p.start_date <= current_date + 60) AS starts_soon,
 		pt.gap_total >= 8 AS far_from_goal

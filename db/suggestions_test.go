@@ -62,3 +62,22 @@ func TestSuggestionsRankAndExplain(t *testing.T) {
 		t.Errorf("another adviser: %v", err)
 	}
 }
+
+// A participant with no result in a skill fits only placements that need
+// nothing in it (a NULL comparison must not leak out as "unknown").
+func TestSuggestionsWithoutResults(t *testing.T) {
+	st := dbtest.Open(t)
+	ctx := context.Background()
+	adviser := newStaff(t, st, db.RoleAdviser)
+	org, user := newOrg(t, st)
+	pid := newParticipant(t, st, adviser, "Ny", 600, db.LevelA2)
+	needs := publish(t, st, org, user, db.PlacementInput{Title: "Krever lytting", Levels: map[string]db.Level{"listening": db.LevelA1}})
+	free := publish(t, st, org, user, db.PlacementInput{Title: "Ingen krav"})
+	got, err := st.Suggestions(ctx, pid, db.Scope{AdviserID: adviser}, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != free || got[1].ID != needs || got[1].Fits("listening") || !got[0].Fits("listening") {
+		t.Fatalf("%+v", got)
+	}
+}

@@ -32,7 +32,9 @@ func TestParticipantSuggestions(t *testing.T) {
 	}
 	body := res.body
 	iNear, iFar := strings.Index(body, "/placements/"+itoa(nearID)+`"`), strings.Index(body, "/placements/"+itoa(farID)+`"`)
-	if iNear < 0 || iFar < 0 || iNear > iFar {
+	// Other tests' placements share this database, so the far one may fall
+	// outside the top 20; it must never rank above the near one.
+	if iNear < 0 || (iFar >= 0 && iNear > iFar) {
 		t.Fatalf("the placement in the person's municipality at their level should rank above the one needing B2 (%d, %d)", iNear, iFar)
 	}
 	if strings.Contains(body, "<script>alert(1)") || !strings.Contains(body, "&lt;script&gt;") {
