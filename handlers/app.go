@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -63,19 +64,20 @@ type Waker interface{ Wake() }
 
 // App holds every dependency of the handlers; handlers are its methods.
 type App struct {
-	cfg    Config
-	store  *db.Store
-	log    *slog.Logger
-	fiber  *fiber.App
-	views  *html.Engine
-	tr     *locale.Translator
-	mail   *jobs.Renderer
-	sender Waker
-	sched  *jobs.Scheduler
-	assets *assets
-	origin string // scheme://host of BASE_URL, for the Origin check
-	secure bool   // cookies get Secure when BASE_URL is https
-	schema int64  // the migration version this binary expects
+	cfg     Config
+	store   *db.Store
+	log     *slog.Logger
+	fiber   *fiber.App
+	views   *html.Engine
+	tr      *locale.Translator
+	mail    *jobs.Renderer
+	sender  Waker
+	sched   *jobs.Scheduler
+	assets  *assets
+	origin  string       // scheme://host of BASE_URL, for the Origin check
+	secure  bool         // cookies get Secure when BASE_URL is https
+	schema  int64        // the migration version this binary expects
+	trusted []*net.IPNet // TRUSTED_PROXIES
 }
 
 // New builds the app: templates, catalogues, assets and routes. It fails
@@ -92,6 +94,9 @@ func New(cfg Config, d Deps) (*App, error) {
 		return nil, fmt.Errorf("handlers: New needs the store, a logger, the translator, the mail renderer and the scheduler")
 	}
 	a := &App{cfg: cfg, store: d.Store, log: d.Log, tr: d.Translator, mail: d.Mail, sender: d.Sender, sched: d.Scheduler, origin: u.Scheme + "://" + u.Host, secure: u.Scheme == "https", schema: db.LatestVersion()}
+	if a.trusted, err = parseTrusted(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
 	if a.assets, err = newAssets(); err != nil {
 		return nil, err
 	}
@@ -120,16 +125,13 @@ func New(cfg Config, d Deps) (*App, error) {
 		// stay valid after the handler returns. It costs a copy per value
 		// and removes a whole class of bugs where a string escapes into a
 		// goroutine, an outbox row or a cache (README explains).
-		Immutable:               true,
-		ErrorHandler:            a.handleError,
-		BodyLimit:               cfg.BodyLimit,
-		ReadTimeout:             30 * time.Second,
-		WriteTimeout:            30 * time.Second,
-		IdleTimeout:             120 * time.Second,
-		DisableStartupMessage:   true,
-		ProxyHeader:             cfg.ProxyHeader,
-		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
-		TrustedProxies:          cfg.TrustedProxies,
+		Immutable:             true,
+		ErrorHandler:          a.handleError,
+		BodyLimit:             cfg.BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
 	})
 	a.fiber.Use(recover.New(), requestid.New(), a.securityHeaders, compress.New())
 	a.routes()

@@ -320,7 +320,7 @@ func (ta *testApp) sessionFor(u db.User) *client {
 		ta.t.Fatal(err)
 	}
 	c.cookies[sessionCookie] = token
-	c.csrf = csrf
+	c.csrf = maskToken(csrf) // pages carry the token masked
 	return c
 }
 

@@ -8,6 +8,8 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -31,6 +33,7 @@ const (
 // securityHeaders sets the headers every response carries. The CSP allows
 // no inline script: htmx is configured from a <meta> tag, app.js is a file.
 func (a *App) securityHeaders(c *fiber.Ctx) error {
+	c.Locals(clientIPKey, a.resolveClientIP(c))
 	a.setSecurityHeaders(c)
 	return c.Next()
 }
@@ -109,7 +112,40 @@ func (a *App) clearCookie(c *fiber.Ctx, name string) {
 // token (bound to the session, stored with it). A visitor gets a random
 // cookie and the token is its HMAC under SECRET_KEY, so checking a
 // visitor's form needs no database at all.
-func (a *App) csrfToken(c *fiber.Ctx) string {
+func (a *App) csrfToken(c *fiber.Ctx) string { return maskToken(a.csrfRaw(c)) }
+
+// maskToken returns the token XORed with a fresh random pad, pad first, so
+// that no two responses carry the same bytes: a compressed page then gives
+// nothing away about the token (BREACH).
+func maskToken(raw string) string {
+	pad := make([]byte, len(raw))
+	if _, err := rand.Read(pad); err != nil {
+		panic(err)
+	}
+	out := make([]byte, 2*len(raw))
+	copy(out, pad)
+	for i := range raw {
+		out[len(raw)+i] = raw[i] ^ pad[i]
+	}
+	return base64.RawURLEncoding.EncodeToString(out)
+}
+
+// unmaskToken undoes maskToken ("" for anything malformed).
+func unmaskToken(masked string) string {
+	b, err := base64.RawURLEncoding.DecodeString(masked)
+	if err != nil || len(b) == 0 || len(b)%2 != 0 {
+		return ""
+	}
+	n := len(b) / 2
+	raw := make([]byte, n)
+	for i := 0; i < n; i++ {
+		raw[i] = b[n+i] ^ b[i]
+	}
+	return string(raw)
+}
+
+// csrfRaw is the unmasked token a form's token must unmask to.
+func (a *App) csrfRaw(c *fiber.Ctx) string {
 	if s := session(c); s != nil {
 		return s.CSRFToken
 	}
@@ -150,8 +186,8 @@ func (a *App) checkCSRF(c *fiber.Ctx) error {
 	if c.Cookies(sessionCookie) == "" && session(c) == nil && c.Cookies(visitorCookie) == "" {
 		return errStatus(fiber.StatusForbidden, "error.csrf")
 	}
-	want := a.csrfToken(c)
-	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+	want := a.csrfRaw(c)
+	if got = unmaskToken(got); got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return errStatus(fiber.StatusForbidden, "error.csrf")
 	}
 	return c.Next()
@@ -211,5 +247,65 @@ func (a *App) checkText(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// clientIP is the address rate limits and the audit log use.
-func clientIP(c *fiber.Ctx) string { return c.IP() }
+// clientIP is the address rate limits and the audit log use: always a
+// valid IP (it goes into inet columns), worked out once per request.
+func clientIP(c *fiber.Ctx) string {
+	if ip, ok := c.Locals(clientIPKey).(string); ok {
+		return ip
+	}
+	return c.Context().RemoteIP().String()
+}
+
+const clientIPKey = "client_ip"
+
+// resolveClientIP believes PROXY_HEADER only from a trusted proxy (or from
+// anyone when no proxies are listed, as in tests), and takes the
+// right-most address that is not a trusted proxy: the left part of an
+// X-Forwarded-For is whatever the client wrote.
+func (a *App) resolveClientIP(c *fiber.Ctx) string {
+	remote := c.Context().RemoteIP()
+	if a.cfg.ProxyHeader == "" || (len(a.trusted) > 0 && !a.isTrusted(remote)) {
+		return remote.String()
+	}
+	parts := strings.Split(c.Get(a.cfg.ProxyHeader), ",")
+	for i := len(parts) - 1; i >= 0; i-- {
+		ip := net.ParseIP(strings.TrimSpace(parts[i]))
+		if ip == nil || (len(a.trusted) > 0 && a.isTrusted(ip)) {
+			continue
+		}
+		return ip.String()
+	}
+	return remote.String()
+}
+
+func (a *App) isTrusted(ip net.IP) bool {
+	for _, n := range a.trusted {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseTrusted reads TRUSTED_PROXIES entries: addresses or CIDR ranges.
+func parseTrusted(list []string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, s := range list {
+		if !strings.Contains(s, "/") {
+			if ip := net.ParseIP(s); ip != nil {
+				bits := 32
+				if ip.To4() == nil {
+					bits = 128
+				}
+				out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+				continue
+			}
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, fmt.Errorf("handlers: TRUSTED_PROXIES entry %q is not an address or range", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

@@ -139,6 +139,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		if u != nil && u.Scheme != "https" {
 			problems = append(problems, "BASE_URL must be https in production")
 		}
+		if c.ProxyHeader != "" && len(c.TrustedProxies) == 0 {
+			problems = append(problems, "PROXY_HEADER needs TRUSTED_PROXIES in production (otherwise anyone can claim any address)")
+		}
 		if !c.secretFromEnvironment || c.SecretKey == devSecret {
 			problems = append(problems, "SECRET_KEY must be set to a secret of your own in production")
 		}
