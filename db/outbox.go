@@ -88,24 +88,41 @@ func (s *Store) MarkSent(ctx context.Context, id int64) error {
 // MarkFailed records a failed attempt: the mail is retried after an
 // exponential backoff (base·2^(attempts-1), at most maxBackoff), or is
 // dead when the failure is permanent or the attempts are used up.
-func (s *Store) MarkFailed(ctx context.Context, id int64, errText string, permanent bool, maxAttempts int, base, maxBackoff time.Duration) error {
+//
+// Only the sender that holds the lease records a failure: a sender whose
+// lease ran out must not undo another sender's delivery.
+func (s *Store) MarkFailed(ctx context.Context, id int64, owner, errText string, permanent bool, maxAttempts int, base, maxBackoff time.Duration) error {
 	const q = `UPDATE outbox SET
 			status = CASE WHEN $3 OR attempts >= $4 THEN 'dead' ELSE 'failed' END,
 			next_attempt_at = now() + least(make_interval(secs => $5 * power(2, greatest(attempts - 1, 0))), make_interval(secs => $6)),
 			last_error = left($2, 1000), lease_until = NULL, leased_by = NULL
-		WHERE id = $1`
-	_, err := s.DB.ExecContext(ctx, q, id, errText, permanent, maxAttempts, base.Seconds(), maxBackoff.Seconds())
+		WHERE id = $1 AND leased_by = $7 AND status IN ('pending', 'failed')`
+	_, err := s.DB.ExecContext(ctx, q, id, errText, permanent, maxAttempts, base.Seconds(), maxBackoff.Seconds(), owner)
 	if err != nil {
 		return fmt.Errorf("db: mark failed: %w", err)
 	}
 	return nil
 }
 
+// RenewLease extends owner's lease on a mail just before sending it and
+// reports whether owner still holds it: a sender that was slow enough to
+// lose a row does not send it a second time.
+func (s *Store) RenewLease(ctx context.Context, id int64, owner string, lease time.Duration) (bool, error) {
+	res, err := s.DB.ExecContext(ctx, `UPDATE outbox SET lease_until = now() + make_interval(secs => $3)
+		WHERE id = $1 AND leased_by = $2 AND status IN ('pending', 'failed')`, id, owner, lease.Seconds())
+	if err != nil {
+		return false, fmt.Errorf("db: renew lease: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
 // RetryMail puts a dead or failed mail back in the queue with fresh
 // attempts; ErrNotFound if it does not exist or was already sent.
 func (s *Store) RetryMail(ctx context.Context, id int64) error {
 	res, err := s.DB.ExecContext(ctx, `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = now(),
-		lease_until = NULL, leased_by = NULL WHERE id = $1 AND status IN ('dead', 'failed')`, id)
+		lease_until = NULL, leased_by = NULL WHERE id = $1 AND status IN ('dead', 'failed')
+		AND (lease_until IS NULL OR lease_until < now())`, id) // never under a sender's feet
 	if err != nil {
 		return fmt.Errorf("db: retry mail: %w", err)
 	}

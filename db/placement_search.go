@@ -85,7 +85,7 @@ func (h PlacementHit) SnippetHTML() string {
 // the matches, which are ranked, and only the rows of the page get a
 // ts_headline snippet. Filters are shared; $1…$14 mean the same in both.
 const searchFilters = `
-	WHERE (p.status = 'published' OR $11)
+	WHERE ((p.status = 'published' AND o.approved_at IS NOT NULL) OR $11)
 	  AND ($1 = '' OR p.kind = $1)
 	  AND ($2 = '' OR p.sector = $2)
 	  AND ($3 = '' OR lower(p.municipality) = lower($3))

@@ -34,6 +34,7 @@ type Placement struct {
 	ID                int64          `db:"id"`
 	OrganisationID    int64          `db:"organisation_id"`
 	OrgName           string         `db:"org_name"`
+	OrgApproved       bool           `db:"org_approved"`
 	Kind              string         `db:"kind"`
 	Title             string         `db:"title"`
 	Tasks             string         `db:"tasks"`
@@ -90,7 +91,7 @@ func (p Placement) Level(skill string) Level {
 	return *l
 }
 
-const placementColumns = `p.id, p.organisation_id, o.name AS org_name, p.kind, p.title, p.tasks, p.sector, p.address,
+const placementColumns = `p.id, p.organisation_id, o.name AS org_name, o.approved_at IS NOT NULL AS org_approved, p.kind, p.title, p.tasks, p.sector, p.address,
 	p.municipality, p.hours_per_week, p.days_per_week, p.start_date, p.end_date, p.seats, p.seats_taken,
 	p.level_listening, p.level_reading, p.level_writing, p.level_oral, p.languages, p.adaptations,
 	p.adaptations_other, p.supervisor_name, p.supervisor_email, p.supervisor_phone, p.status,
@@ -246,10 +247,11 @@ func (s *Store) PlacementEvents(ctx context.Context, id int64) ([]PlacementEvent
 func (s *Store) DuplicatePlacement(ctx context.Context, id, orgID, userID int64) (int64, error) {
 	const q = `INSERT INTO placements (organisation_id, created_by, kind, title, tasks, sector, address, municipality,
 			hours_per_week, days_per_week, seats, level_listening, level_reading, level_writing, level_oral,
-			languages, adaptations, adaptations_other, supervisor_name, supervisor_email, supervisor_phone)
+			languages, adaptations, adaptations_other, supervisor_name, supervisor_email, supervisor_phone, unpublished_reason)
 		SELECT organisation_id, $3, kind, left(title, 150), tasks, sector, address, municipality,
 			hours_per_week, days_per_week, seats, level_listening, level_reading, level_writing, level_oral,
-			languages, adaptations, adaptations_other, supervisor_name, supervisor_email, supervisor_phone
+			languages, adaptations, adaptations_other, supervisor_name, supervisor_email, supervisor_phone,
+			unpublished_reason -- a copy of a taken-down placement is taken down too
 		FROM placements WHERE id = $1 AND organisation_id = $2
 		RETURNING id`
 	var newID int64

@@ -89,7 +89,7 @@ WITH pt AS (
 		(p.start_date IS NULL OR p.start_date <= current_date + 60) AS starts_soon,
 		pt.gap_total >= 8 AS far_from_goal
 	` + placementFrom + `, pt
-	WHERE p.status = 'published' AND p.seats > p.seats_taken
+	WHERE p.status = 'published' AND o.approved_at IS NOT NULL AND p.seats > p.seats_taken
 	  AND (p.end_date IS NULL OR p.end_date >= current_date)
 )
 SELECT *,

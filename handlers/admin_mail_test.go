@@ -152,8 +152,17 @@ func TestAdminOutboxMail(t *testing.T) {
 			t.Errorf("mail page does not show %q", want)
 		}
 	}
-	if !strings.Contains(res.text(), `<pre class="mail-text">`+stored.Text+`</pre>`) {
-		t.Error("the text part is not shown as sent")
+	// Outside development the one-time links are hidden from the admin
+	// (an admin must not be able to follow a colleague's reset link).
+	redacted := linkTokenRe.ReplaceAllString(stored.Text, "/l/…")
+	if redacted == stored.Text {
+		t.Fatal("the test mail has no one-time link to hide")
+	}
+	if !strings.Contains(res.text(), `<pre class="mail-text">`+redacted+`</pre>`) {
+		t.Error("the text part is not shown as sent, with its link hidden")
+	}
+	if m := linkTokenRe.FindString(stored.Text); strings.Contains(res.body, m) {
+		t.Error("the admin page shows a live one-time link")
 	}
 	if !strings.Contains(res.body, `<iframe class="mail-frame" sandbox src="/admin/outbox/`+itoa(id)+`/html"`) {
 		t.Error("no sandboxed frame for the HTML part")
@@ -167,7 +176,7 @@ func TestAdminOutboxMail(t *testing.T) {
 
 	h := admin.get("/admin/outbox/" + itoa(id) + "/html")
 	csp := h.header.Get("Content-Security-Policy")
-	if h.status != http.StatusOK || h.body != stored.HTML {
+	if h.status != http.StatusOK || h.body != linkTokenRe.ReplaceAllString(stored.HTML, "/l/…") {
 		t.Fatalf("HTML part: %d", h.status)
 	}
 	for _, want := range []string{"default-src 'none'", "sandbox", "frame-ancestors 'self'"} {
@@ -277,6 +286,11 @@ func TestAdminOutboxDevInbox(t *testing.T) {
 		if res.status != http.StatusOK || !strings.Contains(res.text(), msg(t, lang, "admin.outbox.dev_inbox")) {
 			t.Errorf("%s: %d without the development notice", lang, res.status)
 		}
+	}
+	// In development the outbox is the inbox: the links are there to follow.
+	id := ta.enqueueMail(unique("dev") + "@outbox.example")
+	if res := ta.sessionFor(u).get("/admin/outbox/" + itoa(id)); !strings.Contains(res.body, "/l/"+strings.Repeat("x", 43)) {
+		t.Error("the development inbox hides the one-time link")
 	}
 }
 

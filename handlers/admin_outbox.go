@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -75,7 +76,7 @@ func (a *App) adminMail(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := adminMailPage{Page: a.newPage(c, "admin.outbox.mail_title"), Mail: m}
+	p := adminMailPage{Page: a.newPage(c, "admin.outbox.mail_title"), Mail: a.redactLinks(m)}
 	return a.render(c, fiber.StatusOK, "admin/mail", &p)
 }
 
@@ -91,7 +92,7 @@ func (a *App) adminMailHTML(c *fiber.Ctx) error {
 	c.Set("X-Frame-Options", "SAMEORIGIN")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.SendString(m.HTML)
+	return c.SendString(a.redactLinks(m).HTML)
 }
 
 // adminMailRetry puts a dead or failed mail back in the queue and wakes
@@ -106,4 +107,20 @@ func (a *App) adminMailRetry(c *fiber.Ctx) error {
 	}
 	a.wakeMail()
 	return a.redirect(c, "/admin/outbox/"+strconv.Itoa(id), "flash.mail_retried")
+}
+
+// linkTokenRe matches the one-time links in a mail (BASE_URL/l/<token>).
+var linkTokenRe = regexp.MustCompile(`/l/[A-Za-z0-9_-]{20,}`)
+
+// redactLinks hides one-time link tokens from the admin's view of a mail
+// outside development: an admin who could follow a colleague's reset link
+// could take over the account. In development (no SMTP_URL) the outbox is
+// the inbox, and the links are what a developer needs.
+func (a *App) redactLinks(m db.OutboxMail) db.OutboxMail {
+	if a.cfg.DevMail {
+		return m
+	}
+	m.Text = linkTokenRe.ReplaceAllString(m.Text, "/l/…")
+	m.HTML = linkTokenRe.ReplaceAllString(m.HTML, "/l/…")
+	return m
 }

@@ -108,7 +108,8 @@ func (a *App) placementFor(c *fiber.Ctx) (db.Placement, error) {
 	switch {
 	case u.Role == db.RoleEmployer && p.OrganisationID != *u.OrganisationID:
 		return p, db.ErrNotFound
-	case u.Role == db.RoleAdviser && p.Status != db.PlacementPublished:
+	case u.Role == db.RoleAdviser && (p.Status != db.PlacementPublished || !p.OrgApproved):
+		// A rejected organisation's placements disappear with it.
 		return p, db.ErrNotFound
 	}
 	return p, nil

@@ -69,7 +69,9 @@ func (a *App) routes() {
 	r.Post("/participants/:id/notes", a.requireRole(db.RoleAdviser, db.RoleNAV), a.participantNote)
 	r.Post("/participants/:id/reassign", a.requireRole(db.RoleAdmin), a.participantReassign)
 	r.Get("/participants/:id/audit", a.requireRole(db.RoleAdmin), a.participantAudit)
-	r.Get("/participants/:id/suggestions", a.requireRole(db.RoleAdviser, db.RoleAdmin), a.participantSuggestions)
+	// The adviser's alone: "same municipality" would tell others where a
+	// person with a protected address lives.
+	r.Get("/participants/:id/suggestions", adviser, a.participantSuggestions)
 
 	// Admins.
 	admin := r.Group("/admin", a.requireRole(db.RoleAdmin))

@@ -178,7 +178,7 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 			form: url.Values{"adviser": {id(fx.newAdviser)}}, want: [5]int{s401, s403, s403, s403, s303}},
 		{method: "GET", pattern: "/participants/:id/audit", path: "/participants/" + id(fx.participant) + "/audit", want: [5]int{s303, s403, s403, s403, s200}},
 		// The matrix adviser owns fx.participant: suggestions for them.
-		{method: "GET", pattern: "/participants/:id/suggestions", path: "/participants/" + id(fx.participant) + "/suggestions", want: [5]int{s303, s403, s200, s403, s200}},
+		{method: "GET", pattern: "/participants/:id/suggestions", path: "/participants/" + id(fx.participant) + "/suggestions", want: [5]int{s303, s403, s200, s403, s403}},
 
 		// Admins only.
 		{method: "GET", pattern: "/admin/organisations", path: "/admin/organisations?status=all", want: [5]int{s303, s403, s403, s403, s200}},

@@ -149,6 +149,9 @@ func (s *Sender) Drain(ctx context.Context) (DrainStats, error) {
 				break
 			}
 			last = time.Now()
+			if held, err := s.store.RenewLease(ctx, m.ID, s.owner, s.cfg.Lease); err != nil || !held {
+				continue // lost to another sender (or the database is gone): not ours to send
+			}
 			if err := sess.Send(ctx, m); err != nil {
 				s.fail(ctx, m, err, &st)
 				continue
@@ -172,7 +175,7 @@ func (s *Sender) fail(ctx context.Context, m db.OutboxMail, err error, st *Drain
 		st.Failed++
 	}
 	s.log.Warn("outbox: delivery failed", "id", m.ID, "attempt", m.Attempts, "permanent", permanent, "err", err)
-	if err := s.store.MarkFailed(context.WithoutCancel(ctx), m.ID, err.Error(), permanent, s.cfg.MaxAttempts, s.cfg.Backoff, s.cfg.MaxBackoff); err != nil {
+	if err := s.store.MarkFailed(context.WithoutCancel(ctx), m.ID, s.owner, err.Error(), permanent, s.cfg.MaxAttempts, s.cfg.Backoff, s.cfg.MaxBackoff); err != nil {
 		s.log.Error("outbox: could not record failure", "id", m.ID, "err", err)
 	}
 }

@@ -127,10 +127,13 @@ func (s *Scheduler) Run(ctx context.Context, name string, at time.Time, force bo
 		return Result{}, fmt.Errorf("jobs: no job named %q", name)
 	}
 	res := Result{Job: name, Slot: j.SlotAt(at)}
-	ctx, cancel := context.WithTimeout(ctx, j.Timeout)
+	// The run's transaction outlives the job's timeout, so that a job that
+	// runs out of time is still recorded as failed; only the work gets the
+	// deadline.
+	workCtx, cancel := context.WithTimeout(ctx, j.Timeout)
 	defer cancel()
 	start := time.Now()
-	tx, err := s.store.DB.BeginTxx(ctx, nil)
+	tx, err := s.store.DB.BeginTxx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return res, fmt.Errorf("jobs: begin: %w", err)
 	}
@@ -144,7 +147,7 @@ func (s *Scheduler) Run(ctx context.Context, name string, at time.Time, force bo
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT job_work`); err != nil {
 		return res, fmt.Errorf("jobs: savepoint: %w", err)
 	}
-	res.Stats, res.Err = safeRun(ctx, j, tx)
+	res.Stats, res.Err = safeRun(workCtx, j, tx)
 	res.Status = "ok"
 	errText := ""
 	if res.Err != nil {
