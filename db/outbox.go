@@ -148,7 +148,7 @@ func (s *Store) OutboxPage(ctx context.Context, status, recipient string, before
 		  AND ($3 = 0 OR id < $3)
 		ORDER BY id DESC LIMIT $4`
 	var out []OutboxMail
-	if err := s.DB.SelectContext(ctx, &out, q, status, recipient, before, limit); err != nil {
+	if err := s.DB.SelectContext(ctx, &out, q, status, likeEscape(recipient), before, limit); err != nil {
 		return nil, fmt.Errorf("db: outbox page: %w", err)
 	}
 	return out, nil

@@ -220,3 +220,18 @@ func (s *Store) ProgrammeRuleFor(ctx context.Context, regime string, on time.Tim
 
 // NormalisedName is lower-cased and trimmed, for search.
 func NormalisedName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// LogParticipantsListed records that actor saw these participants in a
+// list (their names, levels and outcomes): one row each, in one statement.
+func (s *Store) LogParticipantsListed(ctx context.Context, actorID int64, ids []int64, ip string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.DB.ExecContext(ctx, `INSERT INTO audit_log (actor_id, action, entity, entity_id, ip)
+		SELECT $1, 'participant.list', 'participant', id, NULLIF($3, '')::inet FROM unnest($2::bigint[]) AS id`,
+		actorID, pq.Array(ids), ip)
+	if err != nil {
+		return fmt.Errorf("db: audit list: %w", err)
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -30,6 +31,7 @@ func HashToken(token string) []byte {
 func (s *Store) CreateSession(ctx context.Context, userID int64, token, csrf string, maxAge time.Duration, ip, userAgent string) error {
 	const q = `INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, ip, user_agent)
 		VALUES ($1, $2, $3, now() + make_interval(secs => $4), NULLIF($5, '')::inet, left($6, 300))`
+	userAgent = strings.ReplaceAll(strings.ToValidUTF8(userAgent, ""), "\x00", "") // browsers can send anything
 	if _, err := s.DB.ExecContext(ctx, q, HashToken(token), userID, csrf, maxAge.Seconds(), ip, userAgent); err != nil {
 		return fmt.Errorf("db: create session: %w", err)
 	}

@@ -87,10 +87,10 @@ func CreateUserTx(ctx context.Context, q sqlx.QueryerContext, in NewUser) (int64
 func (s *Store) Users(ctx context.Context, role, search string) ([]User, error) {
 	const q = `SELECT ` + userColumns + userFrom + `
 		WHERE ($1 = '' OR u.role = $1)
-		  AND ($2 = '' OR u.name ILIKE '%' || $2 || '%' OR u.email ILIKE '%' || $2 || '%')
+		  AND ($2 = '' OR u.name ILIKE '%' || $2 || '%' OR u.email ILIKE '%' || $2 || '%') -- $2 is LIKE-escaped
 		ORDER BY u.disabled_at IS NOT NULL, lower(u.name), u.id LIMIT 500`
 	var out []User
-	if err := s.DB.SelectContext(ctx, &out, q, role, search); err != nil {
+	if err := s.DB.SelectContext(ctx, &out, q, role, likeEscape(search)); err != nil {
 		return nil, fmt.Errorf("db: users: %w", err)
 	}
 	return out, nil

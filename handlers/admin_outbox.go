@@ -37,10 +37,7 @@ func (a *App) adminOutbox(c *fiber.Ctx) error {
 	if !Contains(p.Statuses, p.Status) {
 		p.Status = ""
 	}
-	p.Recipient = strings.TrimSpace(c.Query("to"))
-	if len(p.Recipient) > 100 {
-		p.Recipient = p.Recipient[:100]
-	}
+	p.Recipient = truncateRunes(strings.TrimSpace(c.Query("to")), 100)
 	before, _ := strconv.ParseInt(c.Query("before"), 10, 64)
 	ctx := c.UserContext()
 	var err error

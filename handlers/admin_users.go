@@ -40,10 +40,7 @@ func (a *App) usersPage(c *fiber.Ctx) (adminUsersPage, error) {
 	if !Contains(db.Roles, p.RoleFilter) {
 		p.RoleFilter = ""
 	}
-	p.Query = strings.TrimSpace(c.Query("q"))
-	if len(p.Query) > 100 {
-		p.Query = p.Query[:100]
-	}
+	p.Query = truncateRunes(strings.TrimSpace(c.Query("q")), 100)
 	var err error
 	p.Users, err = a.store.Users(c.UserContext(), p.RoleFilter, p.Query)
 	return p, err

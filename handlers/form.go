@@ -89,3 +89,11 @@ func PasswordProblem(password, email string) string {
 	}
 	return ""
 }
+
+// truncateRunes cuts s to at most n characters, never inside one.
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}

@@ -117,6 +117,10 @@ func (a *App) profileWithError(c *fiber.Ctx, pt db.Participant, name string, f F
 		return err
 	}
 	p.Form, p.FormName = f, name
+	// The page shows the whole profile again: a read like any other.
+	if err := a.store.LogParticipantView(c.UserContext(), session(c).User.ID, pt.ID, clientIP(c)); err != nil {
+		return err
+	}
 	return a.render(c, fiber.StatusUnprocessableEntity, "participants/show", &p)
 }
 

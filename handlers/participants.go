@@ -86,6 +86,14 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// A list shows personal data too: every participant on it is audited.
+	ids := make([]int64, len(p.Rows))
+	for i, r := range p.Rows {
+		ids[i] = r.ID
+	}
+	if err := a.store.LogParticipantsListed(c.UserContext(), session(c).User.ID, ids, clientIP(c)); err != nil {
+		return err
+	}
 	return a.render(c, fiber.StatusOK, "participants/index", &p)
 }
 
@@ -187,6 +195,9 @@ func (a *App) participantUpdate(c *fiber.Ctx) error {
 			return err
 		}
 		p.Participant = &pt
+		if err := a.store.LogParticipantView(c.UserContext(), session(c).User.ID, pt.ID, clientIP(c)); err != nil {
+			return err
+		}
 		return a.render(c, fiber.StatusUnprocessableEntity, "participants/form", &p)
 	}
 	if err := a.store.UpdateParticipant(c.UserContext(), pt.ID, session(c).User.ID, pf.Input, clientIP(c)); err != nil {

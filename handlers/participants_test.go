@@ -107,14 +107,26 @@ func createParticipant(t *testing.T, c *client, form url.Values) int64 {
 
 func pPath(id int64, suffix string) string { return "/participants/" + itoa(id) + suffix }
 
-// participantTables are the rows a refused request must leave alone.
+// participantTables are the rows a refused request must leave alone. In
+// audit_log only changes count: a refused request's answer may show the
+// participant again, and every such read is logged (TestParticipantAudit
+// checks the reads).
 var participantTables = []string{"participants", "language_results", "outcomes", "participant_notes", "audit_log"}
+
+const auditChanges = "action NOT IN ('participant.view', 'participant.list', 'participant.audit', 'participant.suggestions')"
+
+func (ta *testApp) tableCount(tbl string) int {
+	if tbl == "audit_log" {
+		return ta.countWhere(tbl, auditChanges)
+	}
+	return ta.count(tbl)
+}
 
 func (ta *testApp) participantCounts() map[string]int {
 	ta.t.Helper()
 	out := map[string]int{}
 	for _, tbl := range participantTables {
-		out[tbl] = ta.count(tbl)
+		out[tbl] = ta.tableCount(tbl)
 	}
 	return out
 }
@@ -122,8 +134,8 @@ func (ta *testApp) participantCounts() map[string]int {
 func (ta *testApp) sameCounts(what string, before map[string]int) {
 	ta.t.Helper()
 	for _, tbl := range participantTables {
-		if n := ta.count(tbl); n != before[tbl] {
-			ta.t.Errorf("%s: %s has %d rows, %d before", what, tbl, n, before[tbl])
+		if n := ta.tableCount(tbl); n != before[tbl] {
+			ta.t.Errorf("audit-changes %s: %s has %d rows, %d before", what, tbl, n, before[tbl])
 		}
 	}
 }
@@ -978,12 +990,13 @@ func TestParticipantAudit(t *testing.T) {
 		{"adviser note", "participant.note", c, adviser, post(pPath(id, "/notes"), url.Values{"body": {"Notat"}}), 303},
 		{"NAV note", "participant.note", n, nav, post(pPath(id, "/notes"), url.Values{"body": {"Notat fra NAV"}}), 303},
 		{"reassign", "participant.reassign", admin, adminUser, post(pPath(id, "/reassign"), url.Values{"adviser": {itoa(newAdviser.ID)}}), 303},
-		// Refused changes leave nothing.
-		{"invalid update", "", ta.sessionFor(newAdviser), newAdviser, post(pPath(id, ""), url.Values{"first_name": {""}}), 422},
-		{"invalid result", "", ta.sessionFor(newAdviser), newAdviser, post(pPath(id, "/results"), url.Values{"skill": {"oral"}, "level": {"a1"}, "taken_on": {ymd(today().AddDate(0, 0, 2))}, "source": {"teacher"}}), 422},
-		{"invalid outcome", "", ta.sessionFor(newAdviser), newAdviser, post(pPath(id, "/outcomes"), url.Values{"kind": {"x"}}), 422},
-		{"invalid note", "", n, nav, post(pPath(id, "/notes"), url.Values{"body": {""}}), 422},
-		{"invalid reassign", "", admin, adminUser, post(pPath(id, "/reassign"), url.Values{"adviser": {itoa(nav.ID)}}), 422},
+		// Refused changes change nothing, but the page they answer with
+		// shows the participant again: one view row, no change row.
+		{"invalid update", "participant.view", ta.sessionFor(newAdviser), newAdviser, post(pPath(id, ""), url.Values{"first_name": {""}}), 422},
+		{"invalid result", "participant.view", ta.sessionFor(newAdviser), newAdviser, post(pPath(id, "/results"), url.Values{"skill": {"oral"}, "level": {"a1"}, "taken_on": {ymd(today().AddDate(0, 0, 2))}, "source": {"teacher"}}), 422},
+		{"invalid outcome", "participant.view", ta.sessionFor(newAdviser), newAdviser, post(pPath(id, "/outcomes"), url.Values{"kind": {"x"}}), 422},
+		{"invalid note", "participant.view", n, nav, post(pPath(id, "/notes"), url.Values{"body": {""}}), 422},
+		{"invalid reassign", "participant.view", admin, adminUser, post(pPath(id, "/reassign"), url.Values{"adviser": {itoa(nav.ID)}}), 422},
 		{"old adviser's view (404)", "", c, adviser, get(pPath(id, "")), 404},
 	}
 	for _, s := range steps {
@@ -1035,9 +1048,10 @@ func TestParticipantAudit(t *testing.T) {
 	if got := ta.auditRows(id, "participant.audit"); got != 1 {
 		t.Errorf("reading the audit page left %d rows, want 1", got)
 	}
-	// Reading the audit page is not itself a profile view.
-	if got := ta.auditRows(id, "participant.view"); got != 3 {
-		t.Errorf("view rows: %d, want 3", got)
+	// Reading the audit page is not itself a profile view: 3 views and
+	// the 5 refused changes' pages.
+	if got := ta.auditRows(id, "participant.view"); got != 8 {
+		t.Errorf("view rows: %d, want 8", got)
 	}
 	if !strings.Contains(admin.get(pPath(id, "")).body, `href="`+pPath(id, "/audit")+`"`) {
 		t.Error("the admin's profile does not link to the audit page")
@@ -1272,5 +1286,28 @@ func TestChartHoldsEachSkillToTheEnd(t *testing.T) {
 	}
 	if c.ShowToday || c.Empty {
 		t.Errorf("today is after the chart (%v), and it has results (%v)", c.ShowToday, c.Empty)
+	}
+}
+
+// A caseload page shows names, levels and outcomes: each participant on it
+// gets one audit row, written in one statement.
+func TestCaseloadListIsAudited(t *testing.T) {
+	ta := newTestApp(t)
+	adviser := ta.createUser(db.RoleAdviser)
+	a := ta.storeParticipant(adviser, participantInput("Liste", unique("En")))
+	b := ta.storeParticipant(adviser, participantInput("Liste", unique("To")))
+	if res := ta.sessionFor(adviser).get("/participants"); res.status != http.StatusOK {
+		t.Fatalf("caseload: %d", res.status)
+	}
+	for _, id := range []int64{a, b} {
+		if got := ta.countWhere("audit_log", "entity_id = $1 AND action = 'participant.list' AND actor_id = $2", id, adviser.ID); got != 1 {
+			t.Errorf("participant %d: %d list rows, want 1", id, got)
+		}
+	}
+	// Another adviser's empty list audits nobody.
+	other := ta.createUser(db.RoleAdviser)
+	ta.sessionFor(other).get("/participants")
+	if got := ta.countWhere("audit_log", "action = 'participant.list' AND actor_id = $1", other.ID); got != 0 {
+		t.Errorf("an empty list left %d rows", got)
 	}
 }

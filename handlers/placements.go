@@ -388,7 +388,7 @@ func (a *App) placementsSearch(c *fiber.Ctx) error {
 	}
 	f.FreeSeats = get("free", 2) != ""
 	if v := get("start_before", 10); v != "" {
-		if t, err := time.Parse("2006-01-02", v); err == nil {
+		if t, err := time.Parse("2006-01-02", v); err == nil && t.Year() >= 2000 && t.Year() <= 2100 {
 			f.StartBefore = &t
 		} else {
 			p.Error = "placements.bad_filter"
