@@ -160,3 +160,17 @@ func UseUserTokens(ctx context.Context, tx *sqlx.Tx, userID int64, purpose strin
 	}
 	return nil
 }
+
+// InvitationStillValid reports, inside the accepting transaction, whether
+// the inviter is still an enabled account and the organisation (if any)
+// still approved.
+func InvitationStillValid(ctx context.Context, tx *sqlx.Tx, inviter *int64, orgID int64) (bool, error) {
+	var ok bool
+	err := tx.GetContext(ctx, &ok, `SELECT
+		($1::bigint IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL))
+		AND ($2 = 0 OR EXISTS (SELECT 1 FROM organisations WHERE id = $2 AND approved_at IS NOT NULL))`, inviter, orgID)
+	if err != nil {
+		return false, fmt.Errorf("db: invitation valid: %w", err)
+	}
+	return ok, nil
+}

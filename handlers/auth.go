@@ -142,9 +142,24 @@ func (a *App) passwordChange(c *fiber.Ctx) error {
 	current, next, confirm := c.FormValue("current"), c.FormValue("new"), c.FormValue("confirm")
 	p.Form.Check(current != "", "current", "form.required")
 	if current != "" {
+		// Guessing the current password from a hijacked session is
+		// throttled like signing in, on the same counters.
+		byEmail, byIP, err := a.store.LoginFailures(c.UserContext(), s.User.Email, clientIP(c), a.cfg.LoginWindow)
+		if err != nil {
+			return err
+		}
+		if byEmail >= a.cfg.LoginMaxFailures || byIP >= a.cfg.LoginMaxFailuresPerIP {
+			p.Form.Check(false, "current", "login.throttled")
+			return a.render(c, fiber.StatusTooManyRequests, "auth/password", &p)
+		}
 		ok, err := db.CheckPassword(s.User.PasswordHash, current)
 		if err != nil {
 			return err
+		}
+		if !ok {
+			if err := a.store.RecordLoginFailure(c.UserContext(), s.User.Email, clientIP(c)); err != nil {
+				return err
+			}
 		}
 		p.Form.Check(ok, "current", "password.wrong_current")
 	}

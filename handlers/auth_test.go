@@ -470,3 +470,23 @@ func TestLoginNextRedirect(t *testing.T) {
 		t.Errorf("back to %q", res.location())
 	}
 }
+
+// Guessing the current password on /password is throttled like signing in.
+func TestPasswordChangeThrottled(t *testing.T) {
+	ta := newTestApp(t)
+	c, u := ta.signIn(db.RoleAdviser)
+	wrong := url.Values{"current": {"not-the-password"}, "new": {"a-brand-new-password"}, "confirm": {"a-brand-new-password"}}
+	for i := 0; i < 5; i++ {
+		if res := c.post("/password", wrong); res.status != http.StatusUnprocessableEntity {
+			t.Fatalf("attempt %d: %d", i+1, res.status)
+		}
+	}
+	right := url.Values{"current": {testPassword}, "new": {"a-brand-new-password"}, "confirm": {"a-brand-new-password"}}
+	res := c.post("/password", right)
+	if res.status != http.StatusTooManyRequests || !strings.Contains(res.text(), msg(t, "nb", "login.throttled")) {
+		t.Fatalf("after 5 wrong guesses: %d", res.status)
+	}
+	if got, _ := ta.store.UserByID(context.Background(), u.ID); got.PasswordHash != u.PasswordHash {
+		t.Error("the password changed while throttled")
+	}
+}

@@ -318,3 +318,37 @@ func TestAdminInvitesStaff(t *testing.T) {
 		t.Error("a refused accept used the link")
 	}
 }
+
+// An invitation dies with its sender's access: a disabled inviter's or a
+// rejected organisation's invitation creates no account.
+func TestInvitationWithdrawn(t *testing.T) {
+	ta := newTestApp(t)
+	ctx := context.Background()
+	for _, what := range []string{"inviter disabled", "organisation rejected"} {
+		employer := ta.createUser(db.RoleEmployer)
+		email := unique("colleague") + "@test.example"
+		res := ta.sessionFor(employer).post("/organisation/invite", url.Values{"name": {"Kari Kollega"}, "email": {email}})
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("%s: invite: %d", what, res.status)
+		}
+		ta.drain()
+		token := mailToken(t, oneMailTo(t, email))
+		admin := ta.createUser(db.RoleAdmin)
+		if what == "inviter disabled" {
+			if _, err := ta.store.SetDisabled(ctx, employer.ID, admin.ID, true, ""); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := ta.store.DecideOrganisation(ctx, *employer.OrganisationID, admin.ID, false, ""); err != nil {
+			t.Fatal(err)
+		}
+		c := ta.client()
+		c.get("/l/" + token)
+		res = c.post("/l/"+token, url.Values{"name": {"Kari Kollega"}, "password": {"karis-own-password"}, "confirm": {"karis-own-password"}})
+		if res.status != http.StatusGone || !strings.Contains(res.text(), msg(t, "nb", "invite.withdrawn")) {
+			t.Errorf("%s: accept answered %d", what, res.status)
+		}
+		if n := ta.countWhere("users", "email = $1", email); n != 0 {
+			t.Errorf("%s: an account was created", what)
+		}
+	}
+}

@@ -169,6 +169,13 @@ func (a *App) acceptInvite(c *fiber.Ctx, p *linkPage, password string) error {
 		if err := json.Unmarshal(t.Payload, &pl); err != nil {
 			return err
 		}
+		// The invitation stands only while whoever sent it still may: an
+		// enabled inviter, and for employers an approved organisation.
+		if ok, err := db.InvitationStillValid(ctx, tx, t.CreatedBy, pl.OrgID); err != nil {
+			return err
+		} else if !ok {
+			return errInvitationWithdrawn
+		}
 		nu := db.NewUser{Email: p.Email, Name: p.Form.Values["name"], Role: pl.Role, Locale: pl.Lang, PasswordHash: hash}
 		if pl.OrgID != 0 {
 			nu.OrganisationID = &pl.OrgID
@@ -180,6 +187,8 @@ func (a *App) acceptInvite(c *fiber.Ctx, p *linkPage, password string) error {
 		return err
 	})
 	switch {
+	case errors.Is(err, errInvitationWithdrawn):
+		return errStatus(fiber.StatusGone, "invite.withdrawn")
 	case errors.Is(err, db.ErrConflict):
 		p.Form.Check(false, "name", "invite.account_exists")
 		return a.render(c, fiber.StatusConflict, "links/invite", p)
@@ -240,3 +249,7 @@ func (a *App) resetPassword(c *fiber.Ctx, p *linkPage, t db.LinkToken, password 
 	}
 	return a.redirect(c, "/", "flash.password_changed")
 }
+
+// errInvitationWithdrawn: the inviter was disabled or the organisation is
+// no longer approved since the invitation was sent.
+var errInvitationWithdrawn = errors.New("handlers: invitation withdrawn")

@@ -90,7 +90,15 @@ func (a *App) announce(c *fiber.Ctx, msg string) {
 func (a *App) newPage(c *fiber.Ctx, titleID string) Page {
 	p := Page{app: a, Locale: a.locale(c), Path: c.Path(), Back: safeNext(c.OriginalURL()), CSRF: a.csrfToken(c), Flash: a.takeFlash(c)}
 	if c.Method() != fiber.MethodGet {
-		p.Back = c.Path() // a POST's answer: go back to the page, not the action
+		// A POST's answer (a form with errors): back to the page the form
+		// was on, not to the action's address.
+		p.Back = ""
+		if u, err := url.Parse(c.Get(fiber.HeaderReferer)); err == nil && (u.Host == "" || u.Host == string(c.Request().Host())) {
+			p.Back = safeNext(u.RequestURI())
+		}
+		if p.Back == "" {
+			p.Back = "/"
+		}
 	}
 	if rid, ok := c.Locals(requestIDKey).(string); ok {
 		p.RequestID = rid

@@ -28,13 +28,14 @@
     }
   });
 
-  // The language switch returns to the page as it is now, including a
-  // search that htmx changed without reloading.
-  document.addEventListener("submit", function (evt) {
-    var form = evt.target;
-    if (form.getAttribute("action") === "/lang" && form.elements.back) {
-      form.elements.back.value = window.location.pathname + window.location.search;
-    }
+  // The language switch returns to the page as it is now: when htmx
+  // pushed a new address (a search), that address. (After a plain POST the
+  // server already put the right page in the field.)
+  document.body.addEventListener("htmx:pushedIntoHistory", function (evt) {
+    var path = evt.detail && evt.detail.path;
+    if (typeof path !== "string" || path.charAt(0) !== "/") return;
+    var fields = document.querySelectorAll('form[action="/lang"] input[name="back"]');
+    for (var i = 0; i < fields.length; i++) fields[i].value = path;
   });
 
   // Live validation swaps a field's message container (id f-NAME-msg):
