@@ -78,6 +78,9 @@ func (a *App) adminUserCreate(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
+	if err := a.store.Audit(c.UserContext(), session(c).User.ID, "user.create", "user", id, clientIP(c)); err != nil {
+		return err
+	}
 	u, err := a.store.UserByID(c.UserContext(), id)
 	if err != nil {
 		return err

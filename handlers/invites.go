@@ -107,6 +107,9 @@ func (a *App) invite(c *fiber.Ctx, email string, pl invitePayload, orgName strin
 		}
 		d := jobs.MailData{FirstName: jobs.FirstName(pl.Name), Link: a.mail.Link("/l/" + token),
 			Vars: map[string]string{"Org": orgName, "Role": a.translate(pl.Lang, "email.invite.role_"+pl.Role)}}
+		if err := db.AuditTx(ctx, tx, me, "user.invite", "user", 0, clientIP(c)); err != nil {
+			return err
+		}
 		// Each invitation is its own mail (inviting again sends a new link),
 		// so the key is the token's own hash.
 		return a.queueMail(ctx, tx, "invite", pl.Lang, email, fmt.Sprintf("invite:%x", db.HashToken(token)[:12]), d)

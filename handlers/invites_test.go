@@ -352,3 +352,42 @@ func TestInvitationWithdrawn(t *testing.T) {
 		}
 	}
 }
+
+// Making accounts is audited: creating one, inviting, accepting.
+func TestAccountCreationAudited(t *testing.T) {
+	ta := newTestApp(t)
+	admin := ta.createUser(db.RoleAdmin)
+	c := ta.sessionFor(admin)
+	email := unique("audited") + "@test.example"
+	if res := c.post("/admin/users", url.Values{"name": {"Ola Opprettet"}, "email": {email}, "role": {"adviser"}, "locale": {"nb"}}); res.status != http.StatusOK {
+		t.Fatalf("create: %d", res.status)
+	}
+	created, err := ta.store.UserByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ta.countWhere("audit_log", "action = 'user.create' AND actor_id = $1 AND entity_id = $2", admin.ID, created.ID); n != 1 {
+		t.Errorf("user.create rows: %d", n)
+	}
+	invited := unique("invited") + "@test.example"
+	if res := c.post("/admin/users/invite", url.Values{"name": {"Ida Invitert"}, "email": {invited}, "role": {"nav"}, "locale": {"nb"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("invite: %d", res.status)
+	}
+	if n := ta.countWhere("audit_log", "action = 'user.invite' AND actor_id = $1", admin.ID); n != 1 {
+		t.Errorf("user.invite rows: %d", n)
+	}
+	ta.drain()
+	token := mailToken(t, oneMailTo(t, invited))
+	v := ta.client()
+	v.get("/l/" + token)
+	if res := v.post("/l/"+token, url.Values{"name": {"Ida Invitert"}, "password": {"idas-own-password"}, "confirm": {"idas-own-password"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("accept: %d", res.status)
+	}
+	u, err := ta.store.UserByEmail(context.Background(), invited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ta.countWhere("audit_log", "action = 'user.invite_accept' AND actor_id = $1 AND entity_id = $1", u.ID); n != 1 {
+		t.Errorf("user.invite_accept rows: %d", n)
+	}
+}

@@ -183,8 +183,10 @@ func (a *App) acceptInvite(c *fiber.Ctx, p *linkPage, password string) error {
 		if !Contains(Locales, nu.Locale) {
 			nu.Locale = Locales[0]
 		}
-		userID, err = db.CreateUserTx(ctx, tx, nu)
-		return err
+		if userID, err = db.CreateUserTx(ctx, tx, nu); err != nil {
+			return err
+		}
+		return db.AuditTx(ctx, tx, userID, "user.invite_accept", "user", userID, clientIP(c))
 	})
 	switch {
 	case errors.Is(err, errInvitationWithdrawn):

@@ -50,7 +50,11 @@ type SMTPMailer struct {
 // NewSMTPMailer parses SMTP_URL: smtp://[user:pass@]host[:port] uses
 // STARTTLS when the server offers it (port 587 by default); smtps:// uses
 // implicit TLS (port 465).
-func NewSMTPMailer(rawURL, from string) (*SMTPMailer, error) {
+//
+// With requireTLS (production), smtp:// refuses to send unless the server
+// offers STARTTLS: reset and invitation links must not cross the network
+// in clear text.
+func NewSMTPMailer(rawURL, from string, requireTLS bool) (*SMTPMailer, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Hostname() == "" {
 		return nil, fmt.Errorf("jobs: SMTP_URL %q is not smtp://user:pass@host:port", rawURL)
@@ -60,7 +64,11 @@ func NewSMTPMailer(rawURL, from string) (*SMTPMailer, error) {
 	switch u.Scheme {
 	case "smtp":
 		m.port = 587
-		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+		policy := gomail.TLSOpportunistic
+		if requireTLS {
+			policy = gomail.TLSMandatory
+		}
+		opts = append(opts, gomail.WithTLSPolicy(policy))
 	case "smtps":
 		m.port = 465
 		opts = append(opts, gomail.WithSSL())

@@ -99,7 +99,7 @@ func enqueue(t testing.TB, st *db.Store, tag string, count int) []string {
 
 func newSender(t testing.TB, st *db.Store, srv *smtptest.Server, cfg SenderConfig) *Sender {
 	t.Helper()
-	m, err := NewSMTPMailer(srv.URL(), "Praksis <noreply@praksis.example>")
+	m, err := NewSMTPMailer(srv.URL(), "Praksis <noreply@praksis.example>", false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -229,3 +229,23 @@ func BenchmarkOutboxDelivery(b *testing.B) {
 	}
 	b.ReportMetric(float64(s.Sent)/time.Since(start).Seconds(), "mails/s")
 }
+
+// With TLS required (production), a server without STARTTLS gets nothing:
+// the mail waits, failed, with the reason.
+func TestOutboxRequiresTLS(t *testing.T) {
+	st, srv := openStore(t), startSMTP(t)
+	to := enqueue(t, st, uniq("tls"), 1)[0]
+	m, err := NewSMTPMailer(srv.URL(), "Praksis <noreply@praksis.example>", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewSender(st, m, quiet, SenderConfig{Rate: 1000}).Drain(context.Background()); err == nil {
+		t.Fatal("a plain-text server was accepted with TLS required")
+	}
+	if got := srv.To(to); len(got) != 0 {
+		t.Fatal("mail went out without TLS")
+	}
+	if s, _ := statusOf(t, st, to); s != "failed" {
+		t.Fatalf("status %s", s)
+	}
+}

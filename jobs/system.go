@@ -13,7 +13,10 @@ type Config struct {
 	BaseURL  string
 	SMTPURL  string // empty: mail stays in the outbox (DevMailer)
 	MailFrom string
-	Sender   SenderConfig
+	// RequireTLS refuses to send mail over a connection without TLS
+	// (production).
+	RequireTLS bool
+	Sender     SenderConfig
 }
 
 // System is the e-mail and scheduling machinery, built once and shared by
@@ -39,7 +42,7 @@ func NewSystem(store *db.Store, log *slog.Logger, cfg Config) (*System, error) {
 	}
 	var mailer Mailer = DevMailer{Log: log}
 	if cfg.SMTPURL != "" {
-		if mailer, err = NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom); err != nil {
+		if mailer, err = NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.RequireTLS); err != nil {
 			return nil, err
 		}
 	}

@@ -17,7 +17,7 @@ import (
 
 // mailAndJobs builds the e-mail and job machinery from the configuration.
 func mailAndJobs(cfg Config, store *db.Store, log *slog.Logger) (*jobs.System, error) {
-	return jobs.NewSystem(store, log, jobs.Config{BaseURL: cfg.BaseURL, SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom,
+	return jobs.NewSystem(store, log, jobs.Config{BaseURL: cfg.BaseURL, SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, RequireTLS: cfg.Production(),
 		Sender: jobs.SenderConfig{Rate: cfg.MailRate, MaxAttempts: cfg.MailMaxAttempts}})
 }
 
