@@ -116,6 +116,7 @@ func New(cfg Config, d Deps) (*App, error) {
 		"blankForm":    newForm,
 		"levelStrings": levelStrings,
 		"navCurrent":   navCurrent,
+		"skillLevels":  skillLevels,
 	})
 	if err := a.views.Load(); err != nil {
 		return nil, fmt.Errorf("handlers: templates: %w", err)

@@ -37,3 +37,19 @@ func levelStrings(levels []db.Level) []string {
 	}
 	return out
 }
+
+// skillLevelsData is what partials/form/skill_levels renders: one level
+// select per skill, named prefix+skill.
+type skillLevelsData struct {
+	Page            *Page
+	Form            Form
+	Prefix, EmptyID string
+	Levels          []db.Level
+	Skills          []string
+}
+
+// skillLevels is the template function for partials/form/skill_levels;
+// emptyID labels the empty choice ("no requirement", "default").
+func skillLevels(pg pager, f Form, prefix, emptyID string, levels []db.Level) skillLevelsData {
+	return skillLevelsData{Page: pg.page(), Form: f, Prefix: prefix, EmptyID: emptyID, Levels: levels, Skills: db.Skills}
+}
