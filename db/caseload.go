@@ -25,6 +25,8 @@ type CaseloadRow struct {
 	OutcomeKind   *string    `db:"outcome_kind"`
 	OutcomeFrom   *time.Time `db:"outcome_from"`
 	Risk          bool       `db:"risk"`
+	// Total is how many participants matched before the limit.
+	Total int `db:"total"`
 }
 
 // Best is the best level reached in a skill ("" before any result).
@@ -99,7 +101,8 @@ var caseloadSelect = `SELECT ` + participantColumns + `,
 	-- norskmål is not reached or no work or education is in place.
 	(p.status = 'active' AND p.programme_end <= current_date + interval '6 months'
 		AND (g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral > 0
-			OR o.kind IS NULL OR o.kind NOT IN ('work_full', 'work_part', 'education'))) AS risk
+			OR o.kind IS NULL OR o.kind NOT IN ('work_full', 'work_part', 'education'))) AS risk,
+	count(*) OVER () AS total
 ` + participantFrom + `
 LEFT JOIN LATERAL (
 	SELECT max(level) FILTER (WHERE skill = 'listening') AS best_listening,

@@ -169,3 +169,16 @@ func TestSeedDemoCaseloadAndPlacements(t *testing.T) {
 		t.Fatalf("demo placements: %d published, %v", len(hits), err)
 	}
 }
+
+// A capped caseload says how many matched in all.
+func TestCaseloadTotalBeyondLimit(t *testing.T) {
+	st := dbtest.Open(t)
+	adviser := newStaff(t, st, db.RoleAdviser)
+	for i := 0; i < 3; i++ {
+		newParticipant(t, st, adviser, fmt.Sprintf("P%d", i), 300, db.LevelA2)
+	}
+	rows, err := st.Caseload(context.Background(), db.Scope{AdviserID: adviser}, db.CaseloadFilter{Limit: 2})
+	if err != nil || len(rows) != 2 || rows[0].Total != 3 {
+		t.Fatalf("%d rows, total %d, %v", len(rows), rows[0].Total, err)
+	}
+}

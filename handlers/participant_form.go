@@ -80,6 +80,10 @@ func (a *App) readParticipantForm(c *fiber.Ctx) (participantForm, error) {
 				f.Check(false, "programme_end", "participant.too_long")
 				f.Values["_max_months"] = strconv.Itoa(rule.MaxMonths + rule.ExtensionMonths)
 			}
+			if end.Before(start.AddDate(0, rule.MinMonths, 0)) {
+				f.Check(false, "programme_end", "participant.too_short")
+				f.Values["_min_months"] = strconv.Itoa(rule.MinMonths)
+			}
 		}
 	}
 	in.Goals = map[string]db.Level{}

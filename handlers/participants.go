@@ -27,6 +27,7 @@ func scope(c *fiber.Ctx) db.Scope {
 type caseloadPage struct {
 	Page
 	Rows     []db.CaseloadRow
+	Total    int // matches before the page's limit
 	Status   string
 	Search   string
 	Sort     string
@@ -85,6 +86,9 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 	p.Rows, err = a.store.Caseload(c.UserContext(), scope(c), db.CaseloadFilter{Status: p.Status, Search: p.Search, Sort: p.Sort, Desc: p.Desc})
 	if err != nil {
 		return err
+	}
+	if len(p.Rows) > 0 {
+		p.Total = p.Rows[0].Total
 	}
 	// A list shows personal data too: every participant on it is audited.
 	ids := make([]int64, len(p.Rows))

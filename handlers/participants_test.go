@@ -306,6 +306,8 @@ func TestParticipantRegisterBadInput(t *testing.T) {
 			map[string]string{"regime": "ukraine", "programme_start": ymd(start), "programme_end": ymd(start.AddDate(0, 24, 0))}},
 		{"too long for the Integration Act", "programme_end", "participant.too_long",
 			map[string]string{"regime": "integreringsloven", "programme_start": ymd(start), "programme_end": ymd(start.AddDate(0, 48, 1))}},
+		{"shorter than 3 months", "programme_end", "participant.too_short",
+			map[string]string{"regime": "integreringsloven", "programme_start": ymd(start), "programme_end": ymd(start.AddDate(0, 2, 0))}},
 		{"NAV contact is an adviser", "nav_contact", "participant.not_nav", map[string]string{"nav_contact": itoa(other.ID)}},
 		{"NAV contact unknown", "nav_contact", "participant.not_nav", map[string]string{"nav_contact": "999999999"}},
 		{"NAV contact not a number", "nav_contact", "participant.not_nav", map[string]string{"nav_contact": "nav"}},
