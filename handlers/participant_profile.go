@@ -19,6 +19,7 @@ type profilePage struct {
 	Results     []db.LanguageResult
 	Outcomes    []db.Outcome
 	Notes       []db.Note
+	Proposals   []db.Proposal
 	Timeline    []timelineItem
 	Chart       chart
 	Skills      []string
@@ -60,6 +61,9 @@ func (a *App) profile(c *fiber.Ctx, pt db.Participant) (profilePage, error) {
 		return p, err
 	}
 	if p.Notes, err = a.store.Notes(ctx, pt.ID); err != nil {
+		return p, err
+	}
+	if p.Proposals, err = a.store.ProposalsForParticipant(ctx, pt.ID); err != nil {
 		return p, err
 	}
 	if u.Role == db.RoleAdmin {

@@ -72,6 +72,14 @@ func (a *App) routes() {
 	// The adviser's alone: "same municipality" would tell others where a
 	// person with a protected address lives.
 	r.Get("/participants/:id/suggestions", adviser, a.participantSuggestions)
+	r.Post("/participants/:id/proposals", adviser, a.proposalCreate)
+
+	// Proposals: the employer answers the adviser's proposals.
+	employer := a.requireRole(db.RoleEmployer)
+	r.Get("/proposals", employer, a.proposalsIndex)
+	r.Get("/proposals/:id", employer, a.proposalShow)
+	r.Post("/proposals/:id/accept", employer, a.proposalAccept)
+	r.Post("/proposals/:id/decline", employer, a.proposalDecline)
 
 	// Admins.
 	admin := r.Group("/admin", a.requireRole(db.RoleAdmin))

@@ -63,6 +63,12 @@ type matrixFixtures struct {
 	participant  int64
 	toReassign   int64
 	newAdviser   int64
+
+	// Proposals of the adviser's participants for proposalPlacement (the
+	// employer's, published): one the employer column reads, one it
+	// accepts and one it declines, each open.
+	proposalPlacement             int64
+	proposal, toAccept, toDecline int64
 }
 
 // newMatrixFixtures makes the rows the matrix and the CSRF test act on.
@@ -84,7 +90,15 @@ func (ta *testApp) newMatrixFixtures() matrixFixtures {
 	adviser, nav := ta.createUser(db.RoleAdviser), ta.createUser(db.RoleNAV)
 	pin := participantInput("Matrise", unique("Deltaker"))
 	pin.NavContactID = &nav.ID
-	return matrixFixtures{toRepublish: takenDown, adviser: adviser, nav: nav,
+	propIn := in
+	propIn.SupervisorEmail = unique("matrix-supervisor") + "@test.example"
+	propPlacement := ta.storePlacement(employer, propIn, db.PlacementPublished)
+	propose := func() int64 {
+		pt := ta.storeParticipant(adviser, participantInput("Foreslått", unique("Deltaker")))
+		return ta.storeProposal(adviser, pt, propPlacement, "", "")
+	}
+	return matrixFixtures{proposalPlacement: propPlacement, proposal: propose(), toAccept: propose(), toDecline: propose(),
+		toRepublish: takenDown, adviser: adviser, nav: nav,
 		participant: ta.storeParticipant(adviser, pin), toReassign: ta.storeParticipant(adviser, participantInput("Flytt", unique("Deltaker"))),
 		newAdviser: ta.createUser(db.RoleAdviser).ID,
 		pendingOrg: pending.org.ID, target: target.ID, mail: mail,
@@ -179,6 +193,17 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "GET", pattern: "/participants/:id/audit", path: "/participants/" + id(fx.participant) + "/audit", want: [5]int{s303, s403, s403, s403, s200}},
 		// The matrix adviser owns fx.participant: suggestions for them.
 		{method: "GET", pattern: "/participants/:id/suggestions", path: "/participants/" + id(fx.participant) + "/suggestions", want: [5]int{s303, s403, s200, s403, s403}},
+		// The adviser proposes their participant for the employer's placement.
+		{method: "POST", pattern: "/participants/:id/proposals", path: "/participants/" + id(fx.participant) + "/proposals",
+			form: url.Values{"placement_id": {id(fx.proposalPlacement)}, "note": {"Matriseforslag"}}, want: [5]int{s401, s403, s303, s403, s403}},
+
+		// Proposals: the employer of the placement's organisation reads,
+		// accepts and declines (with a reason); nobody else.
+		{method: "GET", pattern: "/proposals", path: "/proposals", want: [5]int{s303, s200, s403, s403, s403}},
+		{method: "GET", pattern: "/proposals/:id", path: "/proposals/" + id(fx.proposal), want: [5]int{s303, s200, s403, s403, s403}},
+		{method: "POST", pattern: "/proposals/:id/accept", path: "/proposals/" + id(fx.toAccept) + "/accept", want: [5]int{s401, s303, s403, s403, s403}},
+		{method: "POST", pattern: "/proposals/:id/decline", path: "/proposals/" + id(fx.toDecline) + "/decline",
+			form: url.Values{"reason": {"Matrisegrunn"}}, want: [5]int{s401, s303, s403, s403, s403}},
 
 		// Admins only.
 		{method: "GET", pattern: "/admin/organisations", path: "/admin/organisations?status=all", want: [5]int{s303, s403, s403, s403, s200}},
@@ -426,6 +451,28 @@ func TestAuthorisationMatrix(t *testing.T) {
 	}
 	if p := ta.participant(fx.toReassign); p.AdviserID != fx.newAdviser {
 		t.Errorf("participant after the admin's move: adviser %d, want %d", p.AdviserID, fx.newAdviser)
+	}
+
+	// Proposals: the adviser's one proposal, the employer's one view,
+	// acceptance (one seat) and decline; the other columns changed nothing.
+	if n := ta.countWhere("proposals", "participant_id = $1 AND placement_id = $2 AND adviser_id = $3 AND status = 'proposed' AND note = 'Matriseforslag'",
+		pid, fx.proposalPlacement, fx.adviser.ID); n != 1 {
+		t.Errorf("proposals made by the matrix: %d, want 1 (the adviser's)", n)
+	}
+	if n := ta.countWhere("audit_log", "action = 'participant.proposal_view' AND actor_id = $1 AND entity_id = (SELECT participant_id FROM proposals WHERE id = $2)",
+		fx.employer.ID, fx.proposal); n != 1 {
+		t.Errorf("proposal views by the employer: %d, want 1", n)
+	}
+	for _, c := range []struct {
+		id             int64
+		status, reason string
+	}{{fx.proposal, db.ProposalOpen, ""}, {fx.toAccept, db.ProposalAccepted, ""}, {fx.toDecline, db.ProposalDeclined, "Matrisegrunn"}} {
+		if pr := ta.proposal(fx.employer, c.id); pr.Status != c.status || pr.DeclineReason != c.reason {
+			t.Errorf("proposal %d after the matrix: %s %q, want %s %q", c.id, pr.Status, pr.DeclineReason, c.status, c.reason)
+		}
+	}
+	if p := ta.placement(fx.proposalPlacement); p.SeatsTaken != 1 {
+		t.Errorf("seats taken after one acceptance: %d, want 1", p.SeatsTaken)
 	}
 	if n := ta.count("participants"); n != participants {
 		t.Errorf("the empty registration saved %d participants", n-participants)

@@ -1,0 +1,195 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Proposal statuses.
+const (
+	ProposalOpen     = "proposed"
+	ProposalAccepted = "accepted"
+	ProposalDeclined = "declined"
+)
+
+// Proposal is an adviser's proposal of a participant for a placement.
+// What an employer may see of the participant is limited to the fields
+// marked below (first name, levels, languages, shared adaptations).
+type Proposal struct {
+	ID                int64          `db:"id"`
+	ParticipantID     int64          `db:"participant_id"`
+	PlacementID       int64          `db:"placement_id"`
+	PlacementTitle    string         `db:"placement_title"`
+	OrganisationID    int64          `db:"organisation_id"`
+	OrgName           string         `db:"org_name"`
+	AdviserName       string         `db:"adviser_name"`
+	Note              string         `db:"note"`
+	SharedAdaptations string         `db:"shared_adaptations"`
+	Status            string         `db:"status"`
+	DeclineReason     string         `db:"decline_reason"`
+	DecidedAt         *time.Time     `db:"decided_at"`
+	CreatedAt         time.Time      `db:"created_at"`
+	FirstName         string         `db:"first_name"` // for the employer
+	Languages         pq.StringArray `db:"languages"`  // for the employer
+	BestListening     *Level         `db:"best_listening"`
+	BestReading       *Level         `db:"best_reading"`
+	BestWriting       *Level         `db:"best_writing"`
+	BestOral          *Level         `db:"best_oral"`
+}
+
+// Best is the participant's best level in a skill ("" before any result).
+func (p Proposal) Best(skill string) Level {
+	return CaseloadRow{BestListening: p.BestListening, BestReading: p.BestReading, BestWriting: p.BestWriting, BestOral: p.BestOral}.Best(skill)
+}
+
+const proposalSelect = `SELECT pr.id, pr.participant_id, pr.placement_id, pl.title AS placement_title, pl.organisation_id,
+	o.name AS org_name, a.name AS adviser_name, pr.note, pr.shared_adaptations, pr.status, pr.decline_reason,
+	pr.decided_at, pr.created_at, p.first_name, p.languages,
+	b.best_listening, b.best_reading, b.best_writing, b.best_oral
+FROM proposals pr
+JOIN placements pl ON pl.id = pr.placement_id
+JOIN organisations o ON o.id = pl.organisation_id
+JOIN users a ON a.id = pr.adviser_id
+JOIN participants p ON p.id = pr.participant_id
+LEFT JOIN LATERAL (
+	SELECT max(level) FILTER (WHERE skill = 'listening') AS best_listening,
+		max(level) FILTER (WHERE skill = 'reading') AS best_reading,
+		max(level) FILTER (WHERE skill = 'writing') AS best_writing,
+		max(level) FILTER (WHERE skill = 'oral') AS best_oral
+	FROM language_results r WHERE r.participant_id = p.id) b ON true `
+
+// NewProposal is what an adviser sends.
+type NewProposal struct {
+	ParticipantID, PlacementID, AdviserID int64
+	Note, SharedAdaptations               string
+}
+
+// CreateProposal records a proposal inside tx, for a participant in the
+// adviser's caseload and a published placement of an approved
+// organisation with a free seat. ErrNotFound: no such participant or
+// placement for this adviser; ErrConflict: already proposed (and open or
+// accepted) or no free seat.
+func CreateProposal(ctx context.Context, tx *sqlx.Tx, in NewProposal, ip string) (int64, error) {
+	var id int64
+	const q = `INSERT INTO proposals (participant_id, placement_id, adviser_id, note, shared_adaptations)
+		SELECT p.id, pl.id, $3, $4, $5
+		FROM participants p, placements pl JOIN organisations o ON o.id = pl.organisation_id
+		WHERE p.id = $1 AND p.adviser_id = $3 AND pl.id = $2 AND pl.status = 'published' AND o.approved_at IS NOT NULL
+		RETURNING id`
+	err := tx.GetContext(ctx, &id, q, in.ParticipantID, in.PlacementID, in.AdviserID, in.Note, in.SharedAdaptations)
+	if err = translate(err); err != nil {
+		if err == ErrNotFound || err == ErrConflict {
+			return 0, err
+		}
+		return 0, fmt.Errorf("db: create proposal: %w", err)
+	}
+	var free bool
+	if err := tx.GetContext(ctx, &free, `SELECT seats > seats_taken FROM placements WHERE id = $1`, in.PlacementID); err != nil {
+		return 0, fmt.Errorf("db: seats: %w", err)
+	}
+	if !free {
+		return 0, ErrConflict
+	}
+	return id, audit(ctx, tx, in.AdviserID, "participant.propose", "participant", in.ParticipantID, ip)
+}
+
+// Recipient is someone a mail goes to.
+type Recipient struct{ Email, Name, Locale string }
+
+// ProposalRecipients are the e-mail addresses (and languages) a new
+// proposal is announced to: the placement's supervisor if one is given,
+// else every enabled employer of the organisation.
+func ProposalRecipients(ctx context.Context, tx *sqlx.Tx, placementID int64) ([]Recipient, error) {
+	var out []Recipient
+	rows, err := tx.QueryContext(ctx, `
+		SELECT pl.supervisor_email, pl.supervisor_name, coalesce(u.locale, 'nb')
+		FROM placements pl LEFT JOIN users u ON u.email = pl.supervisor_email AND u.disabled_at IS NULL
+		WHERE pl.id = $1 AND pl.supervisor_email <> ''
+		UNION ALL
+		SELECT u.email, u.name, u.locale FROM placements pl JOIN users u ON u.organisation_id = pl.organisation_id
+		WHERE pl.id = $1 AND pl.supervisor_email = '' AND u.disabled_at IS NULL`, placementID)
+	if err != nil {
+		return nil, fmt.Errorf("db: proposal recipients: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r Recipient
+		if err := rows.Scan(&r.Email, &r.Name, &r.Locale); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ProposalsForParticipant lists a participant's proposals, newest first.
+func (s *Store) ProposalsForParticipant(ctx context.Context, participantID int64) ([]Proposal, error) {
+	var out []Proposal
+	err := s.DB.SelectContext(ctx, &out, proposalSelect+`WHERE pr.participant_id = $1 ORDER BY pr.created_at DESC, pr.id DESC`, participantID)
+	if err != nil {
+		return nil, fmt.Errorf("db: proposals: %w", err)
+	}
+	return out, nil
+}
+
+// ProposalsForOrganisation lists the proposals to an organisation's
+// placements, open ones first.
+func (s *Store) ProposalsForOrganisation(ctx context.Context, orgID int64) ([]Proposal, error) {
+	var out []Proposal
+	err := s.DB.SelectContext(ctx, &out, proposalSelect+`WHERE pl.organisation_id = $1
+		ORDER BY pr.status <> 'proposed', pr.created_at DESC, pr.id DESC LIMIT 500`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("db: proposals: %w", err)
+	}
+	return out, nil
+}
+
+// ProposalForOrganisation returns a proposal to one of the organisation's
+// placements; anyone else's is ErrNotFound.
+func (s *Store) ProposalForOrganisation(ctx context.Context, id, orgID int64) (Proposal, error) {
+	var p Proposal
+	err := s.DB.GetContext(ctx, &p, proposalSelect+`WHERE pr.id = $1 AND pl.organisation_id = $2`, id, orgID)
+	return p, translate(err)
+}
+
+// DecideProposal accepts or declines an open proposal for the employer's
+// organisation. Accepting locks the placement row and takes a seat, so
+// two employers' users accepting at the same moment cannot overbook:
+// the second waits for the lock and then finds the seats taken
+// (ErrConflict). A decided proposal is ErrConflict too.
+func (s *Store) DecideProposal(ctx context.Context, id, orgID, actorID int64, accept bool, reason, ip string) error {
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		var placementID, participantID int64
+		var status string
+		err := tx.QueryRowxContext(ctx, `SELECT pr.placement_id, pr.participant_id, pr.status FROM proposals pr
+			JOIN placements pl ON pl.id = pr.placement_id WHERE pr.id = $1 AND pl.organisation_id = $2
+			FOR UPDATE OF pr, pl`, id, orgID).Scan(&placementID, &participantID, &status)
+		if err != nil {
+			return translate(err)
+		}
+		if status != ProposalOpen {
+			return ErrConflict
+		}
+		next := ProposalDeclined
+		if accept {
+			res, err := tx.ExecContext(ctx, `UPDATE placements SET seats_taken = seats_taken + 1 WHERE id = $1 AND seats_taken < seats`, placementID)
+			if err != nil {
+				return fmt.Errorf("db: take seat: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return ErrConflict
+			}
+			next = ProposalAccepted
+			reason = "" // only a decline has a reason
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE proposals SET status = $2, decline_reason = $3, decided_by = $4, decided_at = now()
+			WHERE id = $1`, id, next, reason, actorID); err != nil {
+			return fmt.Errorf("db: decide proposal: %w", err)
+		}
+		return audit(ctx, tx, actorID, "participant.proposal_"+next, "participant", participantID, ip)
+	})
+}

@@ -1,0 +1,150 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+
+	"praksis/db"
+	"praksis/jobs"
+)
+
+// proposalCreate proposes a participant for a placement (adviser). The
+// proposal and its e-mail to the employer commit together; the mail says
+// nothing about the person, only that there is a proposal to answer.
+func (a *App) proposalCreate(c *fiber.Ctx) error {
+	pt, err := a.participantFor(c)
+	if err != nil {
+		return err
+	}
+	placementID, err := strconv.ParseInt(c.FormValue("placement_id"), 10, 64)
+	if err != nil || placementID <= 0 {
+		return errStatus(fiber.StatusBadRequest, "error.bad_request")
+	}
+	note := strings.TrimSpace(c.FormValue("note"))
+	shared := strings.TrimSpace(c.FormValue("shared_adaptations"))
+	if utf8.RuneCountInString(note) > 1000 || utf8.RuneCountInString(shared) > 1000 {
+		return errStatus(fiber.StatusUnprocessableEntity, "form.too_long")
+	}
+	ctx := c.UserContext()
+	me := session(c).User
+	err = a.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		id, err := db.CreateProposal(ctx, tx, db.NewProposal{ParticipantID: pt.ID, PlacementID: placementID, AdviserID: me.ID,
+			Note: note, SharedAdaptations: shared}, clientIP(c))
+		if err != nil {
+			return err
+		}
+		pl, err := db.PlacementTitleTx(ctx, tx, placementID)
+		if err != nil {
+			return err
+		}
+		rcpts, err := db.ProposalRecipients(ctx, tx, placementID)
+		if err != nil {
+			return err
+		}
+		for _, r := range rcpts {
+			d := jobs.MailData{FirstName: jobs.FirstName(r.Name), Link: a.mail.Link("/proposals/" + strconv.FormatInt(id, 10)),
+				Vars: map[string]string{"Adviser": me.Name, "Placement": pl}}
+			if err := a.queueMail(ctx, tx, "proposal", r.Locale, r.Email, fmt.Sprintf("proposal:%d:%s", id, strings.ToLower(r.Email)), d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, db.ErrConflict):
+		return errStatus(fiber.StatusConflict, "proposals.conflict")
+	case err != nil:
+		return err
+	}
+	a.wakeMail()
+	return a.redirect(c, "/participants/"+strconv.FormatInt(pt.ID, 10), "flash.proposal_sent")
+}
+
+type proposalsPage struct {
+	Page
+	Proposals []db.Proposal
+}
+
+// proposalsIndex lists the proposals to the employer's placements.
+func (a *App) proposalsIndex(c *fiber.Ctx) error {
+	p := proposalsPage{Page: a.newPage(c, "proposals.title")}
+	var err error
+	if p.Proposals, err = a.store.ProposalsForOrganisation(c.UserContext(), *session(c).User.OrganisationID); err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, "proposals/index", &p)
+}
+
+type proposalPage struct {
+	Page
+	P      db.Proposal
+	Skills []string
+	Form   Form
+}
+
+func (a *App) proposalFor(c *fiber.Ctx) (db.Proposal, error) {
+	id, err := c.ParamsInt("id")
+	if err != nil || id <= 0 {
+		return db.Proposal{}, fiber.ErrNotFound
+	}
+	// Another organisation's proposal does not exist for this employer.
+	return a.store.ProposalForOrganisation(c.UserContext(), int64(id), *session(c).User.OrganisationID)
+}
+
+// proposalShow shows an employer what they need to answer: the person's
+// first name, Norwegian level per skill, languages and the adaptations the
+// adviser chose to share.
+func (a *App) proposalShow(c *fiber.Ctx) error {
+	pr, err := a.proposalFor(c)
+	if err != nil {
+		return err
+	}
+	if err := a.store.LogParticipantAccess(c.UserContext(), session(c).User.ID, pr.ParticipantID, "participant.proposal_view", clientIP(c)); err != nil {
+		return err
+	}
+	p := proposalPage{Page: a.newPage(c, "proposals.show_title"), P: pr, Skills: db.Skills, Form: newForm()}
+	return a.render(c, fiber.StatusOK, "proposals/show", &p)
+}
+
+func (a *App) proposalAccept(c *fiber.Ctx) error  { return a.decideProposal(c, true) }
+func (a *App) proposalDecline(c *fiber.Ctx) error { return a.decideProposal(c, false) }
+
+// decideProposal accepts (taking a seat) or declines with a reason.
+func (a *App) decideProposal(c *fiber.Ctx, accept bool) error {
+	pr, err := a.proposalFor(c)
+	if err != nil {
+		return err
+	}
+	if accept && p0(session(c)) != db.OrgApproved {
+		// A rejected organisation cannot take anyone on.
+		return errStatus(fiber.StatusConflict, "placements.org_not_approved")
+	}
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	if !accept {
+		f := newForm()
+		f.Values["reason"] = reason
+		f.Required("reason", 1000)
+		if !f.Valid() {
+			p := proposalPage{Page: a.newPage(c, "proposals.show_title"), P: pr, Skills: db.Skills, Form: f}
+			return a.render(c, fiber.StatusUnprocessableEntity, "proposals/show", &p)
+		}
+	}
+	u := session(c).User
+	err = a.store.DecideProposal(c.UserContext(), pr.ID, *u.OrganisationID, u.ID, accept, reason, clientIP(c))
+	if errors.Is(err, db.ErrConflict) {
+		return errStatus(fiber.StatusConflict, "proposals.decided_or_full")
+	} else if err != nil {
+		return err
+	}
+	flash := "flash.proposal_declined"
+	if accept {
+		flash = "flash.proposal_accepted"
+	}
+	return a.redirect(c, "/proposals/"+strconv.FormatInt(pr.ID, 10), flash)
+}
