@@ -31,36 +31,12 @@ type CaseloadRow struct {
 
 // Best is the best level reached in a skill ("" before any result).
 func (r CaseloadRow) Best(skill string) Level {
-	var l *Level
-	switch skill {
-	case "listening":
-		l = r.BestListening
-	case "reading":
-		l = r.BestReading
-	case "writing":
-		l = r.BestWriting
-	case "oral":
-		l = r.BestOral
-	}
-	if l == nil {
-		return ""
-	}
-	return *l
+	return orNone(bySkill(skill, r.BestListening, r.BestReading, r.BestWriting, r.BestOral))
 }
 
 // Gap is how many levels a skill is below its goal (0 when reached).
 func (r CaseloadRow) Gap(skill string) int {
-	switch skill {
-	case "listening":
-		return r.GapListening
-	case "reading":
-		return r.GapReading
-	case "writing":
-		return r.GapWriting
-	case "oral":
-		return r.GapOral
-	}
-	return 0
+	return bySkill(skill, r.GapListening, r.GapReading, r.GapWriting, r.GapOral)
 }
 
 // CaseloadFilter narrows and orders a caseload.
@@ -104,12 +80,7 @@ var caseloadSelect = `SELECT ` + participantColumns + `,
 			OR o.kind IS NULL OR o.kind NOT IN ('work_full', 'work_part', 'education'))) AS risk,
 	count(*) OVER () AS total
 ` + participantFrom + `
-LEFT JOIN LATERAL (
-	SELECT max(level) FILTER (WHERE skill = 'listening') AS best_listening,
-		max(level) FILTER (WHERE skill = 'reading') AS best_reading,
-		max(level) FILTER (WHERE skill = 'writing') AS best_writing,
-		max(level) FILTER (WHERE skill = 'oral') AS best_oral
-	FROM language_results r WHERE r.participant_id = p.id) b ON true
+` + bestLevelsJoin + `
 CROSS JOIN LATERAL (
 	SELECT ` + gapExpr("listening") + ` AS gap_listening, ` + gapExpr("reading") + ` AS gap_reading,
 		` + gapExpr("writing") + ` AS gap_writing, ` + gapExpr("oral") + ` AS gap_oral) g

@@ -38,3 +38,38 @@ func (l Level) Valid() bool { return l.Rank() >= 0 }
 
 // Skills are the four Norskprøven subtests, in the order forms show them.
 var Skills = []string{"listening", "reading", "writing", "oral"}
+
+// bySkill picks the value for a skill from four given in Skills order
+// (the zero value for an unknown skill): per-skill columns read the same
+// way everywhere.
+func bySkill[T any](skill string, listening, reading, writing, oral T) T {
+	switch skill {
+	case "listening":
+		return listening
+	case "reading":
+		return reading
+	case "writing":
+		return writing
+	case "oral":
+		return oral
+	}
+	var zero T
+	return zero
+}
+
+// orNone is a nullable level as a Level, "" for NULL.
+func orNone(l *Level) Level {
+	if l == nil {
+		return ""
+	}
+	return *l
+}
+
+// bestLevelsJoin joins each participant p's best level per skill (b.best_…)
+// from their results, through the (participant_id, skill, level) index.
+const bestLevelsJoin = `LEFT JOIN LATERAL (
+	SELECT max(level) FILTER (WHERE skill = 'listening') AS best_listening,
+		max(level) FILTER (WHERE skill = 'reading') AS best_reading,
+		max(level) FILTER (WHERE skill = 'writing') AS best_writing,
+		max(level) FILTER (WHERE skill = 'oral') AS best_oral
+	FROM language_results r WHERE r.participant_id = p.id) b ON true`

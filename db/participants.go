@@ -53,17 +53,7 @@ type Participant struct {
 
 // Goal is the norskmål for a skill.
 func (p Participant) Goal(skill string) Level {
-	switch skill {
-	case "listening":
-		return p.GoalListening
-	case "reading":
-		return p.GoalReading
-	case "writing":
-		return p.GoalWriting
-	case "oral":
-		return p.GoalOral
-	}
-	return ""
+	return bySkill(skill, p.GoalListening, p.GoalReading, p.GoalWriting, p.GoalOral)
 }
 
 const participantColumns = `p.id, p.adviser_id, a.name AS adviser_name, p.nav_contact_id, n.name AS nav_name,

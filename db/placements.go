@@ -74,21 +74,7 @@ func (p Placement) FreeSeats() int {
 
 // Level returns the required level of a skill ("" for no requirement).
 func (p Placement) Level(skill string) Level {
-	var l *Level
-	switch skill {
-	case "listening":
-		l = p.LevelListening
-	case "reading":
-		l = p.LevelReading
-	case "writing":
-		l = p.LevelWriting
-	case "oral":
-		l = p.LevelOral
-	}
-	if l == nil {
-		return ""
-	}
-	return *l
+	return orNone(bySkill(skill, p.LevelListening, p.LevelReading, p.LevelWriting, p.LevelOral))
 }
 
 const placementColumns = `p.id, p.organisation_id, o.name AS org_name, o.approved_at IS NOT NULL AS org_approved, p.kind, p.title, p.tasks, p.sector, p.address,

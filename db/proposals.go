@@ -43,7 +43,7 @@ type Proposal struct {
 
 // Best is the participant's best level in a skill ("" before any result).
 func (p Proposal) Best(skill string) Level {
-	return CaseloadRow{BestListening: p.BestListening, BestReading: p.BestReading, BestWriting: p.BestWriting, BestOral: p.BestOral}.Best(skill)
+	return orNone(bySkill(skill, p.BestListening, p.BestReading, p.BestWriting, p.BestOral))
 }
 
 const proposalSelect = `SELECT pr.id, pr.participant_id, pr.placement_id, pl.title AS placement_title, pl.organisation_id,
@@ -55,12 +55,7 @@ JOIN placements pl ON pl.id = pr.placement_id
 JOIN organisations o ON o.id = pl.organisation_id
 JOIN users a ON a.id = pr.adviser_id
 JOIN participants p ON p.id = pr.participant_id
-LEFT JOIN LATERAL (
-	SELECT max(level) FILTER (WHERE skill = 'listening') AS best_listening,
-		max(level) FILTER (WHERE skill = 'reading') AS best_reading,
-		max(level) FILTER (WHERE skill = 'writing') AS best_writing,
-		max(level) FILTER (WHERE skill = 'oral') AS best_oral
-	FROM language_results r WHERE r.participant_id = p.id) b ON true `
+` + bestLevelsJoin + ` `
 
 // NewProposal is what an adviser sends.
 type NewProposal struct {

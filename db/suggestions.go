@@ -28,17 +28,7 @@ type Suggestion struct {
 // Fits reports whether the participant's best level meets the placement's
 // requirement in a skill.
 func (s Suggestion) Fits(skill string) bool {
-	switch skill {
-	case "listening":
-		return s.FitListening
-	case "reading":
-		return s.FitReading
-	case "writing":
-		return s.FitWriting
-	case "oral":
-		return s.FitOral
-	}
-	return false
+	return bySkill(skill, s.FitListening, s.FitReading, s.FitWriting, s.FitOral)
 }
 
 // suggestionsSQL ranks every published placement with a free seat for one
@@ -67,12 +57,7 @@ WITH pt AS (
 		+ greatest(0, cefr_rank(p.goal_writing) - coalesce(cefr_rank(b.best_writing), 0))
 		+ greatest(0, cefr_rank(p.goal_oral) - coalesce(cefr_rank(b.best_oral), 0)) AS gap_total
 	FROM participants p
-	LEFT JOIN LATERAL (
-		SELECT max(level) FILTER (WHERE skill = 'listening') AS best_listening,
-			max(level) FILTER (WHERE skill = 'reading') AS best_reading,
-			max(level) FILTER (WHERE skill = 'writing') AS best_writing,
-			max(level) FILTER (WHERE skill = 'oral') AS best_oral
-		FROM language_results r WHERE r.participant_id = p.id) b ON true
+	` + bestLevelsJoin + `
 	WHERE p.id = $1
 ), scored AS (
 	SELECT ` + placementColumns + `,
