@@ -138,16 +138,7 @@ func TestPasswordHash(t *testing.T) {
 // template with its schema removed, so Migrate has everything to do.
 func emptyDatabase(t *testing.T) (string, *db.Store) {
 	t.Helper()
-	u, cleanup, err := dbtest.New(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
-	st, err := db.Open(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	u, st := dbtest.OpenURL(t)
 	if _, err := st.DB.Exec(`DROP SCHEMA public CASCADE; CREATE SCHEMA public`); err != nil {
 		t.Fatal(err)
 	}

@@ -84,13 +84,6 @@ func (s *Store) RecentJobRuns(ctx context.Context, job string, limit int) ([]Job
 	return out, nil
 }
 
-// CountJobRuns counts the runs of a job in a slot (tests and checks).
-func (s *Store) CountJobRuns(ctx context.Context, job string, slot time.Time) (int, error) {
-	var n int
-	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM job_runs WHERE job = $1 AND slot = $2`, job, slot)
-	return n, translate(err)
-}
-
 // JobRunByID returns one run.
 func (s *Store) JobRunByID(ctx context.Context, id int64) (JobRun, error) {
 	var r JobRun

@@ -58,7 +58,7 @@ WITH pt AS (
 		+ greatest(0, cefr_rank(p.goal_oral) - coalesce(cefr_rank(b.best_oral), 0)) AS gap_total
 	FROM participants p
 	` + bestLevelsJoin + `
-	WHERE p.id = $1
+	WHERE ` + scopeSQL + ` AND p.id = $4
 ), scored AS (
 	SELECT ` + placementColumns + `,
 		(p.level_listening IS NULL OR coalesce(p.level_listening <= pt.best_listening, false)) AS fit_listening,
@@ -83,19 +83,17 @@ SELECT *,
 	+ 3 * same_town::int + 2 * kind_fits::int + 2 * shared_language::int + 2 * sector_fits::int + starts_soon::int AS score
 FROM scored
 ORDER BY score DESC, coalesce(published_at, created_at) DESC, id DESC
-LIMIT $2`
+LIMIT $5`
 
-// Suggestions ranks placements for a participant the scope may see;
-// ErrNotFound for anyone else's participant.
+// Suggestions ranks placements for a participant the scope may see; for
+// anyone else's participant there are none (the scope is part of the one
+// query, so callers that already loaded the participant pay nothing more).
 func (s *Store) Suggestions(ctx context.Context, participantID int64, sc Scope, limit int) ([]Suggestion, error) {
-	if _, err := s.ParticipantIn(ctx, participantID, sc); err != nil {
-		return nil, err
-	}
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}
 	var out []Suggestion
-	if err := s.DB.SelectContext(ctx, &out, suggestionsSQL, participantID, limit); err != nil {
+	if err := s.DB.SelectContext(ctx, &out, suggestionsSQL, append(sc.args(), participantID, limit)...); err != nil {
 		return nil, fmt.Errorf("db: suggestions: %w", err)
 	}
 	return out, nil

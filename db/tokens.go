@@ -81,15 +81,6 @@ func CreateLinkToken(ctx context.Context, tx *sqlx.Tx, in NewLinkToken) (string,
 	return token, nil
 }
 
-// LinkTokenByToken finds a token of a purpose whatever its state;
-// ErrNotFound for an unknown token or one of another purpose.
-func (s *Store) LinkTokenByToken(ctx context.Context, token, purpose string) (LinkToken, error) {
-	var t LinkToken
-	err := s.DB.GetContext(ctx, &t, `SELECT `+tokenColumns+` FROM link_tokens WHERE token_hash = $1 AND purpose = $2`,
-		HashToken(token), purpose)
-	return t, translate(err)
-}
-
 // UseLinkToken marks a valid token used inside the caller's transaction.
 // The UPDATE's WHERE makes it single-use even when two requests race:
 // only one of them gets the row; the other gets ErrNotFound.

@@ -15,8 +15,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"praksis/handlers"
 	"praksis/jobs/smtptest"
+	"praksis/locale"
 )
 
 // languages are the two every page is checked in; bokmål is the default.
@@ -323,7 +323,7 @@ func message(t *testing.T, lang, id string, kv ...string) string {
 	t.Helper()
 	c, ok := catalogues.Load(lang)
 	if !ok {
-		m, err := handlers.Catalogue(lang)
+		m, err := locale.Catalogue(lang)
 		if err != nil {
 			t.Fatalf("catalogue %s: %v", lang, err)
 		}

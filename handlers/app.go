@@ -117,6 +117,7 @@ func New(cfg Config, d Deps) (*App, error) {
 		"levelStrings": levelStrings,
 		"navCurrent":   navCurrent,
 		"skillLevels":  skillLevels,
+		"checks":       checkboxes,
 	})
 	if err := a.views.Load(); err != nil {
 		return nil, fmt.Errorf("handlers: templates: %w", err)

@@ -7,17 +7,18 @@ import (
 	"strings"
 	"testing"
 
+	"praksis/locale"
 	"praksis/views"
 )
 
 // Every message exists in both languages, and every literal message ID a
 // template uses exists.
 func TestCataloguesComplete(t *testing.T) {
-	nb, err := Catalogue("nb")
+	nb, err := locale.Catalogue("nb")
 	if err != nil {
 		t.Fatal(err)
 	}
-	en, err := Catalogue("en")
+	en, err := locale.Catalogue("en")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,3 +63,24 @@ func selectField(pg pager, f Form, name, labelID, prefix string, values []string
 	}
 	return d
 }
+
+// checksData is what partials/form/checkboxes renders.
+type checksData struct {
+	Name, IDPrefix, Class, Error string
+	Options                      []option
+}
+
+// checkboxes is the template function `checks`: a group of checkboxes for
+// a multi-valued field, labelled by the messages labelPrefix+value, with
+// the field's error under it.
+func checkboxes(pg pager, f Form, name, idPrefix, labelPrefix string, values, checked []string, class string) checksData {
+	p := pg.page()
+	d := checksData{Name: name, IDPrefix: idPrefix, Class: class}
+	if id := f.Errors[name]; id != "" {
+		d.Error = p.T(id)
+	}
+	for _, v := range values {
+		d.Options = append(d.Options, option{Value: v, Label: p.T(labelPrefix + v), Selected: Contains(checked, v)})
+	}
+	return d
+}

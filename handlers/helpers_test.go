@@ -23,6 +23,7 @@ import (
 	"praksis/db/dbtest"
 	"praksis/jobs"
 	"praksis/jobs/smtptest"
+	"praksis/locale"
 )
 
 // The package shares one database cloned from the migrated template; tests
@@ -344,15 +345,15 @@ func (ta *testApp) exec(query string, args ...any) {
 
 // msg returns a message of a catalogue as written there, so tests compare
 // against the catalogue rather than against the code under test.
-func msg(t *testing.T, locale, id string) string {
+func msg(t *testing.T, lang, id string) string {
 	t.Helper()
-	m, err := Catalogue(locale)
+	m, err := locale.Catalogue(lang)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s, ok := m[id]
 	if !ok || s == "" {
-		t.Fatalf("no message %s in %s", id, locale)
+		t.Fatalf("no message %s in %s", id, lang)
 	}
 	return s
 }

@@ -18,10 +18,6 @@ const langHintKey = "lang_hint"
 
 var matcher = language.NewMatcher([]language.Tag{language.MustParse("nb"), language.English, language.MustParse("no"), language.MustParse("nn")})
 
-// Catalogue returns the messages of one language, for the test that every
-// language is complete.
-func Catalogue(lang string) (map[string]string, error) { return locale.Catalogue(lang) }
-
 // translate renders a message in a language; data is key, value pairs.
 func (a *App) translate(lang, id string, data ...any) string { return a.tr.T(lang, id, data...) }
 

@@ -41,19 +41,18 @@ type timelineItem struct {
 	Past  bool
 }
 
-// profile gathers everything the profile page shows.
-func (a *App) profile(c *fiber.Ctx, pt db.Participant) (profilePage, error) {
+// profile gathers the profile from the participant's caseload row (which
+// carries the participant and their figures: one query, not two).
+func (a *App) profile(c *fiber.Ctx, row db.CaseloadRow) (profilePage, error) {
+	pt := row.Participant
 	ctx := c.UserContext()
 	u := session(c).User
-	p := profilePage{Page: a.newPage(c, "participants.profile_title"), P: pt, Skills: db.Skills, Levels: db.Levels,
+	p := profilePage{Page: a.newPage(c, "participants.profile_title"), P: pt, Row: row, Skills: db.Skills, Levels: db.Levels,
 		Sources: db.ResultSources, Kinds: db.OutcomeKinds, Form: newForm(),
 		CanEdit: u.Role == db.RoleAdviser && pt.AdviserID == u.ID}
 	p.Title = pt.FirstName + " " + pt.LastName
 	p.ShowAddress = !pt.ProtectedAddress || p.CanEdit
 	var err error
-	if p.Row, err = a.store.CaseloadRowFor(ctx, pt.ID, scope(c)); err != nil {
-		return p, err
-	}
 	if p.Results, err = a.store.Results(ctx, pt.ID); err != nil {
 		return p, err
 	}
@@ -100,15 +99,15 @@ func (a *App) timeline(p *profilePage) []timelineItem {
 
 // participantShow is the profile. Every view is written to the audit log.
 func (a *App) participantShow(c *fiber.Ctx) error {
-	pt, err := a.participantFor(c)
+	row, err := a.participantRow(c)
 	if err != nil {
 		return err
 	}
-	p, err := a.profile(c, pt)
+	p, err := a.profile(c, row)
 	if err != nil {
 		return err
 	}
-	if err := a.store.LogParticipantView(c.UserContext(), session(c).User.ID, pt.ID, clientIP(c)); err != nil {
+	if err := a.store.LogParticipantView(c.UserContext(), session(c).User.ID, row.ID, clientIP(c)); err != nil {
 		return err
 	}
 	return a.render(c, fiber.StatusOK, "participants/show", &p)
@@ -116,7 +115,11 @@ func (a *App) participantShow(c *fiber.Ctx) error {
 
 // profileWithError shows the profile again with a failed form's messages.
 func (a *App) profileWithError(c *fiber.Ctx, pt db.Participant, name string, f Form) error {
-	p, err := a.profile(c, pt)
+	row, err := a.store.CaseloadRowFor(c.UserContext(), pt.ID, scope(c))
+	if err != nil {
+		return err
+	}
+	p, err := a.profile(c, row)
 	if err != nil {
 		return err
 	}

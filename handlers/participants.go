@@ -167,6 +167,17 @@ func (a *App) participantFor(c *fiber.Ctx) (db.Participant, error) {
 	return a.store.ParticipantIn(c.UserContext(), int64(id), scope(c))
 }
 
+// participantRow is participantFor with the participant's caseload figures
+// (best levels, gaps, months left) in the same query, for the pages that
+// show them.
+func (a *App) participantRow(c *fiber.Ctx) (db.CaseloadRow, error) {
+	id, err := c.ParamsInt("id")
+	if err != nil || id <= 0 {
+		return db.CaseloadRow{}, fiber.ErrNotFound
+	}
+	return a.store.CaseloadRowFor(c.UserContext(), int64(id), scope(c))
+}
+
 func (a *App) participantEdit(c *fiber.Ctx) error {
 	pt, err := a.participantFor(c)
 	if err != nil {

@@ -30,7 +30,7 @@ type myPlacementsPage struct {
 
 func (a *App) placementsMine(c *fiber.Ctx) error {
 	s := session(c)
-	p := myPlacementsPage{Page: a.newPage(c, "placements.mine_title"), CanPublish: p0(s) == db.OrgApproved}
+	p := myPlacementsPage{Page: a.newPage(c, "placements.mine_title"), CanPublish: orgStatus(s) == db.OrgApproved}
 	var err error
 	if p.Placements, err = a.store.OrgPlacements(c.UserContext(), *s.User.OrganisationID); err != nil {
 		return err
@@ -38,8 +38,8 @@ func (a *App) placementsMine(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusOK, "placements/mine", &p)
 }
 
-// p0 is the organisation status of the signed-in employer.
-func p0(s *db.Session) string {
+// orgStatus is the organisation status of the signed-in employer ("" for others).
+func orgStatus(s *db.Session) string {
 	if s.OrgStatus == nil {
 		return ""
 	}
@@ -63,7 +63,7 @@ type placementFormPage struct {
 func (a *App) placementFormPage(c *fiber.Ctx, titleID string, pf placementForm) placementFormPage {
 	return placementFormPage{Page: a.newPage(c, titleID), PF: pf, Form: pf.Form, Kinds: db.PlacementKinds, Sectors: db.Sectors,
 		Levels: db.RequirementLevels, Skills: db.Skills, Langs: db.WorkplaceLanguages, Adapts: db.Adaptations,
-		CanPublish: p0(session(c)) == db.OrgApproved}
+		CanPublish: orgStatus(session(c)) == db.OrgApproved}
 }
 
 // placementNew shows an empty form; the supervisor defaults to the person
@@ -128,7 +128,7 @@ type placementShowPage struct {
 func (a *App) placementShowPage(c *fiber.Ctx, pl db.Placement) (placementShowPage, error) {
 	s := session(c)
 	p := placementShowPage{Page: a.newPage(c, "placements.show_title"), P: pl, Form: newForm(), Skills: db.Skills,
-		Owner: s.User.Role == db.RoleEmployer, CanPublish: p0(s) == db.OrgApproved}
+		Owner: s.User.Role == db.RoleEmployer, CanPublish: orgStatus(s) == db.OrgApproved}
 	p.Title = pl.Title
 	var err error
 	if p.Owner || s.User.Role == db.RoleAdmin {
@@ -244,7 +244,7 @@ func (a *App) placementMove(action string) fiber.Handler {
 			if err != nil {
 				return err
 			}
-			if p0(s) != db.OrgApproved {
+			if orgStatus(s) != db.OrgApproved {
 				return errStatus(fiber.StatusConflict, "placements.org_not_approved")
 			}
 			checkPublishable(&p.Form, pl)

@@ -121,7 +121,7 @@ func (a *App) decideProposal(c *fiber.Ctx, accept bool) error {
 	if err != nil {
 		return err
 	}
-	if accept && p0(session(c)) != db.OrgApproved {
+	if accept && orgStatus(session(c)) != db.OrgApproved {
 		// A rejected organisation cannot take anyone on.
 		return errStatus(fiber.StatusConflict, "placements.org_not_approved")
 	}

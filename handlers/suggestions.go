@@ -19,15 +19,13 @@ type suggestionsPage struct {
 // from the norskmål, work-oriented placements closer to it). It reads the
 // participant's data, so it is audited like a profile view.
 func (a *App) participantSuggestions(c *fiber.Ctx) error {
-	pt, err := a.participantFor(c)
+	row, err := a.participantRow(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.UserContext()
-	p := suggestionsPage{Page: a.newPage(c, "suggestions.title"), P: pt, Skills: db.Skills}
-	if p.Row, err = a.store.CaseloadRowFor(ctx, pt.ID, scope(c)); err != nil {
-		return err
-	}
+	pt := row.Participant
+	p := suggestionsPage{Page: a.newPage(c, "suggestions.title"), P: pt, Row: row, Skills: db.Skills}
 	if p.Suggestions, err = a.store.Suggestions(ctx, pt.ID, scope(c), 20); err != nil {
 		return err
 	}

@@ -16,17 +16,7 @@ import (
 // testDB is a fresh migrated database for one test, and its store.
 func testDB(t *testing.T) (string, *db.Store) {
 	t.Helper()
-	u, cleanup, err := dbtest.New(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
-	st, err := db.Open(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return u, st
+	return dbtest.OpenURL(t)
 }
 
 func runCmd(t *testing.T, getenv func(string) string, stdin string, args ...string) (string, error) {

@@ -85,6 +85,14 @@ func New(ctx context.Context) (dbURL string, cleanup func(), err error) {
 // Open returns a Store on a fresh database for one test, dropped at the end.
 func Open(t testing.TB) *db.Store {
 	t.Helper()
+	_, st := OpenURL(t)
+	return st
+}
+
+// OpenURL is Open that also returns the database's URL (for code under
+// test that connects by itself).
+func OpenURL(t testing.TB) (string, *db.Store) {
+	t.Helper()
 	u, cleanup, err := New(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +103,7 @@ func Open(t testing.TB) *db.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close(); cleanup() })
-	return st
+	return u, st
 }
 
 // ensureTemplate builds (once per set of migrations) a database with every
