@@ -20,6 +20,9 @@ type participantForm struct {
 	Form
 	Languages []string
 	Input     db.ParticipantInput
+	// The regime's limits, set when the dates break them, for the hint
+	// beside the end date.
+	MaxMonths, MinMonths int
 }
 
 // readParticipantForm parses and checks the participant form. Checks that
@@ -78,11 +81,11 @@ func (a *App) readParticipantForm(c *fiber.Ctx) (participantForm, error) {
 			longest := start.AddDate(0, rule.MaxMonths+rule.ExtensionMonths, 0)
 			if end.After(longest) {
 				f.Check(false, "programme_end", "participant.too_long")
-				f.Values["_max_months"] = strconv.Itoa(rule.MaxMonths + rule.ExtensionMonths)
+				pf.MaxMonths = rule.MaxMonths + rule.ExtensionMonths
 			}
 			if end.Before(start.AddDate(0, rule.MinMonths, 0)) {
 				f.Check(false, "programme_end", "participant.too_short")
-				f.Values["_min_months"] = strconv.Itoa(rule.MinMonths)
+				pf.MinMonths = rule.MinMonths
 			}
 		}
 	}
