@@ -25,6 +25,12 @@ type CaseloadRow struct {
 	OutcomeKind   *string    `db:"outcome_kind"`
 	OutcomeFrom   *time.Time `db:"outcome_from"`
 	Risk          bool       `db:"risk"`
+	// The current placement: the agreement that runs now or comes next
+	// (not cancelled, not ended), nil when there is none.
+	CurrentAgreement *int64  `db:"current_agreement"`
+	CurrentTitle     *string `db:"current_title"`
+	CurrentOrg       *string `db:"current_org"`
+	CurrentStatus    *string `db:"current_status"`
 	// Total is how many participants matched before the limit.
 	Total int `db:"total"`
 }
@@ -78,6 +84,7 @@ var caseloadSelect = `SELECT ` + participantColumns + `,
 	(p.status = 'active' AND p.programme_end <= current_date + interval '6 months'
 		AND (g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral > 0
 			OR o.kind IS NULL OR o.kind NOT IN ('work_full', 'work_part', 'education'))) AS risk,
+	cp.id AS current_agreement, cp.title AS current_title, cp.org AS current_org, cp.status AS current_status,
 	count(*) OVER () AS total
 ` + participantFrom + `
 ` + bestLevelsJoin + `
@@ -87,6 +94,11 @@ CROSS JOIN LATERAL (
 LEFT JOIN LATERAL (
 	SELECT kind, from_date FROM outcomes oc WHERE oc.participant_id = p.id AND oc.from_date <= current_date
 	ORDER BY oc.from_date DESC, oc.id DESC LIMIT 1) o ON true
+LEFT JOIN LATERAL (
+	SELECT ag.id, coalesce(nullif(ag.job_title, ''), cpl.title) AS title, co.name AS org, agreement_status(ag, current_date) AS status
+	FROM agreements ag JOIN placements cpl ON cpl.id = ag.placement_id JOIN organisations co ON co.id = ag.organisation_id
+	WHERE ag.participant_id = p.id AND ag.cancelled_at IS NULL AND ag.ended_on IS NULL AND (ag.end_date IS NULL OR ag.end_date >= current_date)
+	ORDER BY ag.start_date NULLS LAST, ag.id DESC LIMIT 1) cp ON true
 WHERE ` + scopeSQL + `
   AND ($4 = '' OR p.status = $4)
   AND ($5 = '' OR lower(p.first_name || ' ' || p.last_name) LIKE '%' || $5 || '%'

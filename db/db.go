@@ -28,6 +28,35 @@ var migrationsFS embed.FS
 // method on it.
 type Store struct {
 	DB *sqlx.DB
+	// Rules are the configurable agreement cadences (zero: the defaults).
+	Rules AgreementRules
+	// Clock is the time now; nil means time.Now. Tests set it to move
+	// through an agreement's weeks.
+	Clock func() time.Time
+}
+
+// oslo is where the programme's days begin and end.
+var oslo = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time {
+	if s.Clock != nil {
+		return s.Clock()
+	}
+	return time.Now()
+}
+
+// Today is the current day in Europe/Oslo, at midnight UTC so that it
+// compares and formats as a plain date.
+func (s *Store) Today() time.Time {
+	y, m, d := s.Now().In(oslo).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // Open connects to PostgreSQL and sets pool limits suited to one replica.

@@ -37,6 +37,7 @@ type Participant struct {
 	Regime           string         `db:"regime"`
 	ProgrammeStart   time.Time      `db:"programme_start"`
 	ProgrammeEnd     time.Time      `db:"programme_end"`
+	ProgrammeHours   float64        `db:"programme_hours"`
 	GoalCategory     string         `db:"goal_category"`
 	GoalSector       string         `db:"goal_sector"`
 	GoalListening    Level          `db:"goal_listening"`
@@ -57,7 +58,7 @@ func (p Participant) Goal(skill string) Level {
 }
 
 const participantColumns = `p.id, p.adviser_id, a.name AS adviser_name, p.nav_contact_id, n.name AS nav_name,
-	p.first_name, p.last_name, p.birth_year, p.languages, p.education, p.regime, p.programme_start, p.programme_end,
+	p.first_name, p.last_name, p.birth_year, p.languages, p.education, p.regime, p.programme_start, p.programme_end, p.programme_hours::float8 AS programme_hours,
 	p.goal_category, p.goal_sector, p.goal_listening, p.goal_reading, p.goal_writing, p.goal_oral,
 	p.protected_address, p.municipality, p.address, p.status, p.created_at, p.updated_at`
 
@@ -92,12 +93,24 @@ type ParticipantInput struct {
 	Languages                    []string
 	Education, Regime            string
 	ProgrammeStart, ProgrammeEnd time.Time
+	ProgrammeHours               float64 // 37.5 or 30 a week
 	GoalCategory, GoalSector     string
 	Goals                        map[string]Level
 	ProtectedAddress             bool
 	Municipality, Address        string
 	NavContactID                 *int64
 	Status                       string
+}
+
+// ProgrammeHours are the full-time programme's weekly hours.
+var ProgrammeHours = []string{"37.5", "30"}
+
+// hours is the weekly programme hours, full time (37.5) unless set.
+func (in ParticipantInput) hours() float64 {
+	if in.ProgrammeHours == 0 {
+		return 37.5
+	}
+	return in.ProgrammeHours
 }
 
 // CreateParticipant registers a participant in an adviser's caseload and
@@ -107,12 +120,12 @@ func (s *Store) CreateParticipant(ctx context.Context, adviserID int64, in Parti
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
 		const q = `INSERT INTO participants (adviser_id, nav_contact_id, first_name, last_name, birth_year, languages, education,
 				regime, programme_start, programme_end, goal_category, goal_sector, goal_listening, goal_reading, goal_writing,
-				goal_oral, protected_address, municipality, address, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id`
+				goal_oral, protected_address, municipality, address, status, programme_hours)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`
 		err := tx.QueryRowContext(ctx, q, adviserID, in.NavContactID, in.FirstName, in.LastName, in.BirthYear,
 			pq.Array(nonNil(in.Languages)), in.Education, in.Regime, in.ProgrammeStart, in.ProgrammeEnd, in.GoalCategory,
 			in.GoalSector, string(in.Goals["listening"]), string(in.Goals["reading"]), string(in.Goals["writing"]),
-			string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status).Scan(&id)
+			string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status, in.hours()).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("db: create participant: %w", err)
 		}
@@ -128,12 +141,12 @@ func (s *Store) UpdateParticipant(ctx context.Context, id, adviserID int64, in P
 		const q = `UPDATE participants SET nav_contact_id = $3, first_name = $4, last_name = $5, birth_year = $6, languages = $7,
 				education = $8, regime = $9, programme_start = $10, programme_end = $11, goal_category = $12, goal_sector = $13,
 				goal_listening = $14, goal_reading = $15, goal_writing = $16, goal_oral = $17, protected_address = $18,
-				municipality = $19, address = $20, status = $21, updated_at = now()
+				municipality = $19, address = $20, status = $21, programme_hours = $22, updated_at = now()
 			WHERE id = $1 AND adviser_id = $2`
 		res, err := tx.ExecContext(ctx, q, id, adviserID, in.NavContactID, in.FirstName, in.LastName, in.BirthYear,
 			pq.Array(nonNil(in.Languages)), in.Education, in.Regime, in.ProgrammeStart, in.ProgrammeEnd, in.GoalCategory,
 			in.GoalSector, string(in.Goals["listening"]), string(in.Goals["reading"]), string(in.Goals["writing"]),
-			string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status)
+			string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status, in.hours())
 		if err != nil {
 			return fmt.Errorf("db: update participant: %w", err)
 		}
@@ -211,15 +224,16 @@ func (s *Store) ProgrammeRuleFor(ctx context.Context, regime string, on time.Tim
 // NormalisedName is lower-cased and trimmed, for search.
 func NormalisedName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// LogParticipantsListed records that actor saw these participants in a
-// list (their names, levels and outcomes): one row each, in one statement.
-func (s *Store) LogParticipantsListed(ctx context.Context, actorID int64, ids []int64, ip string) error {
+// LogListed records that actor saw these rows of an entity (participant
+// or agreement) in a list: one audit row each, action "<entity>.list",
+// in one statement.
+func (s *Store) LogListed(ctx context.Context, actorID int64, entity string, ids []int64, ip string) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	_, err := s.DB.ExecContext(ctx, `INSERT INTO audit_log (actor_id, action, entity, entity_id, ip)
-		SELECT $1, 'participant.list', 'participant', id, NULLIF($3, '')::inet FROM unnest($2::bigint[]) AS id`,
-		actorID, pq.Array(ids), ip)
+		SELECT $1, $4::text || '.list', $4::text, id, NULLIF($3, '')::inet FROM unnest($2::bigint[]) AS id`,
+		actorID, pq.Array(ids), ip, entity)
 	if err != nil {
 		return fmt.Errorf("db: audit list: %w", err)
 	}

@@ -140,12 +140,15 @@ func (r AuditRow) Role() string {
 	return *r.ActorRole
 }
 
-// ParticipantAudit lists every audit row about a participant, newest first.
+// ParticipantAudit lists every audit row about a participant and their
+// agreements, newest first.
 func (s *Store) ParticipantAudit(ctx context.Context, participantID int64) ([]AuditRow, error) {
 	var out []AuditRow
 	err := s.DB.SelectContext(ctx, &out, `SELECT l.at, l.action, u.name AS actor_name, u.role AS actor_role, host(l.ip) AS ip
 		FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
-		WHERE l.entity = 'participant' AND l.entity_id = $1 ORDER BY l.at DESC, l.id DESC LIMIT 2000`, participantID)
+		WHERE (l.entity = 'participant' AND l.entity_id = $1)
+			OR (l.entity = 'agreement' AND l.entity_id IN (SELECT id FROM agreements WHERE participant_id = $1))
+		ORDER BY l.at DESC, l.id DESC LIMIT 2000`, participantID)
 	if err != nil {
 		return nil, fmt.Errorf("db: participant audit: %w", err)
 	}

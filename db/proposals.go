@@ -39,6 +39,7 @@ type Proposal struct {
 	BestReading       *Level         `db:"best_reading"`
 	BestWriting       *Level         `db:"best_writing"`
 	BestOral          *Level         `db:"best_oral"`
+	AgreementID       *int64         `db:"agreement_id"` // once accepted
 }
 
 // Best is the participant's best level in a skill ("" before any result).
@@ -49,8 +50,9 @@ func (p Proposal) Best(skill string) Level {
 const proposalSelect = `SELECT pr.id, pr.participant_id, pr.placement_id, pl.title AS placement_title, pl.organisation_id,
 	o.name AS org_name, a.name AS adviser_name, pr.note, pr.shared_adaptations, pr.status, pr.decline_reason,
 	pr.decided_at, pr.created_at, p.first_name, p.languages,
-	b.best_listening, b.best_reading, b.best_writing, b.best_oral
+	b.best_listening, b.best_reading, b.best_writing, b.best_oral, ag.id AS agreement_id
 FROM proposals pr
+LEFT JOIN agreements ag ON ag.proposal_id = pr.id
 JOIN placements pl ON pl.id = pr.placement_id
 JOIN organisations o ON o.id = pl.organisation_id
 JOIN users a ON a.id = pr.adviser_id
@@ -156,8 +158,12 @@ func (s *Store) ProposalForOrganisation(ctx context.Context, id, orgID int64) (P
 // two employers' users accepting at the same moment cannot overbook:
 // the second waits for the lock and then finds the seats taken
 // (ErrConflict). A decided proposal is ErrConflict too.
-func (s *Store) DecideProposal(ctx context.Context, id, orgID, actorID int64, accept bool, reason, ip string) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+//
+// Accepting also starts the agreement, in the same transaction, and
+// returns its id.
+func (s *Store) DecideProposal(ctx context.Context, id, orgID, actorID int64, accept bool, reason, ip string) (int64, error) {
+	var agreementID int64
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
 		var placementID, participantID int64
 		var status string
 		err := tx.QueryRowxContext(ctx, `SELECT pr.placement_id, pr.participant_id, pr.status FROM proposals pr
@@ -185,6 +191,12 @@ func (s *Store) DecideProposal(ctx context.Context, id, orgID, actorID int64, ac
 			WHERE id = $1`, id, next, reason, actorID); err != nil {
 			return fmt.Errorf("db: decide proposal: %w", err)
 		}
+		if accept {
+			if agreementID, err = createAgreement(ctx, tx, id, actorID, s.Today(), s.AgreementRules(), ip); err != nil {
+				return err
+			}
+		}
 		return audit(ctx, tx, actorID, "participant.proposal_"+next, "participant", participantID, ip)
 	})
+	return agreementID, err
 }

@@ -75,7 +75,7 @@ func TestDecideProposalSeatLock(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				errs[j] = stores[j].DecideProposal(ctx, ids[j], orgID, employer, true, "", "127.0.0.1")
+				_, errs[j] = stores[j].DecideProposal(ctx, ids[j], orgID, employer, true, "", "127.0.0.1")
 			}()
 		}
 		close(start)
@@ -122,7 +122,7 @@ func TestDecideProposalWaitsForTheLock(t *testing.T) {
 	id := propose(t, st, adviser, newParticipant(t, st, adviser, "Venter", 100, db.LevelB1), placement)
 
 	otherOrg, otherEmployer := newOrg(t, st)
-	if err := st.DecideProposal(ctx, id, otherOrg, otherEmployer, true, "", "127.0.0.1"); !errors.Is(err, db.ErrNotFound) {
+	if _, err := st.DecideProposal(ctx, id, otherOrg, otherEmployer, true, "", "127.0.0.1"); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("another organisation's decision: %v, want ErrNotFound", err)
 	}
 
@@ -135,7 +135,7 @@ func TestDecideProposalWaitsForTheLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- st.DecideProposal(ctx, id, orgID, employer, true, "", "127.0.0.1") }()
+	go func() { _, err := st.DecideProposal(ctx, id, orgID, employer, true, "", "127.0.0.1"); done <- err }()
 	select {
 	case err := <-done:
 		t.Fatalf("the acceptance did not wait for the placement's lock: %v", err)

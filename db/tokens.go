@@ -15,6 +15,11 @@ import (
 const (
 	PurposeInvite = "invite"
 	PurposeReset  = "reset"
+	// One-click links mailed to an agreement's supervisor: log a week's
+	// attendance (reusable until it expires) or fill in one evaluation
+	// (single use). Payload: agreement_id and week or phase.
+	PurposeAttendance = "attendance"
+	PurposeEvaluation = "evaluation"
 )
 
 // LinkToken is a one-time link sent by e-mail.

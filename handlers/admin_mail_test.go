@@ -316,13 +316,14 @@ func TestAdminJobs(t *testing.T) {
 	body := res.text()
 	for _, want := range []string{"<code>outbox</code>", "<code>* * * * *</code>", msg(t, "nb", "jobs.outbox"),
 		"<code>retention</code>", "<code>30 3 * * 0</code>", msg(t, "nb", "jobs.retention"),
+		"<code>status</code>", "<code>5 0 * * *</code>", msg(t, "nb", "jobs.status"),
 		msg(t, "nb", "admin.jobs.cron_off"), `action="/admin/jobs/retention/run"`, `action="/admin/jobs/outbox/run"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("jobs page lacks %q", want)
 		}
 	}
-	if n := strings.Count(body, msg(t, "nb", "admin.jobs.never")); n != 2 {
-		t.Errorf("%d jobs say they never ran, want 2", n)
+	if n := strings.Count(body, msg(t, "nb", "admin.jobs.never")); n != 3 {
+		t.Errorf("%d jobs say they never ran, want 3", n)
 	}
 	// The next retention run is a Sunday at 03:30 in Oslo.
 	next, _ := ta.sys.Scheduler.Job("retention")
@@ -366,8 +367,8 @@ func TestAdminJobs(t *testing.T) {
 			t.Errorf("the run table lacks %q", want)
 		}
 	}
-	if n := strings.Count(body, msg(t, "nb", "admin.jobs.never")); n != 1 {
-		t.Errorf("after one run %d jobs say they never ran, want 1", n)
+	if n := strings.Count(body, msg(t, "nb", "admin.jobs.never")); n != 2 {
+		t.Errorf("after one run %d jobs say they never ran, want 2", n)
 	}
 	// Run now again: a second forced run of the same slot.
 	if res := admin.post("/admin/jobs/retention/run", nil); res.status != http.StatusSeeOther {

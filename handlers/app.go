@@ -103,7 +103,9 @@ func New(cfg Config, d Deps) (*App, error) {
 	a.views = html.NewFileSystem(http.FS(views.FS), ".html")
 	a.views.AddFuncMap(template.FuncMap{
 		"asset":        a.assets.url,
-		"date":         func(t time.Time) string { return t.In(oslo).Format("02.01.2006") },
+		"date":         dateOf,
+		"str":          func(s *string) string { return derefOr(s, "") },
+		"jobKinds":     func() []string { return []string{"work_full", "work_part"} },
 		"datetime":     datetime,
 		"contains":     Contains,
 		"input":        inputField,
@@ -157,6 +159,27 @@ func (a *App) Listen(addr string) error {
 func (a *App) Shutdown(ctx context.Context) error { return a.fiber.ShutdownWithContext(ctx) }
 
 var oslo = mustLoadLocation("Europe/Oslo")
+
+// dateOf is the template function `date`: a day as 02.01.2006 in Oslo,
+// from a time.Time or a *time.Time ("–" for nil).
+func dateOf(v any) string {
+	switch t := v.(type) {
+	case time.Time:
+		return t.In(oslo).Format("02.01.2006")
+	case *time.Time:
+		if t != nil {
+			return t.In(oslo).Format("02.01.2006")
+		}
+	}
+	return "–"
+}
+
+func derefOr[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}
 
 func mustLoadLocation(name string) *time.Location {
 	loc, err := time.LoadLocation(name)

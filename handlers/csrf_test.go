@@ -31,7 +31,7 @@ func stateChangingRoutes(a *App) []string {
 }
 
 // fillPattern makes a concrete path of a pattern: organisation, user,
-// mail, participant and placement ids, the link token and a real job name from the
+// mail, participant, placement and agreement ids, the link token and a real job name from the
 // fixtures, "1" for any other parameter.
 func fillPattern(pattern string, fx matrixFixtures) string {
 	parts := strings.Split(pattern, "/")
@@ -60,6 +60,8 @@ func fillPattern(pattern string, fx matrixFixtures) string {
 				parts[i] = strconv.FormatInt(fx.participant, 10)
 			case "placements":
 				parts[i] = strconv.FormatInt(fx.placement, 10)
+			case "agreements":
+				parts[i] = strconv.FormatInt(fx.agreements.running, 10)
 			}
 		}
 	}
@@ -111,7 +113,8 @@ func TestCSRFRejected(t *testing.T) {
 	before := map[string]int{}
 	tables := []string{"organisations", "users", "sessions", "audit_log", "login_failures",
 		"outbox", "link_tokens", "link_token_failures", "job_runs", "placements", "placement_events",
-		"participants", "language_results", "outcomes", "participant_notes"}
+		"participants", "language_results", "outcomes", "participant_notes", "proposals", "agreements",
+		"agreement_versions", "attendance", "evaluations", "follow_ups"}
 	for _, tbl := range tables {
 		before[tbl] = ta.count(tbl)
 	}

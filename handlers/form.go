@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"net/mail"
+
+	"github.com/gofiber/fiber/v2"
 	"strings"
 	"unicode/utf8"
 )
@@ -96,4 +98,16 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n])
+}
+
+// formList reads a multi-valued form field (checkboxes); a value sent
+// twice counts once.
+func formList(c *fiber.Ctx, name string) []string {
+	var out []string
+	for _, v := range c.Request().PostArgs().PeekMulti(name) {
+		if s := string(v); !Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -11,6 +11,7 @@ type dashboardPage struct {
 	Org          *db.Organisation
 	PendingOrgs  int
 	UsersPerRole map[string]int
+	Todo         *db.Todo // employers, advisers and NAV: what waits for them
 }
 
 // home is the landing page for visitors and the role's dashboard for
@@ -23,6 +24,13 @@ func (a *App) home(c *fiber.Ctx) error {
 	}
 	p := dashboardPage{Page: a.newPage(c, "dashboard.title")}
 	ctx := c.UserContext()
+	if s.User.Role != db.RoleAdmin {
+		t, err := a.store.TodoFor(ctx, agreementScope(c), a.today())
+		if err != nil {
+			return err
+		}
+		p.Todo = &t
+	}
 	switch s.User.Role {
 	case db.RoleEmployer:
 		o, err := a.store.Organisation(ctx, *s.User.OrganisationID)

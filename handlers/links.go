@@ -87,6 +87,11 @@ func (a *App) linkLanguage(c *fiber.Ctx, t db.LinkToken) string {
 				return u.Locale
 			}
 		}
+	case db.PurposeAttendance, db.PurposeEvaluation:
+		var pl linkPayload
+		if json.Unmarshal(t.Payload, &pl) == nil && validLocale(pl.Lang) {
+			return pl.Lang
+		}
 	}
 	return ""
 }
@@ -119,6 +124,10 @@ func (a *App) linkShow(c *fiber.Ctx) error {
 		return a.render(c, fiber.StatusOK, "links/invite", &p)
 	case db.PurposeReset:
 		return a.render(c, fiber.StatusOK, "links/reset", &p)
+	case db.PurposeAttendance:
+		return a.attendanceLinkShow(c, &p, t)
+	case db.PurposeEvaluation:
+		return a.evaluationLinkShow(c, &p, t)
 	}
 	return fiber.ErrNotFound
 }
@@ -144,6 +153,10 @@ func (a *App) linkUse(c *fiber.Ctx) error {
 		return a.acceptInvite(c, &p, password)
 	case db.PurposeReset:
 		return a.resetPassword(c, &p, t, password)
+	case db.PurposeAttendance:
+		return a.attendanceLinkUse(c, &p, t)
+	case db.PurposeEvaluation:
+		return a.evaluationLinkUse(c, &p, t)
 	}
 	return fiber.ErrNotFound
 }

@@ -14,7 +14,7 @@ import (
 
 var participantFields = []string{"first_name", "last_name", "birth_year", "education", "regime", "programme_start", "programme_end",
 	"goal_category", "goal_sector", "goal_listening", "goal_reading", "goal_writing", "goal_oral", "municipality", "address",
-	"nav_contact", "status", "protected_address"}
+	"nav_contact", "status", "protected_address", "programme_hours"}
 
 type participantForm struct {
 	Form
@@ -34,11 +34,7 @@ func (a *App) readParticipantForm(c *fiber.Ctx) (participantForm, error) {
 	for _, k := range participantFields {
 		f.Values[k] = strings.TrimSpace(c.FormValue(k))
 	}
-	for _, v := range c.Request().PostArgs().PeekMulti("languages") {
-		if !Contains(pf.Languages, string(v)) { // a code sent twice counts once
-			pf.Languages = append(pf.Languages, string(v))
-		}
-	}
+	pf.Languages = formList(c, "languages")
 	in := &pf.Input
 	in.FirstName, in.LastName = f.Values["first_name"], f.Values["last_name"]
 	in.Education, in.Regime, in.Status = f.Values["education"], f.Values["regime"], f.Values["status"]
@@ -59,6 +55,11 @@ func (a *App) readParticipantForm(c *fiber.Ctx) (participantForm, error) {
 	}
 	f.Check(Contains(db.Educations, in.Education), "education", "form.choose")
 	f.Check(Contains(db.Regimes, in.Regime), "regime", "form.choose")
+	if f.Values["programme_hours"] == "" {
+		f.Values["programme_hours"] = db.ProgrammeHours[0] // full time unless said otherwise
+	}
+	f.Check(Contains(db.ProgrammeHours, f.Values["programme_hours"]), "programme_hours", "form.choose")
+	in.ProgrammeHours, _ = strconv.ParseFloat(f.Values["programme_hours"], 64)
 	f.Check(Contains(db.GoalCategories, in.GoalCategory), "goal_category", "form.choose")
 	f.Check(in.GoalSector == "" || Contains(db.Sectors, in.GoalSector), "goal_sector", "form.choose")
 	f.Check(in.GoalCategory != "work_sector" || in.GoalSector != "", "goal_sector", "participant.sector_needed")
@@ -133,6 +134,7 @@ func formFromParticipant(p db.Participant) participantForm {
 	v["education"], v["regime"], v["status"] = p.Education, p.Regime, p.Status
 	v["programme_start"], v["programme_end"] = p.ProgrammeStart.Format("2006-01-02"), p.ProgrammeEnd.Format("2006-01-02")
 	v["goal_category"], v["goal_sector"] = p.GoalCategory, p.GoalSector
+	v["programme_hours"] = strconv.FormatFloat(p.ProgrammeHours, 'f', -1, 64)
 	for _, sk := range db.Skills {
 		v["goal_"+sk] = string(p.Goal(sk))
 	}

@@ -20,6 +20,7 @@ type profilePage struct {
 	Outcomes    []db.Outcome
 	Notes       []db.Note
 	Proposals   []db.Proposal
+	Agreements  []db.Agreement
 	Timeline    []timelineItem
 	Chart       chart
 	Skills      []string
@@ -63,6 +64,9 @@ func (a *App) profile(c *fiber.Ctx, row db.CaseloadRow) (profilePage, error) {
 		return p, err
 	}
 	if p.Proposals, err = a.store.ProposalsForParticipant(ctx, pt.ID); err != nil {
+		return p, err
+	}
+	if p.Agreements, err = a.store.AgreementsForParticipant(ctx, pt.ID, a.today()); err != nil {
 		return p, err
 	}
 	if u.Role == db.RoleAdmin {

@@ -95,7 +95,7 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 	for i, r := range p.Rows {
 		ids[i] = r.ID
 	}
-	if err := a.store.LogParticipantsListed(c.UserContext(), session(c).User.ID, ids, clientIP(c)); err != nil {
+	if err := a.store.LogListed(c.UserContext(), session(c).User.ID, "participant", ids, clientIP(c)); err != nil {
 		return err
 	}
 	return a.render(c, fiber.StatusOK, "participants/index", &p)
@@ -108,6 +108,7 @@ type participantFormPage struct {
 	Participant *db.Participant
 	Educations  []string
 	Regimes     []string
+	Hours       []string
 	Categories  []string
 	Sectors     []string
 	Levels      []db.Level
@@ -120,7 +121,10 @@ type participantFormPage struct {
 func (a *App) participantFormPage(c *fiber.Ctx, titleID string, pf participantForm) (participantFormPage, error) {
 	p := participantFormPage{Page: a.newPage(c, titleID), PF: pf, Form: pf.Form, Educations: db.Educations, Regimes: db.Regimes,
 		Categories: db.GoalCategories, Sectors: db.Sectors, Levels: db.Levels, Skills: db.Skills,
-		Langs: db.ParticipantLanguages, Statuses: db.ParticipantStatuses}
+		Langs: db.ParticipantLanguages, Statuses: db.ParticipantStatuses, Hours: db.ProgrammeHours}
+	if p.Form.Values["programme_hours"] == "" {
+		p.Form.Values["programme_hours"] = db.ProgrammeHours[0]
+	}
 	var err error
 	p.NavUsers, err = a.navUsers(c.UserContext())
 	return p, err

@@ -37,17 +37,7 @@ func readPlacementForm(c *fiber.Ctx) placementForm {
 	for _, k := range placementFields {
 		f.Values[k] = strings.TrimSpace(c.FormValue(k))
 	}
-	args := c.Request().PostArgs()
-	for _, v := range args.PeekMulti("languages") {
-		if !Contains(pf.Languages, string(v)) { // a code sent twice counts once
-			pf.Languages = append(pf.Languages, string(v))
-		}
-	}
-	for _, v := range args.PeekMulti("adaptations") {
-		if !Contains(pf.Adaptations, string(v)) {
-			pf.Adaptations = append(pf.Adaptations, string(v))
-		}
-	}
+	pf.Languages, pf.Adaptations = formList(c, "languages"), formList(c, "adaptations")
 	in := &pf.Input
 	in.Kind, in.Title, in.Tasks = f.Values["kind"], f.Values["title"], f.Values["tasks"]
 	in.Sector, in.Municipality, in.Address = f.Values["sector"], f.Values["municipality"], f.Values["address"]

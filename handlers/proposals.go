@@ -136,15 +136,15 @@ func (a *App) decideProposal(c *fiber.Ctx, accept bool) error {
 		}
 	}
 	u := session(c).User
-	err = a.store.DecideProposal(c.UserContext(), pr.ID, *u.OrganisationID, u.ID, accept, reason, clientIP(c))
+	agreementID, err := a.store.DecideProposal(c.UserContext(), pr.ID, *u.OrganisationID, u.ID, accept, reason, clientIP(c))
 	if errors.Is(err, db.ErrConflict) {
 		return errStatus(fiber.StatusConflict, "proposals.decided_or_full")
 	} else if err != nil {
 		return err
 	}
-	flash := "flash.proposal_declined"
 	if accept {
-		flash = "flash.proposal_accepted"
+		// Straight on to the agreement, which is mostly filled in already.
+		return a.redirect(c, "/agreements/"+strconv.FormatInt(agreementID, 10), "flash.proposal_accepted")
 	}
-	return a.redirect(c, "/proposals/"+strconv.FormatInt(pr.ID, 10), flash)
+	return a.redirect(c, "/proposals/"+strconv.FormatInt(pr.ID, 10), "flash.proposal_declined")
 }

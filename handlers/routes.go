@@ -81,6 +81,34 @@ func (a *App) routes() {
 	r.Post("/proposals/:id/accept", employer, a.proposalAccept)
 	r.Post("/proposals/:id/decline", employer, a.proposalDecline)
 
+	// Attendance and evaluations: the employer of the agreement's
+	// organisation (access not ended) logs weeks and evaluates; the
+	// employer or the participant's adviser mails the supervisor a
+	// one-click link (answered at /l/:token).
+	r.Get("/agreements/:id/attendance/:week", employer, a.attendanceWeek)
+	r.Post("/agreements/:id/attendance/:week", employer, a.attendanceSave)
+	r.Get("/agreements/:id/evaluations/:phase", employer, a.evaluationForm)
+	r.Post("/agreements/:id/evaluations/:phase", employer, a.evaluationSave)
+	r.Post("/agreements/:id/attendance-link", a.requireRole(db.RoleEmployer, db.RoleAdviser), a.attendanceLinkSend)
+	r.Post("/agreements/:id/evaluation-link", a.requireRole(db.RoleEmployer, db.RoleAdviser), a.evaluationLinkSend)
+
+	// Agreements: the employer of the organisation, the participant's
+	// adviser, the linked NAV user (read) and admins (read). Both parties
+	// edit the steps; each approves for themselves; the adviser records
+	// the participant's consent and the follow-ups.
+	parties := a.requireRole(db.RoleEmployer, db.RoleAdviser)
+	everyone := a.requireRole(db.RoleEmployer, db.RoleAdviser, db.RoleNAV, db.RoleAdmin)
+	r.Get("/agreements", everyone, a.agreementsIndex)
+	r.Get("/agreements/:id", everyone, a.agreementShow)
+	r.Get("/agreements/:id/summary", everyone, a.agreementSummary)
+	r.Get("/agreements/:id/steps/:step", parties, a.agreementStep)
+	r.Post("/agreements/:id/steps/:step", parties, a.agreementStepSave)
+	r.Post("/agreements/:id/approve", parties, a.agreementApprove)
+	r.Post("/agreements/:id/consent", adviser, a.agreementConsent)
+	r.Post("/agreements/:id/cancel", parties, a.agreementCancel)
+	r.Post("/agreements/:id/end", parties, a.agreementEnd)
+	r.Post("/agreements/:id/follow-ups", adviser, a.agreementFollowUp)
+
 	// Admins.
 	admin := r.Group("/admin", a.requireRole(db.RoleAdmin))
 	admin.Get("/organisations", a.adminOrganisations)

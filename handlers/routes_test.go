@@ -69,6 +69,17 @@ type matrixFixtures struct {
 	// accepts and one it declines, each open.
 	proposalPlacement             int64
 	proposal, toAccept, toDecline int64
+
+	// A running agreement of the adviser's participant at the employer's
+	// organisation, begun two weeks before this week, and last week (its
+	// Monday), which the employer column logs.
+	agreement     int64
+	agreementWeek string
+
+	// Agreements of the employer's organisation for participants of the
+	// adviser linked to the NAV user, each in the state its row starts
+	// from (agreementMatrixFixtures in agreements_test.go).
+	agreements agreementMatrixFx
 }
 
 // newMatrixFixtures makes the rows the matrix and the CSRF test act on.
@@ -97,7 +108,9 @@ func (ta *testApp) newMatrixFixtures() matrixFixtures {
 		pt := ta.storeParticipant(adviser, participantInput("Foreslått", unique("Deltaker")))
 		return ta.storeProposal(adviser, pt, propPlacement, "", "")
 	}
-	return matrixFixtures{proposalPlacement: propPlacement, proposal: propose(), toAccept: propose(), toDecline: propose(),
+	thisMonday := db.Monday(today())
+	running := ta.attendanceAgreement(employer, adviser, ymd(thisMonday.AddDate(0, 0, -14)), ymd(today().AddDate(0, 0, 60)), true)
+	return matrixFixtures{agreements: ta.agreementMatrixFixtures(employer, adviser, nav), agreement: running.id, agreementWeek: ymd(thisMonday.AddDate(0, 0, -7)), proposalPlacement: propPlacement, proposal: propose(), toAccept: propose(), toDecline: propose(),
 		toRepublish: takenDown, adviser: adviser, nav: nav,
 		participant: ta.storeParticipant(adviser, pin), toReassign: ta.storeParticipant(adviser, participantInput("Flytt", unique("Deltaker"))),
 		newAdviser: ta.createUser(db.RoleAdviser).ID,
@@ -204,6 +217,48 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "POST", pattern: "/proposals/:id/accept", path: "/proposals/" + id(fx.toAccept) + "/accept", want: [5]int{s401, s303, s403, s403, s403}},
 		{method: "POST", pattern: "/proposals/:id/decline", path: "/proposals/" + id(fx.toDecline) + "/decline",
 			form: url.Values{"reason": {"Matrisegrunn"}}, want: [5]int{s401, s303, s403, s403, s403}},
+
+		// Attendance and evaluations: the employer of the agreement's
+		// organisation logs a week and evaluates (the GET is of "start",
+		// the POST fills in "end", so the form is still open when shown);
+		// the employer or the participant's adviser mails the supervisor a
+		// link. Nobody else.
+		{method: "GET", pattern: "/agreements/:id/attendance/:week", path: "/agreements/" + id(fx.agreement) + "/attendance/" + fx.agreementWeek,
+			want: [5]int{s303, s200, s403, s403, s403}},
+		{method: "POST", pattern: "/agreements/:id/attendance/:week", path: "/agreements/" + id(fx.agreement) + "/attendance/" + fx.agreementWeek,
+			form: url.Values{"state_0": {"present"}, "hours_0": {"6"}}, want: [5]int{s401, s303, s403, s403, s403}},
+		{method: "GET", pattern: "/agreements/:id/evaluations/:phase", path: "/agreements/" + id(fx.agreement) + "/evaluations/start",
+			want: [5]int{s303, s200, s403, s403, s403}},
+		{method: "POST", pattern: "/agreements/:id/evaluations/:phase", path: "/agreements/" + id(fx.agreement) + "/evaluations/end",
+			form: url.Values{"punctuality": {"3"}, "cooperation": {"3"}, "instructions": {"0"}, "speaking": {"2"}}, want: [5]int{s401, s303, s403, s403, s403}},
+		{method: "POST", pattern: "/agreements/:id/attendance-link", path: "/agreements/" + id(fx.agreement) + "/attendance-link",
+			form: url.Values{"week": {fx.agreementWeek}}, want: [5]int{s401, s303, s303, s403, s403}},
+		{method: "POST", pattern: "/agreements/:id/evaluation-link", path: "/agreements/" + id(fx.agreement) + "/evaluation-link",
+			form: url.Values{"phase": {"mid"}}, want: [5]int{s401, s303, s303, s403, s403}},
+
+		// Agreements: the employer of the organisation and the participant's
+		// adviser read, edit the steps, approve, cancel and end; the adviser
+		// records the participant's consent and the follow-ups; the linked
+		// NAV user and admins only read. The empty step and cancel forms (on
+		// an agreement awaiting approval) and the empty end form (on a running
+		// one) are refused with 422 after the authorisation, so they stay as
+		// they were; the follow-up is valid (303). The adviser records
+		// consent on toConsent (303) and approves toApprove last (303); the
+		// employer's approval of toApprove is 409, as they approved it
+		// already (one form with one lock version cannot serve both parties).
+		{method: "GET", pattern: "/agreements", path: "/agreements", want: [5]int{s303, s200, s200, s200, s200}},
+		{method: "GET", pattern: "/agreements/:id", path: "/agreements/" + id(fx.agreements.id), want: [5]int{s303, s200, s200, s200, s200}},
+		{method: "GET", pattern: "/agreements/:id/summary", path: "/agreements/" + id(fx.agreements.id) + "/summary", want: [5]int{s303, s200, s200, s200, s200}},
+		{method: "GET", pattern: "/agreements/:id/steps/:step", path: "/agreements/" + id(fx.agreements.id) + "/steps/contacts", want: [5]int{s303, s200, s200, s403, s403}},
+		{method: "POST", pattern: "/agreements/:id/steps/:step", path: "/agreements/" + id(fx.agreements.id) + "/steps/contacts", want: [5]int{s401, s422, s422, s403, s403}},
+		{method: "POST", pattern: "/agreements/:id/approve", path: "/agreements/" + id(fx.agreements.toApprove) + "/approve",
+			form: url.Values{"lock_version": {strconv.Itoa(fx.agreements.approveLock)}}, want: [5]int{s401, http.StatusConflict, s303, s403, s403}},
+		{method: "POST", pattern: "/agreements/:id/consent", path: "/agreements/" + id(fx.agreements.toConsent) + "/consent",
+			form: url.Values{"lock_version": {strconv.Itoa(fx.agreements.consentLock)}, "mode": {"in_person"}}, want: [5]int{s401, s403, s303, s403, s403}},
+		{method: "POST", pattern: "/agreements/:id/cancel", path: "/agreements/" + id(fx.agreements.id) + "/cancel", want: [5]int{s401, s422, s422, s403, s403}},
+		{method: "POST", pattern: "/agreements/:id/end", path: "/agreements/" + id(fx.agreements.running) + "/end", want: [5]int{s401, s422, s422, s403, s403}},
+		{method: "POST", pattern: "/agreements/:id/follow-ups", path: "/agreements/" + id(fx.agreements.id) + "/follow-ups",
+			form: url.Values{"held_on": {ymd(today())}, "with": {"participant", "supervisor"}, "notes": {"Matriseoppfølging"}}, want: [5]int{s401, s403, s303, s403, s403}},
 
 		// Admins only.
 		{method: "GET", pattern: "/admin/organisations", path: "/admin/organisations?status=all", want: [5]int{s303, s403, s403, s403, s200}},

@@ -32,6 +32,7 @@ type MailData struct {
 	Link      string
 	BaseURL   string
 	Subject   string
+	Template  string // the template's name: its button is "email.<Template>.button"
 	Vars      map[string]string
 	t         *locale.Translator
 }
@@ -88,7 +89,7 @@ func (r *Renderer) Render(name, lang, recipient, dedupeKey string, d MailData) (
 	if !locale.Valid(lang) {
 		lang = locale.Supported[0]
 	}
-	d.Lang, d.t, d.BaseURL = lang, r.t, r.baseURL
+	d.Lang, d.t, d.BaseURL, d.Template = lang, r.t, r.baseURL, name
 	d.Subject = r.t.T(lang, "email."+name+".subject", "Name", d.FirstName)
 	var html, text bytes.Buffer
 	if err := h.ExecuteTemplate(&html, "layout", d); err != nil {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"praksis/db"
 )
 
 // devSecret is the development default of SECRET_KEY; production refuses it.
@@ -34,6 +36,10 @@ type Config struct {
 	ShutdownTimeout       time.Duration
 	ProxyHeader           string
 	TrustedProxies        []string
+	// Agreements are the agreement cadences and limits DOMAIN.md calls
+	// configurable (follow-up weeks, employer access, self-certified
+	// sickness, one-click link lifetime).
+	Agreements            db.AgreementRules
 	secretFromEnvironment bool
 }
 
@@ -92,6 +98,17 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		ProxyHeader:           str("PROXY_HEADER", ""),
 		MailMaxAttempts:       num("MAIL_MAX_ATTEMPTS", 8),
 		MailRate:              10,
+		Agreements: db.AgreementRules{
+			FollowUpWeeks:       num("FOLLOW_UP_WEEKS", db.DefaultAgreementRules.FollowUpWeeks),
+			EmployerAccessWeeks: num("EMPLOYER_ACCESS_WEEKS", db.DefaultAgreementRules.EmployerAccessWeeks),
+			SickMaxDays:         num("SICK_SELF_MAX_DAYS", db.DefaultAgreementRules.SickMaxDays),
+			SickAfterWeeks:      num("SICK_SELF_AFTER_WEEKS", db.DefaultAgreementRules.SickAfterWeeks),
+			SickMaxPerYear:      num("SICK_SELF_MAX_PER_YEAR", db.DefaultAgreementRules.SickMaxPerYear),
+			LinkDays:            num("LINK_DAYS", db.DefaultAgreementRules.LinkDays),
+		},
+	}
+	if c.Agreements.FollowUpWeeks > 26 {
+		problems = append(problems, "FOLLOW_UP_WEEKS must be at most 26")
 	}
 	if v := getenv("MAIL_RATE"); v != "" {
 		r, err := strconv.ParseFloat(v, 64)
@@ -150,4 +167,14 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("configuration: %s", strings.Join(problems, "; "))
 	}
 	return c, nil
+}
+
+// openStore connects to the database with the configured agreement rules.
+func openStore(cfg Config) (*db.Store, error) {
+	st, err := db.Open(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	st.Rules = cfg.Agreements
+	return st, nil
 }

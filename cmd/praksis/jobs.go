@@ -45,7 +45,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, st
 		}
 		when = t
 	}
-	store, err := db.Open(cfg.DatabaseURL)
+	store, err := openStore(cfg)
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return err
 		}
 	}
-	store, err := db.Open(cfg.DatabaseURL)
+	store, err := openStore(cfg)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func seed(ctx context.Context, cfg Config, log *slog.Logger, args []string) erro
 	if err := migrate(ctx, cfg, log); err != nil {
 		return err
 	}
-	store, err := db.Open(cfg.DatabaseURL)
+	store, err := openStore(cfg)
 	if err != nil {
 		return err
 	}
@@ -122,6 +122,9 @@ func seed(ctx context.Context, cfg Config, log *slog.Logger, args []string) erro
 		return err
 	}
 	if err := store.SeedDemoPlacements(ctx); err != nil {
+		return err
+	}
+	if err := store.SeedDemoAgreements(ctx); err != nil {
 		return err
 	}
 	log.Info("demo data ready", "accounts", len(db.DemoAccounts), "password", db.DemoPassword)
@@ -161,7 +164,7 @@ func createUser(ctx context.Context, cfg Config, args []string, stdin io.Reader,
 	if msg := handlers.PasswordProblem(password, in.Email); msg != "" {
 		return fmt.Errorf("create-user: password: %s", msg)
 	}
-	store, err := db.Open(cfg.DatabaseURL)
+	store, err := openStore(cfg)
 	if err != nil {
 		return err
 	}
@@ -221,7 +224,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			log.Warn("could not ensure the database exists", "err", err)
 		}
 	}
-	store, err := db.Open(cfg.DatabaseURL)
+	store, err := openStore(cfg)
 	if err != nil {
 		return err
 	}

@@ -154,6 +154,23 @@ func TestSeedDemo(t *testing.T) {
 	if n := countUsers(t, st); n != len(db.DemoAccounts) {
 		t.Errorf("%d users after seeding twice", n)
 	}
+	// The demo has an agreement in every status, once (seeding twice adds
+	// none), and the running one has attendance to look at.
+	var statuses []string
+	if err := st.DB.SelectContext(ctx, &statuses, `SELECT DISTINCT agreement_status(ag, current_date) FROM agreements ag ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"awaiting_approval", "cancelled", "draft", "ended", "ready", "running"}; strings.Join(statuses, ",") != strings.Join(want, ",") {
+		t.Errorf("demo agreement statuses %v, want %v", statuses, want)
+	}
+	var agreements, logged int
+	if err := st.DB.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM agreements), (SELECT count(*) FROM attendance a
+		JOIN agreements ag ON ag.id = a.agreement_id WHERE agreement_status(ag, current_date) = 'running')`).Scan(&agreements, &logged); err != nil {
+		t.Fatal(err)
+	}
+	if agreements != 8 || logged == 0 {
+		t.Errorf("after seeding twice: %d agreements (want 8), %d attendance days of the running one", agreements, logged)
+	}
 }
 
 // serve in production refuses a database with demo accounts, before it

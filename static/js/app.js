@@ -3,6 +3,12 @@
 (function () {
   "use strict";
 
+  // The printable summary's "Print" button.
+  document.body.addEventListener("click", function (evt) {
+    var t = evt.target;
+    if (t && t.closest && t.closest("[data-print]")) window.print();
+  });
+
   // Read out what an htmx action did (the server sends HX-Trigger).
   document.body.addEventListener("praksis:announce", function (evt) {
     var region = document.getElementById("live-region");

@@ -1,0 +1,680 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Agreement statuses, as agreement_status() in SQL derives them.
+const (
+	AgreementDraft     = "draft"
+	AgreementAwaiting  = "awaiting_approval"
+	AgreementReady     = "ready"
+	AgreementRunning   = "running"
+	AgreementEnded     = "ended"
+	AgreementCancelled = "cancelled"
+)
+
+// AgreementStatuses in lifecycle order.
+var AgreementStatuses = []string{AgreementDraft, AgreementAwaiting, AgreementReady, AgreementRunning, AgreementEnded, AgreementCancelled}
+
+// AgreementGoals are the goal categories (NAV's list, language first).
+var AgreementGoals = []string{"language", "work_experience", "vocational", "social", "reference", "other"}
+
+// EndReasons say why an agreement ended early; they are outcome data.
+var EndReasons = []string{"completed", "got_job", "other_measure", "illness", "did_not_attend", "other"}
+
+// ConsentReasons are why the adviser records consent on the participant's
+// behalf.
+var ConsentReasons = []string{"no_bankid", "low_digital", "other"}
+
+// ErrStale means the agreement changed since the person loaded it: the
+// lock_version they sent is not the current one.
+var ErrStale = errors.New("db: changed by someone else")
+
+// AgreementRules are the configurable cadences and limits.
+type AgreementRules struct {
+	FollowUpWeeks       int // default cadence of follow-ups
+	EmployerAccessWeeks int // the employer sees the person this long after the end
+	// Self-certified sickness (DOMAIN.md): at most SickMaxDays in a row,
+	// own illness only after SickAfterWeeks in the programme, at most
+	// SickMaxPerYear times in 12 months. The portal flags, never deducts.
+	SickMaxDays    int
+	SickAfterWeeks int
+	SickMaxPerYear int
+	// LinkDays is how long a one-click attendance or evaluation link works.
+	LinkDays int
+}
+
+// DefaultAgreementRules are NAV's and common practice's values.
+var DefaultAgreementRules = AgreementRules{FollowUpWeeks: 4, EmployerAccessWeeks: 12,
+	SickMaxDays: 3, SickAfterWeeks: 8, SickMaxPerYear: 4, LinkDays: 14}
+
+// AgreementRules returns the rules in force, defaults filled in.
+func (s *Store) AgreementRules() AgreementRules {
+	r := s.Rules
+	if r.FollowUpWeeks <= 0 {
+		r.FollowUpWeeks = DefaultAgreementRules.FollowUpWeeks
+	}
+	if r.EmployerAccessWeeks <= 0 {
+		r.EmployerAccessWeeks = DefaultAgreementRules.EmployerAccessWeeks
+	}
+	if r.SickMaxDays <= 0 {
+		r.SickMaxDays = DefaultAgreementRules.SickMaxDays
+	}
+	if r.SickAfterWeeks <= 0 {
+		r.SickAfterWeeks = DefaultAgreementRules.SickAfterWeeks
+	}
+	if r.SickMaxPerYear <= 0 {
+		r.SickMaxPerYear = DefaultAgreementRules.SickMaxPerYear
+	}
+	if r.LinkDays <= 0 {
+		r.LinkDays = DefaultAgreementRules.LinkDays
+	}
+	return r
+}
+
+// AgreementContent is what the parties agree on: the part that is
+// approved, versioned and compared between versions.
+type AgreementContent struct {
+	SupervisorName  string         `db:"supervisor_name" json:"supervisor_name"`
+	SupervisorEmail string         `db:"supervisor_email" json:"supervisor_email"`
+	SupervisorPhone string         `db:"supervisor_phone" json:"supervisor_phone"`
+	Goals           pq.StringArray `db:"goals" json:"goals"`
+	GoalsText       string         `db:"goals_text" json:"goals_text"`
+	JobTitle        string         `db:"job_title" json:"job_title"`
+	Tasks           string         `db:"tasks" json:"tasks"`
+	StartDate       *time.Time     `db:"start_date" json:"start_date"`
+	EndDate         *time.Time     `db:"end_date" json:"end_date"`
+	HoursPerWeek    *float64       `db:"hours_per_week" json:"hours_per_week"`
+	DaysPerWeek     *int           `db:"days_per_week" json:"days_per_week"`
+	FollowUpPlan    string         `db:"follow_up_plan" json:"follow_up_plan"`
+	FollowUpWeeks   int            `db:"follow_up_weeks" json:"follow_up_weeks"`
+	Adaptations     string         `db:"adaptations" json:"adaptations"`
+	MentorName      string         `db:"mentor_name" json:"mentor_name"`
+	MentorPhone     string         `db:"mentor_phone" json:"mentor_phone"`
+	MentorTasks     string         `db:"mentor_tasks" json:"mentor_tasks"`
+}
+
+// Fields lists the content as (field, printable value) pairs in the
+// order of the steps, for showing versions and what changed.
+func (c AgreementContent) Fields() []ContentField {
+	d := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.Format("02.01.2006")
+	}
+	f := ""
+	if c.HoursPerWeek != nil {
+		f = fmt.Sprintf("%g", *c.HoursPerWeek)
+	}
+	days := ""
+	if c.DaysPerWeek != nil {
+		days = fmt.Sprint(*c.DaysPerWeek)
+	}
+	goals, _ := json.Marshal([]string(c.Goals))
+	return []ContentField{
+		{"supervisor_name", c.SupervisorName}, {"supervisor_email", c.SupervisorEmail}, {"supervisor_phone", c.SupervisorPhone},
+		{"goals", string(goals)}, {"goals_text", c.GoalsText},
+		{"job_title", c.JobTitle}, {"tasks", c.Tasks}, {"start_date", d(c.StartDate)}, {"end_date", d(c.EndDate)},
+		{"hours_per_week", f}, {"days_per_week", days},
+		{"follow_up_plan", c.FollowUpPlan}, {"follow_up_weeks", fmt.Sprint(c.FollowUpWeeks)}, {"adaptations", c.Adaptations},
+		{"mentor_name", c.MentorName}, {"mentor_phone", c.MentorPhone}, {"mentor_tasks", c.MentorTasks},
+	}
+}
+
+// ContentField is one field of an agreement's content, printable.
+type ContentField struct{ Name, Value string }
+
+// Change is one field that differs between two versions.
+type Change struct{ Field, Old, New string }
+
+// Diff lists the fields that differ from old to c.
+func (c AgreementContent) Diff(old AgreementContent) []Change {
+	var out []Change
+	nf, of := c.Fields(), old.Fields()
+	for i := range nf {
+		if nf[i].Value != of[i].Value {
+			out = append(out, Change{nf[i].Name, of[i].Value, nf[i].Value})
+		}
+	}
+	return out
+}
+
+// Agreement is one agreement with what its pages need of the placement,
+// the participant and the approvers.
+type Agreement struct {
+	ID             int64  `db:"id"`
+	ProposalID     int64  `db:"proposal_id"`
+	ParticipantID  int64  `db:"participant_id"`
+	PlacementID    int64  `db:"placement_id"`
+	OrganisationID int64  `db:"organisation_id"`
+	LockVersion    int    `db:"lock_version"`
+	Status         string `db:"status"`
+	AgreementContent
+	EmployerApprovedAt  *time.Time `db:"employer_approved_at"`
+	EmployerApprover    *string    `db:"employer_approver"`
+	ConsentAt           *time.Time `db:"consent_at"`
+	ConsentMode         *string    `db:"consent_mode"`
+	ConsentReason       *string    `db:"consent_reason"`
+	ConsentNote         string     `db:"consent_note"`
+	AdviserApprovedAt   *time.Time `db:"adviser_approved_at"`
+	CancelledAt         *time.Time `db:"cancelled_at"`
+	EndedOn             *time.Time `db:"ended_on"`
+	EndReason           *string    `db:"end_reason"`
+	EndNote             string     `db:"end_note"`
+	EmployerAccessUntil *time.Time `db:"employer_access_until"`
+	CreatedAt           time.Time  `db:"created_at"`
+	UpdatedAt           time.Time  `db:"updated_at"`
+	// The placement and its organisation.
+	PlacementTitle string     `db:"placement_title"`
+	PlacementKind  string     `db:"placement_kind"`
+	PlacementStart *time.Time `db:"placement_start"`
+	PlacementEnd   *time.Time `db:"placement_end"`
+	PlacementHours *int       `db:"placement_hours"`
+	OrgName        string     `db:"org_name"`
+	// The participant and their adviser.
+	FirstName      string    `db:"first_name"`
+	LastName       string    `db:"last_name"`
+	AdviserID      int64     `db:"adviser_id"`
+	AdviserName    string    `db:"adviser_name"`
+	AdviserEmail   string    `db:"adviser_email"`
+	NavContactID   *int64    `db:"nav_contact_id"`
+	ProgrammeStart time.Time `db:"programme_start"`
+	ProgrammeEnd   time.Time `db:"programme_end"`
+	ProgrammeHours float64   `db:"programme_hours"`
+	Versions       int       `db:"versions"` // earlier versions kept
+	// The next follow-up is due on this day (the last one, or the start,
+	// plus the cadence); nil before the agreement has dates.
+	NextFollowUp *time.Time `db:"next_follow_up"`
+}
+
+// Editable reports whether the content can still change: not after it
+// ended or was cancelled.
+func (a Agreement) Editable() bool {
+	return a.Status != AgreementEnded && a.Status != AgreementCancelled
+}
+
+// EmployerMaySee reports whether the employer still sees who the person
+// is on the given day.
+func (a Agreement) EmployerMaySee(today time.Time) bool {
+	return a.EmployerAccessUntil == nil || !today.After(*a.EmployerAccessUntil)
+}
+
+// Version is the number of the current content: earlier versions + 1.
+func (a Agreement) Version() int { return a.Versions + 1 }
+
+const agreementSelect = `SELECT ag.id, ag.proposal_id, ag.participant_id, ag.placement_id, ag.organisation_id, ag.lock_version,
+	agreement_status(ag, $1::date) AS status,
+	ag.supervisor_name, ag.supervisor_email, ag.supervisor_phone, ag.goals, ag.goals_text, ag.job_title, ag.tasks,
+	ag.start_date, ag.end_date, ag.hours_per_week::float8 AS hours_per_week, ag.days_per_week, ag.follow_up_plan, ag.follow_up_weeks,
+	ag.adaptations, ag.mentor_name, ag.mentor_phone, ag.mentor_tasks,
+	ag.employer_approved_at, eu.name AS employer_approver, ag.consent_at, ag.consent_mode, ag.consent_reason, ag.consent_note,
+	ag.adviser_approved_at, ag.cancelled_at, ag.ended_on, ag.end_reason, ag.end_note, ag.employer_access_until,
+	ag.created_at, ag.updated_at,
+	pl.title AS placement_title, pl.kind AS placement_kind, pl.start_date AS placement_start, pl.end_date AS placement_end,
+	pl.hours_per_week AS placement_hours, o.name AS org_name,
+	p.first_name, p.last_name, p.adviser_id, ad.name AS adviser_name, ad.email AS adviser_email, p.nav_contact_id,
+	p.programme_start, p.programme_end, p.programme_hours::float8 AS programme_hours,
+	(SELECT count(*) FROM agreement_versions v WHERE v.agreement_id = ag.id) AS versions,
+	(SELECT coalesce(max(f.held_on), ag.start_date) + 7 * ag.follow_up_weeks FROM follow_ups f WHERE f.agreement_id = ag.id) AS next_follow_up
+FROM agreements ag
+JOIN placements pl ON pl.id = ag.placement_id
+JOIN organisations o ON o.id = ag.organisation_id
+JOIN participants p ON p.id = ag.participant_id
+JOIN users ad ON ad.id = p.adviser_id
+LEFT JOIN users eu ON eu.id = ag.employer_approved_by
+`
+
+// AgreementScope is whose agreements a user may see: an adviser those of
+// their caseload, a NAV user those of participants linked to them, an
+// employer their organisation's, an admin all.
+type AgreementScope struct {
+	UserID int64
+	OrgID  int64 // employers
+	Role   string
+}
+
+// agreementScopeSQL restricts to the scope, with its arguments at $2–$4.
+const agreementScopeSQL = `($4 = 'admin' OR ($4 = 'adviser' AND p.adviser_id = $2) OR ($4 = 'nav' AND p.nav_contact_id = $2)
+	OR ($4 = 'employer' AND ag.organisation_id = $3))`
+
+func (sc AgreementScope) args(today time.Time) []any {
+	return []any{dateOnly(today), sc.UserID, sc.OrgID, sc.Role}
+}
+
+// dateOnly formats a day for a ::date parameter.
+func dateOnly(t time.Time) string { return t.Format("2006-01-02") }
+
+// AgreementIn returns an agreement the scope may see, with its status on
+// today; anyone else's is ErrNotFound.
+func (s *Store) AgreementIn(ctx context.Context, id int64, sc AgreementScope, today time.Time) (Agreement, error) {
+	var a Agreement
+	err := s.DB.GetContext(ctx, &a, agreementSelect+`WHERE `+agreementScopeSQL+` AND ag.id = $5`, append(sc.args(today), id)...)
+	return a, translate(err)
+}
+
+// AgreementsIn lists the agreements in scope, newest first (at most 500).
+func (s *Store) AgreementsIn(ctx context.Context, sc AgreementScope, today time.Time) ([]Agreement, error) {
+	var out []Agreement
+	err := s.DB.SelectContext(ctx, &out, agreementSelect+`WHERE `+agreementScopeSQL+`
+		ORDER BY ag.created_at DESC, ag.id DESC LIMIT 500`, sc.args(today)...)
+	if err != nil {
+		return nil, fmt.Errorf("db: agreements: %w", err)
+	}
+	return out, nil
+}
+
+// AgreementsForParticipant lists a participant's agreements, newest first.
+func (s *Store) AgreementsForParticipant(ctx context.Context, participantID int64, today time.Time) ([]Agreement, error) {
+	var out []Agreement
+	err := s.DB.SelectContext(ctx, &out, agreementSelect+`WHERE ag.participant_id = $2 ORDER BY ag.created_at DESC, ag.id DESC`,
+		dateOnly(today), participantID)
+	if err != nil {
+		return nil, fmt.Errorf("db: agreements: %w", err)
+	}
+	return out, nil
+}
+
+// createAgreement starts the agreement for an accepted proposal inside the
+// acceptance's transaction, filled in from the placement and the
+// participant so that the parties mostly check and approve: the job
+// title, tasks and supervisor from the placement; a start no earlier than
+// today, the placement's or the programme's start; an end three months
+// later, clipped to the placement and the programme; the hours within
+// both; the adaptations the adviser shared.
+func createAgreement(ctx context.Context, tx *sqlx.Tx, proposalID, actorID int64, today time.Time, r AgreementRules, ip string) (int64, error) {
+	var id int64
+	err := tx.GetContext(ctx, &id, `
+		WITH src AS (
+			SELECT pr.id AS proposal_id, pr.participant_id, pl.id AS placement_id, pl.organisation_id,
+				pl.supervisor_name, pl.supervisor_email, pl.supervisor_phone, pl.title, pl.tasks, pl.days_per_week,
+				least(pl.hours_per_week, p.programme_hours) AS hours, pr.shared_adaptations, pl.end_date AS pl_end, p.programme_end,
+				greatest($2::date, pl.start_date, p.programme_start) AS start
+			FROM proposals pr JOIN placements pl ON pl.id = pr.placement_id JOIN participants p ON p.id = pr.participant_id
+			WHERE pr.id = $1)
+		, ends AS (SELECT src.*, CASE WHEN start <= programme_end
+				THEN least((start + interval '3 months' - interval '1 day')::date, pl_end, programme_end) END AS end_date FROM src)
+		INSERT INTO agreements (proposal_id, participant_id, placement_id, organisation_id, supervisor_name, supervisor_email,
+			supervisor_phone, goals, job_title, tasks, start_date, end_date, hours_per_week, days_per_week, follow_up_weeks, adaptations,
+			employer_access_until)
+		SELECT proposal_id, participant_id, placement_id, organisation_id, supervisor_name, supervisor_email, supervisor_phone,
+			'{language}', title, tasks, CASE WHEN start <= programme_end THEN start END, end_date,
+			hours, days_per_week, $3, shared_adaptations, end_date + 7 * $4
+		FROM ends RETURNING id`, proposalID, dateOnly(today), r.FollowUpWeeks, r.EmployerAccessWeeks)
+	if err != nil {
+		return 0, fmt.Errorf("db: create agreement: %w", err)
+	}
+	return id, audit(ctx, tx, actorID, "agreement.created", "agreement", id, ip)
+}
+
+// lockAgreement locks the agreement row for a change and checks the
+// version the person saw. It returns the agreement as it is now.
+func lockAgreement(ctx context.Context, tx *sqlx.Tx, id int64, sc AgreementScope, lockVersion int, today time.Time) (Agreement, error) {
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM agreements WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return Agreement{}, fmt.Errorf("db: lock agreement: %w", err)
+	}
+	var a Agreement
+	err := tx.GetContext(ctx, &a, agreementSelect+`WHERE `+agreementScopeSQL+` AND ag.id = $5`, append(sc.args(today), id)...)
+	if err != nil {
+		return a, translate(err)
+	}
+	if a.LockVersion != lockVersion {
+		return a, ErrStale
+	}
+	return a, nil
+}
+
+// AgreementActor is who changes an agreement: their scope, the day it
+// happens (Europe/Oslo, from Store.Today) and their IP for the audit log.
+type AgreementActor struct {
+	Scope AgreementScope
+	Today time.Time
+	IP    string
+}
+
+// SaveAgreement applies edit to the agreement's content if lockVersion is
+// still current (else ErrStale with nothing changed). An agreement that
+// ended or was cancelled is ErrConflict. If anyone had approved, the
+// content as approved is kept as a version and every approval is
+// withdrawn: nobody's approval covers text they have not seen.
+func (s *Store) SaveAgreement(ctx context.Context, id int64, lockVersion int, who AgreementActor, step string, edit func(*AgreementContent)) error {
+	r := s.AgreementRules()
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		a, err := lockAgreement(ctx, tx, id, who.Scope, lockVersion, who.Today)
+		if err != nil {
+			return err
+		}
+		if !a.Editable() {
+			return ErrConflict
+		}
+		old := a.AgreementContent
+		c := old
+		edit(&c)
+		if len(c.Diff(old)) == 0 {
+			return nil // nothing changed: approvals stand
+		}
+		if a.EmployerApprovedAt != nil || a.ConsentAt != nil || a.AdviserApprovedAt != nil {
+			if err := keepVersion(ctx, tx, a, who.Scope.UserID); err != nil {
+				return err
+			}
+		}
+		goals := c.Goals
+		if goals == nil {
+			goals = pq.StringArray{}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE agreements SET supervisor_name = $2, supervisor_email = $3, supervisor_phone = $4,
+			goals = $5, goals_text = $6, job_title = $7, tasks = $8, start_date = $9, end_date = $10, hours_per_week = $11,
+			days_per_week = $12, follow_up_plan = $13, follow_up_weeks = $14, adaptations = $15, mentor_name = $16,
+			mentor_phone = $17, mentor_tasks = $18,
+			employer_approved_by = NULL, employer_approved_at = NULL, consent_by = NULL, consent_at = NULL, consent_mode = NULL,
+			consent_reason = NULL, consent_note = '', adviser_approved_by = NULL, adviser_approved_at = NULL,
+			employer_access_until = $10::date + 7 * $19, lock_version = lock_version + 1, updated_at = now()
+			WHERE id = $1`, id, c.SupervisorName, c.SupervisorEmail, c.SupervisorPhone, goals, c.GoalsText, c.JobTitle, c.Tasks,
+			c.StartDate, c.EndDate, c.HoursPerWeek, c.DaysPerWeek, c.FollowUpPlan, c.FollowUpWeeks, c.Adaptations, c.MentorName,
+			c.MentorPhone, c.MentorTasks, r.EmployerAccessWeeks)
+		if err != nil {
+			return fmt.Errorf("db: save agreement: %w", err)
+		}
+		return audit(ctx, tx, who.Scope.UserID, "agreement.edit_"+step, "agreement", id, who.IP)
+	})
+}
+
+// approvalsJSON records who had approved a version.
+type approvalsJSON struct {
+	Employer *time.Time `json:"employer,omitempty"`
+	Consent  *time.Time `json:"consent,omitempty"`
+	Adviser  *time.Time `json:"adviser,omitempty"`
+}
+
+func keepVersion(ctx context.Context, tx *sqlx.Tx, a Agreement, actorID int64) error {
+	content, err := json.Marshal(a.AgreementContent)
+	if err != nil {
+		return err
+	}
+	approvals, err := json.Marshal(approvalsJSON{a.EmployerApprovedAt, a.ConsentAt, a.AdviserApprovedAt})
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO agreement_versions (agreement_id, version, content, approvals, withdrawn_by)
+		VALUES ($1, $2, $3, $4, $5)`, a.ID, a.Version(), content, approvals, actorID)
+	if err != nil {
+		return fmt.Errorf("db: keep version: %w", err)
+	}
+	return nil
+}
+
+// AgreementVersion is an earlier content and who had approved it.
+type AgreementVersion struct {
+	Version     int       `db:"version"`
+	WithdrawnAt time.Time `db:"withdrawn_at"`
+	WithdrawnBy string    `db:"withdrawn_by"`
+	ContentJSON []byte    `db:"content"`
+	Approvals   []byte    `db:"approvals"`
+	Content     AgreementContent
+	Approved    approvalsJSON
+	// Changes from this version to the next one (or the current content).
+	Changes []Change
+}
+
+// ApprovedBy names the parties that had approved this version.
+func (v AgreementVersion) ApprovedBy() []string {
+	var out []string
+	if v.Approved.Employer != nil {
+		out = append(out, "employer")
+	}
+	if v.Approved.Consent != nil {
+		out = append(out, "participant")
+	}
+	if v.Approved.Adviser != nil {
+		out = append(out, "adviser")
+	}
+	return out
+}
+
+// AgreementVersions lists the kept versions, newest first, each with what
+// changed in the version after it.
+func (s *Store) AgreementVersions(ctx context.Context, a Agreement) ([]AgreementVersion, error) {
+	var vs []AgreementVersion
+	err := s.DB.SelectContext(ctx, &vs, `SELECT v.version, v.withdrawn_at, coalesce(u.name, '') AS withdrawn_by, v.content, v.approvals
+		FROM agreement_versions v LEFT JOIN users u ON u.id = v.withdrawn_by WHERE v.agreement_id = $1 ORDER BY v.version DESC`, a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("db: versions: %w", err)
+	}
+	next := a.AgreementContent
+	for i := range vs {
+		if err := json.Unmarshal(vs[i].ContentJSON, &vs[i].Content); err != nil {
+			return nil, fmt.Errorf("db: version content: %w", err)
+		}
+		if err := json.Unmarshal(vs[i].Approvals, &vs[i].Approved); err != nil {
+			return nil, fmt.Errorf("db: version approvals: %w", err)
+		}
+		vs[i].Changes = next.Diff(vs[i].Content)
+		next = vs[i].Content
+	}
+	return vs, nil
+}
+
+// Approve records the employer's or the adviser's approval of the version
+// the person saw. The employer approves any time the content is complete;
+// the adviser last, after the employer and the participant's consent.
+// ErrConflict: not complete, not this party's turn, or already approved.
+func (s *Store) Approve(ctx context.Context, id int64, lockVersion int, who AgreementActor) error {
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		a, err := lockAgreement(ctx, tx, id, who.Scope, lockVersion, who.Today)
+		if err != nil {
+			return err
+		}
+		if a.Status != AgreementAwaiting {
+			return ErrConflict
+		}
+		var q string
+		switch who.Scope.Role {
+		case RoleEmployer:
+			if a.EmployerApprovedAt != nil {
+				return ErrConflict
+			}
+			q = `UPDATE agreements SET employer_approved_by = $2, employer_approved_at = now(), lock_version = lock_version + 1, updated_at = now() WHERE id = $1`
+		case RoleAdviser:
+			if a.EmployerApprovedAt == nil || a.ConsentAt == nil || a.AdviserApprovedAt != nil {
+				return ErrConflict
+			}
+			q = `UPDATE agreements SET adviser_approved_by = $2, adviser_approved_at = now(), lock_version = lock_version + 1, updated_at = now() WHERE id = $1`
+		default:
+			return ErrNotFound
+		}
+		if _, err := tx.ExecContext(ctx, q, id, who.Scope.UserID); err != nil {
+			return fmt.Errorf("db: approve: %w", err)
+		}
+		return audit(ctx, tx, who.Scope.UserID, "agreement.approve_"+who.Scope.Role, "agreement", id, who.IP)
+	})
+}
+
+// RecordConsent records, by the adviser, that the participant agreed: in
+// person, or on their behalf with a reason.
+func (s *Store) RecordConsent(ctx context.Context, id int64, lockVersion int, who AgreementActor, mode string, reason *string, note string) error {
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		a, err := lockAgreement(ctx, tx, id, who.Scope, lockVersion, who.Today)
+		if err != nil {
+			return err
+		}
+		if a.Status != AgreementAwaiting || a.ConsentAt != nil {
+			return ErrConflict
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE agreements SET consent_by = $2, consent_at = now(), consent_mode = $3,
+			consent_reason = $4, consent_note = $5, lock_version = lock_version + 1, updated_at = now() WHERE id = $1`,
+			id, who.Scope.UserID, mode, reason, note); err != nil {
+			return fmt.Errorf("db: consent: %w", err)
+		}
+		return audit(ctx, tx, who.Scope.UserID, "agreement.consent_"+mode, "agreement", id, who.IP)
+	})
+}
+
+// releaseSeat gives the placement its seat back, once.
+func releaseSeat(ctx context.Context, tx *sqlx.Tx, a Agreement) error {
+	_, err := tx.ExecContext(ctx, `WITH r AS (UPDATE agreements SET seat_held = false WHERE id = $1 AND seat_held RETURNING placement_id)
+		UPDATE placements SET seats_taken = greatest(seats_taken - 1, 0) WHERE id IN (SELECT placement_id FROM r)`, a.ID)
+	if err != nil {
+		return fmt.Errorf("db: release seat: %w", err)
+	}
+	return nil
+}
+
+// CancelAgreement cancels an agreement that has not started: the seat is
+// given back and the employer's access ends after the usual weeks.
+func (s *Store) CancelAgreement(ctx context.Context, id int64, lockVersion int, who AgreementActor, note string) error {
+	r := s.AgreementRules()
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		a, err := lockAgreement(ctx, tx, id, who.Scope, lockVersion, who.Today)
+		if err != nil {
+			return err
+		}
+		switch a.Status {
+		case AgreementDraft, AgreementAwaiting, AgreementReady:
+		default:
+			return ErrConflict
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE agreements SET cancelled_at = now(), end_note = $2,
+			employer_access_until = $3::date + 7 * $4, lock_version = lock_version + 1, updated_at = now() WHERE id = $1`,
+			id, note, dateOnly(who.Today), r.EmployerAccessWeeks); err != nil {
+			return fmt.Errorf("db: cancel: %w", err)
+		}
+		if err := releaseSeat(ctx, tx, a); err != nil {
+			return err
+		}
+		return audit(ctx, tx, who.Scope.UserID, "agreement.cancel", "agreement", id, who.IP)
+	})
+}
+
+// EndInput is an early end: the last day, the reason and, for "got a
+// job", the kind of work (work_full or work_part) recorded as an outcome.
+type EndInput struct {
+	On      time.Time
+	Reason  string
+	Note    string
+	JobKind string
+}
+
+// EndAgreement ends a running agreement early. "Got a job" also records
+// the outcome on the participant, from the day after, at this employer.
+func (s *Store) EndAgreement(ctx context.Context, id int64, lockVersion int, who AgreementActor, in EndInput) error {
+	r := s.AgreementRules()
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		a, err := lockAgreement(ctx, tx, id, who.Scope, lockVersion, who.Today)
+		if err != nil {
+			return err
+		}
+		if a.Status != AgreementRunning {
+			return ErrConflict
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE agreements SET ended_on = $2, end_reason = $3, end_note = $4,
+			employer_access_until = $2::date + 7 * $5, lock_version = lock_version + 1, updated_at = now() WHERE id = $1`,
+			id, dateOnly(in.On), in.Reason, in.Note, r.EmployerAccessWeeks); err != nil {
+			return fmt.Errorf("db: end: %w", err)
+		}
+		if err := releaseSeat(ctx, tx, a); err != nil {
+			return err
+		}
+		if in.Reason == "got_job" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO outcomes (participant_id, kind, from_date, employer, recorded_by)
+				VALUES ($1, $2, $3::date + 1, $4, $5)`, a.ParticipantID, in.JobKind, dateOnly(in.On), a.OrgName, who.Scope.UserID); err != nil {
+				return fmt.Errorf("db: job outcome: %w", err)
+			}
+			if err := audit(ctx, tx, who.Scope.UserID, "participant.outcome", "participant", a.ParticipantID, who.IP); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, who.Scope.UserID, "agreement.end_"+in.Reason, "agreement", id, who.IP)
+	})
+}
+
+// LogAgreementAccess records a read of an agreement.
+func (s *Store) LogAgreementAccess(ctx context.Context, actorID, id int64, action, ip string) error {
+	return s.Audit(ctx, actorID, action, "agreement", id, ip)
+}
+
+// FollowUp is one follow-up meeting.
+type FollowUp struct {
+	ID       int64          `db:"id"`
+	HeldOn   time.Time      `db:"held_on"`
+	WithWhom pq.StringArray `db:"with_whom"`
+	Notes    string         `db:"notes"`
+	Author   string         `db:"author"`
+}
+
+// FollowUpParties are who a follow-up meeting can be with.
+var FollowUpParties = []string{"participant", "supervisor", "nav", "interpreter", "other"}
+
+// FollowUps lists an agreement's follow-ups, newest first.
+func (s *Store) FollowUps(ctx context.Context, agreementID int64) ([]FollowUp, error) {
+	var out []FollowUp
+	err := s.DB.SelectContext(ctx, &out, `SELECT f.id, f.held_on, f.with_whom, f.notes, u.name AS author
+		FROM follow_ups f JOIN users u ON u.id = f.written_by WHERE f.agreement_id = $1 ORDER BY f.held_on DESC, f.id DESC`, agreementID)
+	if err != nil {
+		return nil, fmt.Errorf("db: follow-ups: %w", err)
+	}
+	return out, nil
+}
+
+// AddFollowUp records a follow-up meeting by the participant's adviser.
+func (s *Store) AddFollowUp(ctx context.Context, agreementID int64, who AgreementActor, heldOn time.Time, with []string, notes string) error {
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO follow_ups (agreement_id, held_on, with_whom, notes, written_by)
+			SELECT ag.id, $2, $3, $4, $5 FROM agreements ag JOIN participants p ON p.id = ag.participant_id
+			WHERE ag.id = $1 AND p.adviser_id = $5`, agreementID, dateOnly(heldOn), pq.Array(with), notes, who.Scope.UserID)
+		if err != nil {
+			return fmt.Errorf("db: follow-up: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return audit(ctx, tx, who.Scope.UserID, "agreement.follow_up", "agreement", agreementID, who.IP)
+	})
+}
+
+// Name is the participant's name as far as it is shown (an employer's
+// view leaves out the last name).
+func (a Agreement) Name() string { return strings.TrimSpace(a.FirstName + " " + a.LastName) }
+
+// Todo counts what waits for a user on their dashboard: proposals to
+// answer (employers), agreements waiting for their approval or consent,
+// agreements running (attendance to log, follow-ups to hold) and
+// follow-ups due.
+type Todo struct {
+	OpenProposals int `db:"open_proposals"`
+	ToApprove     int `db:"to_approve"`
+	Running       int `db:"running"`
+	FollowUpsDue  int `db:"follow_ups_due"`
+}
+
+// TodoFor computes the dashboard counts in one query.
+func (s *Store) TodoFor(ctx context.Context, sc AgreementScope, today time.Time) (Todo, error) {
+	var t Todo
+	err := s.DB.GetContext(ctx, &t, `
+		WITH ag AS (
+			SELECT ag.*, agreement_status(ag, $1::date) AS status,
+				(SELECT coalesce(max(f.held_on), ag.start_date) + 7 * ag.follow_up_weeks FROM follow_ups f WHERE f.agreement_id = ag.id) AS next_follow_up
+			FROM agreements ag JOIN participants p ON p.id = ag.participant_id
+			WHERE `+agreementScopeSQL+`)
+		SELECT
+			(SELECT count(*) FROM proposals pr JOIN placements pl ON pl.id = pr.placement_id
+				WHERE $4 = 'employer' AND pl.organisation_id = $3 AND pr.status = 'proposed') AS open_proposals,
+			count(*) FILTER (WHERE status = 'awaiting_approval' AND (
+				($4 = 'employer' AND employer_approved_at IS NULL) OR
+				($4 = 'adviser' AND (consent_at IS NULL OR employer_approved_at IS NOT NULL)))) AS to_approve,
+			count(*) FILTER (WHERE status = 'running') AS running,
+			count(*) FILTER (WHERE status = 'running' AND next_follow_up <= $1::date) AS follow_ups_due
+		FROM ag`, sc.args(today)...)
+	if err != nil {
+		return t, fmt.Errorf("db: todo: %w", err)
+	}
+	return t, nil
+}

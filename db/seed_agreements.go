@@ -1,0 +1,241 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// demoAgreement is one demo agreement: whose, and where in its life.
+type demoAgreement struct {
+	first      string // the demo participant's first name
+	status     string // what agreement_status() should say today
+	startDays  int    // start relative to today
+	lengthDays int
+	endedDays  *int   // ended early this many days ago (relative)
+	endReason  string // with endedDays
+	cancelled  bool
+	approvals  int // 0 none, 1 employer, 3 all
+	missing    bool
+}
+
+func days(n int) *int { return &n }
+
+// demoAgreements cover every status, plus an agreement whose employer
+// access has run out (ended 20 weeks ago).
+var demoAgreements = []demoAgreement{
+	{first: "Iryna", status: AgreementDraft, startDays: 14, lengthDays: 90, missing: true},
+	{first: "Dmytro", status: AgreementAwaiting, startDays: 10, lengthDays: 18, approvals: 1},
+	{first: "Yusuf", status: AgreementReady, startDays: 7, lengthDays: 90, approvals: 3},
+	{first: "Olena", status: AgreementRunning, startDays: -35, lengthDays: 84, approvals: 3},
+	{first: "Selam", status: AgreementEnded, startDays: -98, lengthDays: 84, approvals: 3},
+	{first: "Natalia", status: AgreementEnded, startDays: -60, lengthDays: 58, approvals: 3, endedDays: days(-21), endReason: "got_job"},
+	{first: "Ahmad", status: AgreementCancelled, startDays: 5, lengthDays: 60, approvals: 1, cancelled: true},
+	{first: "Mariam", status: AgreementEnded, startDays: -230, lengthDays: 90, approvals: 3},
+}
+
+// SeedDemoAgreements gives the demo employer and adviser agreements in
+// every status on a placement of their own, with attendance (an illness
+// and an invalid absence to flag), evaluations and follow-ups. It does
+// nothing when the demo organisation has agreements already.
+func (s *Store) SeedDemoAgreements(ctx context.Context) error {
+	r := s.AgreementRules()
+	today := s.Today()
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		var org, employer, adviser int64
+		if err := tx.QueryRowxContext(ctx, `SELECT o.id, u.id, (SELECT id FROM users WHERE email = 'radgiver@example.org')
+			FROM organisations o JOIN users u ON u.organisation_id = o.id
+			WHERE o.org_number = $1 AND u.email = 'arbeidsgiver@example.org'`, DemoOrgNumber).Scan(&org, &employer, &adviser); err != nil {
+			return fmt.Errorf("db: demo organisation: %w", err)
+		}
+		var n int
+		if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM agreements WHERE organisation_id = $1`, org); err != nil || n > 0 {
+			return err
+		}
+		var placement int64
+		if err := tx.GetContext(ctx, &placement, `INSERT INTO placements (organisation_id, created_by, kind, title, tasks, sector, address,
+				municipality, hours_per_week, days_per_week, start_date, seats, seats_taken, level_oral, languages, supervisor_name,
+				supervisor_email, supervisor_phone, status, published_at)
+			VALUES ($1, $2, 'arbeidspraksis', 'Lagermedarbeider', 'Varemottak, plukking av ordre og pakking i lageret vårt på Heimdal.',
+				'hospitality', 'Industriveien 3', 'Trondheim', 30, 5, $3::date - 365, 10, 0, 'a1', '{en,ar}', 'Anne Arbeidsgiver',
+				'arbeidsgiver@example.org', '+47 900 00 000', 'published', now() - interval '1 year') RETURNING id`,
+			org, employer, dateOnly(today)); err != nil {
+			return fmt.Errorf("db: demo placement: %w", err)
+		}
+		for _, d := range demoAgreements {
+			var pt int64
+			if err := tx.GetContext(ctx, &pt, `SELECT id FROM participants WHERE adviser_id = $1 AND first_name = $2`, adviser, d.first); err != nil {
+				return fmt.Errorf("db: demo participant %s: %w", d.first, err)
+			}
+			start := today.AddDate(0, 0, d.startDays)
+			end := start.AddDate(0, 0, d.lengthDays-1)
+			decided := start.AddDate(0, 0, -14)
+			var proposal int64
+			if err := tx.GetContext(ctx, &proposal, `INSERT INTO proposals (participant_id, placement_id, adviser_id, note, status, decided_by, decided_at, created_at)
+				VALUES ($1, $2, $3, 'Motivert, ønsker praktisk arbeid.', 'accepted', $4, $5, $5::timestamptz - interval '3 days') RETURNING id`,
+				pt, placement, adviser, employer, decided); err != nil {
+				return fmt.Errorf("db: demo proposal: %w", err)
+			}
+			supervisorEmail := "arbeidsgiver@example.org"
+			var schedStart, schedEnd *time.Time = &start, &end
+			if d.missing {
+				schedStart, schedEnd = nil, nil
+			}
+			at := func(k int) *time.Time {
+				if d.approvals >= k {
+					t := decided.Add(time.Duration(8+k) * time.Hour)
+					return &t
+				}
+				return nil
+			}
+			var access *string
+			var cancelledAt *time.Time
+			var endedOn *string
+			var reason *string
+			switch {
+			case d.cancelled:
+				c := today.AddDate(0, 0, -10)
+				cancelledAt = &c
+				a := dateOnly(c.AddDate(0, 0, 7*r.EmployerAccessWeeks))
+				access = &a
+			case d.endedDays != nil:
+				e := dateOnly(today.AddDate(0, 0, *d.endedDays))
+				endedOn, reason = &e, &d.endReason
+				a := dateOnly(today.AddDate(0, 0, *d.endedDays+7*r.EmployerAccessWeeks))
+				access = &a
+			case !d.missing:
+				a := dateOnly(end.AddDate(0, 0, 7*r.EmployerAccessWeeks))
+				access = &a
+			}
+			consentMode := (*string)(nil)
+			consentReason := (*string)(nil)
+			if d.approvals >= 3 {
+				m, why := "on_behalf", "no_bankid"
+				consentMode, consentReason = &m, &why
+			}
+			held := d.status == AgreementDraft || d.status == AgreementAwaiting || d.status == AgreementReady || d.status == AgreementRunning
+			var id int64
+			err := tx.GetContext(ctx, &id, `INSERT INTO agreements (proposal_id, participant_id, placement_id, organisation_id,
+					supervisor_name, supervisor_email, supervisor_phone, goals, goals_text, job_title, tasks, start_date, end_date,
+					hours_per_week, days_per_week, follow_up_plan, follow_up_weeks, adaptations, mentor_name, mentor_phone, mentor_tasks,
+					employer_approved_by, employer_approved_at, consent_by, consent_at, consent_mode, consent_reason,
+					adviser_approved_by, adviser_approved_at, cancelled_at, ended_on, end_reason, end_note, seat_held,
+					employer_access_until, created_at)
+				VALUES ($1, $2, $3, $4, 'Anne Arbeidsgiver', $5, '+47 900 00 000', '{language,work_experience}',
+					'Øve på muntlig norsk med kolleger og lære rutinene i et lager.', 'Lagermedarbeider',
+					'Varemottak, plukking og pakking.', $6, $7, 30, 5, 'Rådgiveren kommer på besøk annenhver uke den første måneden.',
+					$8, 'Enkle skriftlige instrukser med bilder.', 'Karim Lund', '+47 911 11 111', 'Viser rutinene og er tilgjengelig for spørsmål.',
+					CASE WHEN $9::timestamptz IS NOT NULL THEN $10::bigint END, $9, CASE WHEN $11::timestamptz IS NOT NULL THEN $12::bigint END, $11,
+					$13, $14, CASE WHEN $15::timestamptz IS NOT NULL THEN $12::bigint END, $15, $16, $17, $18,
+					CASE WHEN $17::date IS NOT NULL THEN 'Fikk fast deltidsstilling hos oss.' WHEN $16::timestamptz IS NOT NULL THEN 'Deltakeren begynner på et kurs i stedet.' ELSE '' END,
+					$19, $20, $21)
+				RETURNING id`, proposal, pt, placement, org, supervisorEmail, schedStart, schedEnd, r.FollowUpWeeks,
+				at(1), employer, at(2), adviser, consentMode, consentReason, at(3), cancelledAt, endedOn, reason, held, access, decided)
+			if err != nil {
+				return fmt.Errorf("db: demo agreement %s: %w", d.first, err)
+			}
+			if held {
+				if _, err := tx.ExecContext(ctx, `UPDATE placements SET seats_taken = seats_taken + 1 WHERE id = $1`, placement); err != nil {
+					return err
+				}
+			}
+			var got string
+			if err := tx.GetContext(ctx, &got, `SELECT agreement_status(ag, $2::date) FROM agreements ag WHERE id = $1`, id, dateOnly(today)); err != nil {
+				return err
+			}
+			if got != d.status {
+				return fmt.Errorf("db: demo agreement %s is %s, want %s", d.first, got, d.status)
+			}
+			if d.endReason == "got_job" {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO outcomes (participant_id, kind, from_date, employer, recorded_by)
+					VALUES ($1, 'work_part', $2::date + 1, 'Fjordbyen Bakeri AS', $3)`, pt, *endedOn, adviser); err != nil {
+					return err
+				}
+			}
+			if d.startDays < 0 {
+				if err := seedDemoFollowThrough(ctx, tx, id, adviser, employer, start, end, today, d); err != nil {
+					return err
+				}
+			}
+		}
+		// And a proposal the demo employer has yet to answer.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO proposals (participant_id, placement_id, adviser_id, note, shared_adaptations, created_at)
+			SELECT p.id, pl.id, $1, 'Abdi har jobbet i bakeri i Somalia og vil gjerne øve norsk med kolleger.',
+				'Trenger enkle instrukser i starten.', now() - interval '2 days'
+			FROM participants p, placements pl WHERE p.adviser_id = $1 AND p.first_name = 'Abdi'
+				AND pl.organisation_id = $2 AND pl.title = 'Bakeriassistent'`, adviser, org); err != nil {
+			return fmt.Errorf("db: demo open proposal: %w", err)
+		}
+		return nil
+	})
+}
+
+// seedDemoFollowThrough logs attendance for the weeks that have passed
+// (one day of illness, and for the running agreement one invalid
+// absence), the evaluations that are due and a follow-up meeting.
+func seedDemoFollowThrough(ctx context.Context, tx *sqlx.Tx, id, adviser, employer int64, start, end, today time.Time, d demoAgreement) error {
+	last := end
+	if d.endedDays != nil {
+		last = today.AddDate(0, 0, *d.endedDays)
+	}
+	// Whole weeks only, up to last Friday: this week is not logged yet.
+	weekStart := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+	if last.After(weekStart.AddDate(0, 0, -1)) {
+		last = weekStart.AddDate(0, 0, -1)
+	}
+	n := 0
+	for day := start; !day.After(last); day = day.AddDate(0, 0, 1) {
+		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			continue
+		}
+		n++
+		present, hours, absence := true, 6.0, (*string)(nil)
+		switch {
+		case n == 8:
+			present, hours, absence = false, 0, strp("illness")
+		case n == 14 && d.status == AgreementRunning:
+			present, hours, absence = false, 0, strp("invalid")
+		case n == 17:
+			present, hours, absence = false, 0, strp("sick_child")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO attendance (agreement_id, day, present, hours, absence, logged_by, logged_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $2::date + interval '16 hours')`, id, dateOnly(day), present, hours, absence, employer); err != nil {
+			return fmt.Errorf("db: demo attendance: %w", err)
+		}
+	}
+	phases := []struct {
+		phase string
+		after int
+	}{{"start", 14}, {"mid", 42}, {"end", 80}}
+	for i, ph := range phases {
+		on := start.AddDate(0, 0, ph.after)
+		if on.After(today) || on.After(last.AddDate(0, 0, 3)) {
+			break
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO evaluations (agreement_id, phase, punctuality, cooperation, instructions, speaking,
+				comment, written_by, created_at) VALUES ($1, $2, 3, 4, $3, $4, $5, $6, $7)`, id, ph.phase, 2+i%2, nullIfZero(i+1),
+			"Blid og punktlig. Forstår stadig mer av det som blir sagt i pausene.", employer, on); err != nil {
+			return fmt.Errorf("db: demo evaluation: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO follow_ups (agreement_id, held_on, with_whom, notes, written_by)
+		VALUES ($1, $2, '{participant,supervisor}', 'Besøk på arbeidsplassen. Trives, ønsker flere oppgaver med kundekontakt.', $3)`,
+		id, dateOnly(start.AddDate(0, 0, 12)), adviser); err != nil {
+		return fmt.Errorf("db: demo follow-up: %w", err)
+	}
+	return nil
+}
+
+func strp(s string) *string { return &s }
+
+// nullIfZero is a rating, or "not observed" (NULL) for the first phase's
+// speaking, which a supervisor seldom judges in week two.
+func nullIfZero(i int) *int {
+	if i == 1 {
+		return nil
+	}
+	v := 2 + i%3
+	return &v
+}

@@ -1,0 +1,445 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+
+	"praksis/db"
+	"praksis/jobs"
+)
+
+// today is the current day in Europe/Oslo, from the store's clock (which
+// tests move).
+func (a *App) today() time.Time { return a.store.Today() }
+
+// agreementScope is whose agreements the signed-in user may see.
+func agreementScope(c *fiber.Ctx) db.AgreementScope {
+	u := session(c).User
+	sc := db.AgreementScope{UserID: u.ID, Role: u.Role}
+	if u.OrganisationID != nil {
+		sc.OrgID = *u.OrganisationID
+	}
+	return sc
+}
+
+// actor is the signed-in user changing an agreement today.
+func (a *App) actor(c *fiber.Ctx) db.AgreementActor {
+	return db.AgreementActor{Scope: agreementScope(c), Today: a.today(), IP: clientIP(c)}
+}
+
+// agreementFor loads the agreement in the URL if the user may see it; an
+// agreement outside their scope (another organisation's, another
+// adviser's) does not exist for them (404).
+func (a *App) agreementFor(c *fiber.Ctx) (db.Agreement, error) {
+	id, err := c.ParamsInt("id")
+	if err != nil || id <= 0 {
+		return db.Agreement{}, fiber.ErrNotFound
+	}
+	return a.store.AgreementIn(c.UserContext(), int64(id), agreementScope(c), a.today())
+}
+
+// employerCut reports whether the signed-in user is an employer whose
+// access to the person has ended: they still see the agreement, but not
+// who it was with, and can no longer log anything.
+func (a *App) employerCut(c *fiber.Ctx, ag db.Agreement) bool {
+	return session(c).User.Role == db.RoleEmployer && !ag.EmployerMaySee(a.today())
+}
+
+// agreementSteps are the steps of the agreement form, in NAV's order;
+// approval is the last and has its own forms on the agreement page.
+var agreementSteps = []string{"contacts", "goals", "schedule", "followup", "mentor"}
+
+type agreementsPage struct {
+	Page
+	Agreements []db.Agreement
+	Today      time.Time
+}
+
+// agreementsIndex lists the agreements the user may see: an employer's
+// organisation's, an adviser's caseload's, a NAV user's linked
+// participants', or all for an admin.
+func (a *App) agreementsIndex(c *fiber.Ctx) error {
+	p := agreementsPage{Page: a.newPage(c, "agreements.title"), Today: a.today()}
+	var err error
+	if p.Agreements, err = a.store.AgreementsIn(c.UserContext(), agreementScope(c), p.Today); err != nil {
+		return err
+	}
+	if session(c).User.Role == db.RoleEmployer {
+		for i := range p.Agreements {
+			p.Agreements[i].LastName = ""
+			if !p.Agreements[i].EmployerMaySee(p.Today) {
+				p.Agreements[i].FirstName = ""
+			}
+		}
+	}
+	ids := make([]int64, len(p.Agreements))
+	for i, ag := range p.Agreements {
+		ids[i] = ag.ID
+	}
+	if err := a.store.LogListed(c.UserContext(), session(c).User.ID, "agreement", ids, clientIP(c)); err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, "agreements/index", &p)
+}
+
+type agreementPage struct {
+	Page
+	A           db.Agreement
+	Today       time.Time
+	Hidden      bool // an employer whose access to the person has ended
+	Steps       []string
+	Versions    []db.AgreementVersion
+	FollowUps   []db.FollowUp
+	Attendance  db.AttendanceOverview
+	Evaluations []db.Evaluation
+	Goals       []string
+	Reasons     []string
+	Consent     []string
+	Parties     []string
+	Form        Form   // the form that failed, if any
+	FormName    string // consent, end, cancel or follow_up
+	Stale       bool   // the person's change was refused: someone changed it first
+	Print       bool   // the printable summary: no edit links
+}
+
+// CanEdit reports whether the user may change the content: the employer
+// (with access) or the participant's adviser, while the agreement runs
+// or has yet to start.
+func (p *agreementPage) CanEdit() bool {
+	r := p.Role()
+	return p.A.Editable() && !p.Hidden && !p.Print && (r == db.RoleEmployer || r == db.RoleAdviser)
+}
+
+// Waiting lists the approvals still missing, in the order they are given.
+func (p *agreementPage) Waiting() []string {
+	var out []string
+	if p.A.EmployerApprovedAt == nil {
+		out = append(out, "employer")
+	}
+	if p.A.ConsentAt == nil {
+		out = append(out, "participant")
+	}
+	if p.A.AdviserApprovedAt == nil {
+		out = append(out, "adviser")
+	}
+	return out
+}
+
+// Next is the first step with something missing, for "Continue".
+func (p *agreementPage) Next() string {
+	c := p.A.AgreementContent
+	switch {
+	case c.SupervisorName == "" || c.SupervisorEmail == "":
+		return "contacts"
+	case len(c.Goals) == 0:
+		return "goals"
+	case c.JobTitle == "" || c.StartDate == nil || c.EndDate == nil || c.HoursPerWeek == nil || c.DaysPerWeek == nil:
+		return "schedule"
+	}
+	return ""
+}
+
+// agreementView gathers the agreement page. Reading it is audited.
+func (a *App) agreementView(c *fiber.Ctx, ag db.Agreement, action string) (agreementPage, error) {
+	ctx := c.UserContext()
+	p := agreementPage{Page: a.newPage(c, "agreements.show_title"), A: ag, Today: a.today(), Steps: agreementSteps,
+		Goals: db.AgreementGoals, Reasons: db.EndReasons, Consent: db.ConsentReasons, Parties: db.FollowUpParties, Form: newForm()}
+	p.Hidden = a.employerCut(c, ag)
+	if p.Hidden {
+		p.A.FirstName = ""
+	}
+	if session(c).User.Role == db.RoleEmployer {
+		p.A.LastName = "" // an employer knows the person by first name
+	}
+	var err error
+	if p.Versions, err = a.store.AgreementVersions(ctx, ag); err != nil {
+		return p, err
+	}
+	if !p.Hidden {
+		if p.FollowUps, err = a.store.FollowUps(ctx, ag.ID); err != nil {
+			return p, err
+		}
+		if p.Attendance, err = a.store.AttendanceOverview(ctx, ag, p.Today); err != nil {
+			return p, err
+		}
+		if p.Evaluations, err = a.store.Evaluations(ctx, ag.ID); err != nil {
+			return p, err
+		}
+	}
+	if session(c).User.Role == db.RoleEmployer {
+		p.FollowUps = nil // the adviser's notes are not the employer's to read
+	}
+	return p, a.store.LogAgreementAccess(ctx, session(c).User.ID, ag.ID, action, clientIP(c))
+}
+
+// agreementShow is /agreements/:id: the content by step, the approvals,
+// attendance, evaluations, follow-ups and earlier versions.
+func (a *App) agreementShow(c *fiber.Ctx) error {
+	ag, err := a.agreementFor(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.agreementView(c, ag, "agreement.view")
+	if err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, "agreements/show", &p)
+}
+
+// agreementSummary is the printable record of the agreement as it
+// stands, with the approvals: the signed record.
+func (a *App) agreementSummary(c *fiber.Ctx) error {
+	ag, err := a.agreementFor(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.agreementView(c, ag, "agreement.print")
+	if err != nil {
+		return err
+	}
+	p.Print = true
+	return a.render(c, fiber.StatusOK, "agreements/summary", &p)
+}
+
+// refuseChange shows the agreement again with the refused form's problems,
+// or, when someone else changed it first, the current version with a
+// clear message and nothing saved.
+func (a *App) refuseChange(c *fiber.Ctx, err error, f Form, formName string) error {
+	ag, lerr := a.agreementFor(c)
+	if lerr != nil {
+		return lerr
+	}
+	p, verr := a.agreementView(c, ag, "agreement.view")
+	if verr != nil {
+		return verr
+	}
+	p.Form, p.FormName = f, formName
+	switch {
+	case errors.Is(err, db.ErrStale):
+		p.Stale = true
+		return a.render(c, fiber.StatusConflict, "agreements/show", &p)
+	case errors.Is(err, db.ErrConflict):
+		return errStatus(fiber.StatusConflict, "agreements.not_now")
+	case err != nil:
+		return err
+	}
+	return a.render(c, fiber.StatusUnprocessableEntity, "agreements/show", &p)
+}
+
+// lockVersion is the version of the agreement the person's form was made
+// from.
+func lockVersion(c *fiber.Ctx) int {
+	n, err := strconv.Atoi(c.FormValue("lock_version"))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// agreementApprove records the employer's or the adviser's approval of
+// the version on their screen.
+func (a *App) agreementApprove(c *fiber.Ctx) error {
+	ag, err := a.agreementFor(c)
+	if err != nil {
+		return err
+	}
+	if a.employerCut(c, ag) {
+		return errStatus(fiber.StatusForbidden, "agreements.access_ended")
+	}
+	err = a.store.Approve(c.UserContext(), ag.ID, lockVersion(c), a.actor(c))
+	if err != nil {
+		return a.refuseChange(c, err, newForm(), "approve")
+	}
+	if err := a.announceApproval(c, ag); err != nil {
+		return err
+	}
+	return a.redirect(c, agreementPath(ag.ID), "flash.agreement_approved")
+}
+
+// announceApproval tells the other side what is theirs to do next: the
+// adviser when the employer approved, the supervisor when the agreement
+// is approved by all. The mails carry no personal data, only a link.
+func (a *App) announceApproval(c *fiber.Ctx, before db.Agreement) error {
+	ctx := c.UserContext()
+	ag, err := a.store.AgreementIn(ctx, before.ID, db.AgreementScope{Role: db.RoleAdmin}, a.today())
+	if err != nil {
+		return err
+	}
+	var to, lang, name, tmpl string
+	switch {
+	case session(c).User.Role == db.RoleEmployer:
+		adv, err := a.store.UserByID(ctx, ag.AdviserID)
+		if err != nil {
+			return err
+		}
+		to, lang, name, tmpl = adv.Email, adv.Locale, adv.Name, "agreement_to_approve"
+	case ag.AdviserApprovedAt != nil:
+		to, lang, name, tmpl = ag.SupervisorEmail, a.localeOf(ctx, ag.SupervisorEmail), ag.SupervisorName, "agreement_approved"
+	default:
+		return nil
+	}
+	err = a.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		d := jobs.MailData{FirstName: jobs.FirstName(name), Link: a.mail.Link(agreementPath(ag.ID)), Vars: map[string]string{"Placement": ag.PlacementTitle}}
+		return a.queueMail(ctx, tx, tmpl, lang, to, fmt.Sprintf("%s:%d:%d", tmpl, ag.ID, ag.LockVersion), d)
+	})
+	if err != nil {
+		return err
+	}
+	a.wakeMail()
+	return nil
+}
+
+// localeOf is the language of the account with this e-mail address, or
+// the default for someone without one.
+func (a *App) localeOf(ctx context.Context, email string) string {
+	if u, err := a.store.UserByEmail(ctx, email); err == nil && validLocale(u.Locale) {
+		return u.Locale
+	}
+	return Locales[0]
+}
+
+func agreementPath(id int64) string { return "/agreements/" + strconv.FormatInt(id, 10) }
+
+// agreementConsent records the participant's consent, by the adviser: in
+// person, or on their behalf with a reason (no BankID, low digital
+// skills, other — "other" needs a note).
+func (a *App) agreementConsent(c *fiber.Ctx) error {
+	ag, err := a.agreementFor(c)
+	if err != nil {
+		return err
+	}
+	f := newForm()
+	mode, reason := c.FormValue("mode"), c.FormValue("reason")
+	f.Values["mode"], f.Values["reason"], f.Values["consent_note"] = mode, reason, strings.TrimSpace(c.FormValue("consent_note"))
+	f.Check(mode == "in_person" || mode == "on_behalf", "mode", "form.choose")
+	var why *string
+	if mode == "on_behalf" {
+		f.Check(Contains(db.ConsentReasons, reason), "reason", "form.choose")
+		why = &reason
+		f.Check(reason != "other" || f.Values["consent_note"] != "", "consent_note", "agreements.consent_note_needed")
+	}
+	f.Check(utf8.RuneCountInString(f.Values["consent_note"]) <= 500, "consent_note", "form.too_long")
+	if !f.Valid() {
+		return a.refuseChange(c, nil, f, "consent")
+	}
+	if err := a.store.RecordConsent(c.UserContext(), ag.ID, lockVersion(c), a.actor(c), mode, why, f.Values["consent_note"]); err != nil {
+		return a.refuseChange(c, err, f, "consent")
+	}
+	return a.redirect(c, agreementPath(ag.ID), "flash.agreement_consent")
+}
+
+// agreementCancel cancels an agreement that has not started, with a note.
+func (a *App) agreementCancel(c *fiber.Ctx) error {
+	ag, err := a.agreementFor(c)
+	if err != nil {
+		return err
+	}
+	if a.employerCut(c, ag) {
+		return errStatus(fiber.StatusForbidden, "agreements.access_ended")
+	}
+	switch ag.Status {
+	case db.AgreementDraft, db.AgreementAwaiting, db.AgreementReady:
+	default: // started, ended or cancelled: nothing to cancel
+		return errStatus(fiber.StatusConflict, "agreements.not_now")
+	}
+	f := newForm()
+	f.Values["note"] = strings.TrimSpace(c.FormValue("note"))
+	f.Required("note", 1000)
+	if !f.Valid() {
+		return a.refuseChange(c, nil, f, "cancel")
+	}
+	if err := a.store.CancelAgreement(c.UserContext(), ag.ID, lockVersion(c), a.actor(c), f.Values["note"]); err != nil {
+		return a.refuseChange(c, err, f, "cancel")
+	}
+	return a.redirect(c, agreementPath(ag.ID), "flash.agreement_cancelled")
+}
+
+// agreementEnd ends a running agreement early: the last day (between its
+// start and today), a reason, and for "got a job" the kind of work, which
+// is recorded as the participant's outcome as well.
+func (a *App) agreementEnd(c *fiber.Ctx) error {
+	ag, err := a.agreementFor(c)
+	if err != nil {
+		return err
+	}
+	if a.employerCut(c, ag) {
+		return errStatus(fiber.StatusForbidden, "agreements.access_ended")
+	}
+	if ag.Status != db.AgreementRunning {
+		return errStatus(fiber.StatusConflict, "agreements.not_now")
+	}
+	f := newForm()
+	for _, k := range []string{"ended_on", "reason", "note", "job_kind"} {
+		f.Values[k] = strings.TrimSpace(c.FormValue(k))
+	}
+	on := requiredDate(&f, "ended_on")
+	today := a.today()
+	if on != nil && ag.StartDate != nil {
+		f.Check(!on.Before(*ag.StartDate), "ended_on", "agreements.end_before_start")
+		f.Check(!on.After(today), "ended_on", "agreements.end_in_future")
+	}
+	f.Check(Contains(db.EndReasons, f.Values["reason"]), "reason", "form.choose")
+	if f.Values["reason"] == "got_job" {
+		f.Check(f.Values["job_kind"] == "work_full" || f.Values["job_kind"] == "work_part", "job_kind", "form.choose")
+	}
+	f.Check(f.Values["reason"] != "other" || f.Values["note"] != "", "note", "agreements.end_note_needed")
+	f.Check(utf8.RuneCountInString(f.Values["note"]) <= 1000, "note", "form.too_long")
+	if !f.Valid() {
+		return a.refuseChange(c, nil, f, "end")
+	}
+	in := db.EndInput{On: *on, Reason: f.Values["reason"], Note: f.Values["note"], JobKind: f.Values["job_kind"]}
+	if err := a.store.EndAgreement(c.UserContext(), ag.ID, lockVersion(c), a.actor(c), in); err != nil {
+		return a.refuseChange(c, err, f, "end")
+	}
+	return a.redirect(c, agreementPath(ag.ID), "flash.agreement_ended")
+}
+
+// agreementFollowUp records a follow-up meeting (the participant's
+// adviser); the next is then due after the agreement's cadence.
+func (a *App) agreementFollowUp(c *fiber.Ctx) error {
+	ag, err := a.agreementFor(c)
+	if err != nil {
+		return err
+	}
+	if ag.AdviserID != session(c).User.ID {
+		return fiber.ErrNotFound
+	}
+	f := newForm()
+	f.Values["held_on"], f.Values["notes"] = c.FormValue("held_on"), strings.TrimSpace(c.FormValue("notes"))
+	with := formList(c, "with")
+	on := requiredDate(&f, "held_on")
+	if on != nil {
+		f.Check(!on.After(a.today()), "held_on", "agreements.follow_up_future")
+	}
+	ok := len(with) > 0
+	for _, w := range with {
+		ok = ok && Contains(db.FollowUpParties, w)
+	}
+	f.Check(ok, "with", "form.choose")
+	f.Check(utf8.RuneCountInString(f.Values["notes"]) <= 4000, "notes", "form.too_long")
+	if !f.Valid() {
+		return a.refuseChange(c, nil, f, "follow_up")
+	}
+	if err := a.store.AddFollowUp(c.UserContext(), ag.ID, a.actor(c), *on, with, f.Values["notes"]); err != nil {
+		return err
+	}
+	return a.redirect(c, agreementPath(ag.ID), "flash.follow_up_saved")
+}
+
+// logAgreementRead records that the agreement's data was shown: by the
+// signed-in user, or (actor NULL, with the IP) through a one-click link.
+func (a *App) logAgreementRead(c *fiber.Ctx, id int64) error {
+	var actor int64
+	if s := session(c); s != nil {
+		actor = s.User.ID
+	}
+	return a.store.LogAgreementAccess(c.UserContext(), actor, id, "agreement.view", clientIP(c))
+}
