@@ -7,7 +7,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/praksis?sslmode=disable
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-.PHONY: run test lint assets build db test-db e2e fmt clean
+.PHONY: run test lint assets build db test-db e2e fmt clean faults fuzz bench
 
 ## run: start PostgreSQL if needed, migrate, seed the demo data, serve on :3000
 run: build db
@@ -17,11 +17,26 @@ run: build db
 
 ## test: every test, including the browser journeys (needs chromium)
 test: assets test-db
-	$(GO) test -count=1 -timeout 8m ./...
+	$(GO) test -count=1 -timeout 12m ./...
 
 ## e2e: only the browser journeys
 e2e: assets test-db
-	$(GO) test -count=1 -timeout 8m ./e2e/...
+	$(GO) test -count=1 -timeout 12m ./e2e/...
+
+## faults: only the fault tests (real processes, private PostgreSQL clusters; also part of `make test`)
+faults: assets test-db
+	$(GO) test -count=1 -timeout 5m ./faults/
+
+## fuzz: every Fuzz* test of every package, each with the fuzzing engine for FUZZTIME (seeds run in `make test`)
+FUZZTIME ?= 10s
+fuzz: test-db
+	@set -e; for f in $$(grep -l '^func Fuzz' $$(find . -name '*_test.go' -not -path './node_modules/*')); do \
+	  pkg=./$$(dirname $${f#./}); \
+	  for name in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
+	    echo "fuzz: $$pkg $$name for $(FUZZTIME)"; \
+	    $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
 
 ## lint: gofmt, go vet and staticcheck must be clean
 lint: assets
@@ -35,6 +50,10 @@ assets:
 
 build: assets
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/praksis
+
+## bench: load benchmark against a floor on a scale database (not part of test; docs/benchmarks.md)
+bench: build db
+	bench/run
 
 db:
 	scripts/dev-postgres "$(DATABASE_URL)"

@@ -167,13 +167,18 @@ type Agreement struct {
 	ConsentReason       *string    `db:"consent_reason"`
 	ConsentNote         string     `db:"consent_note"`
 	AdviserApprovedAt   *time.Time `db:"adviser_approved_at"`
+	FirstApprovedAt     *time.Time `db:"first_approved_at"`
 	CancelledAt         *time.Time `db:"cancelled_at"`
 	EndedOn             *time.Time `db:"ended_on"`
 	EndReason           *string    `db:"end_reason"`
 	EndNote             string     `db:"end_note"`
 	EmployerAccessUntil *time.Time `db:"employer_access_until"`
-	CreatedAt           time.Time  `db:"created_at"`
-	UpdatedAt           time.Time  `db:"updated_at"`
+	// The supervisor's answer to "can you offer work or an extension?"
+	// (reminder rule 5): job, extension or no, and when.
+	OfferAnswer     *string    `db:"offer_answer"`
+	OfferAnsweredAt *time.Time `db:"offer_answered_at"`
+	CreatedAt       time.Time  `db:"created_at"`
+	UpdatedAt       time.Time  `db:"updated_at"`
 	// The placement and its organisation.
 	PlacementTitle string     `db:"placement_title"`
 	PlacementKind  string     `db:"placement_kind"`
@@ -209,6 +214,22 @@ func (a Agreement) EmployerMaySee(today time.Time) bool {
 	return a.EmployerAccessUntil == nil || !today.After(*a.EmployerAccessUntil)
 }
 
+// PendingApproval reports whether approvals are missing on an agreement
+// that is complete and still open: before it starts, or after an edit of
+// one under way (which keeps running while the approvals are given again).
+func (a Agreement) PendingApproval() bool {
+	if !a.Editable() || a.Status == AgreementDraft {
+		return false
+	}
+	return a.EmployerApprovedAt == nil || a.ConsentAt == nil || a.AdviserApprovedAt == nil
+}
+
+// Started reports whether the agreement has been under way (approved by
+// all and past its start): it can then end early but not be cancelled.
+func (a Agreement) Started() bool {
+	return a.Status == AgreementRunning || a.Status == AgreementEnded
+}
+
 // Version is the number of the current content: earlier versions + 1.
 func (a Agreement) Version() int { return a.Versions + 1 }
 
@@ -218,8 +239,8 @@ const agreementSelect = `SELECT ag.id, ag.proposal_id, ag.participant_id, ag.pla
 	ag.start_date, ag.end_date, ag.hours_per_week::float8 AS hours_per_week, ag.days_per_week, ag.follow_up_plan, ag.follow_up_weeks,
 	ag.adaptations, ag.mentor_name, ag.mentor_phone, ag.mentor_tasks,
 	ag.employer_approved_at, eu.name AS employer_approver, ag.consent_at, ag.consent_mode, ag.consent_reason, ag.consent_note,
-	ag.adviser_approved_at, ag.cancelled_at, ag.ended_on, ag.end_reason, ag.end_note, ag.employer_access_until,
-	ag.created_at, ag.updated_at,
+	ag.adviser_approved_at, ag.first_approved_at, ag.cancelled_at, ag.ended_on, ag.end_reason, ag.end_note, ag.employer_access_until,
+	ag.offer_answer, ag.offer_answered_at, ag.created_at, ag.updated_at,
 	pl.title AS placement_title, pl.kind AS placement_kind, pl.start_date AS placement_start, pl.end_date AS placement_end,
 	pl.hours_per_week AS placement_hours, o.name AS org_name,
 	p.first_name, p.last_name, p.adviser_id, ad.name AS adviser_name, ad.email AS adviser_email, p.nav_contact_id,
@@ -465,15 +486,17 @@ func (s *Store) AgreementVersions(ctx context.Context, a Agreement) ([]Agreement
 
 // Approve records the employer's or the adviser's approval of the version
 // the person saw. The employer approves any time the content is complete;
-// the adviser last, after the employer and the participant's consent.
-// ErrConflict: not complete, not this party's turn, or already approved.
+// the adviser last, after the employer and the participant's consent. The
+// adviser's approval that completes the first full set starts the
+// agreement's life by its dates (first_approved_at). ErrConflict: not
+// complete, ended or cancelled, not this party's turn, or already approved.
 func (s *Store) Approve(ctx context.Context, id int64, lockVersion int, who AgreementActor) error {
 	return s.InTx(ctx, func(tx *sqlx.Tx) error {
 		a, err := lockAgreement(ctx, tx, id, who.Scope, lockVersion, who.Today)
 		if err != nil {
 			return err
 		}
-		if a.Status != AgreementAwaiting {
+		if !a.PendingApproval() {
 			return ErrConflict
 		}
 		var q string
@@ -487,7 +510,8 @@ func (s *Store) Approve(ctx context.Context, id int64, lockVersion int, who Agre
 			if a.EmployerApprovedAt == nil || a.ConsentAt == nil || a.AdviserApprovedAt != nil {
 				return ErrConflict
 			}
-			q = `UPDATE agreements SET adviser_approved_by = $2, adviser_approved_at = now(), lock_version = lock_version + 1, updated_at = now() WHERE id = $1`
+			q = `UPDATE agreements SET adviser_approved_by = $2, adviser_approved_at = now(),
+				first_approved_at = coalesce(first_approved_at, now()), lock_version = lock_version + 1, updated_at = now() WHERE id = $1`
 		default:
 			return ErrNotFound
 		}
@@ -506,7 +530,7 @@ func (s *Store) RecordConsent(ctx context.Context, id int64, lockVersion int, wh
 		if err != nil {
 			return err
 		}
-		if a.Status != AgreementAwaiting || a.ConsentAt != nil {
+		if !a.PendingApproval() || a.ConsentAt != nil {
 			return ErrConflict
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE agreements SET consent_by = $2, consent_at = now(), consent_mode = $3,

@@ -61,6 +61,12 @@ var CaseloadSorts = map[string]string{
 	"end":    "p.programme_end",
 	"gap":    "g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral",
 	"status": "p.status",
+	// At risk first (the negation of the risk column below, false sorting
+	// first), then the programme that ends first. Written without commas
+	// inside an expression: caseloadOrder puts the direction after each.
+	"risk": `p.status <> 'active' OR p.programme_end > oslo_today() + interval '6 months'
+		OR (g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral = 0 AND o.kind IS NOT NULL AND (o.kind LIKE 'work%' OR o.kind = 'education')),
+		p.programme_end`,
 }
 
 // gapExpr is the number of levels from the best result up to the goal
@@ -76,12 +82,12 @@ var caseloadSelect = `SELECT ` + participantColumns + `,
 	b.best_listening, b.best_reading, b.best_writing, b.best_oral,
 	g.gap_listening, g.gap_reading, g.gap_writing, g.gap_oral,
 	g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral AS gap_total,
-	CASE WHEN p.programme_end <= current_date THEN 0
-		ELSE (extract(year FROM age(p.programme_end, current_date)) * 12 + extract(month FROM age(p.programme_end, current_date)))::int END AS months_left,
+	CASE WHEN p.programme_end <= oslo_today() THEN 0
+		ELSE (extract(year FROM age(p.programme_end, oslo_today())) * 12 + extract(month FROM age(p.programme_end, oslo_today())))::int END AS months_left,
 	o.kind AS outcome_kind, o.from_date AS outcome_from,
 	-- At risk: active, the programme ends within 6 months, and the
 	-- norskmål is not reached or no work or education is in place.
-	(p.status = 'active' AND p.programme_end <= current_date + interval '6 months'
+	(p.status = 'active' AND p.programme_end <= oslo_today() + interval '6 months'
 		AND (g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral > 0
 			OR o.kind IS NULL OR o.kind NOT IN ('work_full', 'work_part', 'education'))) AS risk,
 	cp.id AS current_agreement, cp.title AS current_title, cp.org AS current_org, cp.status AS current_status,
@@ -92,12 +98,12 @@ CROSS JOIN LATERAL (
 	SELECT ` + gapExpr("listening") + ` AS gap_listening, ` + gapExpr("reading") + ` AS gap_reading,
 		` + gapExpr("writing") + ` AS gap_writing, ` + gapExpr("oral") + ` AS gap_oral) g
 LEFT JOIN LATERAL (
-	SELECT kind, from_date FROM outcomes oc WHERE oc.participant_id = p.id AND oc.from_date <= current_date
+	SELECT kind, from_date FROM outcomes oc WHERE oc.participant_id = p.id AND oc.from_date <= oslo_today()
 	ORDER BY oc.from_date DESC, oc.id DESC LIMIT 1) o ON true
 LEFT JOIN LATERAL (
-	SELECT ag.id, coalesce(nullif(ag.job_title, ''), cpl.title) AS title, co.name AS org, agreement_status(ag, current_date) AS status
+	SELECT ag.id, coalesce(nullif(ag.job_title, ''), cpl.title) AS title, co.name AS org, agreement_status(ag, oslo_today()) AS status
 	FROM agreements ag JOIN placements cpl ON cpl.id = ag.placement_id JOIN organisations co ON co.id = ag.organisation_id
-	WHERE ag.participant_id = p.id AND ag.cancelled_at IS NULL AND ag.ended_on IS NULL AND (ag.end_date IS NULL OR ag.end_date >= current_date)
+	WHERE ag.participant_id = p.id AND ag.cancelled_at IS NULL AND ag.ended_on IS NULL AND (ag.end_date IS NULL OR ag.end_date >= oslo_today())
 	ORDER BY ag.start_date NULLS LAST, ag.id DESC LIMIT 1) cp ON true
 WHERE ` + scopeSQL + `
   AND ($4 = '' OR p.status = $4)

@@ -17,6 +17,9 @@ type Mail struct {
 	Subject   string
 	Text      string
 	HTML      string
+	// ICS, when not empty, is an iCalendar body the mailer attaches as
+	// praksis.ics (text/calendar; method=PUBLISH).
+	ICS string
 }
 
 // OutboxMail is a row of the outbox.
@@ -29,6 +32,7 @@ type OutboxMail struct {
 	Subject       string     `db:"subject"`
 	Text          string     `db:"body_text"`
 	HTML          string     `db:"body_html"`
+	ICS           string     `db:"ics"` // "" for no calendar attachment
 	Status        string     `db:"status"`
 	Attempts      int        `db:"attempts"`
 	NextAttemptAt time.Time  `db:"next_attempt_at"`
@@ -38,15 +42,15 @@ type OutboxMail struct {
 }
 
 const outboxColumns = `id, dedupe_key, recipient, template, locale, subject, body_text, body_html, status,
-	attempts, next_attempt_at, last_error, created_at, sent_at`
+	attempts, next_attempt_at, last_error, created_at, sent_at, coalesce(ics, '') AS ics`
 
 // Enqueue writes a mail to the outbox inside the caller's transaction, so
 // the mail exists exactly when the change that caused it commits. A mail
 // whose dedupe key is already queued is not queued again (queued=false).
 func Enqueue(ctx context.Context, tx *sqlx.Tx, m Mail) (queued bool, err error) {
-	const q = `INSERT INTO outbox (dedupe_key, recipient, template, locale, subject, body_text, body_html)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING`
-	res, err := tx.ExecContext(ctx, q, m.DedupeKey, m.Recipient, m.Template, m.Locale, m.Subject, m.Text, m.HTML)
+	const q = `INSERT INTO outbox (dedupe_key, recipient, template, locale, subject, body_text, body_html, ics)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, '')) ON CONFLICT (dedupe_key) DO NOTHING`
+	res, err := tx.ExecContext(ctx, q, m.DedupeKey, m.Recipient, m.Template, m.Locale, m.Subject, m.Text, m.HTML, m.ICS)
 	if err != nil {
 		return false, fmt.Errorf("db: enqueue mail: %w", err)
 	}

@@ -164,11 +164,23 @@ func (s *Store) SearchPlacements(ctx context.Context, f PlacementFilter) ([]Plac
 }
 
 // Municipalities lists the municipalities of published placements, for
-// the search form's suggestions.
+// the search form's suggestions: one spelling per name (case aside).
+//
+// Every full search page asks, so it must not read every published
+// placement: a plain DISTINCT took 36–300 ms at 25,000 placements
+// (docs/benchmarks.md, "make bench"). This walks placements_municipality_idx
+// from one name to the next (a "skip scan", two index probes per name),
+// so it costs what the number of municipalities costs.
 func (s *Store) Municipalities(ctx context.Context) ([]string, error) {
 	var out []string
-	err := s.DB.SelectContext(ctx, &out, `SELECT DISTINCT municipality FROM placements
-		WHERE status = 'published' AND municipality <> '' ORDER BY municipality LIMIT 500`)
+	err := s.DB.SelectContext(ctx, &out, `WITH RECURSIVE towns(town) AS (
+			SELECT min(lower(municipality)) FROM placements WHERE status = 'published' AND municipality <> ''
+			UNION ALL
+			SELECT (SELECT min(lower(municipality)) FROM placements
+				WHERE status = 'published' AND municipality <> '' AND lower(municipality) > towns.town)
+			FROM towns WHERE towns.town IS NOT NULL)
+		SELECT (SELECT municipality FROM placements WHERE status = 'published' AND lower(municipality) = towns.town LIMIT 1)
+		FROM towns WHERE town IS NOT NULL ORDER BY 1 LIMIT 500`)
 	if err != nil {
 		return nil, fmt.Errorf("db: municipalities: %w", err)
 	}

@@ -40,6 +40,23 @@ type Proposal struct {
 	BestWriting       *Level         `db:"best_writing"`
 	BestOral          *Level         `db:"best_oral"`
 	AgreementID       *int64         `db:"agreement_id"` // once accepted
+	AccessUntil       *time.Time     `db:"access_until"` // the agreement's employer access
+}
+
+// Redact removes what an employer may no longer see once their access
+// to the person has ended (DOMAIN.md: 12 weeks, accessWeeks, after the
+// agreement ended or was cancelled, and likewise after they declined).
+func (p *Proposal) Redact(today time.Time, accessWeeks int) {
+	until := p.AccessUntil
+	if p.Status == ProposalDeclined && p.DecidedAt != nil {
+		d := p.DecidedAt.AddDate(0, 0, 7*accessWeeks)
+		until = &d
+	}
+	if until == nil || !today.After(*until) {
+		return
+	}
+	p.FirstName, p.Languages, p.Note, p.SharedAdaptations = "", nil, "", ""
+	p.BestListening, p.BestReading, p.BestWriting, p.BestOral = nil, nil, nil, nil
 }
 
 // Best is the participant's best level in a skill ("" before any result).
@@ -50,7 +67,8 @@ func (p Proposal) Best(skill string) Level {
 const proposalSelect = `SELECT pr.id, pr.participant_id, pr.placement_id, pl.title AS placement_title, pl.organisation_id,
 	o.name AS org_name, a.name AS adviser_name, pr.note, pr.shared_adaptations, pr.status, pr.decline_reason,
 	pr.decided_at, pr.created_at, p.first_name, p.languages,
-	b.best_listening, b.best_reading, b.best_writing, b.best_oral, ag.id AS agreement_id
+	b.best_listening, b.best_reading, b.best_writing, b.best_oral, ag.id AS agreement_id,
+	ag.employer_access_until AS access_until
 FROM proposals pr
 LEFT JOIN agreements ag ON ag.proposal_id = pr.id
 JOIN placements pl ON pl.id = pr.placement_id

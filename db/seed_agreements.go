@@ -121,14 +121,14 @@ func (s *Store) SeedDemoAgreements(ctx context.Context) error {
 					supervisor_name, supervisor_email, supervisor_phone, goals, goals_text, job_title, tasks, start_date, end_date,
 					hours_per_week, days_per_week, follow_up_plan, follow_up_weeks, adaptations, mentor_name, mentor_phone, mentor_tasks,
 					employer_approved_by, employer_approved_at, consent_by, consent_at, consent_mode, consent_reason,
-					adviser_approved_by, adviser_approved_at, cancelled_at, ended_on, end_reason, end_note, seat_held,
+					adviser_approved_by, adviser_approved_at, first_approved_at, cancelled_at, ended_on, end_reason, end_note, seat_held,
 					employer_access_until, created_at)
 				VALUES ($1, $2, $3, $4, 'Anne Arbeidsgiver', $5, '+47 900 00 000', '{language,work_experience}',
 					'Øve på muntlig norsk med kolleger og lære rutinene i et lager.', 'Lagermedarbeider',
 					'Varemottak, plukking og pakking.', $6, $7, 30, 5, 'Rådgiveren kommer på besøk annenhver uke den første måneden.',
 					$8, 'Enkle skriftlige instrukser med bilder.', 'Karim Lund', '+47 911 11 111', 'Viser rutinene og er tilgjengelig for spørsmål.',
 					CASE WHEN $9::timestamptz IS NOT NULL THEN $10::bigint END, $9, CASE WHEN $11::timestamptz IS NOT NULL THEN $12::bigint END, $11,
-					$13, $14, CASE WHEN $15::timestamptz IS NOT NULL THEN $12::bigint END, $15, $16, $17, $18,
+					$13, $14, CASE WHEN $15::timestamptz IS NOT NULL THEN $12::bigint END, $15, $15, $16, $17, $18,
 					CASE WHEN $17::date IS NOT NULL THEN 'Fikk fast deltidsstilling hos oss.' WHEN $16::timestamptz IS NOT NULL THEN 'Deltakeren begynner på et kurs i stedet.' ELSE '' END,
 					$19, $20, $21)
 				RETURNING id`, proposal, pt, placement, org, supervisorEmail, schedStart, schedEnd, r.FollowUpWeeks,

@@ -71,11 +71,11 @@ WITH pt AS (
 			ELSE p.kind IN ('sprakpraksis', 'arbeidspraksis') END AS kind_fits,
 		coalesce(p.languages && pt.languages, false) AS shared_language,
 		(pt.goal_sector <> '' AND p.sector = pt.goal_sector) AS sector_fits,
-		(p.start_date IS NULL OR p.start_date <= current_date + 60) AS starts_soon,
+		(p.start_date IS NULL OR p.start_date <= oslo_today() + 60) AS starts_soon,
 		pt.gap_total >= 8 AS far_from_goal
 	` + placementFrom + `, pt
 	WHERE p.status = 'published' AND o.approved_at IS NOT NULL AND p.seats > p.seats_taken
-	  AND (p.end_date IS NULL OR p.end_date >= current_date)
+	  AND (p.end_date IS NULL OR p.end_date >= oslo_today())
 )
 SELECT *,
 	fit_listening::int + fit_reading::int + fit_writing::int + fit_oral::int AS level_fits,

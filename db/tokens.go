@@ -20,6 +20,11 @@ const (
 	// (single use). Payload: agreement_id and week or phase.
 	PurposeAttendance = "attendance"
 	PurposeEvaluation = "evaluation"
+	// One of the three answer links of reminder rule 5 ("the agreement
+	// ends soon: can you offer work or an extension?"). Payload:
+	// agreement_id, answer (OfferAnswers) and lang; recording an answer
+	// uses up all the agreement's open answer links.
+	PurposeOfferAnswer = "offer_answer"
 )
 
 // LinkToken is a one-time link sent by e-mail.

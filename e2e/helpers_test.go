@@ -546,3 +546,46 @@ func (b *tab) signedIn() bool {
 	b.t.Helper()
 	return b.exists(`header form[action="/logout"] button`)
 }
+
+// mailWith waits for the one mail the app sends to addr with this subject,
+// for an address that gets several kinds of mail in one journey (a
+// supervisor: the proposal, the approved agreement, the links).
+func (b *tab) mailWith(addr, subject string) smtptest.Message {
+	b.t.Helper()
+	for deadline := time.Now().Add(mailWait); ; time.Sleep(50 * time.Millisecond) {
+		var found []smtptest.Message
+		for _, m := range mailbox.To(addr) {
+			if m.Subject == subject {
+				found = append(found, m)
+			}
+		}
+		if len(found) > 0 {
+			if len(found) > 1 {
+				b.t.Errorf("%d mails %q to %s, want 1", len(found), subject, addr)
+			}
+			return found[0]
+		}
+		if time.Now().After(deadline) {
+			var got []string
+			for _, m := range mailbox.To(addr) {
+				got = append(got, m.Subject)
+			}
+			b.fatal("no mail %q to %s within %s (got %q)", subject, addr, mailWait, got)
+		}
+	}
+}
+
+// expectNoSidewaysScroll fails the test when the page is wider than the
+// viewport (WCAG 1.4.10 reflow), naming a few elements past the edge.
+func (b *tab) expectNoSidewaysScroll(name string) {
+	b.t.Helper()
+	scroll, client := eval[int](b, `document.documentElement.scrollWidth`), eval[int](b, `document.documentElement.clientWidth`)
+	if scroll <= client {
+		return
+	}
+	b.t.Errorf("%s: the page is %dpx wide in a %dpx viewport", name, scroll, client)
+	wide := eval[[]string](b, fmt.Sprintf(`Array.from(document.querySelectorAll("body *"))
+		.filter(e => e.getBoundingClientRect().right > %d)
+		.slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : ""))`, client))
+	b.t.Logf("elements past the edge: %v", wide)
+}

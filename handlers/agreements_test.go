@@ -1270,3 +1270,51 @@ func TestAgreementMatrixEffects(t *testing.T) {
 		t.Errorf("employer approvals of toApprove: %d, want 1 (the fixture's)", n)
 	}
 }
+
+// An edit of an agreement under way withdraws the approvals, but the
+// placement goes on: it stays running (attendance can be logged, it can
+// end early, it cannot be cancelled) while the parties approve again; the
+// adviser's renewed approval does not restart anything.
+func TestAgreementEditWhileRunningKeepsItRunning(t *testing.T) {
+	ta := newTestApp(t)
+	fx := ta.freshAgreement()
+	ta.approveAll(fx)
+	start := *ta.agreement(fx.id).StartDate
+	ta.setToday(start.AddDate(0, 0, 3))
+	defer func() { ta.store.Clock = nil }()
+	if s := ta.agreement(fx.id).Status; s != db.AgreementRunning {
+		t.Fatalf("status after the start: %s, want running", s)
+	}
+	adviser, employer := ta.sessionFor(fx.adviser), ta.sessionFor(fx.employer)
+	a := ta.agreement(fx.id)
+	res := adviser.post(aPath(fx.id, "/steps/schedule"), formWith(scheduleForm(a), "hours_per_week", "25"))
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("edit while running: %d %s", res.status, res.visible())
+	}
+	a = ta.agreement(fx.id)
+	if a.Status != db.AgreementRunning || a.EmployerApprovedAt != nil || a.AdviserApprovedAt != nil || !a.PendingApproval() {
+		t.Fatalf("after the edit: %s, approvals %v %v, pending %v; want running with approvals withdrawn", a.Status,
+			a.EmployerApprovedAt, a.AdviserApprovedAt, a.PendingApproval())
+	}
+	page := employer.get(aPath(fx.id, "")).text()
+	if !strings.Contains(page, msg(t, "nb", "agreements.changes_pending")) || !strings.Contains(page, `action="/agreements/`+itoa(fx.id)+`/approve"`) {
+		t.Error("the employer's page does not say the changes wait for approval, or offers no approval")
+	}
+	if strings.Contains(page, `action="/agreements/`+itoa(fx.id)+`/cancel"`) {
+		t.Error("a running agreement offers to be cancelled")
+	}
+	if res := employer.post(aPath(fx.id, "/cancel"), url.Values{"lock_version": {strconv.Itoa(a.LockVersion)}, "note": {"Avlys"}}); res.status != http.StatusConflict {
+		t.Errorf("cancel of a running agreement after an edit: %d, want 409", res.status)
+	}
+	// Attendance for the days under way can still be logged.
+	monday := db.Monday(start.AddDate(0, 0, 3))
+	if res := employer.get(aPath(fx.id, "/attendance/"+ymd(monday))); res.status != http.StatusOK {
+		t.Errorf("the week's attendance form while changes wait: %d, want 200", res.status)
+	}
+	// Approvals given again: still running, the first approval kept.
+	first := a.FirstApprovedAt
+	ta.approveAll(fx)
+	if a := ta.agreement(fx.id); a.Status != db.AgreementRunning || a.PendingApproval() || first == nil || !a.FirstApprovedAt.Equal(*first) {
+		t.Errorf("after approving again: %s pending %v first %v → %v", a.Status, a.PendingApproval(), first, a.FirstApprovedAt)
+	}
+}

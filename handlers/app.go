@@ -12,12 +12,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
-	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/gofiber/template/html/v2"
 
 	"praksis/db"
@@ -47,6 +47,16 @@ type Config struct {
 	// believed only from TrustedProxies when that list is set.
 	ProxyHeader    string
 	TrustedProxies []string
+	// MetricsToken, when set, lets a scraper with this bearer token read
+	// /metrics in production (otherwise only from loopback).
+	MetricsToken string
+	// SignupMaxPerIP and ResetMaxPerIP limit sign-ups and password reset
+	// requests per client address per hour (0: 10 and 20).
+	SignupMaxPerIP int
+	ResetMaxPerIP  int
+	// ReadTimeout bounds reading a whole request, so a slow client cannot
+	// hold a connection (0: 30 s).
+	ReadTimeout time.Duration
 }
 
 // Deps are the parts main builds and the web layer uses.
@@ -78,6 +88,10 @@ type App struct {
 	secure  bool         // cookies get Secure when BASE_URL is https
 	schema  int64        // the migration version this binary expects
 	trusted []*net.IPNet // TRUSTED_PROXIES
+
+	metrics      *metrics    // request counters for /metrics
+	patternsOnce sync.Once   // routeOf's table of (method, pattern),
+	patterns     [][2]string // made on first use
 }
 
 // New builds the app: templates, catalogues, assets and routes. It fails
@@ -86,6 +100,15 @@ func New(cfg Config, d Deps) (*App, error) {
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = 256 << 10
 	}
+	if cfg.SignupMaxPerIP == 0 {
+		cfg.SignupMaxPerIP = 10
+	}
+	if cfg.ResetMaxPerIP == 0 {
+		cfg.ResetMaxPerIP = 20
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = 30 * time.Second
+	}
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: BASE_URL: %w", err)
@@ -93,7 +116,7 @@ func New(cfg Config, d Deps) (*App, error) {
 	if d.Store == nil || d.Log == nil || d.Translator == nil || d.Mail == nil || d.Scheduler == nil {
 		return nil, fmt.Errorf("handlers: New needs the store, a logger, the translator, the mail renderer and the scheduler")
 	}
-	a := &App{cfg: cfg, store: d.Store, log: d.Log, tr: d.Translator, mail: d.Mail, sender: d.Sender, sched: d.Scheduler, origin: u.Scheme + "://" + u.Host, secure: u.Scheme == "https", schema: db.LatestVersion()}
+	a := &App{cfg: cfg, store: d.Store, log: d.Log, tr: d.Translator, mail: d.Mail, sender: d.Sender, sched: d.Scheduler, metrics: newMetrics(), origin: u.Scheme + "://" + u.Host, secure: u.Scheme == "https", schema: db.LatestVersion()}
 	if a.trusted, err = parseTrusted(cfg.TrustedProxies); err != nil {
 		return nil, err
 	}
@@ -130,14 +153,16 @@ func New(cfg Config, d Deps) (*App, error) {
 		// and removes a whole class of bugs where a string escapes into a
 		// goroutine, an outbox row or a cache (README explains).
 		Immutable:             true,
-		ErrorHandler:          a.handleError,
+		ErrorHandler:          a.handleFault,
 		BodyLimit:             cfg.BodyLimit,
-		ReadTimeout:           30 * time.Second,
+		ReadBufferSize:        8 << 10, // request line + headers, else 431 (a browser's need ~2 KiB)
+		ReadTimeout:           cfg.ReadTimeout,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
 	})
-	a.fiber.Use(recover.New(), requestid.New(), a.securityHeaders, compress.New())
+	// observe wraps recover, so a panic is counted and logged as the 500 it becomes.
+	a.fiber.Use(a.requestID, a.observe, recover.New(), a.securityHeaders, compress.New())
 	a.routes()
 	return a, nil
 }

@@ -34,6 +34,7 @@ type attAgreementFx struct {
 	first, last     string
 	supervisor      string // the supervisor's e-mail
 	title           string // the placement's title
+	job             string // the agreement's job title, which the forms show
 }
 
 // attendanceAgreement makes an agreement through the real flow (proposal,
@@ -42,7 +43,7 @@ type attAgreementFx struct {
 func (ta *testApp) attendanceAgreement(employer, adviser db.User, start, end string, approved bool) attAgreementFx {
 	ta.t.Helper()
 	f := attAgreementFx{employer: employer, adviser: adviser, first: unique("Amina"), last: unique("Haddad"),
-		supervisor: unique("veileder") + "@test.example", title: unique("Lagermedarbeider ")}
+		supervisor: unique("veileder") + "@test.example", title: unique("Lagermedarbeider "), job: unique("Lagerjobb ")}
 	f.participant = ta.storeParticipant(adviser, participantInput(f.first, f.last))
 	in := completePlacement(unique("Kommune "))
 	in.Title, in.SupervisorEmail = f.title, f.supervisor
@@ -53,8 +54,8 @@ func (ta *testApp) attendanceAgreement(employer, adviser db.User, start, end str
 		ta.t.Fatal(err)
 	}
 	f.id = id
-	ta.exec(`UPDATE agreements SET start_date = $2, end_date = $3, hours_per_week = 30, days_per_week = 5, job_title = 'Lager',
-		supervisor_name = 'Kari Nordmann', supervisor_email = $4 WHERE id = $1`, id, start, end, f.supervisor)
+	ta.exec(`UPDATE agreements SET start_date = $2, end_date = $3, hours_per_week = 30, days_per_week = 5, job_title = $5,
+		supervisor_name = 'Kari Nordmann', supervisor_email = $4 WHERE id = $1`, id, start, end, f.supervisor, f.job)
 	if approved {
 		ta.exec(`UPDATE agreements SET employer_approved_at = now(), consent_at = now(), consent_mode = 'in_person',
 			adviser_approved_at = now() WHERE id = $1`, id)
@@ -110,7 +111,7 @@ func TestAttendanceWeek(t *testing.T) {
 	if res.status != http.StatusOK {
 		t.Fatalf("week form: %d %s", res.status, res.visible())
 	}
-	for _, want := range []string{f.first, f.title, fill(msg(t, "nb", "attendance.week_heading"), "Week", "23", "Date", "03.06.2030"),
+	for _, want := range []string{f.first, f.job, fill(msg(t, "nb", "attendance.week_heading"), "Week", "23", "Date", "03.06.2030"),
 		msg(t, "nb", "attendance.weekday_5")} {
 		if !strings.Contains(res.text(), want) {
 			t.Errorf("week form lacks %q", want)
@@ -428,8 +429,8 @@ func TestAttendanceLink(t *testing.T) {
 	if res.status != http.StatusOK {
 		t.Fatalf("link page: %d %s", res.status, res.visible())
 	}
-	if !strings.Contains(res.text(), f.first) || !strings.Contains(res.text(), f.title) || strings.Contains(res.text(), f.last) {
-		t.Error("the link page should show the first name and the placement, not the last name")
+	if !strings.Contains(res.text(), f.first) || !strings.Contains(res.text(), f.job) || strings.Contains(res.text(), f.last) {
+		t.Error("the link page should show the first name and the job, not the last name")
 	}
 	if !strings.Contains(res.text(), fill(msg(t, "nb", "attendance.week_heading"), "Week", "23", "Date", "03.06.2030")) {
 		t.Error("the link page does not show week 23")

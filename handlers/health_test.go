@@ -91,7 +91,8 @@ func TestReadyzDatabaseUnreachable(t *testing.T) {
 		t.Errorf("/login without a database: %d", res.status)
 	}
 	c.cookies[sessionCookie] = "some-token"
-	if res := c.get("/"); res.status != http.StatusInternalServerError || strings.Contains(res.text(), "refused") {
+	// 503, not 500: the database is down, nothing is wrong with the request (issue 8).
+	if res := c.get("/"); res.status != http.StatusServiceUnavailable || strings.Contains(res.text(), "refused") {
 		t.Errorf("a session lookup without a database: %d", res.status)
 	}
 }

@@ -87,7 +87,7 @@ func (a *App) linkLanguage(c *fiber.Ctx, t db.LinkToken) string {
 				return u.Locale
 			}
 		}
-	case db.PurposeAttendance, db.PurposeEvaluation:
+	case db.PurposeAttendance, db.PurposeEvaluation, db.PurposeOfferAnswer:
 		var pl linkPayload
 		if json.Unmarshal(t.Payload, &pl) == nil && validLocale(pl.Lang) {
 			return pl.Lang
@@ -128,6 +128,8 @@ func (a *App) linkShow(c *fiber.Ctx) error {
 		return a.attendanceLinkShow(c, &p, t)
 	case db.PurposeEvaluation:
 		return a.evaluationLinkShow(c, &p, t)
+	case db.PurposeOfferAnswer:
+		return a.offerAnswerShow(c, &p, t)
 	}
 	return fiber.ErrNotFound
 }
@@ -157,6 +159,8 @@ func (a *App) linkUse(c *fiber.Ctx) error {
 		return a.attendanceLinkUse(c, &p, t)
 	case db.PurposeEvaluation:
 		return a.evaluationLinkUse(c, &p, t)
+	case db.PurposeOfferAnswer:
+		return a.offerAnswerUse(c, &p, t)
 	}
 	return fiber.ErrNotFound
 }

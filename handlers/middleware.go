@@ -314,3 +314,93 @@ func parseTrusted(list []string) ([]*net.IPNet, error) {
 	}
 	return out, nil
 }
+
+// requestIDHeader carries a request's id in and out: a load balancer's id
+// is kept when it looks like one, otherwise a new one is made; every log
+// line about the request and the error page's reference carry it.
+const requestIDHeader = "X-Request-ID"
+
+// requestID gives each request its id (c.Locals(requestIDKey)) and echoes
+// it in the response. An incoming id is accepted only if it is short and
+// plain (letters, digits, . _ -), so it cannot forge log lines.
+func (a *App) requestID(c *fiber.Ctx) error {
+	id := c.Get(requestIDHeader)
+	if !plainID(id) {
+		id = newRequestID()
+	}
+	c.Locals(requestIDKey, id)
+	c.Set(requestIDHeader, id)
+	return c.Next()
+}
+
+func newRequestID() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func plainID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '.' || ch == '_' || ch == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// limit lets at most max requests per client address through within
+// window for action, counted in PostgreSQL (request_hits) so the limit
+// holds across replicas; more get 429 with the catalogue's "limit.<action>"
+// message and a Retry-After. It goes on the routes it guards, after the
+// CSRF check, so only real form posts count.
+func (a *App) limit(action string, max int, window time.Duration) fiber.Handler {
+	msgID := "limit." + action
+	retry := fmt.Sprint(int(window.Seconds()))
+	return func(c *fiber.Ctx) error {
+		ok, err := a.store.AllowRequest(c.UserContext(), action, clientIP(c), max, window)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			c.Set(fiber.HeaderRetryAfter, retry)
+			return errStatus(fiber.StatusTooManyRequests, msgID)
+		}
+		return c.Next()
+	}
+}
+
+// handleFault is the app's error handler: it gives the errors handleError
+// does not know their status (the database unreachable: 503; headers too
+// large: 431; a client too slow: 408) and then lets handleError answer.
+// Errors raised by fasthttp before any middleware ran (an oversized body
+// or header block, a read timeout) are counted and logged here, as the
+// request never reached observe.
+func (a *App) handleFault(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	switch {
+	case db.IsUnavailable(err):
+		a.log.Warn("database unavailable", "request_id", c.Locals(requestIDKey), "err", err)
+		err = errStatus(fiber.StatusServiceUnavailable, "error.unavailable")
+	case errors.As(err, &fe) && fe.Code == fiber.StatusRequestHeaderFieldsTooLarge:
+		err = errStatus(fe.Code, "error.headers_too_large")
+	case errors.As(err, &fe) && fe.Code == fiber.StatusRequestTimeout:
+		err = errStatus(fe.Code, "error.timeout")
+	}
+	if c.Locals(requestIDKey) == nil {
+		// Not through the middleware: no id, no metrics yet.
+		start := time.Now()
+		id := newRequestID()
+		c.Locals(requestIDKey, id)
+		c.Set(requestIDHeader, id)
+		herr := a.handleError(c, err)
+		a.record(c, "unrouted", start)
+		return herr
+	}
+	return a.handleError(c, err)
+}

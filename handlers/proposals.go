@@ -78,6 +78,9 @@ func (a *App) proposalsIndex(c *fiber.Ctx) error {
 	if p.Proposals, err = a.store.ProposalsForOrganisation(c.UserContext(), *session(c).User.OrganisationID); err != nil {
 		return err
 	}
+	for i := range p.Proposals {
+		p.Proposals[i].Redact(a.today(), a.store.AgreementRules().EmployerAccessWeeks)
+	}
 	return a.render(c, fiber.StatusOK, "proposals/index", &p)
 }
 
@@ -94,7 +97,9 @@ func (a *App) proposalFor(c *fiber.Ctx) (db.Proposal, error) {
 		return db.Proposal{}, fiber.ErrNotFound
 	}
 	// Another organisation's proposal does not exist for this employer.
-	return a.store.ProposalForOrganisation(c.UserContext(), int64(id), *session(c).User.OrganisationID)
+	p, err := a.store.ProposalForOrganisation(c.UserContext(), int64(id), *session(c).User.OrganisationID)
+	p.Redact(a.today(), a.store.AgreementRules().EmployerAccessWeeks)
+	return p, err
 }
 
 // proposalShow shows an employer what they need to answer: the person's

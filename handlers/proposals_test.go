@@ -416,3 +416,43 @@ func TestProposalAcceptRace(t *testing.T) {
 		}
 	}
 }
+
+// An employer's view of a proposal forgets the person when their access
+// ends: 12 weeks after they declined, or after the agreement that came of
+// it ended.
+func TestProposalRedactedAfterAccessEnds(t *testing.T) {
+	ta := newTestApp(t)
+	employer, adviser := ta.createUser(db.RoleEmployer), ta.createUser(db.RoleAdviser)
+	pl := ta.storePlacement(employer, agreementPlacementInput(), db.PlacementPublished)
+	first := unique("Glemtnavn")
+	pt := ta.storeParticipant(adviser, participantInput(first, unique("Etternavn")))
+	declined := ta.storeProposal(adviser, pt, pl, "Et notat", "Delt tilrettelegging")
+	c := ta.sessionFor(employer)
+	if res := c.post("/proposals/"+itoa(declined)+"/decline", url.Values{"reason": {"Ingen plass nå"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("decline: %d", res.status)
+	}
+	shows := func(path string) bool { return strings.Contains(c.get(path).text(), first) }
+	if !shows("/proposals/"+itoa(declined)) || !shows("/proposals") {
+		t.Fatal("the employer does not see the first name of a proposal they just declined")
+	}
+	ta.exec(`UPDATE proposals SET decided_at = now() - interval '13 weeks' WHERE id = $1`, declined)
+	if shows("/proposals/"+itoa(declined)) || shows("/proposals") {
+		t.Error("13 weeks after declining, the employer still sees the first name")
+	}
+	if body := c.get("/proposals/" + itoa(declined)).text(); strings.Contains(body, "Delt tilrettelegging") || strings.Contains(body, "Et notat") {
+		t.Error("13 weeks after declining, the employer still sees the note and the shared adaptations")
+	}
+
+	agreement, _ := ta.storeAgreement(adviser, employer, nil, pl, first, unique("Etternavn"))
+	var proposal int64
+	if err := ta.store.DB.Get(&proposal, `SELECT proposal_id FROM agreements WHERE id = $1`, agreement); err != nil {
+		t.Fatal(err)
+	}
+	if !shows("/proposals/" + itoa(proposal)) {
+		t.Fatal("the employer does not see the first name of an accepted proposal")
+	}
+	ta.exec(`UPDATE agreements SET employer_access_until = current_date - 1 WHERE id = $1`, agreement)
+	if shows("/proposals/"+itoa(proposal)) || shows("/proposals") {
+		t.Error("after the agreement's employer access ended, the proposal still shows the first name")
+	}
+}

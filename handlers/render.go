@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 
@@ -36,6 +37,16 @@ func (p *Page) page() *Page { return p }
 // T translates a message ID into the page's language; args are key, value
 // pairs for the message's template.
 func (p *Page) T(id string, args ...any) string { return p.app.translate(p.Locale, id, args...) }
+
+// Num formats a number for the page's language: 37,5 in Norwegian, 37.5
+// in English, no trailing zeros.
+func (p *Page) Num(f float64) string {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if p.Locale == "nb" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
 
 // Role returns the signed-in user's role, or "" for a visitor.
 func (p *Page) Role() string {

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"praksis/db"
@@ -13,6 +15,7 @@ func (a *App) routes() {
 	r := a.fiber
 	r.Get("/healthz", a.healthz)
 	r.Get("/readyz", a.readyz)
+	r.Get("/metrics", a.metricsPage) // open in development; loopback or METRICS_TOKEN in production
 	r.Get("/static/:version/*", a.assets.serve)
 
 	r.Use(a.loadSession, a.checkCSRF, a.checkText)
@@ -22,10 +25,10 @@ func (a *App) routes() {
 	r.Get("/login", a.loginForm)
 	r.Post("/login", a.login)
 	r.Get("/signup", a.signupForm)
-	r.Post("/signup", a.signup)
+	r.Post("/signup", a.limit("signup", a.cfg.SignupMaxPerIP, time.Hour), a.signup)
 	r.Post("/lang", a.setLanguage)
 	r.Get("/password/forgot", a.forgotForm)
-	r.Post("/password/forgot", a.forgot)
+	r.Post("/password/forgot", a.limit("reset", a.cfg.ResetMaxPerIP, time.Hour), a.forgot)
 	r.Get("/l/:token", a.linkShow)
 	r.Post("/l/:token", a.linkUse)
 
@@ -33,6 +36,9 @@ func (a *App) routes() {
 	r.Post("/logout", a.requireUser, a.logout)
 	r.Get("/password", a.requireUser, a.passwordForm)
 	r.Post("/password", a.requireUser, a.passwordChange)
+	// Their own reminder choices (the digest of the reminders job).
+	r.Get("/settings/reminders", a.requireUser, a.reminderPrefsForm)
+	r.Post("/settings/reminders", a.requireUser, a.reminderPrefsSave)
 
 	// Employers: their own organisation.
 	r.Get("/organisation", a.requireRole(db.RoleEmployer), a.organisationShow)
@@ -59,6 +65,14 @@ func (a *App) routes() {
 	staff := a.requireRole(db.RoleAdviser, db.RoleNAV, db.RoleAdmin)
 	adviser := a.requireRole(db.RoleAdviser)
 	r.Get("/participants", staff, a.participantsIndex)
+	// Exports of the caseload with progress and of a month's attendance
+	// (for NIR): the adviser's caseload, everyone for admins. Above the
+	// :id routes, which would take "export.csv" for an id.
+	exporter := a.requireRole(db.RoleAdviser, db.RoleAdmin)
+	r.Get("/participants/export.csv", exporter, a.caseloadExport(formatCSV))
+	r.Get("/participants/export.xlsx", exporter, a.caseloadExport(formatXLSX))
+	r.Get("/agreements/attendance-export.csv", exporter, a.attendanceExport(formatCSV))
+	r.Get("/agreements/attendance-export.xlsx", exporter, a.attendanceExport(formatXLSX))
 	r.Get("/participants/new", adviser, a.participantNew)
 	r.Post("/participants", adviser, a.participantCreate)
 	r.Get("/participants/:id", staff, a.participantShow)
@@ -109,6 +123,11 @@ func (a *App) routes() {
 	r.Post("/agreements/:id/end", parties, a.agreementEnd)
 	r.Post("/agreements/:id/follow-ups", adviser, a.agreementFollowUp)
 
+	// The KPI page: admins see the municipality, advisers their own
+	// caseload. Registered before the /admin group, whose admin-only
+	// check would otherwise stop advisers (the matrix test guards this).
+	r.Get("/admin/kpi", a.requireRole(db.RoleAdmin, db.RoleAdviser), a.kpiShow)
+
 	// Admins.
 	admin := r.Group("/admin", a.requireRole(db.RoleAdmin))
 	admin.Get("/organisations", a.adminOrganisations)
@@ -125,6 +144,8 @@ func (a *App) routes() {
 	admin.Post("/outbox/:id/retry", a.adminMailRetry)
 	admin.Get("/jobs", a.adminJobs)
 	admin.Post("/jobs/:name/run", a.adminJobRun)
+	admin.Get("/reminders", a.adminReminders)
+	admin.Post("/reminders", a.adminRemindersSave)
 
 	r.Use(func(*fiber.Ctx) error { return errStatus(fiber.StatusNotFound, "error.not_found") })
 }

@@ -132,6 +132,9 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		// Public: liveness, readiness and assets answer everyone, before sessions.
 		{method: "GET", pattern: "/healthz", path: "/healthz", want: [5]int{s200, s200, s200, s200, s200}},
 		{method: "GET", pattern: "/readyz", path: "/readyz", want: [5]int{s200, s200, s200, s200, s200}},
+		// Metrics: open in development (this app); production limits them to
+		// loopback or a bearer token whoever is signed in (metrics_test.go).
+		{method: "GET", pattern: "/metrics", path: "/metrics", want: [5]int{s200, s200, s200, s200, s200}},
 		{method: "GET", pattern: "/static/:version/*", path: static, want: [5]int{s200, s200, s200, s200, s200}},
 
 		// Everyone: the landing page or the role's dashboard; sign-in and
@@ -147,6 +150,9 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "POST", pattern: "/logout", path: "/logout", want: [5]int{s401, s303, s303, s303, s303}},
 		{method: "GET", pattern: "/password", path: "/password", want: [5]int{s303, s200, s200, s200, s200}},
 		{method: "POST", pattern: "/password", path: "/password", want: [5]int{s401, s422, s422, s422, s422}},
+		// Their own reminder choices: an empty form (no weekday) is 422.
+		{method: "GET", pattern: "/settings/reminders", path: "/settings/reminders", want: [5]int{s303, s200, s200, s200, s200}},
+		{method: "POST", pattern: "/settings/reminders", path: "/settings/reminders", want: [5]int{s401, s422, s422, s422, s422}},
 
 		// Password reset and e-mail links are for visitors above all, but a
 		// signed-in person may use them too (nothing redirects). The link
@@ -190,6 +196,12 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		// refused with 422 before anything is saved; results, outcomes and
 		// notes are valid, so a refusal is the authorisation's doing.
 		{method: "GET", pattern: "/participants", path: "/participants", want: [5]int{s303, s403, s200, s200, s200}},
+		// Exports: the adviser's caseload, everyone for the admin; never
+		// NAV or employers (handlers/exports_test.go checks the content).
+		{method: "GET", pattern: "/participants/export.csv", path: "/participants/export.csv", want: [5]int{s303, s403, s200, s403, s200}},
+		{method: "GET", pattern: "/participants/export.xlsx", path: "/participants/export.xlsx", want: [5]int{s303, s403, s200, s403, s200}},
+		{method: "GET", pattern: "/agreements/attendance-export.csv", path: "/agreements/attendance-export.csv?month=2030-06", want: [5]int{s303, s403, s200, s403, s200}},
+		{method: "GET", pattern: "/agreements/attendance-export.xlsx", path: "/agreements/attendance-export.xlsx?month=2030-06", want: [5]int{s303, s403, s200, s403, s200}},
 		{method: "GET", pattern: "/participants/new", path: "/participants/new", want: [5]int{s303, s403, s200, s403, s403}},
 		{method: "POST", pattern: "/participants", path: "/participants", want: [5]int{s401, s403, s422, s403, s403}},
 		{method: "GET", pattern: "/participants/:id", path: "/participants/" + id(fx.participant), want: [5]int{s303, s403, s200, s200, s200}},
@@ -260,6 +272,10 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "POST", pattern: "/agreements/:id/follow-ups", path: "/agreements/" + id(fx.agreements.id) + "/follow-ups",
 			form: url.Values{"held_on": {ymd(today())}, "with": {"participant", "supervisor"}, "notes": {"Matriseoppfølging"}}, want: [5]int{s401, s403, s303, s403, s403}},
 
+		// Key figures: the admin's for everyone, the adviser's for their
+		// own caseload (outside the /admin group on purpose).
+		{method: "GET", pattern: "/admin/kpi", path: "/admin/kpi", want: [5]int{s303, s403, s200, s403, s200}},
+
 		// Admins only.
 		{method: "GET", pattern: "/admin/organisations", path: "/admin/organisations?status=all", want: [5]int{s303, s403, s403, s403, s200}},
 		{method: "POST", pattern: "/admin/organisations/:id/approve", path: "/admin/organisations/" + id(fx.pendingOrg) + "/approve", want: [5]int{s401, s403, s403, s403, s303}},
@@ -275,6 +291,9 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "POST", pattern: "/admin/outbox/:id/retry", path: "/admin/outbox/" + id(fx.mail) + "/retry", want: [5]int{s401, s403, s403, s403, s303}},
 		{method: "GET", pattern: "/admin/jobs", path: "/admin/jobs", want: [5]int{s303, s403, s403, s403, s200}},
 		{method: "POST", pattern: "/admin/jobs/:name/run", path: "/admin/jobs/retention/run", want: [5]int{s401, s403, s403, s403, s303}},
+		// Reminder thresholds and the preview; an empty form is 422.
+		{method: "GET", pattern: "/admin/reminders", path: "/admin/reminders", want: [5]int{s303, s403, s403, s403, s200}},
+		{method: "POST", pattern: "/admin/reminders", path: "/admin/reminders", want: [5]int{s401, s403, s403, s403, s422}},
 	}
 }
 

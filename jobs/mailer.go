@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -123,6 +124,13 @@ func (s *smtpSession) Send(_ context.Context, om db.OutboxMail) error {
 	msg.SetGenHeader("X-Praksis-Outbox-Id", strconv.FormatInt(om.ID, 10))
 	msg.SetBodyString(gomail.TypeTextPlain, om.Text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, om.HTML)
+	if om.ICS != "" {
+		// A calendar event (reminder rule 1), as praksis.ics.
+		if err := msg.AttachReader("praksis.ics", strings.NewReader(om.ICS),
+			gomail.WithFileContentType(`text/calendar; method=PUBLISH; charset=utf-8`)); err != nil {
+			return &PermanentError{fmt.Errorf("calendar attachment: %w", err)}
+		}
+	}
 	err := s.c.Send(msg)
 	if err == nil {
 		return nil

@@ -22,7 +22,8 @@ func Retention() Job {
 				{"link_tokens", `DELETE FROM link_tokens WHERE expires_at < now() - interval '7 days' OR used_at < now() - interval '7 days'`},
 				{"login_failures", `DELETE FROM login_failures WHERE at < now() - interval '1 day'`},
 				{"token_failures", `DELETE FROM link_token_failures WHERE at < now() - interval '1 day'`},
-				{"mail_bodies", `UPDATE outbox SET body_text = '', body_html = '' WHERE status = 'sent'
+				{"request_hits", `DELETE FROM request_hits WHERE at < now() - interval '1 day'`},
+				{"mail_bodies", `UPDATE outbox SET body_text = '', body_html = '', ics = NULL WHERE status = 'sent'
 					AND sent_at < now() - interval '30 days' AND (body_text <> '' OR body_html <> '')`},
 			}
 			for _, st := range steps {

@@ -47,7 +47,7 @@ func NewSystem(store *db.Store, log *slog.Logger, cfg Config) (*System, error) {
 		}
 	}
 	sender := NewSender(store, mailer, log, cfg.Sender)
-	sched, err := NewScheduler(store, log, sender.Wake, OutboxJob(sender), Retention(), Status())
+	sched, err := NewScheduler(store, log, sender.Wake, OutboxJob(sender), Retention(), Status(), Progress(store), Reminders(store, r))
 	if err != nil {
 		return nil, err
 	}

@@ -33,9 +33,18 @@ type Config struct {
 	LoginMaxFailuresPerIP int
 	LoginWindow           time.Duration
 	LogLevel              string
-	ShutdownTimeout       time.Duration
-	ProxyHeader           string
-	TrustedProxies        []string
+	// LogFormat is json (the default in production) or text.
+	LogFormat string
+	// MetricsToken lets a scraper read /metrics in production with
+	// "Authorization: Bearer <token>" (without it: loopback only).
+	MetricsToken string
+	// SignupMaxPerIP and ResetMaxPerIP limit sign-ups and password reset
+	// requests per client address per hour.
+	SignupMaxPerIP  int
+	ResetMaxPerIP   int
+	ShutdownTimeout time.Duration
+	ProxyHeader     string
+	TrustedProxies  []string
 	// Agreements are the agreement cadences and limits DOMAIN.md calls
 	// configurable (follow-up weeks, employer access, self-certified
 	// sickness, one-click link lifetime).
@@ -132,6 +141,21 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.secretFromEnvironment = getenv("SECRET_KEY") != ""
+	c.MetricsToken = str("METRICS_TOKEN", "")
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		problems = append(problems, "METRICS_TOKEN must be at least 16 characters")
+	}
+	c.SignupMaxPerIP = num("SIGNUP_MAX_PER_IP", 10)
+	c.ResetMaxPerIP = num("RESET_MAX_PER_IP", 20)
+	defaultFormat := "text"
+	if c.Env == "production" {
+		defaultFormat = "json"
+	}
+	switch c.LogFormat = strings.ToLower(str("LOG_FORMAT", defaultFormat)); c.LogFormat {
+	case "json", "text":
+	default:
+		problems = append(problems, fmt.Sprintf("LOG_FORMAT=%q must be json or text", c.LogFormat))
+	}
 	switch v := strings.ToLower(str("CRON_ENABLED", "true")); v {
 	case "true", "1", "yes":
 		c.CronEnabled = true

@@ -36,6 +36,9 @@ commands:
   serve                 serve the portal (default)
   migrate               create the database if missing and apply migrations
   seed --demo           create the demo organisation and accounts (development only)
+  seed --scale N [--seed S]
+                        N participants with proportional organisations, placements,
+                        agreements, results and attendance, for benchmarks (development only)
   create-user --email E --role R [--name N] [--org ORGNR] [--locale nb|en]
                         create an account; prints a one-time password, or reads
                         the password from stdin when stdin is not a terminal
@@ -49,7 +52,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel)
+	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
@@ -60,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "migrate":
 		return migrate(ctx, cfg, log)
 	case "seed":
-		return seed(ctx, cfg, log, args)
+		return seed(ctx, cfg, log, args, stdout, stderr)
 	case "create-user":
 		return createUser(ctx, cfg, args, stdin, stdout)
 	case "run-job":
@@ -72,12 +75,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
+// newLogger writes JSON lines (LOG_FORMAT=json, the production default)
+// or key=value text, with e-mail addresses and one-time link tokens
+// masked whatever logs them (logging.go).
+func newLogger(w io.Writer, level, format string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	opts := &slog.HandlerOptions{Level: l}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if format == "json" {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return slog.New(redactor{h})
 }
 
 // migrate creates the database in development and applies migrations.
@@ -95,14 +106,22 @@ func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return db.Migrate(ctx, store.DB.DB, log)
 }
 
-func seed(ctx context.Context, cfg Config, log *slog.Logger, args []string) error {
+func seed(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	demo := fs.Bool("demo", false, "create the demo organisation and accounts")
+	scale := fs.Int("scale", 0, "seed N participants and everything around them (seed_scale.go)")
+	seedN := fs.Uint64("seed", 1, "random seed of --scale: the same seed gives the same data")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *scale != 0 {
+		if *demo {
+			return errors.New("seed: --demo and --scale are separate runs (--scale makes the demo accounts itself)")
+		}
+		return seedScale(ctx, cfg, log, *scale, *seedN, stdout, stderr)
+	}
 	if !*demo {
-		return errors.New("seed: say what to seed: --demo")
+		return errors.New("seed: say what to seed: --demo or --scale N")
 	}
 	if cfg.Production() {
 		return errors.New("seed: demo data is for development only (APP_ENV=production)")
@@ -258,6 +277,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		TrustedProxies:        cfg.TrustedProxies,
 		DevMail:               cfg.SMTPURL == "",
 		CronEnabled:           cfg.CronEnabled,
+		MetricsToken:          cfg.MetricsToken,
+		SignupMaxPerIP:        cfg.SignupMaxPerIP,
+		ResetMaxPerIP:         cfg.ResetMaxPerIP,
 	}, handlers.Deps{Store: store, Log: log, Translator: sys.Translator, Mail: sys.Renderer, Sender: sys.Sender, Scheduler: sys.Scheduler})
 	if err != nil {
 		return err

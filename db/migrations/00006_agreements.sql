@@ -54,6 +54,10 @@ CREATE TABLE agreements (
     CHECK ((consent_mode = 'on_behalf') = (consent_reason IS NOT NULL)),
     adviser_approved_by bigint      REFERENCES users (id),
     adviser_approved_at timestamptz,
+    -- When all three had approved for the first time. From then on the
+    -- agreement runs by its dates: a later edit withdraws the approvals
+    -- and waits for them again, but does not stop a placement under way.
+    first_approved_at   timestamptz,
     -- Cancelled before it ran, or ended early (the reason is outcome data).
     cancelled_at        timestamptz,
     ended_on            date,
@@ -77,12 +81,20 @@ CREATE INDEX agreements_placement_idx ON agreements (placement_id);
 
 -- The derived status, defined once: draft (schedule or supervisor
 -- missing), awaiting_approval, ready (approved, not started), running,
--- ended, cancelled.
+-- ended, cancelled. Its days are Europe/Oslo days (oslo_today()).
+-- Today in Europe/Oslo, where the programme's days begin and end (the
+-- server's current_date may be UTC).
+CREATE FUNCTION oslo_today() RETURNS date LANGUAGE sql STABLE AS $$ SELECT (now() AT TIME ZONE 'Europe/Oslo')::date $$;
+
 -- +goose StatementBegin
 CREATE FUNCTION agreement_status(a agreements, today date) RETURNS text LANGUAGE sql STABLE AS $$
     SELECT CASE
         WHEN a.cancelled_at IS NOT NULL THEN 'cancelled'
         WHEN a.ended_on IS NOT NULL THEN 'ended'
+        -- Approved by all once: it runs by its dates, even while an edit
+        -- waits for the approvals again.
+        WHEN a.first_approved_at IS NOT NULL AND today > a.end_date THEN 'ended'
+        WHEN a.first_approved_at IS NOT NULL AND today >= a.start_date THEN 'running'
         WHEN a.start_date IS NULL OR a.end_date IS NULL OR a.hours_per_week IS NULL OR a.days_per_week IS NULL
             OR a.job_title = '' OR a.supervisor_name = '' OR a.supervisor_email = '' THEN 'draft'
         WHEN a.employer_approved_at IS NULL OR a.consent_at IS NULL OR a.adviser_approved_at IS NULL THEN 'awaiting_approval'
@@ -153,5 +165,6 @@ DROP TABLE evaluations;
 DROP TABLE attendance;
 DROP TABLE agreement_versions;
 DROP FUNCTION agreement_status(agreements, date);
+DROP FUNCTION oslo_today();
 DROP TABLE agreements;
 ALTER TABLE participants DROP COLUMN programme_hours;

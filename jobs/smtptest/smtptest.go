@@ -27,6 +27,17 @@ type Message struct {
 	HTML     string
 	Header   mail.Header
 	Raw      []byte
+	// Parts: every leaf part other than the text and HTML bodies (an
+	// attachment such as a calendar event), decoded.
+	Parts []Part
+}
+
+// Part is one decoded leaf part of a mail.
+type Part struct {
+	MediaType string            // e.g. text/calendar
+	Params    map[string]string // of Content-Type, e.g. method, charset, name
+	Header    map[string][]string
+	Body      string
 }
 
 // Server is a running test SMTP server.
@@ -241,7 +252,7 @@ func walk(contentType, encoding string, body io.Reader, m *Message) error {
 			if err != nil {
 				return err
 			}
-			if err := walk(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p, m); err != nil {
+			if err := walkPart(p.Header, p, m); err != nil {
 				return err
 			}
 		}
@@ -255,6 +266,27 @@ func walk(contentType, encoding string, body io.Reader, m *Message) error {
 		m.Text = string(b)
 	case "text/html":
 		m.HTML = string(b)
+	default:
+		m.Parts = append(m.Parts, Part{MediaType: mt, Params: params, Body: string(b)})
+	}
+	return nil
+}
+
+// walkPart walks a part of a multipart body and keeps its headers on an
+// attachment it yields.
+func walkPart(h map[string][]string, body io.Reader, m *Message) error {
+	n := len(m.Parts)
+	get := func(k string) string {
+		if v := h[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	if err := walk(get("Content-Type"), get("Content-Transfer-Encoding"), body, m); err != nil {
+		return err
+	}
+	if len(m.Parts) == n+1 {
+		m.Parts[n].Header = h
 	}
 	return nil
 }

@@ -1,0 +1,459 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// The nightly measurement (job `progress`): a snapshot of every active
+// participant's progress, then the cohort KPIs, both for one day and in
+// the job's one transaction. Each step first deletes the day's rows, so a
+// rerun gives the same result and a failed run leaves the day as it was.
+//
+// The formulas (also in README.md, "Progress measurement"):
+//
+//   - best level per skill: the highest level of the results taken on or
+//     before the day (the certificate shows the best result; a weaker later
+//     result does not lower it).
+//   - gap per skill: levels from the best level (nothing: below the
+//     lowest) up to the norskmål, 0 when reached; gap_total is the sum.
+//   - pace window: the last 6 months, or from the programme start if that
+//     is later; window_days is its length.
+//   - levels gained: per skill, how far the best level moved towards the
+//     norskmål in the window — from the best level before the window (or,
+//     without one, the first result in it, the best of its day) to the
+//     best level now, both capped at the goal — summed over the skills. Gains beyond the goal
+//     do not count: they do not bring the goal closer.
+//   - pace = levels_gained / window_days (levels per day). No pace when
+//     nothing was gained.
+//   - projected date = day + ceil(gap_total × window_days / levels_gained)
+//     days: when the gap closes if the pace holds. NULL without a pace or
+//     without a gap.
+//   - has_element: a running or ready agreement, or a current outcome of
+//     work or education: the programme's work or education element.
+//   - risk: the programme ends within 6 months of the day AND either the
+//     goal is not in reach at the current pace (a gap, and no pace or a
+//     projected date after the programme's end) or no work or education
+//     element is planned. The 6-month condition applies to both, as in
+//     the caseload's marker: in a programme's first weeks nobody has a
+//     placement yet, and flagging everyone would flag no one.
+//   - attendance rate: present days / logged days over the 28 days up to
+//     and including the day, over all the participant's agreements.
+
+// ProgressSnapshot is one participant's measured progress on one day.
+type ProgressSnapshot struct {
+	ParticipantID  int64      `db:"participant_id"`
+	Day            time.Time  `db:"day"`
+	BestListening  *Level     `db:"best_listening"`
+	BestReading    *Level     `db:"best_reading"`
+	BestWriting    *Level     `db:"best_writing"`
+	BestOral       *Level     `db:"best_oral"`
+	GapListening   int        `db:"gap_listening"`
+	GapReading     int        `db:"gap_reading"`
+	GapWriting     int        `db:"gap_writing"`
+	GapOral        int        `db:"gap_oral"`
+	GapTotal       int        `db:"gap_total"`
+	LevelsGained   int        `db:"levels_gained"`
+	WindowDays     int        `db:"window_days"`
+	MonthsLeft     int        `db:"months_left"`
+	AttendanceRate *float64   `db:"attendance_rate"`
+	OutcomeKind    *string    `db:"outcome_kind"`
+	HasElement     bool       `db:"has_element"`
+	Risk           bool       `db:"risk"`
+	ProjectedDate  *time.Time `db:"projected_date"`
+}
+
+// skillAggs are a skill's columns of the per-participant aggregate b:
+// the best level, the best rank before the pace window, and the rank of
+// the first result in it (the earliest day's best: the minimum of
+// [days into the window, −rank] arrays picks the earliest day, then the
+// highest rank). One pass over language_results with a hash aggregate: no
+// per-group sort.
+func skillAggs(sk string) string {
+	return `max(lr.level) FILTER (WHERE lr.skill = '` + sk + `') AS best_` + sk + `,
+		max(cefr_rank(lr.level)) FILTER (WHERE lr.skill = '` + sk + `' AND lr.taken_on < p.wstart) AS before_` + sk + `,
+		-(min(ARRAY[lr.taken_on - p.wstart, -cefr_rank(lr.level)]) FILTER (WHERE lr.skill = '` + sk + `' AND lr.taken_on >= p.wstart))[2] AS first_` + sk
+}
+
+// skillGain is a skill's levels gained towards the goal in the window
+// (see the formulas above), 0 without results.
+func skillGain(sk string) string {
+	return `coalesce(greatest(0, least(cefr_rank(b.best_` + sk + `), cefr_rank(p.goal_` + sk + `))
+		- least(coalesce(b.before_` + sk + `, b.first_` + sk + `), cefr_rank(p.goal_` + sk + `))), 0)`
+}
+
+// progressInsert writes the day's snapshots in one statement for every
+// active participant. It is set-based on purpose: each input table is
+// read once and grouped (hash aggregates), never queried per participant,
+// so 100,000 participants cost seconds (docs/benchmarks.md).
+var progressInsert = `INSERT INTO progress_snapshots (participant_id, day, best_listening, best_reading, best_writing, best_oral,
+	gap_listening, gap_reading, gap_writing, gap_oral, gap_total, levels_gained, window_days, months_left,
+	attendance_rate, outcome_kind, has_element, risk, projected_date)
+WITH p AS NOT MATERIALIZED (
+	SELECT id, programme_start, programme_end, goal_listening, goal_reading, goal_writing, goal_oral,
+		greatest(programme_start, ($1::date - interval '6 months')::date) AS wstart
+	FROM participants WHERE status = 'active'
+), b AS (
+	-- Per participant and skill: the best level now, the best before the
+	-- pace window and the first result in it.
+	SELECT lr.participant_id,
+		` + skillAggs("listening") + `,
+		` + skillAggs("reading") + `,
+		` + skillAggs("writing") + `,
+		` + skillAggs("oral") + `
+	FROM language_results lr JOIN p ON p.id = lr.participant_id
+	WHERE lr.taken_on <= $1::date
+	GROUP BY lr.participant_id
+), o AS (
+	SELECT DISTINCT ON (oc.participant_id) oc.participant_id, oc.kind
+	FROM outcomes oc JOIN p ON p.id = oc.participant_id
+	WHERE oc.from_date <= $1::date
+	ORDER BY oc.participant_id, oc.from_date DESC, oc.id DESC
+), e AS (
+	SELECT DISTINCT ag.participant_id FROM agreements ag
+	WHERE ag.cancelled_at IS NULL AND ag.ended_on IS NULL AND agreement_status(ag, $1::date) IN ('running', 'ready')
+), att AS (
+	SELECT ag.participant_id, count(*) FILTER (WHERE at.present) AS present, count(*) AS logged
+	FROM attendance at JOIN agreements ag ON ag.id = at.agreement_id
+	WHERE at.day > $1::date - 28 AND at.day <= $1::date
+	GROUP BY ag.participant_id
+)
+SELECT p.id, $1::date, b.best_listening, b.best_reading, b.best_writing, b.best_oral,
+	g.gap_listening, g.gap_reading, g.gap_writing, g.gap_oral, g.gap_total,
+	gn.gained, w.days,
+	CASE WHEN p.programme_end <= $1::date THEN 0
+		ELSE (extract(year FROM age(p.programme_end, $1::date)) * 12 + extract(month FROM age(p.programme_end, $1::date)))::int END,
+	round(att.present::numeric / att.logged, 4),
+	o.kind, el.has,
+	p.programme_end <= ($1::date + interval '6 months')::date
+		AND ((g.gap_total > 0 AND (pr.projected IS NULL OR pr.projected > p.programme_end)) OR NOT el.has),
+	pr.projected
+FROM p
+LEFT JOIN b ON b.participant_id = p.id
+LEFT JOIN o ON o.participant_id = p.id
+LEFT JOIN e ON e.participant_id = p.id
+LEFT JOIN att ON att.participant_id = p.id
+CROSS JOIN LATERAL (SELECT greatest(0, $1::date - p.wstart) AS days) w
+CROSS JOIN LATERAL (SELECT ` + skillGain("listening") + ` + ` + skillGain("reading") + `
+	+ ` + skillGain("writing") + ` + ` + skillGain("oral") + ` AS gained) gn
+CROSS JOIN LATERAL (SELECT
+	greatest(0, cefr_rank(p.goal_listening) - coalesce(cefr_rank(b.best_listening), 0)) AS gap_listening,
+	greatest(0, cefr_rank(p.goal_reading) - coalesce(cefr_rank(b.best_reading), 0)) AS gap_reading,
+	greatest(0, cefr_rank(p.goal_writing) - coalesce(cefr_rank(b.best_writing), 0)) AS gap_writing,
+	greatest(0, cefr_rank(p.goal_oral) - coalesce(cefr_rank(b.best_oral), 0)) AS gap_oral) g0
+CROSS JOIN LATERAL (SELECT g0.*, g0.gap_listening + g0.gap_reading + g0.gap_writing + g0.gap_oral AS gap_total) g
+CROSS JOIN LATERAL (SELECT CASE WHEN g.gap_total > 0 AND gn.gained > 0 AND w.days > 0
+	THEN $1::date + ceil(g.gap_total * w.days::numeric / gn.gained)::int END AS projected) pr
+CROSS JOIN LATERAL (SELECT e.participant_id IS NOT NULL
+	OR coalesce(o.kind IN ('work_full', 'work_part', 'education'), false) AS has) el`
+
+// batchSettings tunes the rest of the job's transaction for its two big
+// statements: no JIT (their row estimates are inflated by the joins on a
+// CTE, so PostgreSQL compiled for 14 of 20 seconds at 100,000
+// participants, docs/benchmarks.md) and room to sort and hash in memory.
+// SET LOCAL ends with the transaction (or the job's savepoint).
+func batchSettings(ctx context.Context, tx *sqlx.Tx) error {
+	for _, q := range []string{`SET LOCAL jit = off`, `SET LOCAL work_mem = '64MB'`} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("db: measurement settings: %w", err)
+		}
+	}
+	return nil
+}
+
+// WriteProgressSnapshots replaces the day's snapshots inside tx (the
+// progress job's transaction) and returns how many it wrote.
+func WriteProgressSnapshots(ctx context.Context, tx *sqlx.Tx, day time.Time) (int64, error) {
+	if err := batchSettings(ctx, tx); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM progress_snapshots WHERE day = $1::date`, dateOnly(day)); err != nil {
+		return 0, fmt.Errorf("db: clear progress snapshots: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, progressInsert, dateOnly(day))
+	if err != nil {
+		return 0, fmt.Errorf("db: progress snapshots: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// KPI metrics, as stored in kpi_snapshots.metric. Shares are 0–1.
+const (
+	MetricAtGoal      = "at_goal"      // share of active participants at the norskmål in every skill
+	MetricAtGoalSkill = "at_goal_"     // + skill: share at the norskmål in that skill
+	MetricRisk        = "risk"         // share of active participants at risk
+	MetricAvgGap      = "avg_gap"      // average total gap (levels) of active participants
+	MetricWorkEduEnd  = "work_edu_end" // share in work or education when the programme ended
+	MetricWorkEdu1y   = "work_edu_1y"  // … one year after the programme ended (SSB; target 70 %)
+	MetricGotJob      = "got_job"      // share of ended agreements that ended with a job
+	MetricDaysToFirst = "days_to_first_agreement"
+)
+
+// KPI dimensions.
+const (
+	DimAll       = "all"
+	DimStartYear = "start_year"
+	DimRegime    = "regime"
+	DimAdviser   = "adviser"
+)
+
+// KPIMetrics lists every metric in the order the page shows them.
+var KPIMetrics = []string{MetricAtGoal, MetricAtGoalSkill + "listening", MetricAtGoalSkill + "reading", MetricAtGoalSkill + "writing",
+	MetricAtGoalSkill + "oral", MetricRisk, MetricAvgGap, MetricWorkEduEnd, MetricWorkEdu1y, MetricGotJob, MetricDaysToFirst}
+
+// kpiSelect computes every KPI for the day ($1) in every dimension, over
+// all participants or one adviser's ($2, 0 for all), as rows (dimension,
+// key, metric, value, n). The populations:
+//
+//   - at_goal*, risk, avg_gap: the active participants measured that day
+//     (the day's progress_snapshots).
+//   - work_edu_end: participants whose programme ended before the day; in
+//     work or education when the latest outcome from on or before the
+//     programme's last day is work (full or part time) or education.
+//   - work_edu_1y: participants whose programme ended at least a year
+//     before the day; the latest outcome on the first anniversary of the
+//     end (SSB's measure of the national 70 % target).
+//   - got_job: agreements ended by the day (cancelled ones never ran); the
+//     share whose end reason is "got a job".
+//   - days_to_first_agreement: the median of days from the programme start
+//     to the start of the participant's first agreement that started
+//     (running or ended), over those who have one.
+//
+// A cohort is the programme-start year, the legal regime or the current
+// adviser. A metric with nobody to compute it over (n = 0) has no row.
+const kpiSelect = `WITH pp AS NOT MATERIALIZED (
+	SELECT id, adviser_id, regime, extract(year FROM programme_start)::int AS start_year, programme_start, programme_end
+	FROM participants WHERE $2::bigint = 0 OR adviser_id = $2::bigint
+), oe AS (
+	SELECT DISTINCT ON (oc.participant_id) oc.participant_id, oc.kind
+	FROM outcomes oc JOIN pp ON pp.id = oc.participant_id
+	WHERE pp.programme_end < $1::date AND oc.from_date <= pp.programme_end
+	ORDER BY oc.participant_id, oc.from_date DESC, oc.id DESC
+), oy AS (
+	SELECT DISTINCT ON (oc.participant_id) oc.participant_id, oc.kind
+	FROM outcomes oc JOIN pp ON pp.id = oc.participant_id
+	WHERE (pp.programme_end + interval '1 year')::date <= $1::date AND oc.from_date <= (pp.programme_end + interval '1 year')::date
+	ORDER BY oc.participant_id, oc.from_date DESC, oc.id DESC
+), ag AS (
+	SELECT a.participant_id,
+		min(a.start_date) FILTER (WHERE a.status IN ('running', 'ended') AND a.start_date <= $1::date) AS first_start,
+		count(*) FILTER (WHERE a.status = 'ended') AS ended,
+		count(*) FILTER (WHERE a.status = 'ended' AND a.end_reason = 'got_job') AS got_job
+	FROM (SELECT participant_id, start_date, end_reason, agreement_status(x, $1::date) AS status
+		FROM agreements x WHERE cancelled_at IS NULL) a
+	JOIN pp ON pp.id = a.participant_id
+	GROUP BY a.participant_id
+), f AS (
+	SELECT pp.start_year, pp.regime, pp.adviser_id,
+		s.participant_id IS NOT NULL AS active,
+		s.gap_listening = 0 AS goal_listening, s.gap_reading = 0 AS goal_reading,
+		s.gap_writing = 0 AS goal_writing, s.gap_oral = 0 AS goal_oral, s.gap_total = 0 AS goal_all,
+		s.risk, s.gap_total,
+		pp.programme_end < $1::date AS ended,
+		coalesce(oe.kind IN ('work_full', 'work_part', 'education'), false) AS work_end,
+		(pp.programme_end + interval '1 year')::date <= $1::date AS year_after,
+		coalesce(oy.kind IN ('work_full', 'work_part', 'education'), false) AS work_1y,
+		ag.first_start - pp.programme_start AS first_days,
+		coalesce(ag.ended, 0) AS agreements_ended, coalesce(ag.got_job, 0) AS agreements_got_job
+	FROM pp
+	LEFT JOIN progress_snapshots s ON s.participant_id = pp.id AND s.day = $1::date
+	LEFT JOIN oe ON oe.participant_id = pp.id
+	LEFT JOIN oy ON oy.participant_id = pp.id
+	LEFT JOIN ag ON ag.participant_id = pp.id
+), g AS (
+	SELECT CASE WHEN grouping(start_year) = 0 THEN 'start_year' WHEN grouping(regime) = 0 THEN 'regime'
+			WHEN grouping(adviser_id) = 0 THEN 'adviser' ELSE 'all' END AS dimension,
+		CASE WHEN grouping(start_year) = 0 THEN start_year::text WHEN grouping(regime) = 0 THEN regime
+			WHEN grouping(adviser_id) = 0 THEN adviser_id::text ELSE 'all' END AS key,
+		count(*) FILTER (WHERE active) AS n_active,
+		avg(goal_all::int) FILTER (WHERE active) AS at_goal,
+		avg(goal_listening::int) FILTER (WHERE active) AS at_goal_listening,
+		avg(goal_reading::int) FILTER (WHERE active) AS at_goal_reading,
+		avg(goal_writing::int) FILTER (WHERE active) AS at_goal_writing,
+		avg(goal_oral::int) FILTER (WHERE active) AS at_goal_oral,
+		avg(risk::int) FILTER (WHERE active) AS risk,
+		avg(gap_total) FILTER (WHERE active) AS avg_gap,
+		count(*) FILTER (WHERE ended) AS n_ended,
+		avg(work_end::int) FILTER (WHERE ended) AS work_edu_end,
+		count(*) FILTER (WHERE year_after) AS n_year,
+		avg(work_1y::int) FILTER (WHERE year_after) AS work_edu_1y,
+		sum(agreements_ended) AS n_agreements,
+		sum(agreements_got_job)::numeric / nullif(sum(agreements_ended), 0) AS got_job,
+		count(first_days) AS n_first,
+		percentile_cont(0.5) WITHIN GROUP (ORDER BY first_days) AS days_to_first
+	FROM f
+	GROUP BY GROUPING SETS ((), (start_year), (regime), (adviser_id))
+)
+SELECT g.dimension, g.key, m.metric, round(m.value::numeric, 4) AS value, m.n::int AS n
+FROM g CROSS JOIN LATERAL (VALUES
+	('at_goal', g.at_goal, g.n_active),
+	('at_goal_listening', g.at_goal_listening, g.n_active),
+	('at_goal_reading', g.at_goal_reading, g.n_active),
+	('at_goal_writing', g.at_goal_writing, g.n_active),
+	('at_goal_oral', g.at_goal_oral, g.n_active),
+	('risk', g.risk, g.n_active),
+	('avg_gap', g.avg_gap, g.n_active),
+	('work_edu_end', g.work_edu_end, g.n_ended),
+	('work_edu_1y', g.work_edu_1y, g.n_year),
+	('got_job', g.got_job, g.n_agreements),
+	('days_to_first_agreement', g.days_to_first::numeric, g.n_first)
+) AS m(metric, value, n)
+WHERE m.n > 0 AND m.value IS NOT NULL`
+
+// kpiInsert stores every KPI of the day over all participants ($2 = 0).
+const kpiInsert = `INSERT INTO kpi_snapshots (day, dimension, key, metric, value, n)
+	SELECT $1::date, k.dimension, k.key, k.metric, k.value, k.n FROM (` + kpiSelect + `) k`
+
+// WriteKPISnapshots replaces the day's KPIs inside tx, computed from the
+// day's progress snapshots (write those first) and returns how many rows
+// it wrote.
+func WriteKPISnapshots(ctx context.Context, tx *sqlx.Tx, day time.Time) (int64, error) {
+	if err := batchSettings(ctx, tx); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM kpi_snapshots WHERE day = $1::date`, dateOnly(day)); err != nil {
+		return 0, fmt.Errorf("db: clear kpi snapshots: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, kpiInsert, dateOnly(day), 0)
+	if err != nil {
+		return 0, fmt.Errorf("db: kpi snapshots: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// KPI is one figure: a metric of a cohort on a day.
+type KPI struct {
+	Day       time.Time `db:"day"`
+	Dimension string    `db:"dimension"`
+	Key       string    `db:"key"`
+	Metric    string    `db:"metric"`
+	Value     float64   `db:"value"`
+	N         int       `db:"n"`
+	// Label is the adviser's name for the adviser dimension, else the key.
+	Label string `db:"label"`
+}
+
+// LatestKPIDay is the newest day with KPIs, nil before the first run.
+func (s *Store) LatestKPIDay(ctx context.Context) (*time.Time, error) {
+	var d *time.Time
+	if err := s.DB.GetContext(ctx, &d, `SELECT max(day) FROM kpi_snapshots`); err != nil {
+		return nil, fmt.Errorf("db: latest kpi day: %w", err)
+	}
+	return d, nil
+}
+
+// KPIsOn lists the stored KPIs of a day in the given dimensions.
+func (s *Store) KPIsOn(ctx context.Context, day time.Time, dimensions ...string) ([]KPI, error) {
+	var out []KPI
+	err := s.DB.SelectContext(ctx, &out, `SELECT k.day, k.dimension, k.key, k.metric, k.value::float8 AS value, k.n,
+			coalesce(u.name, k.key) AS label
+		FROM kpi_snapshots k LEFT JOIN users u ON k.dimension = 'adviser' AND u.id::text = k.key
+		WHERE k.day = $1::date AND k.dimension = ANY($2) ORDER BY k.dimension, lower(coalesce(u.name, k.key)), k.key, k.metric`,
+		dateOnly(day), pq.Array(dimensions))
+	if err != nil {
+		return nil, fmt.Errorf("db: kpis: %w", err)
+	}
+	return out, nil
+}
+
+// AdviserKPIs computes the KPIs of one adviser's caseload on a day (one
+// with snapshots), by the same query the job stores, without storing
+// them: the adviser's page shows their own cohorts, which the stored
+// dimensions (every participant by year, regime, adviser) do not split.
+func (s *Store) AdviserKPIs(ctx context.Context, day time.Time, adviserID int64) ([]KPI, error) {
+	var out []KPI
+	err := s.DB.SelectContext(ctx, &out, `SELECT $1::date AS day, k.dimension, k.key, k.metric, k.value::float8 AS value, k.n, k.key AS label
+		FROM (`+kpiSelect+`) k WHERE k.dimension <> 'adviser' ORDER BY k.dimension, k.key, k.metric`, dateOnly(day), adviserID)
+	if err != nil {
+		return nil, fmt.Errorf("db: adviser kpis: %w", err)
+	}
+	return out, nil
+}
+
+// KPISeries lists a cohort's metrics over the days from `from` on, oldest
+// first: the trend lines.
+func (s *Store) KPISeries(ctx context.Context, dimension, key string, metrics []string, from time.Time) ([]KPI, error) {
+	var out []KPI
+	err := s.DB.SelectContext(ctx, &out, `SELECT day, dimension, key, metric, value::float8 AS value, n, key AS label FROM kpi_snapshots
+		WHERE dimension = $1 AND key = $2 AND metric = ANY($3) AND day >= $4::date ORDER BY day, metric`,
+		dimension, key, pq.Array(metrics), dateOnly(from))
+	if err != nil {
+		return nil, fmt.Errorf("db: kpi series: %w", err)
+	}
+	return out, nil
+}
+
+// SnapshotsOn lists the day's snapshots of the given participants (all of
+// them when ids is empty), by participant.
+func (s *Store) SnapshotsOn(ctx context.Context, day time.Time, ids []int64) ([]ProgressSnapshot, error) {
+	var out []ProgressSnapshot
+	err := s.DB.SelectContext(ctx, &out, `SELECT participant_id, day, best_listening, best_reading, best_writing, best_oral,
+		gap_listening, gap_reading, gap_writing, gap_oral, gap_total, levels_gained, window_days, months_left,
+		attendance_rate::float8 AS attendance_rate, outcome_kind, has_element, risk, projected_date
+		FROM progress_snapshots WHERE day = $1::date AND (cardinality($2::bigint[]) = 0 OR participant_id = ANY($2))
+		ORDER BY participant_id`, dateOnly(day), pq.Array(nonNilIDs(ids)))
+	if err != nil {
+		return nil, fmt.Errorf("db: snapshots: %w", err)
+	}
+	return out, nil
+}
+
+// ExplainProgress returns the plans of the job's two statements for a
+// day, for docs/benchmarks.md. EXPLAIN ANALYZE executes them, so it runs
+// in a transaction that is rolled back.
+func (s *Store) ExplainProgress(ctx context.Context, day time.Time) (string, error) {
+	var lines []string
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := batchSettings(ctx, tx); err != nil {
+			return err
+		}
+		steps := []struct {
+			clear, insert string
+			args          []any
+		}{
+			{`DELETE FROM progress_snapshots WHERE day = $1::date`, progressInsert, []any{dateOnly(day)}},
+			{`DELETE FROM kpi_snapshots WHERE day = $1::date`, kpiInsert, []any{dateOnly(day), 0}},
+		}
+		for _, st := range steps {
+			if _, err := tx.ExecContext(ctx, st.clear, dateOnly(day)); err != nil {
+				return fmt.Errorf("db: explain progress: %w", err)
+			}
+			rows, err := tx.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+st.insert, st.args...)
+			if err != nil {
+				return fmt.Errorf("db: explain progress: %w", err)
+			}
+			for rows.Next() {
+				var l string
+				if err := rows.Scan(&l); err != nil {
+					rows.Close()
+					return err
+				}
+				lines = append(lines, l)
+			}
+			rows.Close()
+			lines = append(lines, "")
+		}
+		return errRollback
+	})
+	if errors.Is(err, errRollback) {
+		err = nil
+	}
+	return strings.Join(lines, "\n"), err
+}
+
+// errRollback makes InTx roll back a transaction that only looked.
+var errRollback = errors.New("db: rollback")
+
+// nonNilIDs is ids, or an empty list for nil (pq sends nil as NULL).
+func nonNilIDs(ids []int64) []int64 {
+	if ids == nil {
+		return []int64{}
+	}
+	return ids
+}

@@ -1,0 +1,322 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/xuri/excelize/v2"
+
+	"praksis/db"
+)
+
+// Exports for advisers (their caseload) and admins (everyone): the
+// caseload with progress, and a month's attendance per participant for
+// registering in NIR. Each comes as CSV for Norwegian Excel (UTF-8 with a
+// byte order mark, ";" between fields, decimal comma in bokmål) or as an
+// .xlsx workbook, with column headers in the user's language. Every
+// participant in an export gets an audit row.
+
+// sheet is an export before it is written: a header row and rows of
+// cells, each a string, an int, a float64, a share (0–1), a date or nil.
+type sheet struct {
+	Name string
+	Head []string
+	Rows [][]any
+}
+
+// share is a value from 0 to 1, written as a percentage.
+type share float64
+
+// exportFormats are the formats a URL may end in.
+const (
+	formatCSV  = "csv"
+	formatXLSX = "xlsx"
+)
+
+// caseloadExport is /participants/export.csv and .xlsx.
+func (a *App) caseloadExport(format string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p := a.newPage(c, "participants.title")
+		rows, err := a.store.CaseloadExport(c.UserContext(), scope(c), a.store.Today())
+		if err != nil {
+			return err
+		}
+		sh := sheet{Name: p.T("participants.export_sheet")}
+		sh.Head = append(sh.Head, p.T("participants.export_last_name"), p.T("participants.export_first_name"),
+			p.T("participants.col_adviser"), p.T("participants.col_end"), p.T("participants.months_left_label"))
+		for _, sk := range db.Skills {
+			sh.Head = append(sh.Head, p.T("participants.export_best", "Skill", p.T("skill."+sk)), p.T("participants.export_goal", "Skill", p.T("skill."+sk)))
+		}
+		sh.Head = append(sh.Head, p.T("participants.export_gap"), p.T("participants.export_attendance"), p.T("participants.col_outcome"),
+			p.T("participants.risk"), p.T("participants.col_placement"), p.T("participant.status"))
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+			row := []any{r.LastName, r.FirstName, r.AdviserName, r.ProgrammeEnd, r.MonthsLeft}
+			for _, sk := range db.Skills {
+				best := ""
+				if b := r.Best(sk); b != "" {
+					best = p.T("level." + string(b))
+				}
+				row = append(row, best, p.T("level."+string(r.Goal(sk))))
+			}
+			var rate any
+			if r.AttendanceRate != nil {
+				rate = share(*r.AttendanceRate)
+			}
+			outcome := ""
+			if o := r.Outcome(); o != "" {
+				outcome = p.T("participant.outcome." + o)
+			}
+			placement := ""
+			if r.CurrentAgreement != nil {
+				placement = derefOr(r.CurrentTitle, "") + " – " + derefOr(r.CurrentOrg, "")
+			}
+			row = append(row, r.GapTotal, rate, outcome, p.T(yesNo(r.Risk)), placement, p.T("participant.status."+r.Status))
+			sh.Rows = append(sh.Rows, row)
+		}
+		if err := a.store.LogExported(c.UserContext(), session(c).User.ID, db.ExportCaseload, ids, clientIP(c)); err != nil {
+			return err
+		}
+		return a.sendSheet(c, format, "praksis-"+p.T("participants.export_file")+"-"+a.store.Today().Format("2006-01-02"), sh)
+	}
+}
+
+// attendanceExport is /agreements/attendance-export.csv and .xlsx?month=YYYY-MM.
+func (a *App) attendanceExport(format string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p := a.newPage(c, "participants.title")
+		month, ok := parseMonth(c.Query("month"))
+		if !ok {
+			return errStatus(fiber.StatusUnprocessableEntity, "participants.export_bad_month")
+		}
+		rows, err := a.store.AttendanceMonth(c.UserContext(), scope(c), month)
+		if err != nil {
+			return err
+		}
+		sh := sheet{Name: p.T("participants.export_attendance_sheet", "Month", month.Format("2006-01"))}
+		sh.Head = append(sh.Head, p.T("participants.export_last_name"), p.T("participants.export_first_name"),
+			p.T("participants.col_adviser"), p.T("participants.export_hours"), p.T("participants.export_present_days"))
+		for _, cat := range db.AbsenceCategories {
+			sh.Head = append(sh.Head, p.T("participants.export_absence", "Category", p.T("attendance.absence_"+cat)))
+		}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ParticipantID
+			row := []any{r.LastName, r.FirstName, r.AdviserName, r.Hours, r.PresentDays}
+			for _, cat := range db.AbsenceCategories {
+				row = append(row, r.Absence(cat))
+			}
+			sh.Rows = append(sh.Rows, row)
+		}
+		if err := a.store.LogExported(c.UserContext(), session(c).User.ID, db.ExportAttendance, ids, clientIP(c)); err != nil {
+			return err
+		}
+		return a.sendSheet(c, format, "praksis-"+p.T("participants.export_attendance_file")+"-"+month.Format("2006-01"), sh)
+	}
+}
+
+// parseMonth reads YYYY-MM, a month from 2000 to 2100; it returns
+// the month's first day.
+func parseMonth(s string) (time.Time, bool) {
+	t, err := time.Parse("2006-01", strings.TrimSpace(s))
+	if err != nil || t.Year() < 2000 || t.Year() > 2100 {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "participants.export_yes"
+	}
+	return "participants.export_no"
+}
+
+// sendSheet writes the sheet in the format as a download named name.
+func (a *App) sendSheet(c *fiber.Ctx, format, name string, sh sheet) error {
+	var body []byte
+	var err error
+	switch format {
+	case formatXLSX:
+		body, err = sheetXLSX(sh)
+		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	default:
+		body, err = sheetCSV(sh, a.locale(c))
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+asciiFileName(name)+"."+format+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusOK).Send(body)
+}
+
+// asciiFileName keeps a file name to letters, digits and dashes (æøå
+// become ae, o, a), so the header needs no encoding.
+func asciiFileName(s string) string {
+	s = strings.NewReplacer("æ", "ae", "ø", "o", "å", "a", "Æ", "AE", "Ø", "O", "Å", "A").Replace(strings.ToLower(s))
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
+			b.WriteRune(r)
+		case r == ' ' || r == '_':
+			b.WriteByte('-')
+		}
+	}
+	return b.String()
+}
+
+// sheetCSV writes CSV for Excel in Norway: a UTF-8 byte order mark (so
+// Excel reads æøå right), ";" between fields, CRLF line ends, a decimal
+// comma in bokmål, dates as dd.mm.yyyy. A text that Excel would read as
+// a formula (=, +, -, @ first) gets an apostrophe in front.
+func sheetCSV(sh sheet, locale string) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(&buf)
+	w.Comma, w.UseCRLF = ';', true
+	if err := w.Write(sh.Head); err != nil {
+		return nil, err
+	}
+	for _, row := range sh.Rows {
+		rec := make([]string, len(row))
+		for i, v := range row {
+			rec[i] = csvCell(v, locale)
+		}
+		if err := w.Write(rec); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+func csvCell(v any, locale string) string {
+	decimal := func(f float64, prec int) string {
+		s := strconv.FormatFloat(f, 'f', prec, 64)
+		if locale == "nb" {
+			s = strings.Replace(s, ".", ",", 1)
+		}
+		return s
+	}
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		if x != "" && strings.ContainsRune("=+-@\t\r", rune(x[0])) {
+			return "'" + x
+		}
+		return x
+	case int:
+		return strconv.Itoa(x)
+	case float64:
+		if x == math.Trunc(x) {
+			return decimal(x, 0)
+		}
+		return decimal(x, 1)
+	case share:
+		return strconv.Itoa(int(math.Round(float64(x) * 100)))
+	case time.Time:
+		return x.Format("02.01.2006")
+	}
+	return fmt.Sprint(v)
+}
+
+// sheetXLSX writes an Excel workbook with one sheet through excelize's
+// stream writer (rows go to a temporary buffer, not a cell map, so a
+// large export stays small in memory): a bold, frozen header row; numbers
+// as numbers, shares as percentages, dates as dates.
+func sheetXLSX(sh sheet) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	name := sheetName(sh.Name)
+	if err := f.SetSheetName("Sheet1", name); err != nil {
+		return nil, fmt.Errorf("handlers: xlsx: %w", err)
+	}
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: xlsx: %w", err)
+	}
+	dateFmt, hoursFmt := "dd.mm.yyyy", "0.0"
+	bold, err1 := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	date, err2 := f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt})
+	pct, err3 := f.NewStyle(&excelize.Style{NumFmt: 9}) // 0%
+	hours, err4 := f.NewStyle(&excelize.Style{CustomNumFmt: &hoursFmt})
+	for _, e := range []error{err1, err2, err3, err4} {
+		if e != nil {
+			return nil, fmt.Errorf("handlers: xlsx style: %w", e)
+		}
+	}
+	if err := sw.SetColWidth(1, len(sh.Head), 18); err != nil {
+		return nil, err
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return nil, err
+	}
+	head := make([]any, len(sh.Head))
+	for i, h := range sh.Head {
+		head[i] = excelize.Cell{StyleID: bold, Value: h}
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return nil, err
+	}
+	for r, row := range sh.Rows {
+		cells := make([]any, len(row))
+		for i, v := range row {
+			switch x := v.(type) {
+			case nil:
+				cells[i] = nil
+			case share:
+				cells[i] = excelize.Cell{StyleID: pct, Value: float64(x)}
+			case time.Time:
+				cells[i] = excelize.Cell{StyleID: date, Value: x}
+			case float64:
+				cells[i] = excelize.Cell{StyleID: hours, Value: x}
+			default:
+				cells[i] = v
+			}
+		}
+		cell, err := excelize.CoordinatesToCellName(1, r+2)
+		if err != nil {
+			return nil, err
+		}
+		if err := sw.SetRow(cell, cells); err != nil {
+			return nil, err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		return nil, fmt.Errorf("handlers: xlsx: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// sheetName is a valid Excel sheet name: at most 31 characters, none of
+// []:*?/\.
+func sheetName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`[]:*?/\`, r) {
+			return '-'
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > 31 {
+		s = string(r[:31])
+	}
+	if s == "" {
+		s = "Praksis"
+	}
+	return s
+}

@@ -1,0 +1,48 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"praksis/db"
+)
+
+// Progress runs at 01:30 Oslo time and measures the day (the store's
+// today in Oslo): a progress snapshot of every active participant, then
+// the cohort KPIs computed from them, both in the run's one transaction
+// (db/measure.go has the formulas). Each step replaces the day's rows, so
+// a rerun, a catch-up or a forced run gives the same result, and a run
+// that fails half way rolls back with the run's savepoint: no half-written
+// day is ever visible.
+func Progress(store *db.Store) Job { return progressJob(store, nil) }
+
+// progressJob is Progress with a hook called between the two steps;
+// tests make it fail to show that the snapshots written before it are
+// rolled back.
+func progressJob(store *db.Store, between func() error) Job {
+	return Job{
+		Name: "progress", Spec: "30 1 * * *", Description: "jobs.progress",
+		Run: func(ctx context.Context, tx *sqlx.Tx) (map[string]any, error) {
+			day := store.Today()
+			stats := map[string]any{"day": day.Format("2006-01-02")}
+			n, err := db.WriteProgressSnapshots(ctx, tx, day)
+			if err != nil {
+				return stats, err
+			}
+			stats["snapshots"] = n
+			if between != nil {
+				if err := between(); err != nil {
+					return stats, fmt.Errorf("progress: %w", err)
+				}
+			}
+			k, err := db.WriteKPISnapshots(ctx, tx, day)
+			if err != nil {
+				return stats, err
+			}
+			stats["kpis"] = k
+			return stats, nil
+		},
+	}
+}

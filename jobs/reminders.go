@@ -1,0 +1,336 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"praksis/db"
+	"praksis/locale"
+)
+
+// Reminders is the `reminders` job (07:00 Oslo). Each rule decides in one
+// statement who is due (db/reminders.go) and records the items in
+// reminders_sent, whose unique key makes a rerun, a second replica or a
+// catch-up send nothing twice; then every recipient of new items gets ONE
+// digest, in their language, held to office hours. All of it happens in
+// the run's transaction: the items, the one-click link tokens, the audit
+// rows and the mail commit together or not at all.
+//
+// The day the rules look at is the slot's (a catch-up with `run-job
+// reminders --at` looks at that day); a forced run ("run now") looks at
+// today on the store's clock.
+func Reminders(store *db.Store, r *Renderer) Job {
+	return Job{
+		Name: "reminders", Spec: "0 7 * * *", Description: "jobs.reminders",
+		Run: func(ctx context.Context, tx *sqlx.Tx) (map[string]any, error) {
+			run, err := db.ThisJobRun(ctx, tx, "reminders")
+			if err != nil {
+				return nil, fmt.Errorf("reminders: the run's row: %w", err)
+			}
+			today := store.Today()
+			if !run.Forced {
+				today = db.OsloDate(run.Slot)
+			}
+			return SendReminders(ctx, tx, r, ReminderRun{ID: run.ID, Today: today, Now: store.Now(),
+				LinkTTL: time.Duration(store.AgreementRules().LinkDays) * 24 * time.Hour})
+		},
+	}
+}
+
+// ReminderRun is one run of the reminders: its job_runs id (part of each
+// digest's dedupe key), the day the rules look at, the time now (for the
+// office-hours hold) and how long one-click links work.
+type ReminderRun struct {
+	ID      int64
+	Today   time.Time
+	Now     time.Time
+	LinkTTL time.Duration
+}
+
+// SendReminders records the new items of every rule in tx, makes their
+// one-click links, and queues one digest per recipient.
+func SendReminders(ctx context.Context, tx *sqlx.Tx, r *Renderer, run ReminderRun) (map[string]any, error) {
+	set, err := db.ReminderSettingsTx(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	// How long each phase took goes into the run's stats, for the
+	// benchmarks and for an operator wondering why a run was slow.
+	stats := map[string]any{}
+	began := time.Now()
+	lap := func(key string) {
+		now := time.Now()
+		stats[key] = now.Sub(began).Milliseconds()
+		began = now
+	}
+	items, err := db.RecordReminders(ctx, tx, run.Today, set, run.ID)
+	if err != nil {
+		return nil, err
+	}
+	lap("ms_rules")
+	stats["items"] = len(items)
+	for _, it := range items {
+		n, _ := stats[it.Rule].(int)
+		stats[it.Rule] = n + 1
+	}
+	links, err := makeLinks(ctx, tx, items, run.LinkTTL)
+	if err != nil {
+		return nil, err
+	}
+	stats["links"] = len(links)
+	var participants []int64
+	for _, it := range items {
+		if it.ParticipantID != nil {
+			participants = append(participants, *it.ParticipantID)
+		}
+	}
+	if err := db.AuditReminded(ctx, tx, participants); err != nil {
+		return nil, err
+	}
+	lap("ms_links")
+	at := OfficeHours(run.Now)
+	var mails []db.Mail
+	for _, group := range byRecipient(items) {
+		m, err := r.renderDigest(group, links, run)
+		if err != nil {
+			return nil, err
+		}
+		mails = append(mails, m)
+	}
+	lap("ms_render")
+	digests, err := db.EnqueueAllAt(ctx, tx, mails, at)
+	if err != nil {
+		return nil, err
+	}
+	stats["digests"] = digests
+	lap("ms_queue")
+	if digests > 0 && at.After(run.Now) {
+		stats["held_until"] = at.In(Oslo).Format(time.RFC3339)
+	}
+	return stats, nil
+}
+
+// linkKey names an item's one-click link.
+func linkKey(it db.ReminderItem) string {
+	return it.Rule + ":" + strconv.FormatInt(it.SubjectID, 10) + ":" + it.Period + ":" + strings.ToLower(it.Recipient)
+}
+
+// makeLinks creates, in one statement, the one-click link of every new
+// attendance and evaluation item: the week's attendance form or the
+// phase's evaluation, in the supervisor's language, as the agreement page's
+// "send link" makes them; and the three answer links of every "ends soon"
+// item to a supervisor (keyed linkKey + ":" + answer).
+func makeLinks(ctx context.Context, tx *sqlx.Tx, items []db.ReminderItem, ttl time.Duration) (map[string]string, error) {
+	var want []db.ReminderLink
+	var keys []string
+	for _, it := range items {
+		if it.AgreementID == nil {
+			continue
+		}
+		l := db.ReminderLink{AgreementID: *it.AgreementID, Email: it.Recipient, Payload: map[string]any{"lang": it.Locale}}
+		switch {
+		case it.Rule == db.RuleAttendance && it.Week != nil:
+			l.Purpose, l.Payload["week"] = db.PurposeAttendance, it.Week.Format("2006-01-02")
+		case it.Rule == db.RuleEvaluation:
+			l.Purpose, l.Payload["phase"] = db.PurposeEvaluation, it.Phase
+		case it.Rule == db.RuleEnds && it.Audience == db.AudienceSupervisor:
+			// Three links, one per answer to "can you offer work or an
+			// extension?" (handlers/offer_answers.go).
+			for _, answer := range db.OfferAnswers {
+				want = append(want, db.ReminderLink{Purpose: db.PurposeOfferAnswer, AgreementID: *it.AgreementID,
+					Email: it.Recipient, Payload: map[string]any{"lang": it.Locale, "answer": answer}})
+				keys = append(keys, linkKey(it)+":"+answer)
+			}
+			continue
+		default:
+			continue
+		}
+		want = append(want, l)
+		keys = append(keys, linkKey(it))
+	}
+	tokens, err := db.CreateReminderLinks(ctx, tx, want, ttl)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(tokens))
+	for i, t := range tokens {
+		out[keys[i]] = t
+	}
+	return out, nil
+}
+
+// byRecipient groups items per recipient (addresses compare without
+// case), recipients and items in a stable order: items by rule, then date.
+func byRecipient(items []db.ReminderItem) [][]db.ReminderItem {
+	groups := map[string][]db.ReminderItem{}
+	var order []string
+	for _, it := range items {
+		k := strings.ToLower(it.Recipient)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], it)
+	}
+	sort.Strings(order)
+	rank := map[string]int{}
+	for i, r := range db.ReminderRules {
+		rank[r] = i
+	}
+	out := make([][]db.ReminderItem, 0, len(order))
+	for _, k := range order {
+		g := groups[k]
+		sort.SliceStable(g, func(a, b int) bool {
+			if rank[g[a].Rule] != rank[g[b].Rule] {
+				return rank[g[a].Rule] < rank[g[b].Rule]
+			}
+			da, dbb := dayOf(g[a]), dayOf(g[b])
+			if !da.Equal(dbb) {
+				return da.Before(dbb)
+			}
+			return g[a].SubjectID < g[b].SubjectID
+		})
+		out = append(out, g)
+	}
+	return out
+}
+
+func dayOf(it db.ReminderItem) time.Time {
+	switch {
+	case it.On != nil:
+		return *it.On
+	case it.Week != nil:
+		return *it.Week
+	}
+	return time.Time{}
+}
+
+// DigestItem is one line of a digest: its text and, when it has one, a
+// link with its label.
+type DigestItem struct {
+	Text, Link, LinkLabel string
+	// Answers: the one-click answers of an "ends soon" item to the
+	// supervisor (job, extension, no), under AnswersLabel.
+	Answers      []DigestLink
+	AnswersLabel string
+}
+
+// DigestLink is one labelled link of a digest item.
+type DigestLink struct {
+	Link, Label string
+}
+
+// digestData is what views/emails/digest.{txt,html} see: the usual mail
+// data (greeting, the button into Praksis) and the items.
+type digestData struct {
+	MailData
+	Items []DigestItem
+	// Account: the recipient can sign in and choose their reminders;
+	// without one (a supervisor known by address) the mail says why it came.
+	Account bool
+}
+
+// renderDigest renders one recipient's digest. The participant appears by
+// first name only; dates, titles and organisation names are not personal.
+func (r *Renderer) renderDigest(items []db.ReminderItem, links map[string]string, run ReminderRun) (db.Mail, error) {
+	first := items[0]
+	lang := first.Locale
+	if !locale.Valid(lang) {
+		lang = locale.Supported[0]
+	}
+	d := digestData{Account: first.HasAccount}
+	var starts []db.ReminderItem
+	d.MailData = MailData{FirstName: FirstName(first.RecipientName), Link: r.Link("/"), Lang: lang, t: r.t,
+		BaseURL: r.baseURL, Template: "digest"}
+	for _, it := range items {
+		item := r.digestItem(lang, it, links[linkKey(it)])
+		for _, answer := range db.OfferAnswers {
+			if t := links[linkKey(it)+":"+answer]; t != "" {
+				item.Answers = append(item.Answers, DigestLink{Link: r.Link("/l/" + t), Label: r.t.T(lang, "offer.answer_"+answer)})
+				item.AnswersLabel = r.t.T(lang, "email.digest.answer_intro")
+			}
+		}
+		d.Items = append(d.Items, item)
+		if it.Rule == db.RuleStarts && it.AgreementID != nil && it.On != nil {
+			starts = append(starts, it)
+		}
+	}
+	d.Subject = r.t.T(lang, "email.digest.subject", "Count", len(items))
+	var html, text bytes.Buffer
+	if err := r.html["digest"].ExecuteTemplate(&html, "layout", d); err != nil {
+		return db.Mail{}, fmt.Errorf("jobs: render digest: %w", err)
+	}
+	if err := r.text["digest"].ExecuteTemplate(&text, "layout", d); err != nil {
+		return db.Mail{}, fmt.Errorf("jobs: render digest: %w", err)
+	}
+	return db.Mail{DedupeKey: db.DigestKey(first.Recipient, run.Today, run.ID), Recipient: first.Recipient, Template: "digest",
+		Locale: lang, Subject: d.Subject, Text: text.String(), HTML: html.String(),
+		ICS: r.startsCalendar(lang, starts, run.Now)}, nil
+}
+
+// digestItem writes one item: the message email.digest.<rule>.<audience>
+// and its link (a one-click link for attendance and evaluations, else the
+// page in Praksis for someone who can sign in).
+func (r *Renderer) digestItem(lang string, it db.ReminderItem, token string) DigestItem {
+	date := ""
+	if it.On != nil {
+		date = it.On.Format("02.01.2006")
+	}
+	week := ""
+	if it.Week != nil {
+		_, w := it.Week.ISOWeek()
+		week = strconv.Itoa(w)
+	}
+	phase := ""
+	if it.Phase != "" {
+		phase = r.t.T(lang, "email.evaluation.phase_"+it.Phase)
+	}
+	out := DigestItem{Text: r.t.T(lang, "email.digest."+it.Rule+"."+it.Audience, "Name", it.FirstName, "Title", it.Title,
+		"Org", it.OrgName, "Date", date, "Week", week, "Phase", phase)}
+	id := func(p *int64) string { return strconv.FormatInt(*p, 10) }
+	switch {
+	case token != "":
+		out.Link = r.Link("/l/" + token)
+		out.LinkLabel = r.t.T(lang, "email.digest.link_"+it.Rule, "Week", week)
+	case !it.HasAccount:
+	case it.Rule == db.RuleOrgWaiting:
+		out.Link, out.LinkLabel = r.Link("/admin/organisations"), r.t.T(lang, "email.digest.link_organisations")
+	case it.Rule == db.RuleProposal && it.ProposalID != nil:
+		out.Link, out.LinkLabel = r.Link("/proposals/"+id(it.ProposalID)), r.t.T(lang, "email.digest.link_proposal")
+	case (it.Rule == db.RuleProgrammeEnd || it.Rule == db.RuleProposalAdviser) && it.ParticipantID != nil:
+		out.Link, out.LinkLabel = r.Link("/participants/"+id(it.ParticipantID)), r.t.T(lang, "email.digest.link_participant")
+	case it.AgreementID != nil:
+		out.Link, out.LinkLabel = r.Link("/agreements/"+id(it.AgreementID)), r.t.T(lang, "email.digest.link_agreement")
+	}
+	return out
+}
+
+// OfficeHours is when mail queued at now may go out: now, inside 08–16
+// Oslo time on a weekday; else 08:00 on the next weekday (a run at 07:00
+// waits until 08:00, one on Saturday until Monday).
+func OfficeHours(now time.Time) time.Time {
+	t := now.In(Oslo)
+	y, m, d := t.Date()
+	opens := time.Date(y, m, d, 8, 0, 0, 0, Oslo)
+	closes := time.Date(y, m, d, 16, 0, 0, 0, Oslo)
+	weekday := t.Weekday() != time.Saturday && t.Weekday() != time.Sunday
+	switch {
+	case weekday && !t.Before(opens) && t.Before(closes):
+		return now
+	case weekday && t.Before(opens):
+		return opens
+	}
+	for {
+		y, m, d = time.Date(y, m, d+1, 12, 0, 0, 0, Oslo).Date()
+		next := time.Date(y, m, d, 8, 0, 0, 0, Oslo)
+		if next.Weekday() != time.Saturday && next.Weekday() != time.Sunday {
+			return next
+		}
+	}
+}
