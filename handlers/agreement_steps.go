@@ -21,7 +21,13 @@ type stepPage struct {
 	Goals   []string // the goal categories checked
 	AllGoal []string
 	Stale   bool // the save was refused: the form shows the newer version
+	// Mine is what the person tried to save when someone else saved
+	// first, so that nothing they typed is lost: field name → value.
+	Mine []ContentValue
 }
+
+// ContentValue is one field of a refused save, for showing it again.
+type ContentValue struct{ Field, Value string }
 
 // stepFor loads the agreement and the step in the URL for someone who may
 // edit it: the employer with access or the participant's adviser, while
@@ -93,6 +99,18 @@ func (a *App) agreementStepSave(c *fiber.Ctx) error {
 		}
 		p = a.newStepPage(c, cur, step)
 		p.Stale = true
+		for _, k := range stepFields[step] {
+			if v := f.Values[k]; v != "" && v != p.Form.Values[k] {
+				p.Mine = append(p.Mine, ContentValue{k, v})
+			}
+		}
+		if goals := formList(c, "goals"); step == "goals" && len(goals) > 0 {
+			labels := make([]string, len(goals))
+			for i, g := range goals {
+				labels[i] = p.T("agreements.goal." + g)
+			}
+			p.Mine = append(p.Mine, ContentValue{"goals", strings.Join(labels, ", ")})
+		}
 		return a.render(c, fiber.StatusConflict, "agreements/step", &p)
 	case errors.Is(err, db.ErrConflict):
 		return errStatus(fiber.StatusConflict, "agreements.not_editable")
@@ -106,6 +124,15 @@ func (a *App) agreementStepSave(c *fiber.Ctx) error {
 		}
 	}
 	return a.redirect(c, next, "flash.agreement_saved")
+}
+
+// stepFields are the text fields of each step, in the form's order.
+var stepFields = map[string][]string{
+	"contacts": {"supervisor_name", "supervisor_email", "supervisor_phone"},
+	"goals":    {"goals_text"},
+	"schedule": {"job_title", "tasks", "start_date", "end_date", "hours_per_week", "days_per_week"},
+	"followup": {"follow_up_weeks", "follow_up_plan", "adaptations"},
+	"mentor":   {"mentor_name", "mentor_phone", "mentor_tasks"},
 }
 
 // formFromAgreement fills every step's fields from the agreement.

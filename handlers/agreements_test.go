@@ -750,6 +750,10 @@ func TestAgreementStaleSave(t *testing.T) {
 	if v, _ := inputValue(res.body, "job_title"); unescape(v) != "Arbeidsgivers tittel" {
 		t.Errorf("the refused save's form shows %q, want the newer version's title", unescape(v))
 	}
+	// What the second person typed is shown, not lost.
+	if body := res.text(); !strings.Contains(body, msg(t, "nb", "agreements.stale_mine")) || !strings.Contains(body, "Rådgivers tittel") {
+		t.Error("the refused save does not show what the person tried to save")
+	}
 	cur := ta.agreement(fx.id)
 	if cur.JobTitle != "Arbeidsgivers tittel" || cur.HoursPerWeek == nil || *cur.HoursPerWeek != 25 {
 		t.Errorf("stored after the race: %q, %v hours; want the first save's", cur.JobTitle, cur.HoursPerWeek)
