@@ -304,7 +304,7 @@ func newFuzzApp(f *testing.F) *fuzzApp {
 
 var fuzzIP atomic.Int64
 
-func (fa *fuzzApp) get(t *testing.T, target string, signedIn bool) (int, string) {
+func (fa *fuzzApp) get(t testing.TB, target string, signedIn bool) (int, string) {
 	req := httptest.NewRequest(http.MethodGet, target, nil)
 	if signedIn {
 		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: fa.cookie})
@@ -332,6 +332,9 @@ func FuzzPlacementSearchFilters(f *testing.F) {
 	f.Add("' OR 1=1 --", "", "a2", "0001-01-01", "a_b_c")
 	f.Add(`"><img src=x onerror=alert(1)>`, "sommerjobb", "", "", "1e308_253402300799000000_9")
 	f.Add("%_\\", "", "ikke_nok_grunnlag", "2101-01-01", "NaN_1_1")
+	// The page's own markup: a value that already occurs in it (a lone
+	// quote, "<div") says nothing about escaping when it occurs again.
+	_, baseline := fa.get(f, "/placements?free=1", true)
 	f.Fuzz(func(t *testing.T, q, kind, level, start, after string) {
 		v := url.Values{"q": {q}, "kind": {kind}, "level_oral": {level}, "start_before": {start}, "municipality": {q}, "lang": {kind}, "free": {"1"}}
 		if after != "" {
@@ -342,7 +345,7 @@ func FuzzPlacementSearchFilters(f *testing.F) {
 			t.Fatalf("search %v: status %d", v, status)
 		}
 		for _, s := range []string{q, kind, level, start, after} {
-			if strings.ContainsAny(s, `<>"`) && strings.Contains(body, s) {
+			if strings.ContainsAny(s, `<>"`) && !strings.Contains(baseline, s) && strings.Contains(body, s) {
 				t.Fatalf("filter value %q came back unescaped", s)
 			}
 		}
