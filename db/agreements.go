@@ -230,6 +230,20 @@ func (a Agreement) Started() bool {
 	return a.Status == AgreementRunning || a.Status == AgreementEnded
 }
 
+// RedactFor removes what a user of this role may not see of the person:
+// an employer knows them by first name only, and not even that once
+// their access has ended (EmployerMaySee). The one place this is decided
+// for agreement pages and lists.
+func (a *Agreement) RedactFor(role string, today time.Time) {
+	if role != RoleEmployer {
+		return
+	}
+	a.LastName = ""
+	if !a.EmployerMaySee(today) {
+		a.FirstName = ""
+	}
+}
+
 // Version is the number of the current content: earlier versions + 1.
 func (a Agreement) Version() int { return a.Versions + 1 }
 

@@ -72,13 +72,8 @@ func (a *App) agreementsIndex(c *fiber.Ctx) error {
 	if p.Agreements, err = a.store.AgreementsIn(c.UserContext(), agreementScope(c), p.Today); err != nil {
 		return err
 	}
-	if session(c).User.Role == db.RoleEmployer {
-		for i := range p.Agreements {
-			p.Agreements[i].LastName = ""
-			if !p.Agreements[i].EmployerMaySee(p.Today) {
-				p.Agreements[i].FirstName = ""
-			}
-		}
+	for i := range p.Agreements {
+		p.Agreements[i].RedactFor(session(c).User.Role, p.Today)
 	}
 	ids := make([]int64, len(p.Agreements))
 	for i, ag := range p.Agreements {
@@ -153,12 +148,7 @@ func (a *App) agreementView(c *fiber.Ctx, ag db.Agreement, action string) (agree
 	p := agreementPage{Page: a.newPage(c, "agreements.show_title"), A: ag, Today: a.today(), Steps: agreementSteps,
 		Goals: db.AgreementGoals, Reasons: db.EndReasons, Consent: db.ConsentReasons, Parties: db.FollowUpParties, Form: newForm()}
 	p.Hidden = a.employerCut(c, ag)
-	if p.Hidden {
-		p.A.FirstName = ""
-	}
-	if session(c).User.Role == db.RoleEmployer {
-		p.A.LastName = "" // an employer knows the person by first name
-	}
+	p.A.RedactFor(session(c).User.Role, p.Today)
 	var err error
 	if p.Versions, err = a.store.AgreementVersions(ctx, ag); err != nil {
 		return p, err
@@ -282,7 +272,10 @@ func (a *App) announceApproval(c *fiber.Ctx, before db.Agreement) error {
 		}
 		to, lang, name, tmpl = adv.Email, adv.Locale, adv.Name, "agreement_to_approve"
 	case ag.AdviserApprovedAt != nil:
-		to, lang, name, tmpl = ag.SupervisorEmail, a.localeOf(ctx, ag.SupervisorEmail), ag.SupervisorName, "agreement_approved"
+		if lang, err = a.localeOf(ctx, ag.SupervisorEmail); err != nil {
+			return err
+		}
+		to, name, tmpl = ag.SupervisorEmail, ag.SupervisorName, "agreement_approved"
 	default:
 		return nil
 	}
@@ -298,12 +291,18 @@ func (a *App) announceApproval(c *fiber.Ctx, before db.Agreement) error {
 }
 
 // localeOf is the language of the account with this e-mail address, or
-// the default for someone without one.
-func (a *App) localeOf(ctx context.Context, email string) string {
-	if u, err := a.store.UserByEmail(ctx, email); err == nil && validLocale(u.Locale) {
-		return u.Locale
+// the default for someone without one (a supervisor often has none).
+func (a *App) localeOf(ctx context.Context, email string) (string, error) {
+	u, err := a.store.UserByEmail(ctx, email)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return Locales[0], nil
+	case err != nil:
+		return "", err
+	case !validLocale(u.Locale):
+		return Locales[0], nil
 	}
-	return Locales[0]
+	return u.Locale, nil
 }
 
 func agreementPath(id int64) string { return "/agreements/" + strconv.FormatInt(id, 10) }

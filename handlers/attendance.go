@@ -352,10 +352,8 @@ func (a *App) attendanceLinkUse(c *fiber.Ctx, lp *linkPage, t db.LinkToken) erro
 // mail's language is the supervisor's account's, if the address has one.
 func (a *App) sendLink(c *fiber.Ctx, ag db.Agreement, purpose string, pl linkPayload, vars map[string]string) error {
 	ctx := c.UserContext()
-	pl.Lang = Locales[0]
-	if u, err := a.store.UserByEmail(ctx, ag.SupervisorEmail); err == nil && validLocale(u.Locale) {
-		pl.Lang = u.Locale
-	} else if err != nil && !errors.Is(err, db.ErrNotFound) {
+	var err error
+	if pl.Lang, err = a.localeOf(ctx, ag.SupervisorEmail); err != nil {
 		return err
 	}
 	days := a.store.AgreementRules().LinkDays
@@ -368,7 +366,7 @@ func (a *App) sendLink(c *fiber.Ctx, ag db.Agreement, purpose string, pl linkPay
 	if pl.Phase != "" {
 		payload["phase"], what = pl.Phase, pl.Phase
 	}
-	err := a.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err = a.store.InTx(ctx, func(tx *sqlx.Tx) error {
 		token, err := db.SendLink(ctx, tx, purpose, ag.ID, payload, ag.SupervisorEmail, time.Duration(days)*24*time.Hour,
 			db.LinkWriter{UserID: session(c).User.ID, Today: a.today(), IP: clientIP(c)})
 		if err != nil {

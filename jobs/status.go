@@ -20,7 +20,7 @@ func Status() Job {
 		Name: "status", Spec: "5 0 * * *", Description: "jobs.status",
 		Run: func(ctx context.Context, tx *sqlx.Tx) (map[string]any, error) {
 			stats := map[string]any{}
-			const today = `(now() AT TIME ZONE 'Europe/Oslo')::date`
+			const today = `oslo_today()` // migration 00006
 			steps := []struct{ key, sql string }{
 				{"seats_released", `WITH r AS (
 						UPDATE agreements ag SET seat_held = false
