@@ -52,6 +52,7 @@ type CaseloadFilter struct {
 	Sort   string // one of CaseloadSorts
 	Desc   bool
 	Limit  int
+	Offset int // rows to skip (the page's start), after sorting
 }
 
 // CaseloadSorts are the columns a caseload may be sorted by, mapped to SQL
@@ -75,10 +76,11 @@ func gapExpr(skill string) string {
 	return "greatest(0, cefr_rank(p.goal_" + skill + ") - coalesce(cefr_rank(b.best_" + skill + "), 0))"
 }
 
-// caseloadSelect computes everything per participant with LATERAL
-// subqueries that use the (participant_id, …) indexes: one query for the
-// whole page, no query per row. Gaps are computed once per row (g).
-var caseloadSelect = `SELECT ` + participantColumns + `,
+// caseloadColumns, caseloadJoins and caseloadWhere make up the caseload's
+// one query: everything per participant comes from LATERAL subqueries that
+// use the (participant_id, …) indexes, so there is no query per row; gaps
+// are computed once per row (g).
+var caseloadColumns = participantColumns + `,
 	b.best_listening, b.best_reading, b.best_writing, b.best_oral,
 	g.gap_listening, g.gap_reading, g.gap_writing, g.gap_oral,
 	g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral AS gap_total,
@@ -90,10 +92,9 @@ var caseloadSelect = `SELECT ` + participantColumns + `,
 	(p.status = 'active' AND p.programme_end <= oslo_today() + interval '6 months'
 		AND (g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral > 0
 			OR o.kind IS NULL OR o.kind NOT IN ('work_full', 'work_part', 'education'))) AS risk,
-	cp.id AS current_agreement, cp.title AS current_title, cp.org AS current_org, cp.status AS current_status,
-	count(*) OVER () AS total
-` + participantFrom + `
-` + bestLevelsJoin + `
+	cp.id AS current_agreement, cp.title AS current_title, cp.org AS current_org, cp.status AS current_status`
+
+var caseloadJoins = bestLevelsJoin + `
 CROSS JOIN LATERAL (
 	SELECT ` + gapExpr("listening") + ` AS gap_listening, ` + gapExpr("reading") + ` AS gap_reading,
 		` + gapExpr("writing") + ` AS gap_writing, ` + gapExpr("oral") + ` AS gap_oral) g
@@ -104,11 +105,36 @@ LEFT JOIN LATERAL (
 	SELECT ag.id, coalesce(nullif(ag.job_title, ''), cpl.title) AS title, co.name AS org, agreement_status(ag, oslo_today()) AS status
 	FROM agreements ag JOIN placements cpl ON cpl.id = ag.placement_id JOIN organisations co ON co.id = ag.organisation_id
 	WHERE ag.participant_id = p.id AND ag.cancelled_at IS NULL AND ag.ended_on IS NULL AND (ag.end_date IS NULL OR ag.end_date >= oslo_today())
-	ORDER BY ag.start_date NULLS LAST, ag.id DESC LIMIT 1) cp ON true
+	ORDER BY ag.start_date NULLS LAST, ag.id DESC LIMIT 1) cp ON true`
+
+// caseloadWhere reads only the participant's own columns ($4 status, $5
+// name search), so it can narrow the list before any LATERAL runs.
+const caseloadWhere = `
 WHERE ` + scopeSQL + `
   AND ($4 = '' OR p.status = $4)
   AND ($5 = '' OR lower(p.first_name || ' ' || p.last_name) LIKE '%' || $5 || '%'
        OR lower(p.last_name || ', ' || p.first_name) LIKE '%' || $5 || '%')`
+
+// caseloadSelect is the whole query, each row with the number of matches.
+var caseloadSelect = `SELECT ` + caseloadColumns + `, count(*) OVER () AS total
+` + participantFrom + `
+` + caseloadJoins + caseloadWhere
+
+// caseloadPlainSorts sort by the participant's own columns: a page of them
+// is chosen first and only its rows get their LATERALs (a hundred, not the
+// whole caseload of 500; docs/benchmarks.md). Gap and risk need every
+// row's levels and outcome to sort.
+var caseloadPlainSorts = map[string]bool{"name": true, "end": true, "status": true}
+
+// caseloadPaged picks the page by the participant's columns, then computes
+// the rest for those rows; $6 limit, $7 offset.
+func caseloadPaged(f CaseloadFilter) string {
+	order := caseloadOrder(f)
+	return `SELECT ` + caseloadColumns + `, pg.total
+FROM (SELECT p.id, count(*) OVER () AS total FROM participants p` + caseloadWhere + order + ` LIMIT $6 OFFSET $7) pg
+JOIN participants p ON p.id = pg.id JOIN users a ON a.id = p.adviser_id LEFT JOIN users n ON n.id = p.nav_contact_id
+` + caseloadJoins + order
+}
 
 // caseloadOrder is the ORDER BY of a filter. The columns come from the
 // whitelist, never from the request; the direction applies to every column
@@ -130,10 +156,16 @@ func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]Cas
 	if f.Limit <= 0 || f.Limit > 2000 {
 		f.Limit = 1000
 	}
-	q := caseloadSelect + caseloadOrder(f) + ` LIMIT $6`
+	if f.Offset < 0 {
+		f.Offset = 0
+	}
+	q := caseloadSelect + caseloadOrder(f) + ` LIMIT $6 OFFSET $7`
+	if caseloadPlainSorts[f.Sort] {
+		q = caseloadPaged(f)
+	}
 	search := NormalisedName(f.Search)
 	var out []CaseloadRow
-	if err := s.DB.SelectContext(ctx, &out, q, append(sc.args(), f.Status, likeEscape(search), f.Limit)...); err != nil {
+	if err := s.DB.SelectContext(ctx, &out, q, append(sc.args(), f.Status, likeEscape(search), f.Limit, f.Offset)...); err != nil {
 		return nil, fmt.Errorf("db: caseload: %w", err)
 	}
 	return out, nil
@@ -142,7 +174,7 @@ func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]Cas
 // CaseloadRowFor is one participant's caseload row (the profile's figures).
 func (s *Store) CaseloadRowFor(ctx context.Context, id int64, sc Scope) (CaseloadRow, error) {
 	var r CaseloadRow
-	err := s.DB.GetContext(ctx, &r, caseloadSelect+` AND p.id = $6`, append(sc.args(), "", "", id)...)
+	err := s.getPrepared(ctx, &r, caseloadSelect+` AND p.id = $6`, append(sc.args(), "", "", id)...)
 	return r, translate(err)
 }
 
@@ -169,8 +201,14 @@ func (r CaseloadRow) Outcome() string {
 // ExplainCaseload returns the plan of a caseload query, for
 // docs/benchmarks.md.
 func (s *Store) ExplainCaseload(ctx context.Context, sc Scope, f CaseloadFilter) (string, error) {
-	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+caseloadSelect+caseloadOrder(f)+` LIMIT $6`,
-		append(sc.args(), f.Status, "", 1000)...)
+	q := caseloadSelect + caseloadOrder(f) + ` LIMIT $6 OFFSET $7`
+	if caseloadPlainSorts[f.Sort] {
+		q = caseloadPaged(f)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 1000
+	}
+	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+q, append(sc.args(), f.Status, "", f.Limit, f.Offset)...)
 	if err != nil {
 		return "", fmt.Errorf("db: explain caseload: %w", err)
 	}

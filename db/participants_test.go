@@ -177,8 +177,13 @@ func TestCaseloadTotalBeyondLimit(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		newParticipant(t, st, adviser, fmt.Sprintf("P%d", i), 300, db.LevelA2)
 	}
-	rows, err := st.Caseload(context.Background(), db.Scope{AdviserID: adviser}, db.CaseloadFilter{Limit: 2})
+	rows, err := st.Caseload(context.Background(), db.Scope{AdviserID: adviser}, db.CaseloadFilter{Limit: 2, Sort: "name"})
 	if err != nil || len(rows) != 2 || rows[0].Total != 3 {
 		t.Fatalf("%d rows, total %d, %v", len(rows), rows[0].Total, err)
+	}
+	// The next page starts after the first two, in the same order.
+	next, err := st.Caseload(context.Background(), db.Scope{AdviserID: adviser}, db.CaseloadFilter{Limit: 2, Offset: 2, Sort: "name"})
+	if err != nil || len(next) != 1 || next[0].Total != 3 || next[0].FirstName != "P2" || rows[1].FirstName != "P1" {
+		t.Fatalf("page 2: %+v, %v", next, err)
 	}
 }

@@ -24,24 +24,106 @@ func scope(c *fiber.Ctx) db.Scope {
 	return db.Scope{} // sees nothing
 }
 
+// caseloadPageSize is how many participants one page of the caseload
+// lists. An adviser has up to ~500; all of them on one page was 717 KB of
+// HTML and a third of a second of rendering (docs/benchmarks.md). A hundred,
+// sorted by risk first, is what a morning's work starts from, as miniflux
+// shows a hundred entries a page.
+const caseloadPageSize = 100
+
 type caseloadPage struct {
 	Page
-	Rows     []db.CaseloadRow
-	Total    int // matches before the page's limit
+	Lines    []caseloadLine
+	Total    int // matches in all pages
 	Status   string
 	Search   string
 	Sort     string
 	Desc     bool
+	PageNo   int // 1-based
+	Pages    int
+	From, To int // the rows shown, 1-based
 	Statuses []string
-	Skills   []string
 	Sorts    []string
 }
 
-// SortURL is the link a column header uses: the same filters, sorted by
-// key, flipping the direction when it is already the sort.
-func (p *caseloadPage) SortURL(key string) string {
-	desc := key == p.Sort && !p.Desc
-	u := "/participants?sort=" + key
+// caseloadLine is one row with every translated text worked out in Go:
+// html/template calls methods through reflection, and the row's some
+// forty calls (best, goal and gap per skill, a translation per cell) were
+// 78 % of the page's time. The template only reads fields, and the struct
+// embeds nothing: text/template finds a field by name on every use, and
+// through embedded structs (CaseloadRow, Participant) that search was a
+// seventh of the page's time.
+type caseloadLine struct {
+	ID                  int64
+	FirstName, LastName string
+	AdviserName         string
+	Status              string
+	Risk                bool
+	ProtectedAddress    bool
+	CurrentAgreement    int64 // 0 when there is none
+	CurrentTitle        string
+	CurrentOrg          string
+	End                 string
+	MonthsLeft          string
+	Levels              []levelCell
+	OutcomeText         string
+	StatusText          string
+	AgreementStatus     string // the current agreement's status, translated
+	AgreementClass      string // its status key, for the tag's colour
+}
+
+// levelCell is a skill's badge: best level / goal.
+type levelCell struct {
+	Short, Name, Text string
+	Reached           bool
+}
+
+// caseloadLines translates each row once; level and skill names repeat on
+// every row, so they are looked up once per page.
+func caseloadLines(p *Page, rows []db.CaseloadRow) []caseloadLine {
+	names := map[string]string{}
+	t := func(id string) string {
+		s, ok := names[id]
+		if !ok {
+			s = p.T(id)
+			names[id] = s
+		}
+		return s
+	}
+	out := make([]caseloadLine, len(rows))
+	for i, r := range rows {
+		l := caseloadLine{ID: r.ID, FirstName: r.FirstName, LastName: r.LastName, AdviserName: r.AdviserName,
+			Status: r.Status, Risk: r.Risk, ProtectedAddress: r.ProtectedAddress,
+			CurrentTitle: derefOr(r.CurrentTitle, ""), CurrentOrg: derefOr(r.CurrentOrg, ""), End: dateOf(r.ProgrammeEnd),
+			MonthsLeft: p.T("participants.months_left", "Months", r.MonthsLeft),
+			StatusText: t("participant.status." + r.Status), Levels: make([]levelCell, len(db.Skills))}
+		for j, sk := range db.Skills {
+			best, goal := r.Best(sk), r.Goal(sk)
+			text := "–"
+			if best != "" {
+				text = t("level." + string(best))
+			}
+			l.Levels[j] = levelCell{Short: t("skill." + sk + "_short"), Name: t("skill." + sk),
+				Text: text + "/" + t("level."+string(goal)), Reached: r.Gap(sk) == 0}
+		}
+		if o := r.Outcome(); o != "" {
+			l.OutcomeText = t("participant.outcome." + o)
+		}
+		if r.CurrentAgreement != nil {
+			l.CurrentAgreement = *r.CurrentAgreement
+		}
+		if r.CurrentStatus != nil {
+			l.AgreementClass = *r.CurrentStatus
+			l.AgreementStatus = t("agreements.status." + *r.CurrentStatus)
+		}
+		out[i] = l
+	}
+	return out
+}
+
+// query is the list's address with its filters and sort, without a page.
+func (p *caseloadPage) query(sort string, desc bool) string {
+	u := "/participants?sort=" + sort
 	if desc {
 		u += "&desc=1"
 	}
@@ -52,6 +134,28 @@ func (p *caseloadPage) SortURL(key string) string {
 		u += "&q=" + url.QueryEscape(p.Search)
 	}
 	return u
+}
+
+// SortURL is the link a column header uses: the same filters, sorted by
+// key, flipping the direction when it is already the sort; back on page 1.
+func (p *caseloadPage) SortURL(key string) string {
+	return p.query(key, key == p.Sort && !p.Desc)
+}
+
+// PrevURL and NextURL are the addresses of the pages before and after
+// this one, "" at either end.
+func (p *caseloadPage) PrevURL() string {
+	if p.PageNo <= 1 {
+		return ""
+	}
+	return p.query(p.Sort, p.Desc) + "&page=" + strconv.Itoa(p.PageNo-1)
+}
+
+func (p *caseloadPage) NextURL() string {
+	if p.PageNo >= p.Pages {
+		return ""
+	}
+	return p.query(p.Sort, p.Desc) + "&page=" + strconv.Itoa(p.PageNo+1)
 }
 
 // AriaSort is the aria-sort value of a column header.
@@ -68,7 +172,7 @@ func (p *caseloadPage) AriaSort(key string) string {
 // participantsIndex is the adviser's caseload (a NAV user's linked
 // participants; every participant for an admin).
 func (a *App) participantsIndex(c *fiber.Ctx) error {
-	p := caseloadPage{Page: a.newPage(c, "participants.title"), Statuses: db.ParticipantStatuses, Skills: db.Skills}
+	p := caseloadPage{Page: a.newPage(c, "participants.title"), Statuses: db.ParticipantStatuses}
 	p.Status = c.Query("status")
 	if !Contains(db.ParticipantStatuses, p.Status) {
 		p.Status = ""
@@ -82,17 +186,38 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 		p.Sort = "end"
 	}
 	p.Desc = c.Query("desc") == "1"
-	var err error
-	p.Rows, err = a.store.Caseload(c.UserContext(), scope(c), db.CaseloadFilter{Status: p.Status, Search: p.Search, Sort: p.Sort, Desc: p.Desc})
+	// A page number that is not one, or beyond the list, shows the first
+	// or the last page rather than an error: the list may have shrunk
+	// since the link was made.
+	p.PageNo, _ = strconv.Atoi(c.Query("page"))
+	p.PageNo = max(1, min(p.PageNo, 1_000_000))
+	f := db.CaseloadFilter{Status: p.Status, Search: p.Search, Sort: p.Sort, Desc: p.Desc, Limit: caseloadPageSize}
+	f.Offset = (p.PageNo - 1) * caseloadPageSize
+	rows, err := a.store.Caseload(c.UserContext(), scope(c), f)
+	if err == nil && len(rows) == 0 && p.PageNo > 1 {
+		f.Offset = 0
+		if rows, err = a.store.Caseload(c.UserContext(), scope(c), f); err == nil && len(rows) > 0 {
+			last := (rows[0].Total + caseloadPageSize - 1) / caseloadPageSize
+			f.Offset = (last - 1) * caseloadPageSize
+			p.PageNo = last
+			rows, err = a.store.Caseload(c.UserContext(), scope(c), f)
+		}
+	}
 	if err != nil {
 		return err
 	}
-	if len(p.Rows) > 0 {
-		p.Total = p.Rows[0].Total
+	if len(rows) > 0 {
+		p.Total = rows[0].Total
+		p.Pages = (p.Total + caseloadPageSize - 1) / caseloadPageSize
+		p.From, p.To = f.Offset+1, f.Offset+len(rows)
+	} else {
+		p.PageNo = 1
 	}
-	// A list shows personal data too: every participant on it is audited.
-	ids := make([]int64, len(p.Rows))
-	for i, r := range p.Rows {
+	p.Lines = caseloadLines(&p.Page, rows)
+	// A list shows personal data too: every participant on it is audited
+	// (the page's, not the whole caseload).
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
 		ids[i] = r.ID
 	}
 	if err := a.store.LogListed(c.UserContext(), session(c).User.ID, "participant", ids, clientIP(c)); err != nil {

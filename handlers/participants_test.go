@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -1311,5 +1312,64 @@ func TestCaseloadListIsAudited(t *testing.T) {
 	ta.sessionFor(other).get("/participants")
 	if got := ta.countWhere("audit_log", "action = 'participant.list' AND actor_id = $1", other.ID); got != 0 {
 		t.Errorf("an empty list left %d rows", got)
+	}
+}
+
+// A caseload longer than a page is paged: a hundred a page, in the sort's
+// order across pages, filters kept in the links, only the shown rows
+// audited, and a page number out of range shows the nearest page.
+func TestCaseloadPages(t *testing.T) {
+	ta := newTestApp(t)
+	adviser := ta.createUser(db.RoleAdviser)
+	last := unique("Side")
+	var ids []int64
+	for i := 0; i < caseloadPageSize+5; i++ {
+		ids = append(ids, ta.storeParticipant(adviser, participantInput(fmt.Sprintf("P%03d", i), last)))
+	}
+	c := ta.sessionFor(adviser)
+	first := c.get("/participants?sort=name")
+	got := caseloadIDs(t, first)
+	if !sameIDs(got, ids[:caseloadPageSize]...) {
+		t.Fatalf("page 1 lists %d rows, want the first %d by name", len(got), caseloadPageSize)
+	}
+	if !strings.Contains(first.text(), "Viser 1–100 av 105 deltakere") || !strings.Contains(first.text(), "Side 1 av 2") {
+		t.Errorf("page 1 does not say which rows it shows:\n%s", first.text())
+	}
+	if !strings.Contains(first.body, `href="/participants?sort=name&amp;page=2" rel="next"`) || strings.Contains(first.body, `rel="prev"`) {
+		t.Error("page 1 has no link to page 2, or a link back")
+	}
+	if n := ta.countWhere("audit_log", "action = 'participant.list' AND actor_id = $1", adviser.ID); n != caseloadPageSize {
+		t.Errorf("page 1 audited %d participants, want %d", n, caseloadPageSize)
+	}
+	second := c.get("/participants?sort=name&page=2")
+	if got := caseloadIDs(t, second); !sameIDs(got, ids[caseloadPageSize:]...) {
+		t.Fatalf("page 2 lists %v", got)
+	}
+	if !strings.Contains(second.text(), "Viser 101–105 av 105 deltakere") || !strings.Contains(second.body, `href="/participants?sort=name&amp;page=1" rel="prev"`) || strings.Contains(second.body, `rel="next"`) {
+		t.Errorf("page 2 is not the last page:\n%s", second.text())
+	}
+	// The other direction and a filter carry over to the links.
+	desc := c.get("/participants?sort=name&desc=1&status=active")
+	if got := caseloadIDs(t, desc); len(got) != caseloadPageSize || got[0] != ids[len(ids)-1] {
+		t.Fatalf("descending page 1 starts with %v", got[:1])
+	}
+	if !strings.Contains(desc.body, `href="/participants?sort=name&amp;desc=1&amp;status=active&amp;page=2"`) {
+		t.Error("the next link forgets the direction or the filter")
+	}
+	for _, q := range []string{"page=99", "page=-3", "page=abc", "page=99999999999999999999"} {
+		res := c.get("/participants?sort=name&" + q)
+		got := caseloadIDs(t, res)
+		if q == "page=99" || q == "page=99999999999999999999" {
+			if !sameIDs(got, ids[caseloadPageSize:]...) {
+				t.Errorf("%s: %d rows, want the last page", q, len(got))
+			}
+		} else if !sameIDs(got, ids[:caseloadPageSize]...) {
+			t.Errorf("%s: %d rows, want the first page", q, len(got))
+		}
+	}
+	// English says the same.
+	c.post("/lang", url.Values{"lang": {"en"}})
+	if en := c.get("/participants?sort=name&page=2"); !strings.Contains(en.text(), "Showing 101–105 of 105 participants") || !strings.Contains(en.text(), "Page 2 of 2") {
+		t.Errorf("English pager:\n%s", en.text())
 	}
 }

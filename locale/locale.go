@@ -1,14 +1,25 @@
 // Package locale loads the message catalogues (views/locales) once and
 // translates message IDs into bokmål or English, for pages and e-mail alike.
+//
+// Most messages are plain strings with {{.Name}} placeholders. They are
+// split into literal parts and placeholders when the catalogues load, so a
+// translation is a map lookup and, for a message with placeholders, one
+// small concatenation; the few with other template actions ({{if .Org}})
+// are parsed once as text/template, the syntax go-i18n used. The reason: the caseload renders
+// some 20 translations a row, and go-i18n's Localize (a language match and a
+// template execution per call) was most of that page's time
+// (docs/benchmarks.md).
 package locale
 
 import (
 	"fmt"
 	"io/fs"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/template"
 
 	"github.com/BurntSushi/toml"
-	"github.com/nicksnyder/go-i18n/v2/i18n"
-	"golang.org/x/text/language"
 
 	"praksis/views"
 )
@@ -19,57 +30,128 @@ var Supported = []string{"nb", "en"}
 // Valid reports whether l is a supported language.
 func Valid(l string) bool { return l == "nb" || l == "en" }
 
-// Translator renders message IDs in a language. It is safe for concurrent use.
+// message is a catalogue entry split at its placeholders: parts[0],
+// keys[0], parts[1], keys[1], …, parts[len(keys)]; or, for a message with
+// other actions, its parsed template.
+type message struct {
+	parts []string
+	keys  []string
+	tmpl  *template.Template
+}
+
+// placeholder is the one template form the catalogues use.
+var placeholder = regexp.MustCompile(`\{\{\s*\.([A-Za-z][A-Za-z0-9_]*)\s*\}\}`)
+
+func parse(src string) (message, error) {
+	var m message
+	last := 0
+	for _, loc := range placeholder.FindAllStringSubmatchIndex(src, -1) {
+		m.parts = append(m.parts, src[last:loc[0]])
+		m.keys = append(m.keys, src[loc[2]:loc[3]])
+		last = loc[1]
+	}
+	m.parts = append(m.parts, src[last:])
+	for _, p := range m.parts {
+		if strings.Contains(p, "{{") || strings.Contains(p, "}}") {
+			tmpl, err := template.New("").Option("missingkey=default").Parse(src)
+			return message{tmpl: tmpl}, err
+		}
+	}
+	return m, nil
+}
+
+// Translator renders message IDs in a language. It is safe for concurrent
+// use: it is only read after New.
 type Translator struct {
-	localizers map[string]*i18n.Localizer
+	messages map[string]map[string]message
 }
 
 // New loads every catalogue; a broken catalogue fails at start.
 func New() (*Translator, error) {
-	b := i18n.NewBundle(language.MustParse("nb"))
-	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	t := &Translator{localizers: map[string]*i18n.Localizer{}}
+	t := &Translator{messages: map[string]map[string]message{}}
 	for _, l := range Supported {
-		if _, err := b.LoadMessageFileFS(views.FS, "locales/"+l+".toml"); err != nil {
+		raw, err := Catalogue(l)
+		if err != nil {
 			return nil, fmt.Errorf("locale: messages %s: %w", l, err)
 		}
-		t.localizers[l] = i18n.NewLocalizer(b, l)
+		ms := make(map[string]message, len(raw))
+		for id, src := range raw {
+			m, err := parse(src)
+			if err != nil {
+				return nil, fmt.Errorf("locale: messages %s: %s: %w", l, id, err)
+			}
+			ms[id] = m
+		}
+		t.messages[l] = ms
 	}
 	return t, nil
 }
 
-// T renders a message; data is alternating key, value pairs for the
-// message's template. A missing message shows its ID (and the catalogue
-// test fails).
-func (t *Translator) T(lang, id string, data ...any) string {
-	var tmpl map[string]any
-	if len(data) > 1 {
-		tmpl = make(map[string]any, len(data)/2)
-		for i := 0; i+1 < len(data); i += 2 {
-			if k, ok := data[i].(string); ok {
-				tmpl[k] = data[i+1]
-			}
+// lookup finds a message in lang, else in the default language.
+func (t *Translator) lookup(lang, id string) (message, bool) {
+	if ms, ok := t.messages[lang]; ok {
+		if m, ok := ms[id]; ok {
+			return m, true
 		}
 	}
-	loc := t.localizers[lang]
-	if loc == nil {
-		loc = t.localizers[Supported[0]]
-	}
-	s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: tmpl})
-	if err != nil {
+	m, ok := t.messages[Supported[0]][id]
+	return m, ok
+}
+
+// T renders a message; data is alternating key, value pairs for the
+// message's placeholders (a value prints as fmt.Sprint prints it; a
+// placeholder without a value prints "<no value>", as text/template would).
+// A missing message shows its ID (and the catalogue test fails).
+func (t *Translator) T(lang, id string, data ...any) string {
+	m, ok := t.lookup(lang, id)
+	if !ok {
 		return id
 	}
-	return s
+	if m.tmpl != nil {
+		vals := make(map[string]any, len(data)/2)
+		for i := 0; i+1 < len(data); i += 2 {
+			if k, ok := data[i].(string); ok {
+				vals[k] = data[i+1]
+			}
+		}
+		var b strings.Builder
+		if err := m.tmpl.Execute(&b, vals); err != nil {
+			return id
+		}
+		return b.String()
+	}
+	if len(m.keys) == 0 {
+		return m.parts[0]
+	}
+	var b strings.Builder
+	for i, k := range m.keys {
+		b.WriteString(m.parts[i])
+		b.WriteString(value(k, data))
+	}
+	b.WriteString(m.parts[len(m.keys)])
+	return b.String()
+}
+
+// value is the value of key among key, value pairs.
+func value(key string, data []any) string {
+	for i := 0; i+1 < len(data); i += 2 {
+		if k, ok := data[i].(string); ok && k == key {
+			switch v := data[i+1].(type) {
+			case string:
+				return v
+			case int:
+				return strconv.Itoa(v)
+			}
+			return fmt.Sprint(data[i+1])
+		}
+	}
+	return "<no value>"
 }
 
 // Has reports whether the catalogue of lang has a message id.
 func (t *Translator) Has(lang, id string) bool {
-	loc := t.localizers[lang]
-	if loc == nil {
-		return false
-	}
-	_, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id})
-	return err == nil
+	_, ok := t.messages[lang][id]
+	return ok
 }
 
 // Catalogue returns the raw messages of one language's file, for the test
