@@ -1,11 +1,17 @@
 package handlers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/brotli"
 
 	"praksis/db"
 )
@@ -268,5 +274,71 @@ func TestLanguage(t *testing.T) {
 	other.lang = "nb"
 	if !strings.Contains(other.get("/").text(), msg(t, "en", "dashboard.intro_adviser")) {
 		t.Error("the stored choice does not follow the user")
+	}
+}
+
+// Static files come compressed at the best level, in the encoding the
+// browser takes (brotli first), the same bytes every time; pages are
+// compressed too; a client that takes neither gets the file as it is.
+func TestCompression(t *testing.T) {
+	ta := newTestApp(t)
+	raw := ta.app.assets.files["vendor/designsystemet.css"]
+	if len(raw) == 0 {
+		t.Fatal("no designsystemet.css among the assets")
+	}
+	url := ta.app.assets.url("vendor/designsystemet.css")
+	get := func(path, accept string) (*http.Response, []byte) {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		if accept != "" {
+			req.Header.Set("Accept-Encoding", accept)
+		}
+		res, err := ta.app.Fiber().Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, b
+	}
+	res, br1 := get(url, "gzip, deflate, br, zstd")
+	if res.Header.Get("Content-Encoding") != "br" || !strings.Contains(res.Header.Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("brotli: Content-Encoding %q, Vary %q", res.Header.Get("Content-Encoding"), res.Header.Get("Vary"))
+	}
+	if got, err := io.ReadAll(brotli.NewReader(bytes.NewReader(br1))); err != nil || !bytes.Equal(got, raw) {
+		t.Fatalf("brotli body does not decode to the file: %v", err)
+	}
+	// Best level: well under what the default level (4) gives.
+	var b4 bytes.Buffer
+	w := brotli.NewWriterLevel(&b4, 4)
+	w.Write(raw)
+	w.Close()
+	if len(br1) >= b4.Len()*95/100 {
+		t.Errorf("brotli %d bytes, level 4 gives %d: not the best level", len(br1), b4.Len())
+	}
+	if _, br2 := get(url, "br"); !bytes.Equal(br1, br2) {
+		t.Error("the compressed file differs between requests")
+	}
+	res, gz := get(url, "gzip")
+	if res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("gzip: Content-Encoding %q", res.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(zr); !bytes.Equal(got, raw) {
+		t.Error("gzip body does not decode to the file")
+	}
+	res, plain := get(url, "identity")
+	if res.Header.Get("Content-Encoding") != "" || !bytes.Equal(plain, raw) {
+		t.Errorf("identity: Content-Encoding %q, %d bytes of %d", res.Header.Get("Content-Encoding"), len(plain), len(raw))
+	}
+	// A page is compressed on the fly.
+	res, page := get("/login", "br")
+	if res.Header.Get("Content-Encoding") != "br" {
+		t.Fatalf("page: Content-Encoding %q", res.Header.Get("Content-Encoding"))
+	}
+	if got, err := io.ReadAll(brotli.NewReader(bytes.NewReader(page))); err != nil || !strings.Contains(string(got), "</html>") {
+		t.Errorf("page body does not decode: %v", err)
 	}
 }

@@ -68,7 +68,7 @@ func main() {
 		log.Fatal(err)
 	}
 	app := fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second})
-	app.Use(compress.New())
+	app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed})) // as handlers/app.go
 	var next atomic.Int64
 	app.Get("/floor", func(c *fiber.Ctx) error {
 		id := next.Add(1)%maxID + 1
