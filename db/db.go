@@ -33,6 +33,9 @@ type Store struct {
 	// Clock is the time now; nil means time.Now. Tests set it to move
 	// through an agreement's weeks.
 	Clock func() time.Time
+	// stmts are the prepared statements of the hot reads (prepared.go);
+	// nil in a Store made without Open, which then prepares nothing.
+	stmts *stmtCache
 }
 
 // oslo is where the programme's days begin and end.
@@ -70,11 +73,16 @@ func Open(databaseURL string) (*Store, error) {
 	conn.SetMaxOpenConns(20)
 	conn.SetMaxIdleConns(20)
 	conn.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{DB: conn}, nil
+	return &Store{DB: conn, stmts: &stmtCache{m: map[string]*sqlx.Stmt{}}}, nil
 }
 
-// Close closes the pool.
-func (s *Store) Close() error { return s.DB.Close() }
+// Close closes the prepared statements and the pool.
+func (s *Store) Close() error {
+	if s.stmts != nil {
+		s.stmts.close()
+	}
+	return s.DB.Close()
+}
 
 // Ping checks that the database answers within ctx.
 func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }

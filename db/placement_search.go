@@ -84,8 +84,27 @@ func (h PlacementHit) SnippetHTML() string {
 // placements and stops after limit+1 rows; with words the GIN index finds
 // the matches, which are ranked, and only the rows of the page get a
 // ts_headline snippet. Filters are shared; $1…$14 mean the same in both.
+//
+// Who may be found: published placements of approved organisations, or
+// everything for an admin ($11). searchVisible says it where the
+// organisation is joined (browsing reads only a page of rows, each joined
+// anyway). searchVisibleRanked says the same without the join, for the
+// ranking of a text search, which reads every match: it excludes the few
+// organisations that are not approved (organisations_unapproved_idx,
+// migration 00011) instead of joining thousands of matches to theirs.
+// TestSearchTextRankFiltersAndPages holds the two to the same answer.
+const searchVisible = `
+	WHERE ((p.status = 'published' AND o.approved_at IS NOT NULL) OR $11)`
+
+const searchVisibleRanked = `
+	WHERE ((p.status = 'published' AND NOT EXISTS (
+			SELECT 1 FROM organisations u WHERE u.id = p.organisation_id AND u.approved_at IS NULL)) OR $11)`
+
+// searchFilters are the adviser's filters. Kind, sector and municipality
+// are also columns of the text search's GIN index
+// (placements_search_filters_idx, migration 00011), so with words they
+// narrow the matches inside the index.
 const searchFilters = `
-	WHERE ((p.status = 'published' AND o.approved_at IS NOT NULL) OR $11)
 	  AND ($1 = '' OR p.kind = $1)
 	  AND ($2 = '' OR p.sector = $2)
 	  AND ($3 = '' OR lower(p.municipality) = lower($3))
@@ -101,25 +120,35 @@ const searchFilters = `
 // sort by creation. The index is on this same expression.
 const searchOrderKey = `coalesce(p.published_at, p.created_at)`
 
-const searchBrowse = `SELECT ` + placementColumns + `, 0::float8 AS rank, '' AS snippet` + placementFrom + searchFilters + `
+const searchBrowse = `SELECT ` + placementColumns + `, 0::float8 AS rank, '' AS snippet` + placementFrom + searchVisible + searchFilters + `
 	  AND ($13::timestamptz IS NULL OR (` + searchOrderKey + `, p.id) < ($13::timestamptz, $14::bigint))
 	ORDER BY ` + searchOrderKey + ` DESC, p.id DESC
 	LIMIT $12`
 
+// searchText ranks every match (the order needs them all, on page 20 as
+// on page 1) but carries only the id, the rank and the sort key through
+// the ranking: the page's rows are read in full, joined to their
+// organisation and given a snippet afterwards. Sorting thousands of whole
+// rows (tasks and all) to keep 21 cost more than ranking them.
+//
 // The snippet marks matches with the control characters 1 and 2 (which
 // SnippetHTML turns into <mark>), so they are removed from the employer's
 // text first: typed ones must not become markup.
-const searchText = `SELECT sub.*, ts_headline('norwegian', translate(sub.tasks, chr(1) || chr(2), ''), websearch_to_tsquery('norwegian', $15),
+const searchText = `SELECT ` + placementColumns + `, top.rank,
+	ts_headline('norwegian', translate(p.tasks, chr(1) || chr(2), ''), websearch_to_tsquery('norwegian', $15),
 		'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=28, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
 FROM (
-	SELECT ` + placementColumns + `, ts_rank(p.search, websearch_to_tsquery('norwegian', $15))::float8 AS rank` + placementFrom + searchFilters + `
+	SELECT p.id, ts_rank(p.search, websearch_to_tsquery('norwegian', $15))::float8 AS rank
+	FROM placements p` + searchVisibleRanked + searchFilters + `
 	  AND p.search @@ websearch_to_tsquery('norwegian', $15)
 	  AND ($16::float8 IS NULL OR (ts_rank(p.search, websearch_to_tsquery('norwegian', $15))::float8, ` + searchOrderKey + `, p.id)
 	        < ($16::float8, $13::timestamptz, $14::bigint))
 	ORDER BY rank DESC, ` + searchOrderKey + ` DESC, p.id DESC
 	LIMIT $12
-) sub
-ORDER BY sub.rank DESC, coalesce(sub.published_at, sub.created_at) DESC, sub.id DESC`
+) top
+JOIN placements p ON p.id = top.id
+JOIN organisations o ON o.id = p.organisation_id
+ORDER BY top.rank DESC, ` + searchOrderKey + ` DESC, p.id DESC`
 
 // searchQuery picks the statement and its arguments for a filter.
 func searchQuery(f PlacementFilter) (string, []any) {

@@ -40,7 +40,7 @@ type Note struct {
 // Results lists a participant's results, oldest first (the chart's order).
 func (s *Store) Results(ctx context.Context, participantID int64) ([]LanguageResult, error) {
 	var out []LanguageResult
-	err := s.DB.SelectContext(ctx, &out, `SELECT r.id, r.skill, r.level, r.taken_on, r.source, u.name AS recorder_name
+	err := s.selectPrepared(ctx, &out, `SELECT r.id, r.skill, r.level, r.taken_on, r.source, u.name AS recorder_name
 		FROM language_results r LEFT JOIN users u ON u.id = r.recorded_by
 		WHERE r.participant_id = $1 ORDER BY r.taken_on, r.id`, participantID)
 	if err != nil {
@@ -52,7 +52,7 @@ func (s *Store) Results(ctx context.Context, participantID int64) ([]LanguageRes
 // Outcomes lists a participant's outcomes, newest first.
 func (s *Store) Outcomes(ctx context.Context, participantID int64) ([]Outcome, error) {
 	var out []Outcome
-	err := s.DB.SelectContext(ctx, &out, `SELECT o.id, o.kind, o.from_date, o.employer, o.note, u.name AS recorder_name
+	err := s.selectPrepared(ctx, &out, `SELECT o.id, o.kind, o.from_date, o.employer, o.note, u.name AS recorder_name
 		FROM outcomes o LEFT JOIN users u ON u.id = o.recorded_by
 		WHERE o.participant_id = $1 ORDER BY o.from_date DESC, o.id DESC`, participantID)
 	if err != nil {
@@ -64,7 +64,7 @@ func (s *Store) Outcomes(ctx context.Context, participantID int64) ([]Outcome, e
 // Notes lists a participant's notes, newest first.
 func (s *Store) Notes(ctx context.Context, participantID int64) ([]Note, error) {
 	var out []Note
-	err := s.DB.SelectContext(ctx, &out, `SELECT n.id, n.body, u.name AS author_name, u.role AS author_role, n.created_at
+	err := s.selectPrepared(ctx, &out, `SELECT n.id, n.body, u.name AS author_name, u.role AS author_role, n.created_at
 		FROM participant_notes n JOIN users u ON u.id = n.author_id
 		WHERE n.participant_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT 200`, participantID)
 	if err != nil {

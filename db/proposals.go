@@ -144,7 +144,7 @@ func ProposalRecipients(ctx context.Context, tx *sqlx.Tx, placementID int64) ([]
 // ProposalsForParticipant lists a participant's proposals, newest first.
 func (s *Store) ProposalsForParticipant(ctx context.Context, participantID int64) ([]Proposal, error) {
 	var out []Proposal
-	err := s.DB.SelectContext(ctx, &out, proposalSelect+`WHERE pr.participant_id = $1 ORDER BY pr.created_at DESC, pr.id DESC`, participantID)
+	err := s.selectPrepared(ctx, &out, proposalSelect+`WHERE pr.participant_id = $1 ORDER BY pr.created_at DESC, pr.id DESC`, participantID)
 	if err != nil {
 		return nil, fmt.Errorf("db: proposals: %w", err)
 	}

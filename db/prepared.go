@@ -1,0 +1,108 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Prepared statements, for the reads a page does with nothing but an id
+// changing (the participant profile's: CaseloadRowFor, Results, Outcomes,
+// Notes, ProposalsForParticipant, AgreementsForParticipant).
+//
+// lib/pq sends every query with arguments as a new unnamed statement:
+// PostgreSQL parses and plans it again each time, and lib/pq waits for the
+// statement's description before it sends the arguments, two round trips.
+// For the profile's joins the parsing and planning was 0.7–1.5 ms per
+// call, ten times what running them costs at 100,000 participants
+// (docs/benchmarks.md). A prepared statement is parsed once per pooled
+// connection (database/sql prepares it on each connection as it is first
+// used there), runs in one round trip, and after five runs PostgreSQL
+// keeps a generic plan when it costs no more than planning each time —
+// which holds for a lookup by id.
+//
+// Only statements whose rows are chosen by an id belong here. A statement
+// whose plan depends on its arguments' values (AgreementScope's role tests,
+// `$4 = 'employer' OR …`, which a custom plan folds away; the search's
+// filters) is worse with a generic plan: TodoFor, before migration 00011,
+// took 11 ms prepared against 9.5 ms.
+//
+// The statements live on the server connections: behind PgBouncer in
+// transaction pooling mode they need PgBouncer 1.21 or later with
+// max_prepared_statements above zero (docs/operations.md).
+type stmtCache struct {
+	mu     sync.Mutex
+	m      map[string]*sqlx.Stmt
+	closed bool
+}
+
+// prepared returns the statement for q, preparing it on first use. It
+// returns nil when the store has no cache (a Store made without Open).
+func (s *Store) prepared(ctx context.Context, q string) (*sqlx.Stmt, error) {
+	c := s.stmts
+	if c == nil {
+		return nil, nil
+	}
+	c.mu.Lock()
+	st := c.m[q]
+	c.mu.Unlock()
+	if st != nil {
+		return st, nil
+	}
+	// Prepared outside the lock: the first calls of other statements do
+	// not wait for this round trip. Two first calls of the same statement
+	// may both prepare it; one keeps its statement, the other closes its own.
+	st, err := s.DB.PreparexContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("db: prepare: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		st.Close()
+		return nil, fmt.Errorf("db: prepare: the store is closed")
+	}
+	if have := c.m[q]; have != nil {
+		st.Close()
+		return have, nil
+	}
+	c.m[q] = st
+	return st, nil
+}
+
+// getPrepared is GetContext through the prepared statement for q.
+func (s *Store) getPrepared(ctx context.Context, dest any, q string, args ...any) error {
+	st, err := s.prepared(ctx, q)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		return s.DB.GetContext(ctx, dest, q, args...)
+	}
+	return st.GetContext(ctx, dest, args...)
+}
+
+// selectPrepared is SelectContext through the prepared statement for q.
+func (s *Store) selectPrepared(ctx context.Context, dest any, q string, args ...any) error {
+	st, err := s.prepared(ctx, q)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		return s.DB.SelectContext(ctx, dest, q, args...)
+	}
+	return st.SelectContext(ctx, dest, args...)
+}
+
+// close closes every prepared statement; later calls prepare nothing.
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
+	c.closed = true
+}
