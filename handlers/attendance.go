@@ -123,15 +123,16 @@ func weekDays(ag db.Agreement, monday, today time.Time) []attendanceDay {
 	return out
 }
 
-// fillLogged puts what is logged into the form's days.
-func fillLogged(days []attendanceDay, logged []db.AttendanceDay) {
+// fillLogged puts what is logged into the form's days, hours written as
+// the page's language writes them (7,5 in Norwegian), as they were typed.
+func fillLogged(p *Page, days []attendanceDay, logged []db.AttendanceDay) {
 	for _, l := range logged {
 		for i := range days {
 			if !days[i].Day.Equal(l.Day) {
 				continue
 			}
 			if l.Present {
-				days[i].State, days[i].Hours = dayPresent, strconv.FormatFloat(l.Hours, 'f', -1, 64)
+				days[i].State, days[i].Hours = dayPresent, p.Num(l.Hours)
 			} else {
 				days[i].State = dayAbsent
 				if l.Absence != nil {
@@ -233,7 +234,7 @@ func (a *App) newAttendancePage(c *fiber.Ctx, pg Page, ag db.Agreement, week str
 	if err != nil {
 		return nil, err
 	}
-	fillLogged(p.Days, logged)
+	fillLogged(&p.Page, p.Days, logged)
 	// The week's form shows who it is about: a read of the agreement.
 	return p, a.logAgreementRead(c, ag.ID)
 }

@@ -131,9 +131,14 @@ func TestAttendanceWeek(t *testing.T) {
 	}
 	// Shown again as logged; saving again replaces the week.
 	res = employer.get(f.path("/attendance/" + attLastWeek))
-	if !strings.Contains(res.body, `value="7.5"`) || !strings.Contains(res.body, `<option value="illness" selected>`) {
-		t.Error("the form does not show what is logged")
+	if !strings.Contains(res.body, `value="7,5"`) || !strings.Contains(res.body, `<option value="illness" selected>`) {
+		t.Error("the form does not show what is logged (hours as typed in Norwegian, 7,5)")
 	}
+	employer.post("/lang", url.Values{"lang": {"en"}})
+	if res := employer.get(f.path("/attendance/" + attLastWeek)); !strings.Contains(res.body, `value="7.5"`) {
+		t.Error("in English the hours are not shown as 7.5")
+	}
+	employer.post("/lang", url.Values{"lang": {"nb"}})
 	res = employer.post(f.path("/attendance/"+attLastWeek), weekForm("state_0", "present", "hours_0", "4"))
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("second save: %d", res.status)
