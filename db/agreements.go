@@ -440,7 +440,7 @@ func keepVersion(ctx context.Context, tx *sqlx.Tx, a Agreement, actorID int64) e
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO agreement_versions (agreement_id, version, content, approvals, withdrawn_by)
-		VALUES ($1, $2, $3, $4, $5)`, a.ID, a.Version(), content, approvals, actorID)
+		VALUES ($1, $2, $3, $4, $5)`, a.ID, a.Version(), string(content), string(approvals), actorID)
 	if err != nil {
 		return fmt.Errorf("db: keep version: %w", err)
 	}

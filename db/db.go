@@ -62,11 +62,31 @@ func (s *Store) Today() time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
+// ConnString is the connection string Praksis uses for a DATABASE_URL: with
+// lib/pq's binary_parameters on, unless the URL says otherwise. Without it
+// lib/pq sends a query with arguments in two round trips (parse and
+// describe, wait, then bind and execute); with it, in one. Only []byte
+// arguments change form (sent as binary), and Praksis passes none to a
+// column whose binary form differs from its text (jsonb arguments go as
+// strings). bench/floor connects the same way.
+func ConnString(databaseURL string) string {
+	if strings.Contains(databaseURL, "binary_parameters") {
+		return databaseURL
+	}
+	if u, err := url.Parse(databaseURL); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return databaseURL + " binary_parameters=yes"
+}
+
 // Open connects to PostgreSQL and sets pool limits suited to one replica.
 // It does not fail when the server is down: sql.DB reconnects on use, so
 // a replica that starts before its database recovers by itself.
 func Open(databaseURL string) (*Store, error) {
-	conn, err := sqlx.Open("postgres", databaseURL)
+	conn, err := sqlx.Open("postgres", ConnString(databaseURL))
 	if err != nil {
 		return nil, fmt.Errorf("db: open: %w", err)
 	}

@@ -279,3 +279,16 @@ func TestSeedDemoIdempotent(t *testing.T) {
 		t.Error("HasDemoData misses a remaining demo account")
 	}
 }
+
+func TestConnString(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://postgres@127.0.0.1:5432/praksis?sslmode=disable": "postgres://postgres@127.0.0.1:5432/praksis?binary_parameters=yes&sslmode=disable",
+		"postgresql://u:p@db/praksis":                                "postgresql://u:p@db/praksis?binary_parameters=yes",
+		"postgres://postgres@127.0.0.1/praksis?binary_parameters=no": "postgres://postgres@127.0.0.1/praksis?binary_parameters=no",
+		"host=127.0.0.1 dbname=praksis sslmode=disable":              "host=127.0.0.1 dbname=praksis sslmode=disable binary_parameters=yes",
+	} {
+		if got := db.ConnString(in); got != want {
+			t.Errorf("ConnString(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

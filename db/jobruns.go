@@ -66,7 +66,7 @@ func FinishJobRun(ctx context.Context, tx *sqlx.Tx, id int64, status string, sta
 		b = []byte("{}")
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE job_runs SET finished_at = clock_timestamp(), status = $2, stats = $3,
-		error = NULLIF($4, '') WHERE id = $1`, id, status, b, errText)
+		error = NULLIF($4, '') WHERE id = $1`, id, status, string(b), errText)
 	if err != nil {
 		return fmt.Errorf("db: finish job run: %w", err)
 	}

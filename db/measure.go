@@ -69,29 +69,49 @@ type ProgressSnapshot struct {
 	ProjectedDate  *time.Time `db:"projected_date"`
 }
 
-// skillAggs are a skill's columns of the per-participant aggregate b:
-// the best level, the best rank before the pace window, and the rank of
-// the first result in it (the earliest day's best: the minimum of
-// [days into the window, −rank] arrays picks the earliest day, then the
-// highest rank). One pass over language_results with a hash aggregate: no
-// per-group sort.
-func skillAggs(sk string) string {
-	return `max(lr.level) FILTER (WHERE lr.skill = '` + sk + `') AS best_` + sk + `,
-		max(cefr_rank(lr.level)) FILTER (WHERE lr.skill = '` + sk + `' AND lr.taken_on < p.wstart) AS before_` + sk + `,
-		-(min(ARRAY[lr.taken_on - p.wstart, -cefr_rank(lr.level)]) FILTER (WHERE lr.skill = '` + sk + `' AND lr.taken_on >= p.wstart))[2] AS first_` + sk
+// perSkill writes f(skill) for each skill, joined by sep.
+func perSkill(sep string, f func(sk string) string) string {
+	out := make([]string, len(Skills))
+	for i, sk := range Skills {
+		out[i] = f(sk)
+	}
+	return strings.Join(out, sep)
 }
 
-// skillGain is a skill's levels gained towards the goal in the window
-// (see the formulas above), 0 without results.
-func skillGain(sk string) string {
-	return `coalesce(greatest(0, least(cefr_rank(b.best_` + sk + `), cefr_rank(p.goal_` + sk + `))
-		- least(coalesce(b.before_` + sk + `, b.first_` + sk + `), cefr_rank(p.goal_` + sk + `))), 0)`
+// skillAggs are a skill's columns of the per-participant aggregate b: the
+// best level, the best level before the pace window, and the first
+// result in it as one integer, (days into the window) × 8 + (7 − rank):
+// its minimum is the earliest day's best result, and 7 − (min % 8) its
+// rank (ranks are 1–7). Plain max/min over enums and integers, no arrays:
+// 186,000 results at 100,000 participants.
+func skillAggs(sk string) string {
+	return `max(lr.level) FILTER (WHERE lr.skill = '` + sk + `') AS best_` + sk + `,
+		max(lr.level) FILTER (WHERE lr.skill = '` + sk + `' AND lr.taken_on < p.wstart) AS before_` + sk + `,
+		min((lr.taken_on - p.wstart) * 8 + 7 - cefr_rank(lr.level)) FILTER (WHERE lr.skill = '` + sk + `' AND lr.taken_on >= p.wstart) AS first_` + sk
 }
 
 // progressInsert writes the day's snapshots in one statement for every
-// active participant. It is set-based on purpose: each input table is
-// read once and grouped (hash aggregates), never queried per participant,
-// so 100,000 participants cost seconds (docs/benchmarks.md).
+// active participant, in participant order (the order of the primary key
+// and of the foreign key's look-ups: a third cheaper to insert than in
+// hash order). It is set-based on purpose: each input is read once,
+// never queried per participant (docs/benchmarks.md).
+//
+// The arithmetic is done in stages (k → q → r → s), each a subquery with
+// OFFSET 0 so PostgreSQL does not flatten it: flattened, every use of
+// gap_total or gained repeats the whole expression below it, and the risk
+// column alone evaluated cefr_rank some hundred times a row (half the
+// statement's time at 100,000 participants).
+//
+//   - b: per skill the best level, the best before the window and the first
+//     result in it, through the (participant_id) INCLUDE (skill, level,
+//     taken_on) index (an index-only scan per participant);
+//   - e: a running or ready agreement. Both end on or after the day, or
+//     have no end date yet (agreement_status, migration 00006): two ranges
+//     of the jobs index (migration 00012), read without the table;
+//   - att: the 28 days of attendance summed per agreement first (some
+//     11,000), then joined to the agreements' participants in the jobs
+//     index. A cancelled agreement has no attendance (it never started:
+//     AttendanceOpen), so the index leaving them out changes nothing.
 var progressInsert = `INSERT INTO progress_snapshots (participant_id, day, best_listening, best_reading, best_writing, best_oral,
 	gap_listening, gap_reading, gap_writing, gap_oral, gap_total, levels_gained, window_days, months_left,
 	attendance_rate, outcome_kind, has_element, risk, projected_date)
@@ -99,70 +119,87 @@ WITH p AS NOT MATERIALIZED (
 	SELECT id, programme_start, programme_end, goal_listening, goal_reading, goal_writing, goal_oral,
 		greatest(programme_start, ($1::date - interval '6 months')::date) AS wstart
 	FROM participants WHERE status = 'active'
-), b AS (
-	-- Per participant and skill: the best level now, the best before the
-	-- pace window and the first result in it.
-	SELECT lr.participant_id,
-		` + skillAggs("listening") + `,
-		` + skillAggs("reading") + `,
-		` + skillAggs("writing") + `,
-		` + skillAggs("oral") + `
-	FROM language_results lr JOIN p ON p.id = lr.participant_id
-	WHERE lr.taken_on <= $1::date
-	GROUP BY lr.participant_id
 ), o AS (
 	SELECT DISTINCT ON (oc.participant_id) oc.participant_id, oc.kind
 	FROM outcomes oc JOIN p ON p.id = oc.participant_id
 	WHERE oc.from_date <= $1::date
 	ORDER BY oc.participant_id, oc.from_date DESC, oc.id DESC
 ), e AS (
-	SELECT DISTINCT ag.participant_id FROM agreements ag
-	WHERE ag.cancelled_at IS NULL AND ag.ended_on IS NULL AND agreement_status(ag, $1::date) IN ('running', 'ready')
+	SELECT ag.participant_id FROM agreements ag
+	WHERE ag.cancelled_at IS NULL AND ag.ended_on IS NULL AND ag.end_date >= $1::date
+	  AND agreement_status(ag, $1::date) IN ('running', 'ready')
+	UNION
+	SELECT ag.participant_id FROM agreements ag
+	WHERE ag.cancelled_at IS NULL AND ag.ended_on IS NULL AND ag.end_date IS NULL
+	  AND agreement_status(ag, $1::date) IN ('running', 'ready')
 ), att AS (
-	SELECT ag.participant_id, count(*) FILTER (WHERE at.present) AS present, count(*) AS logged
-	FROM attendance at JOIN agreements ag ON ag.id = at.agreement_id
-	WHERE at.day > $1::date - 28 AND at.day <= $1::date
+	SELECT ag.participant_id, sum(a.present) AS present, sum(a.logged) AS logged
+	FROM (SELECT agreement_id, count(*) FILTER (WHERE present) AS present, count(*) AS logged
+		FROM attendance WHERE day > $1::date - 28 AND day <= $1::date GROUP BY agreement_id) a
+	JOIN agreements ag ON ag.id = a.agreement_id AND ag.cancelled_at IS NULL
 	GROUP BY ag.participant_id
 )
-SELECT p.id, $1::date, b.best_listening, b.best_reading, b.best_writing, b.best_oral,
-	g.gap_listening, g.gap_reading, g.gap_writing, g.gap_oral, g.gap_total,
-	gn.gained, w.days,
-	CASE WHEN p.programme_end <= $1::date THEN 0
-		ELSE (extract(year FROM age(p.programme_end, $1::date)) * 12 + extract(month FROM age(p.programme_end, $1::date)))::int END,
-	round(att.present::numeric / att.logged, 4),
-	o.kind, el.has,
-	p.programme_end <= ($1::date + interval '6 months')::date
-		AND ((g.gap_total > 0 AND (pr.projected IS NULL OR pr.projected > p.programme_end)) OR NOT el.has),
-	pr.projected
-FROM p
-LEFT JOIN b ON b.participant_id = p.id
-LEFT JOIN o ON o.participant_id = p.id
-LEFT JOIN e ON e.participant_id = p.id
-LEFT JOIN att ON att.participant_id = p.id
-CROSS JOIN LATERAL (SELECT greatest(0, $1::date - p.wstart) AS days) w
-CROSS JOIN LATERAL (SELECT ` + skillGain("listening") + ` + ` + skillGain("reading") + `
-	+ ` + skillGain("writing") + ` + ` + skillGain("oral") + ` AS gained) gn
-CROSS JOIN LATERAL (SELECT
-	greatest(0, cefr_rank(p.goal_listening) - coalesce(cefr_rank(b.best_listening), 0)) AS gap_listening,
-	greatest(0, cefr_rank(p.goal_reading) - coalesce(cefr_rank(b.best_reading), 0)) AS gap_reading,
-	greatest(0, cefr_rank(p.goal_writing) - coalesce(cefr_rank(b.best_writing), 0)) AS gap_writing,
-	greatest(0, cefr_rank(p.goal_oral) - coalesce(cefr_rank(b.best_oral), 0)) AS gap_oral) g0
-CROSS JOIN LATERAL (SELECT g0.*, g0.gap_listening + g0.gap_reading + g0.gap_writing + g0.gap_oral AS gap_total) g
-CROSS JOIN LATERAL (SELECT CASE WHEN g.gap_total > 0 AND gn.gained > 0 AND w.days > 0
-	THEN $1::date + ceil(g.gap_total * w.days::numeric / gn.gained)::int END AS projected) pr
-CROSS JOIN LATERAL (SELECT e.participant_id IS NOT NULL
-	OR coalesce(o.kind IN ('work_full', 'work_part', 'education'), false) AS has) el`
+SELECT s.id, $1::date, s.best_listening, s.best_reading, s.best_writing, s.best_oral,
+	s.gap_listening, s.gap_reading, s.gap_writing, s.gap_oral, s.gap_total, s.gained, s.days, s.months_left,
+	s.attendance_rate, s.kind, s.has,
+	s.programme_end <= ($1::date + interval '6 months')::date
+		AND ((s.gap_total > 0 AND (s.projected IS NULL OR s.projected > s.programme_end)) OR NOT s.has),
+	s.projected
+FROM (SELECT r.*, CASE WHEN r.gap_total > 0 AND r.gained > 0 AND r.days > 0
+		THEN $1::date + ceil(r.gap_total * r.days::numeric / r.gained)::int END AS projected
+	FROM (SELECT q.*, ` + perSkill(" + ", func(sk string) string { return "q.gap_" + sk }) + ` AS gap_total,
+			` + perSkill(" + ", func(sk string) string { return "q.gain_" + sk }) + ` AS gained
+		FROM (SELECT k.*,
+				` + perSkill(",\n\t\t\t\t", func(sk string) string {
+	return "greatest(0, k.goal_" + sk + " - coalesce(k.rank_" + sk + ", 0)) AS gap_" + sk
+}) + `,
+				` + perSkill(",\n\t\t\t\t", func(sk string) string {
+	// Levels gained: from the best before the window (else the first in
+	// it) to the best now, both capped at the goal; 0 without results.
+	return "coalesce(greatest(0, least(k.rank_" + sk + ", k.goal_" + sk + ") - least(coalesce(k.before_" + sk + ", k.first_" + sk + "), k.goal_" + sk + ")), 0) AS gain_" + sk
+}) + `,
+				CASE WHEN k.programme_end <= $1::date THEN 0
+					ELSE (date_part('year', k.time_left) * 12 + date_part('month', k.time_left))::int END AS months_left
+			FROM (SELECT p.id, p.programme_end,
+					` + perSkill(", ", func(sk string) string { return "b.best_" + sk }) + `,
+					` + perSkill(", ", func(sk string) string { return "cefr_rank(p.goal_" + sk + ") AS goal_" + sk }) + `,
+					` + perSkill(", ", func(sk string) string { return "cefr_rank(b.best_" + sk + ") AS rank_" + sk }) + `,
+					` + perSkill(", ", func(sk string) string {
+	return "cefr_rank(b.before_" + sk + ") AS before_" + sk + ", 7 - b.first_" + sk + " % 8 AS first_" + sk
+}) + `,
+					greatest(0, $1::date - p.wstart) AS days, age(p.programme_end, $1::date) AS time_left,
+					round(att.present::numeric / att.logged, 4) AS attendance_rate, o.kind,
+					e.participant_id IS NOT NULL OR coalesce(o.kind IN ('work_full', 'work_part', 'education'), false) AS has
+				FROM p
+				LEFT JOIN LATERAL (
+					-- Per skill: the best level now, the best before the pace
+					-- window and the first result in it.
+					SELECT ` + perSkill(",\n\t\t\t\t\t\t", skillAggs) + `
+					FROM language_results lr WHERE lr.participant_id = p.id AND lr.taken_on <= $1::date) b ON true
+				LEFT JOIN o ON o.participant_id = p.id
+				LEFT JOIN e ON e.participant_id = p.id
+				LEFT JOIN att ON att.participant_id = p.id
+				OFFSET 0) k
+			OFFSET 0) q
+		OFFSET 0) r
+	OFFSET 0) s
+ORDER BY s.id`
 
-// batchSettings tunes the rest of the job's transaction for its two big
-// statements: no JIT (their row estimates are inflated by the joins on a
-// CTE, so PostgreSQL compiled for 14 of 20 seconds at 100,000
-// participants, docs/benchmarks.md) and room to sort and hash in memory.
-// SET LOCAL ends with the transaction (or the job's savepoint).
-func batchSettings(ctx context.Context, tx *sqlx.Tx) error {
-	for _, q := range []string{`SET LOCAL jit = off`, `SET LOCAL work_mem = '64MB'`} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("db: measurement settings: %w", err)
-		}
+// JobSettings tunes the rest of a job's transaction for its big
+// statements, in one round trip: no JIT (the row estimates of the jobs'
+// statements are inflated by joins on CTEs, so PostgreSQL compiled for 14
+// of 20 seconds at 100,000 participants, docs/benchmarks.md), room to
+// sort and hash in memory, and lz4 for the TOAST compression of what the
+// transaction writes where the server has it (the reminders' 4,000 digest
+// bodies: pglz took a third of queueing them; reading is the same either
+// way). set_config(…, true) is SET LOCAL: it ends with the transaction
+// (or the job's savepoint).
+func JobSettings(ctx context.Context, tx *sqlx.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true),
+		set_config('default_toast_compression', CASE WHEN 'lz4' = ANY (enumvals) THEN 'lz4' ELSE setting END, true)
+		FROM pg_settings WHERE name = 'default_toast_compression'`)
+	if err != nil {
+		return fmt.Errorf("db: job settings: %w", err)
 	}
 	return nil
 }
@@ -170,7 +207,7 @@ func batchSettings(ctx context.Context, tx *sqlx.Tx) error {
 // WriteProgressSnapshots replaces the day's snapshots inside tx (the
 // progress job's transaction) and returns how many it wrote.
 func WriteProgressSnapshots(ctx context.Context, tx *sqlx.Tx, day time.Time) (int64, error) {
-	if err := batchSettings(ctx, tx); err != nil {
+	if err := JobSettings(ctx, tx); err != nil {
 		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM progress_snapshots WHERE day = $1::date`, dateOnly(day)); err != nil {
@@ -227,27 +264,39 @@ var KPIMetrics = []string{MetricAtGoal, MetricAtGoalSkill + "listening", MetricA
 //
 // A cohort is the programme-start year, the legal regime or the current
 // adviser. A metric with nobody to compute it over (n = 0) has no row.
+//
+// How it is computed (100,000 participants, 145,000 agreements): one pass
+// over the outcomes finds both "latest outcome" answers; the agreements
+// are read from the covering index of migration 00012 and summed per
+// participant without a join when the query is for everyone ($2 = 0, which
+// the plan folds away); the participants' figures are summed per
+// (start year, regime, adviser) first, some 5,000 groups, and the four
+// cohort dimensions are rolled up from those sums (a share is a sum over
+// a count, exactly what avg computes). Only the median needs the single
+// values, so it is a grouping of its own: an ordered-set aggregate makes
+// PostgreSQL sort its whole input once per dimension, which it then did
+// for every figure.
 const kpiSelect = `WITH pp AS NOT MATERIALIZED (
-	SELECT id, adviser_id, regime, extract(year FROM programme_start)::int AS start_year, programme_start, programme_end
+	SELECT id, adviser_id, regime, date_part('year', programme_start)::int AS start_year, programme_start, programme_end
 	FROM participants WHERE $2::bigint = 0 OR adviser_id = $2::bigint
-), oe AS (
-	SELECT DISTINCT ON (oc.participant_id) oc.participant_id, oc.kind
+), oc AS (
+	-- The latest outcome on or before the programme's last day and on
+	-- or before its first anniversary: the maximum of (from_date, id),
+	-- packed into one bigint with "work or education" in the lowest bit.
+	SELECT oc.participant_id,
+		max(` + outcomeKey + `) FILTER (WHERE oc.from_date <= pp.programme_end) AS last_end,
+		max(` + outcomeKey + `) FILTER (WHERE oc.from_date <= (pp.programme_end + interval '1 year')::date
+			AND (pp.programme_end + interval '1 year')::date <= $1::date) AS last_1y
 	FROM outcomes oc JOIN pp ON pp.id = oc.participant_id
-	WHERE pp.programme_end < $1::date AND oc.from_date <= pp.programme_end
-	ORDER BY oc.participant_id, oc.from_date DESC, oc.id DESC
-), oy AS (
-	SELECT DISTINCT ON (oc.participant_id) oc.participant_id, oc.kind
-	FROM outcomes oc JOIN pp ON pp.id = oc.participant_id
-	WHERE (pp.programme_end + interval '1 year')::date <= $1::date AND oc.from_date <= (pp.programme_end + interval '1 year')::date
-	ORDER BY oc.participant_id, oc.from_date DESC, oc.id DESC
+	WHERE pp.programme_end < $1::date AND oc.from_date <= (pp.programme_end + interval '1 year')::date
+	GROUP BY oc.participant_id
 ), ag AS (
 	SELECT a.participant_id,
 		min(a.start_date) FILTER (WHERE a.status IN ('running', 'ended') AND a.start_date <= $1::date) AS first_start,
 		count(*) FILTER (WHERE a.status = 'ended') AS ended,
 		count(*) FILTER (WHERE a.status = 'ended' AND a.end_reason = 'got_job') AS got_job
 	FROM (SELECT participant_id, start_date, end_reason, agreement_status(x, $1::date) AS status
-		FROM agreements x WHERE cancelled_at IS NULL) a
-	JOIN pp ON pp.id = a.participant_id
+		FROM agreements x WHERE cancelled_at IS NULL AND ($2::bigint = 0 OR participant_id IN (SELECT id FROM pp))) a
 	GROUP BY a.participant_id
 ), f AS (
 	SELECT pp.start_year, pp.regime, pp.adviser_id,
@@ -256,42 +305,66 @@ const kpiSelect = `WITH pp AS NOT MATERIALIZED (
 		s.gap_writing = 0 AS goal_writing, s.gap_oral = 0 AS goal_oral, s.gap_total = 0 AS goal_all,
 		s.risk, s.gap_total,
 		pp.programme_end < $1::date AS ended,
-		coalesce(oe.kind IN ('work_full', 'work_part', 'education'), false) AS work_end,
+		coalesce(oc.last_end & 1 = 1, false) AS work_end,
 		(pp.programme_end + interval '1 year')::date <= $1::date AS year_after,
-		coalesce(oy.kind IN ('work_full', 'work_part', 'education'), false) AS work_1y,
+		coalesce(oc.last_1y & 1 = 1, false) AS work_1y,
 		ag.first_start - pp.programme_start AS first_days,
 		coalesce(ag.ended, 0) AS agreements_ended, coalesce(ag.got_job, 0) AS agreements_got_job
 	FROM pp
 	LEFT JOIN progress_snapshots s ON s.participant_id = pp.id AND s.day = $1::date
-	LEFT JOIN oe ON oe.participant_id = pp.id
-	LEFT JOIN oy ON oy.participant_id = pp.id
+	LEFT JOIN oc ON oc.participant_id = pp.id
 	LEFT JOIN ag ON ag.participant_id = pp.id
+), fine AS (
+	SELECT start_year, regime, adviser_id,
+		count(*) FILTER (WHERE active) AS n_active,
+		sum(goal_all::int) FILTER (WHERE active) AS at_goal,
+		sum(goal_listening::int) FILTER (WHERE active) AS at_goal_listening,
+		sum(goal_reading::int) FILTER (WHERE active) AS at_goal_reading,
+		sum(goal_writing::int) FILTER (WHERE active) AS at_goal_writing,
+		sum(goal_oral::int) FILTER (WHERE active) AS at_goal_oral,
+		sum(risk::int) FILTER (WHERE active) AS risk,
+		sum(gap_total) FILTER (WHERE active) AS gap,
+		count(*) FILTER (WHERE ended) AS n_ended,
+		sum(work_end::int) FILTER (WHERE ended) AS work_edu_end,
+		count(*) FILTER (WHERE year_after) AS n_year,
+		sum(work_1y::int) FILTER (WHERE year_after) AS work_edu_1y,
+		sum(agreements_ended) AS n_agreements,
+		sum(agreements_got_job) AS got_job
+	FROM f GROUP BY start_year, regime, adviser_id
 ), g AS (
 	SELECT CASE WHEN grouping(start_year) = 0 THEN 'start_year' WHEN grouping(regime) = 0 THEN 'regime'
 			WHEN grouping(adviser_id) = 0 THEN 'adviser' ELSE 'all' END AS dimension,
 		CASE WHEN grouping(start_year) = 0 THEN start_year::text WHEN grouping(regime) = 0 THEN regime
 			WHEN grouping(adviser_id) = 0 THEN adviser_id::text ELSE 'all' END AS key,
-		count(*) FILTER (WHERE active) AS n_active,
-		avg(goal_all::int) FILTER (WHERE active) AS at_goal,
-		avg(goal_listening::int) FILTER (WHERE active) AS at_goal_listening,
-		avg(goal_reading::int) FILTER (WHERE active) AS at_goal_reading,
-		avg(goal_writing::int) FILTER (WHERE active) AS at_goal_writing,
-		avg(goal_oral::int) FILTER (WHERE active) AS at_goal_oral,
-		avg(risk::int) FILTER (WHERE active) AS risk,
-		avg(gap_total) FILTER (WHERE active) AS avg_gap,
-		count(*) FILTER (WHERE ended) AS n_ended,
-		avg(work_end::int) FILTER (WHERE ended) AS work_edu_end,
-		count(*) FILTER (WHERE year_after) AS n_year,
-		avg(work_1y::int) FILTER (WHERE year_after) AS work_edu_1y,
-		sum(agreements_ended) AS n_agreements,
-		sum(agreements_got_job)::numeric / nullif(sum(agreements_ended), 0) AS got_job,
-		count(first_days) AS n_first,
+		sum(n_active) AS n_active,
+		sum(at_goal)::numeric / nullif(sum(n_active), 0) AS at_goal,
+		sum(at_goal_listening)::numeric / nullif(sum(n_active), 0) AS at_goal_listening,
+		sum(at_goal_reading)::numeric / nullif(sum(n_active), 0) AS at_goal_reading,
+		sum(at_goal_writing)::numeric / nullif(sum(n_active), 0) AS at_goal_writing,
+		sum(at_goal_oral)::numeric / nullif(sum(n_active), 0) AS at_goal_oral,
+		sum(risk)::numeric / nullif(sum(n_active), 0) AS risk,
+		sum(gap)::numeric / nullif(sum(n_active), 0) AS avg_gap,
+		sum(n_ended) AS n_ended,
+		sum(work_edu_end)::numeric / nullif(sum(n_ended), 0) AS work_edu_end,
+		sum(n_year) AS n_year,
+		sum(work_edu_1y)::numeric / nullif(sum(n_year), 0) AS work_edu_1y,
+		sum(n_agreements) AS n_agreements,
+		sum(got_job)::numeric / nullif(sum(n_agreements), 0) AS got_job
+	FROM fine
+	GROUP BY GROUPING SETS ((), (start_year), (regime), (adviser_id))
+), md AS (
+	SELECT CASE WHEN grouping(start_year) = 0 THEN 'start_year' WHEN grouping(regime) = 0 THEN 'regime'
+			WHEN grouping(adviser_id) = 0 THEN 'adviser' ELSE 'all' END AS dimension,
+		CASE WHEN grouping(start_year) = 0 THEN start_year::text WHEN grouping(regime) = 0 THEN regime
+			WHEN grouping(adviser_id) = 0 THEN adviser_id::text ELSE 'all' END AS key,
+		count(*) AS n_first,
 		percentile_cont(0.5) WITHIN GROUP (ORDER BY first_days) AS days_to_first
-	FROM f
+	FROM f WHERE first_days IS NOT NULL
 	GROUP BY GROUPING SETS ((), (start_year), (regime), (adviser_id))
 )
 SELECT g.dimension, g.key, m.metric, round(m.value::numeric, 4) AS value, m.n::int AS n
-FROM g CROSS JOIN LATERAL (VALUES
+FROM g LEFT JOIN md ON md.dimension = g.dimension AND md.key = g.key
+CROSS JOIN LATERAL (VALUES
 	('at_goal', g.at_goal, g.n_active),
 	('at_goal_listening', g.at_goal_listening, g.n_active),
 	('at_goal_reading', g.at_goal_reading, g.n_active),
@@ -302,9 +375,14 @@ FROM g CROSS JOIN LATERAL (VALUES
 	('work_edu_end', g.work_edu_end, g.n_ended),
 	('work_edu_1y', g.work_edu_1y, g.n_year),
 	('got_job', g.got_job, g.n_agreements),
-	('days_to_first_agreement', g.days_to_first::numeric, g.n_first)
+	('days_to_first_agreement', md.days_to_first::numeric, md.n_first)
 ) AS m(metric, value, n)
 WHERE m.n > 0 AND m.value IS NOT NULL`
+
+// outcomeKey orders an outcome oc as DISTINCT ON … ORDER BY from_date
+// DESC, id DESC would (days since 2000 above bit 34, the id above bit 1)
+// and carries in bit 0 whether it is work or education.
+const outcomeKey = `(oc.from_date - DATE '2000-01-01')::bigint << 34 | oc.id << 1 | (oc.kind IN ('work_full', 'work_part', 'education'))::int`
 
 // kpiInsert stores every KPI of the day over all participants ($2 = 0).
 const kpiInsert = `INSERT INTO kpi_snapshots (day, dimension, key, metric, value, n)
@@ -314,7 +392,7 @@ const kpiInsert = `INSERT INTO kpi_snapshots (day, dimension, key, metric, value
 // day's progress snapshots (write those first) and returns how many rows
 // it wrote.
 func WriteKPISnapshots(ctx context.Context, tx *sqlx.Tx, day time.Time) (int64, error) {
-	if err := batchSettings(ctx, tx); err != nil {
+	if err := JobSettings(ctx, tx); err != nil {
 		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM kpi_snapshots WHERE day = $1::date`, dateOnly(day)); err != nil {
@@ -410,7 +488,7 @@ func (s *Store) SnapshotsOn(ctx context.Context, day time.Time, ids []int64) ([]
 func (s *Store) ExplainProgress(ctx context.Context, day time.Time) (string, error) {
 	var lines []string
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := batchSettings(ctx, tx); err != nil {
+		if err := JobSettings(ctx, tx); err != nil {
 			return err
 		}
 		steps := []struct {

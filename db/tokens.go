@@ -85,7 +85,7 @@ func CreateLinkToken(ctx context.Context, tx *sqlx.Tx, in NewLinkToken) (string,
 	}
 	const q = `INSERT INTO link_tokens (token_hash, purpose, user_id, email, payload, created_by, expires_at)
 		VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, now() + make_interval(secs => $7))`
-	if _, err := tx.ExecContext(ctx, q, HashToken(token), in.Purpose, in.UserID, in.Email, payload, in.CreatedBy, in.TTL.Seconds()); err != nil {
+	if _, err := tx.ExecContext(ctx, q, HashToken(token), in.Purpose, in.UserID, in.Email, string(payload), in.CreatedBy, in.TTL.Seconds()); err != nil {
 		return "", fmt.Errorf("db: create token: %w", err)
 	}
 	return token, nil

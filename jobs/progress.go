@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -27,21 +28,27 @@ func progressJob(store *db.Store, between func() error) Job {
 		Run: func(ctx context.Context, tx *sqlx.Tx) (map[string]any, error) {
 			day := store.Today()
 			stats := map[string]any{"day": day.Format("2006-01-02")}
+			// Each step's time goes into the run's stats, as the
+			// reminders' do (docs/benchmarks.md).
+			began := time.Now()
 			n, err := db.WriteProgressSnapshots(ctx, tx, day)
 			if err != nil {
 				return stats, err
 			}
 			stats["snapshots"] = n
+			stats["ms_snapshots"] = time.Since(began).Milliseconds()
 			if between != nil {
 				if err := between(); err != nil {
 					return stats, fmt.Errorf("progress: %w", err)
 				}
 			}
+			began = time.Now()
 			k, err := db.WriteKPISnapshots(ctx, tx, day)
 			if err != nil {
 				return stats, err
 			}
 			stats["kpis"] = k
+			stats["ms_kpis"] = time.Since(began).Milliseconds()
 			return stats, nil
 		},
 	}

@@ -3,10 +3,14 @@ package jobs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -56,35 +60,53 @@ type ReminderRun struct {
 
 // SendReminders records the new items of every rule in tx, makes their
 // one-click links, and queues one digest per recipient.
+//
+// Rendering overlaps the database work: the links' tokens are made in Go
+// first, then goroutines (one per CPU) render the digests, chunk by chunk,
+// while this goroutine stores the links and audit rows and then queues
+// each chunk as soon as it is rendered, in recipient order. Everything
+// still happens in tx, so the guarantees are the transaction's: a failure
+// anywhere (a render error too) returns an error and the run's savepoint
+// rolls back the items, links, audit rows and mail together.
 func SendReminders(ctx context.Context, tx *sqlx.Tx, r *Renderer, run ReminderRun) (map[string]any, error) {
+	if err := db.JobSettings(ctx, tx); err != nil {
+		return nil, err
+	}
 	set, err := db.ReminderSettingsTx(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
 	// How long each phase took goes into the run's stats, for the
-	// benchmarks and for an operator wondering why a run was slow.
+	// benchmarks and for an operator wondering why a run was slow:
+	// deciding (ms_rules), storing links and audit rows (ms_links, while
+	// the digests render), rendering (ms_render, from the first digest to
+	// the last) and queueing (ms_queue, the time spent inserting).
 	stats := map[string]any{}
 	began := time.Now()
-	lap := func(key string) {
-		now := time.Now()
-		stats[key] = now.Sub(began).Milliseconds()
-		began = now
-	}
 	items, err := db.RecordReminders(ctx, tx, run.Today, set, run.ID)
 	if err != nil {
 		return nil, err
 	}
-	lap("ms_rules")
+	stats["ms_rules"] = time.Since(began).Milliseconds()
 	stats["items"] = len(items)
 	for _, it := range items {
 		n, _ := stats[it.Rule].(int)
 		stats[it.Rule] = n + 1
 	}
-	links, err := makeLinks(ctx, tx, items, run.LinkTTL)
+	links, batch, err := prepareLinks(items)
 	if err != nil {
 		return nil, err
 	}
 	stats["links"] = len(links)
+
+	groups := byRecipient(items)
+	rendering := renderDigests(r, groups, links, run)
+	defer rendering.stop()
+
+	began = time.Now()
+	if err := batch.Store(ctx, tx, run.LinkTTL); err != nil {
+		return nil, err
+	}
 	var participants []int64
 	for _, it := range items {
 		if it.ParticipantID != nil {
@@ -94,40 +116,140 @@ func SendReminders(ctx context.Context, tx *sqlx.Tx, r *Renderer, run ReminderRu
 	if err := db.AuditReminded(ctx, tx, participants); err != nil {
 		return nil, err
 	}
-	lap("ms_links")
+	stats["ms_links"] = time.Since(began).Milliseconds()
+
 	at := OfficeHours(run.Now)
-	var mails []db.Mail
-	for _, group := range byRecipient(items) {
-		m, err := r.renderDigest(group, links, run)
+	digests := 0
+	var queueing time.Duration
+	for c := range rendering.chunks {
+		mails, err := rendering.wait(ctx, c)
 		if err != nil {
 			return nil, err
 		}
-		mails = append(mails, m)
+		t := time.Now()
+		n, err := db.EnqueueAllAt(ctx, tx, mails, at)
+		if err != nil {
+			return nil, err
+		}
+		queueing += time.Since(t)
+		digests += n
 	}
-	lap("ms_render")
-	digests, err := db.EnqueueAllAt(ctx, tx, mails, at)
-	if err != nil {
-		return nil, err
-	}
+	stats["ms_render"] = rendering.took().Milliseconds()
+	stats["ms_queue"] = queueing.Milliseconds()
 	stats["digests"] = digests
-	lap("ms_queue")
 	if digests > 0 && at.After(run.Now) {
 		stats["held_until"] = at.In(Oslo).Format(time.RFC3339)
 	}
 	return stats, nil
 }
 
+// digestChunk is how many digests a rendering goroutine takes at a time,
+// and how many one INSERT queues (a variable for the tests).
+var digestChunk = 500
+
+// digestRendering is the digests of a run being rendered in the
+// background, in chunks of digestChunk recipients.
+type digestRendering struct {
+	chunks  []renderChunk
+	started time.Time
+	last    atomic.Int64 // when the last chunk was done, Unix nanoseconds
+	cancel  atomic.Bool
+}
+
+type renderChunk struct {
+	groups [][]db.ReminderItem
+	mails  []db.Mail
+	err    error
+	done   chan struct{}
+}
+
+// renderDigests starts rendering one digest per group on GOMAXPROCS
+// goroutines. wait gives a chunk's mails in order; stop makes the
+// goroutines give up (after an error elsewhere).
+func renderDigests(r *Renderer, groups [][]db.ReminderItem, links map[string]string, run ReminderRun) *digestRendering {
+	d := &digestRendering{started: time.Now()}
+	for len(groups) > 0 {
+		n := min(digestChunk, len(groups))
+		d.chunks = append(d.chunks, renderChunk{groups: groups[:n], done: make(chan struct{})})
+		groups = groups[n:]
+	}
+	var next atomic.Int64
+	workers := min(runtime.GOMAXPROCS(0), len(d.chunks))
+	for w := 0; w < workers; w++ {
+		go func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(d.chunks) {
+					return
+				}
+				d.render(&d.chunks[i], r, links, run)
+			}
+		}()
+	}
+	return d
+}
+
+// render renders one chunk. A panic in a template becomes the chunk's
+// error, as safeRun makes it one for the job's own goroutine: the run
+// fails and rolls back, the process goes on.
+func (d *digestRendering) render(c *renderChunk, r *Renderer, links map[string]string, run ReminderRun) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.err = fmt.Errorf("jobs: render digest: panic: %v\n%s", p, debug.Stack())
+		}
+		d.last.Store(time.Now().UnixNano())
+		close(c.done)
+	}()
+	c.mails = make([]db.Mail, 0, len(c.groups))
+	for _, g := range c.groups {
+		if d.cancel.Load() {
+			c.err = errors.New("jobs: render digest: stopped")
+			return
+		}
+		m, err := r.renderDigest(g, links, run)
+		if err != nil {
+			c.err = err
+			return
+		}
+		c.mails = append(c.mails, m)
+	}
+}
+
+// wait returns chunk i's mails once rendered (or ctx's error if it ends
+// first: the job ran out of time).
+func (d *digestRendering) wait(ctx context.Context, i int) ([]db.Mail, error) {
+	select {
+	case <-d.chunks[i].done:
+		return d.chunks[i].mails, d.chunks[i].err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// took is how long rendering took, from the start to the last chunk.
+func (d *digestRendering) took() time.Duration {
+	last := d.last.Load()
+	if last == 0 {
+		return 0
+	}
+	return time.Unix(0, last).Sub(d.started)
+}
+
+// stop makes the goroutines skip what they have not rendered yet.
+func (d *digestRendering) stop() { d.cancel.Store(true) }
+
 // linkKey names an item's one-click link.
 func linkKey(it db.ReminderItem) string {
 	return it.Rule + ":" + strconv.FormatInt(it.SubjectID, 10) + ":" + it.Period + ":" + strings.ToLower(it.Recipient)
 }
 
-// makeLinks creates, in one statement, the one-click link of every new
-// attendance and evaluation item: the week's attendance form or the
-// phase's evaluation, in the supervisor's language, as the agreement page's
-// "send link" makes them; and the three answer links of every "ends soon"
-// item to a supervisor (keyed linkKey + ":" + answer).
-func makeLinks(ctx context.Context, tx *sqlx.Tx, items []db.ReminderItem, ttl time.Duration) (map[string]string, error) {
+// prepareLinks makes the one-click link of every new attendance and
+// evaluation item: the week's attendance form or the phase's evaluation,
+// in the supervisor's language, as the agreement page's "send link" makes
+// them; and the three answer links of every "ends soon" item to a
+// supervisor (keyed linkKey + ":" + answer). It returns the tokens by key
+// and the batch that stores them (in one statement, db.ReminderLinkBatch).
+func prepareLinks(items []db.ReminderItem) (map[string]string, *db.ReminderLinkBatch, error) {
 	var want []db.ReminderLink
 	var keys []string
 	for _, it := range items {
@@ -155,15 +277,15 @@ func makeLinks(ctx context.Context, tx *sqlx.Tx, items []db.ReminderItem, ttl ti
 		want = append(want, l)
 		keys = append(keys, linkKey(it))
 	}
-	tokens, err := db.CreateReminderLinks(ctx, tx, want, ttl)
+	batch, err := db.PrepareReminderLinks(want)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make(map[string]string, len(tokens))
-	for i, t := range tokens {
+	out := make(map[string]string, len(batch.Tokens))
+	for i, t := range batch.Tokens {
 		out[keys[i]] = t
 	}
-	return out, nil
+	return out, batch, nil
 }
 
 // byRecipient groups items per recipient (addresses compare without
@@ -263,6 +385,8 @@ func (r *Renderer) renderDigest(items []db.ReminderItem, links map[string]string
 	}
 	d.Subject = r.t.T(lang, "email.digest.subject", "Count", len(items))
 	var html, text bytes.Buffer
+	html.Grow(4096 + 1024*len(items))
+	text.Grow(1024 + 512*len(items))
 	if err := r.html["digest"].ExecuteTemplate(&html, "layout", d); err != nil {
 		return db.Mail{}, fmt.Errorf("jobs: render digest: %w", err)
 	}

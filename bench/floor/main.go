@@ -28,6 +28,8 @@ import (
 	"github.com/gofiber/template/html/v2"
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
+
+	"praksis/db"
 )
 
 //go:embed views/*.html
@@ -47,7 +49,7 @@ func main() {
 	if dbURL == "" {
 		log.Fatal("floor: set DATABASE_URL")
 	}
-	conn, err := sqlx.Open("postgres", dbURL)
+	conn, err := sqlx.Open("postgres", db.ConnString(dbURL)) // as db.Open
 	if err != nil {
 		log.Fatal(err)
 	}
