@@ -376,6 +376,29 @@ func (a Agreement) Loggable() bool { return AttendanceOpen(a.Status) }
 // Phases are the evaluation phases, for templates.
 func (a Agreement) Phases() []string { return EvaluationPhases }
 
+// PhaseOpensOn is the first day a phase's evaluation is meant to be
+// filled in: the start phase from the first day, the middle one half-way,
+// the end one in the last week (the days the reminders use, db/reminders.go
+// rule 3, which adds the configured weeks to the start phase's reminder).
+// The zero time when the agreement has no dates yet.
+func (a Agreement) PhaseOpensOn(phase string) time.Time {
+	if a.StartDate == nil || a.EndDate == nil {
+		return time.Time{}
+	}
+	start, last := *a.StartDate, *a.EndDate
+	if a.EndedOn != nil && a.EndedOn.Before(last) {
+		last = *a.EndedOn
+	}
+	switch phase {
+	case "mid":
+		days := int(last.Sub(start).Hours() / 24)
+		return start.AddDate(0, 0, days/2)
+	case "end":
+		return last.AddDate(0, 0, -6)
+	}
+	return start
+}
+
 // RatePercent is the attendance rate as a whole percentage, "" before
 // anything is logged.
 func (o AttendanceOverview) RatePercent() string {

@@ -105,6 +105,18 @@ type agreementPage struct {
 	Print       bool   // the printable summary: no edit links
 }
 
+// PhaseOpensOn is the date from which a phase's evaluation is meant to be
+// filled in, "" when that day has come: the page offers "fill in" from
+// then and says when before it, instead of asking for a final evaluation
+// in the first week.
+func (p *agreementPage) PhaseOpensOn(phase string) string {
+	d := p.A.PhaseOpensOn(phase)
+	if d.IsZero() || !d.After(p.Today) {
+		return ""
+	}
+	return dateOf(d)
+}
+
 // CanEdit reports whether the user may change the content: the employer
 // (with access) or the participant's adviser, while the agreement runs
 // or has yet to start.

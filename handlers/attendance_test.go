@@ -568,3 +568,41 @@ func (ta *testApp) auditRowsFor(id int64, action string) int {
 	ta.t.Helper()
 	return ta.countWhere("audit_log", "entity = 'agreement' AND entity_id = $1 AND action = $2", id, action)
 }
+
+// The agreement page offers "fill in" for a phase from the day it is
+// meant to be filled in (the start at once, the middle half-way, the end
+// in the last week) and says from when before that.
+func TestEvaluationPhasesOpen(t *testing.T) {
+	ta := newTestApp(t)
+	ta.fixedClock() // 2030-06-12
+	employerUser, adviserUser := ta.createUser(db.RoleEmployer), ta.createUser(db.RoleAdviser)
+	f := ta.attendanceAgreement(employerUser, adviserUser, "2030-06-03", "2030-08-30", true)
+	page := ta.sessionFor(employerUser).get(f.path("")).text()
+	if !strings.Contains(page, `href="`+f.path("/evaluations/start")+`"`) {
+		t.Error("the start phase is not offered in the agreement's second week")
+	}
+	for _, ph := range []string{"mid", "end"} {
+		if strings.Contains(page, f.path("/evaluations/"+ph)) {
+			t.Errorf("the %s phase is offered before its time", ph)
+		}
+	}
+	// Half-way between 3 June and 30 August (88 days) is 17 July; the last week
+	// starts on 24 August.
+	for _, d := range []string{"17.07.2030", "24.08.2030"} {
+		if want := strings.ReplaceAll(msg(t, "nb", "evaluation.opens_on"), "{{.Date}}", d); !strings.Contains(page, want) {
+			t.Errorf("the page does not say %q", want)
+		}
+	}
+	// Half-way through, the middle phase is offered too.
+	ta.store.Clock = func() time.Time { return time.Date(2030, 7, 17, 8, 0, 0, 0, time.UTC) }
+	page = ta.sessionFor(employerUser).get(f.path("")).text()
+	if !strings.Contains(page, `href="`+f.path("/evaluations/mid")+`"`) || strings.Contains(page, f.path("/evaluations/end")) {
+		t.Error("on 17 July the middle phase is not offered, or the end phase is")
+	}
+	// Ended early: the end phase opens six days before the day it ended.
+	ta.exec(`UPDATE agreements SET ended_on = '2030-07-20', end_reason = 'other' WHERE id = $1`, f.id)
+	ta.store.Clock = func() time.Time { return time.Date(2030, 7, 21, 8, 0, 0, 0, time.UTC) }
+	if page = ta.sessionFor(employerUser).get(f.path("")).text(); !strings.Contains(page, `href="`+f.path("/evaluations/end")+`"`) {
+		t.Error("after an early end the end phase is not offered")
+	}
+}
