@@ -179,14 +179,18 @@ func (s *Store) LogParticipantView(ctx context.Context, actorID, id int64, ip st
 }
 
 // LogParticipantAccess records one read of a participant's data.
-//
-// The record of a read is committed without waiting for its WAL to reach
-// the disk (synchronous_commit off, for this transaction only): every
-// profile view, proposal view, suggestion list and audit page writes one,
-// and the wait was a good part of its cost (on the bench machine, one at
-// a time: 0.4–0.6 ms median, 1.4–2.4 ms when the machine was busy, against
-// 0.3 ms without the wait; 16 at once: 3,200–3,500 records a second
-// against 4,900–5,400).
+func (s *Store) LogParticipantAccess(ctx context.Context, actorID, id int64, action, ip string) error {
+	return s.readAudit(ctx, func(tx *sqlx.Tx) error { return audit(ctx, tx, actorID, action, "participant", id, ip) })
+}
+
+// readAudit runs fn, which writes the record of a read (a profile view, a
+// proposal view, a suggestion list, an audit page, a list's rows), in a
+// transaction committed without waiting for its WAL to reach the disk
+// (synchronous_commit off, for this transaction only): every such page
+// writes one, and the wait was a good part of its cost (on the bench
+// machine, one at a time: 0.4–0.6 ms median, 1.4–2.4 ms when the machine
+// was busy, against 0.3 ms without the wait; 16 at once: 3,200–3,500
+// records a second against 4,900–5,400).
 //
 // The trade-off: if PostgreSQL itself crashes (or its machine loses
 // power), the read records committed in the last moments before — at most
@@ -196,15 +200,14 @@ func (s *Store) LogParticipantView(ctx context.Context, actorID, id int64, ip st
 // is committed and visible to every session at once, a crash of praksis
 // or a clean shutdown or restart of PostgreSQL loses none, and the
 // database stays consistent. Changes to a participant are audited in the
-// change's own transaction with a synchronous commit, as before; lists
-// and exports (LogListed, LogExported) too (docs/operations.md, "The
-// audit log").
-func (s *Store) LogParticipantAccess(ctx context.Context, actorID, id int64, action, ip string) error {
+// change's own transaction with a synchronous commit; exports
+// (LogExported) too (docs/operations.md, "The audit log").
+func (s *Store) readAudit(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return s.InTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 			return fmt.Errorf("db: audit: %w", err)
 		}
-		return audit(ctx, tx, actorID, action, "participant", id, ip)
+		return fn(tx)
 	})
 }
 
@@ -251,16 +254,18 @@ func NormalisedName(s string) string { return strings.ToLower(strings.TrimSpace(
 
 // LogListed records that actor saw these rows of an entity (participant
 // or agreement) in a list: one audit row each, action "<entity>.list",
-// in one statement.
+// in one statement, committed as a read (readAudit).
 func (s *Store) LogListed(ctx context.Context, actorID int64, entity string, ids []int64, ip string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO audit_log (actor_id, action, entity, entity_id, ip)
-		SELECT $1, $4::text || '.list', $4::text, id, NULLIF($3, '')::inet FROM unnest($2::bigint[]) AS id`,
-		actorID, pq.Array(ids), ip, entity)
-	if err != nil {
-		return fmt.Errorf("db: audit list: %w", err)
-	}
-	return nil
+	return s.readAudit(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (actor_id, action, entity, entity_id, ip)
+			SELECT $1, $4::text || '.list', $4::text, id, NULLIF($3, '')::inet FROM unnest($2::bigint[]) AS id`,
+			actorID, pq.Array(ids), ip, entity)
+		if err != nil {
+			return fmt.Errorf("db: audit list: %w", err)
+		}
+		return nil
+	})
 }

@@ -175,7 +175,7 @@ func bench(cfg config) error {
 	}
 	// Last: its 700 KB pages leave the heap large for a while, which
 	// would show in the next target's peak RSS.
-	targets = append(targets, target{name: "adviser caseload (500)", url: cfg.base + "/participants", cookie: adviser, group: "page"})
+	targets = append(targets, target{name: "adviser caseload (500; first page of 100)", url: cfg.base + "/participants", cookie: adviser, group: "page"})
 	loadStart := loadAvg()
 	var results []result
 	startPeak := map[int]int64{} // VmHWM before each reset: start-up and the set-up requests

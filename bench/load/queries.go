@@ -54,7 +54,14 @@ func benchQueries(dbURL string) error {
 		{"profile", "Notes", func() error { _, err := st.Notes(ctx, participant); return err }},
 		{"profile", "ProposalsForParticipant", func() error { _, err := st.ProposalsForParticipant(ctx, participant); return err }},
 		{"profile", "AgreementsForParticipant", func() error { _, err := st.AgreementsForParticipant(ctx, participant, today); return err }},
-		{"caseload", "Caseload (500)", func() error { _, err := st.Caseload(ctx, sc, db.CaseloadFilter{Sort: "end"}); return err }},
+		{"caseload", "Caseload (first 100 of 500, by end)", func() error {
+			_, err := st.Caseload(ctx, sc, db.CaseloadFilter{Sort: "end", Limit: 100})
+			return err
+		}},
+		{"caseload", "Caseload (first 100 of 500, at risk first)", func() error {
+			_, err := st.Caseload(ctx, sc, db.CaseloadFilter{Sort: "risk", Limit: 100})
+			return err
+		}},
 		{"employer dashboard", "TodoFor (employer)", func() error {
 			_, err := st.TodoFor(ctx, db.AgreementScope{UserID: employer.ID, OrgID: *employer.OrganisationID, Role: db.RoleEmployer}, today)
 			return err
