@@ -350,9 +350,14 @@ func TestEvaluations(t *testing.T) {
 		t.Fatalf("save: %d %s", res.status, res.visible())
 	}
 	after := ta.attendanceState(f.id)
-	for _, r := range []response{employer.post(f.path("/evaluations/start"), full), employer.get(f.path("/evaluations/start"))} {
+	for i, r := range []response{employer.post(f.path("/evaluations/start"), full), employer.get(f.path("/evaluations/start"))} {
 		if r.status != http.StatusConflict || !strings.Contains(r.text(), msg(t, "nb", "evaluation.done")) {
 			t.Errorf("the start phase again: %d", r.status)
+		}
+		// A refused save is headed as one; opening the done phase is not.
+		heading := []string{"error.heading_409", "error.heading_409_read"}[i]
+		if !strings.Contains(r.text(), "<h1 class=\"ds-heading\" data-size=\"lg\">"+msg(t, "nb", heading)+"</h1>") {
+			t.Errorf("the start phase again (%d): not headed %q", i, msg(t, "nb", heading))
 		}
 	}
 	if got := ta.attendanceState(f.id); got != after || !strings.Contains(got, fmt.Sprintf("start:%d", employerUser.ID)) {

@@ -219,6 +219,9 @@ type errorPage struct {
 	Page
 	Status  int
 	Message string
+	// Read is a GET: a conflict met by opening a page (an evaluation link
+	// already used) is not a save that failed, and is not headed as one.
+	Read bool
 }
 
 // handleError is the one place errors become responses: storage sentinels
@@ -250,7 +253,7 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 		a.log.Error("request failed", "status", status, "method", c.Method(), "path", c.Path(),
 			"request_id", c.Locals(requestIDKey), "err", err)
 	}
-	p := errorPage{Page: a.newPage(c, "error.title"), Status: status}
+	p := errorPage{Page: a.newPage(c, "error.title"), Status: status, Read: c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead}
 	p.Message = p.T(msgID)
 	if c.Get("HX-Request") == "true" {
 		// htmx is configured to swap error responses; put the alert in the
