@@ -9,8 +9,9 @@ import (
 )
 
 // Prepared statements, for the reads a page does with nothing but an id
-// changing (the participant profile's: CaseloadRowFor, Results, Outcomes,
-// Notes, ProposalsForParticipant, AgreementsForParticipant).
+// changing (the session lookup of every signed-in request; the participant
+// profile's: CaseloadRowFor, Results, Outcomes, Notes,
+// ProposalsForParticipant, AgreementsForParticipant).
 //
 // lib/pq sends every query with arguments as a new unnamed statement:
 // PostgreSQL parses and plans it again each time, and lib/pq waits for the

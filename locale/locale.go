@@ -14,6 +14,7 @@ package locale
 import (
 	"fmt"
 	"io/fs"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -141,8 +142,19 @@ func value(key string, data []any) string {
 				return v
 			case int:
 				return strconv.Itoa(v)
+			case fmt.Stringer, error:
+				return fmt.Sprint(v)
 			}
-			return fmt.Sprint(data[i+1])
+			// As text/template prints: through pointers to what they
+			// point at (a nil pointer prints "<nil>").
+			rv := reflect.ValueOf(data[i+1])
+			for rv.Kind() == reflect.Pointer && !rv.IsNil() {
+				rv = rv.Elem()
+			}
+			if !rv.IsValid() {
+				return "<no value>"
+			}
+			return fmt.Sprint(rv.Interface())
 		}
 	}
 	return "<no value>"

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"text/template"
+	"time"
 )
 
 // Every message renders as text/template (what go-i18n executed before)
@@ -13,7 +14,20 @@ func TestTranslateMatchesTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []any{"Name", "Åse <b>", "Count", 3, "Total", 1200, "Months", 7, "ID", "abc123", "Hours", 37.5}
+	hours, name := 30.0, "Kari"
+	var none *float64
+	for _, args := range [][]any{
+		{"Name", "Åse <b>", "Count", 3, "Total", 1200, "Months", 7, "ID", "abc123", "Hours", 37.5, "Date", "24.08.2030"},
+		// Pointers print what they point at, as in text/template (a
+		// placement's hours per week are a *float64).
+		{"Name", &name, "Count", int64(3), "Total", uint(9), "Months", none, "Hours", &hours, "Date", time.Date(2030, 8, 24, 0, 0, 0, 0, time.UTC)},
+	} {
+		checkAll(t, tr, args)
+	}
+}
+
+func checkAll(t *testing.T, tr *Translator, args []any) {
+	t.Helper()
 	checked := 0
 	for _, lang := range Supported {
 		raw, err := Catalogue(lang)
