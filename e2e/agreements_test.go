@@ -6,8 +6,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
 )
@@ -303,6 +305,31 @@ func TestAgreementJourney(t *testing.T) {
 	s.expectStatus("the used link again", s.open(evaluationLink), 410)
 	s.expect("used link", s.text("main h1"), s.msg("link.used_heading"))
 	s.checkPage("link-used-phone")
+
+	// 5b. "Can you offer work or an extension?": the reminders' answer
+	// links (made here as the reminders job makes them; its digest is
+	// tested in jobs/), one per answer. Opening one changes nothing; the
+	// button records it and uses up all three.
+	var offerTokens []string
+	if err := store.InTx(ctx, func(tx *sqlx.Tx) error {
+		var want []db.ReminderLink
+		for _, ans := range db.OfferAnswers {
+			want = append(want, db.ReminderLink{Purpose: db.PurposeOfferAnswer, AgreementID: agreementID(t, agreementPath),
+				Email: supervisor, Payload: map[string]any{"lang": "nb", "answer": ans}})
+		}
+		var err error
+		offerTokens, err = db.CreateReminderLinks(ctx, tx, want, 14*24*time.Hour)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.expectStatus("open the 'job' answer link", s.open("/l/"+offerTokens[0]), 200)
+	s.expect("offer heading", s.text("main h1"), s.msg("offer.title"))
+	s.checkPage("link-offer-answer-phone")
+	s.expectStatus("send the answer", s.submit(`main form button[type="submit"]`), 200)
+	s.expect("answer thanks", s.text(`main .ds-alert[data-color="success"]`), s.msg("offer.thanks", "Answer", s.msg("offer.answer_"+db.OfferAnswers[0])))
+	s.checkPage("link-offer-answer-done-phone")
+	s.expectStatus("another answer link of the same agreement", s.open("/l/"+offerTokens[1]), 410)
 
 	// 6. The adviser sees the week, the rate and the evaluation, the
 	// agreement on the profile and the placement in the caseload.
