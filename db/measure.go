@@ -380,9 +380,10 @@ CROSS JOIN LATERAL (VALUES
 WHERE m.n > 0 AND m.value IS NOT NULL`
 
 // outcomeKey orders an outcome oc as DISTINCT ON … ORDER BY from_date
-// DESC, id DESC would (days since 2000 above bit 34, the id above bit 1)
-// and carries in bit 0 whether it is work or education.
-const outcomeKey = `(oc.from_date - DATE '2000-01-01')::bigint << 34 | oc.id << 1 | (oc.kind IN ('work_full', 'work_part', 'education'))::int`
+// DESC, id DESC would (days since 2000 from bit 35 up, the id in bits
+// 1–34, so ids below 2^34) and carries in bit 0 whether it is work or
+// education. Parenthesised: PostgreSQL gives << and | the same precedence.
+const outcomeKey = `((oc.from_date - DATE '2000-01-01')::bigint << 35) | (oc.id << 1) | (oc.kind IN ('work_full', 'work_part', 'education'))::int`
 
 // kpiInsert stores every KPI of the day over all participants ($2 = 0).
 const kpiInsert = `INSERT INTO kpi_snapshots (day, dimension, key, metric, value, n)

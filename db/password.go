@@ -9,7 +9,9 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -29,13 +31,18 @@ const (
 // so a burst of sign-ins cannot exhaust memory; the rest wait their turn.
 var hashSlots = make(chan struct{}, 2*runtime.NumCPU())
 
-// hashing counts the computations in flight. When the last one ends, the
-// memory they used goes back to the operating system at once: Go keeps
-// freed heap resident for minutes otherwise, and three sign-ins took the
-// server from 43 to 82 MB resident, still 79 MB half a minute later
-// (docs/benchmarks.md). It costs one garbage collection per burst of
-// sign-ins, in the background.
-var hashing atomic.Int32
+// hashing counts the computations in flight. A second after the last one
+// of a burst ends, the memory they used goes back to the operating system:
+// Go keeps freed heap resident for minutes otherwise, and three sign-ins
+// took the server from 43 to 82 MB resident, still 79 MB half a minute
+// later (docs/benchmarks.md). At most one such release (a garbage
+// collection, in the background) a second, however many sign-ins — or
+// failed ones, which anyone can make — come in.
+var (
+	hashing      atomic.Int32
+	releaseMu    sync.Mutex
+	releaseTimer *time.Timer
+)
 
 func argonKey(password string, salt []byte, t, m uint32, p uint8, keyLen uint32) []byte {
 	hashSlots <- struct{}{}
@@ -43,10 +50,27 @@ func argonKey(password string, salt []byte, t, m uint32, p uint8, keyLen uint32)
 	defer func() {
 		<-hashSlots
 		if hashing.Add(-1) == 0 {
-			go debug.FreeOSMemory()
+			scheduleRelease()
 		}
 	}()
 	return argon2.IDKey([]byte(password), salt, t, m, p, keyLen)
+}
+
+func scheduleRelease() {
+	releaseMu.Lock()
+	defer releaseMu.Unlock()
+	if releaseTimer != nil {
+		return
+	}
+	releaseTimer = time.AfterFunc(time.Second, func() {
+		releaseMu.Lock()
+		releaseTimer = nil
+		releaseMu.Unlock()
+		// A check that started meanwhile schedules the release when it ends.
+		if hashing.Load() == 0 {
+			debug.FreeOSMemory()
+		}
+	})
 }
 
 // HashPassword returns an encoded argon2id hash in the PHC string format.

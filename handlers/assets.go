@@ -26,9 +26,11 @@ type assets struct {
 	packed  map[string]*packedAsset
 }
 
-// packedAsset is a file compressed once, at the best levels, the first
-// time it is asked for (not at start: every test builds an App). The
-// compress middleware (a fast level, for pages) skips /static/: it would
+// packedAsset is a file compressed once per process, at the best levels:
+// in the background from the first App's start (warm), or by the first
+// request for it if that comes sooner (it then waits, at most ~0.25 s for
+// the largest file). The files are embedded, so every App of a process
+// shares the result (packed). The compress middleware (a fast level, for pages) skips /static/: it would
 // compress the same bytes again on every request, less tightly — 57.2 KB
 // for a first load at brotli 4, 48 KB at 11 (docs/benchmarks.md).
 type packedAsset struct {
@@ -52,6 +54,17 @@ func (p *packedAsset) pack(raw []byte) {
 	})
 }
 
+// packed holds every file's compressed forms, shared by the process.
+var packed sync.Map // name → *packedAsset
+
+// warm compresses every file that is not yet; App start runs it in the
+// background.
+func (a *assets) warm() {
+	for name, b := range a.files {
+		a.packed[name].pack(b)
+	}
+}
+
 func newAssets() (*assets, error) {
 	a := &assets{files: map[string][]byte{}, packed: map[string]*packedAsset{}}
 	h := sha256.New()
@@ -64,7 +77,8 @@ func newAssets() (*assets, error) {
 			return err
 		}
 		a.files[p] = b
-		a.packed[p] = &packedAsset{}
+		pa, _ := packed.LoadOrStore(p, &packedAsset{})
+		a.packed[p] = pa.(*packedAsset)
 		h.Write([]byte(p))
 		h.Write(b)
 		return nil

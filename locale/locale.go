@@ -133,31 +133,44 @@ func (t *Translator) T(lang, id string, data ...any) string {
 	return b.String()
 }
 
-// value is the value of key among key, value pairs.
+// value is the value of key among key, value pairs (the last one, when a
+// key is given twice, as a map of them would hold), printed as
+// text/template prints it.
 func value(key string, data []any) string {
+	found := -1
 	for i := 0; i+1 < len(data); i += 2 {
 		if k, ok := data[i].(string); ok && k == key {
-			switch v := data[i+1].(type) {
-			case string:
-				return v
-			case int:
-				return strconv.Itoa(v)
-			case fmt.Stringer, error:
-				return fmt.Sprint(v)
-			}
-			// As text/template prints: through pointers to what they
-			// point at (a nil pointer prints "<nil>").
-			rv := reflect.ValueOf(data[i+1])
-			for rv.Kind() == reflect.Pointer && !rv.IsNil() {
-				rv = rv.Elem()
-			}
-			if !rv.IsValid() {
-				return "<no value>"
-			}
-			return fmt.Sprint(rv.Interface())
+			found = i + 1
 		}
 	}
-	return "<no value>"
+	if found < 0 {
+		return "<no value>"
+	}
+	switch v := data[found].(type) {
+	case string:
+		return v
+	case int:
+		return strconv.Itoa(v)
+	case fmt.Stringer, error:
+		return fmt.Sprint(v)
+	}
+	// Through pointers to what they point at (a nil pointer prints
+	// "<nil>"), and through the method of a pointer receiver where the
+	// value has none, as text/template's printableValue does.
+	rv := reflect.ValueOf(data[found])
+	for rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv = rv.Elem()
+	}
+	if !rv.IsValid() {
+		return "<no value>"
+	}
+	if rv.CanAddr() {
+		switch p := rv.Addr().Interface().(type) {
+		case fmt.Stringer, error:
+			return fmt.Sprint(p)
+		}
+	}
+	return fmt.Sprint(rv.Interface())
 }
 
 // Has reports whether the catalogue of lang has a message id.

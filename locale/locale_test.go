@@ -1,6 +1,7 @@
 package locale
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"text/template"
@@ -15,16 +16,27 @@ func TestTranslateMatchesTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	hours, name := 30.0, "Kari"
+	v := ptrStringer{7}
+	pv := &v
+	pp := &pv
 	var none *float64
 	for _, args := range [][]any{
 		{"Name", "Åse <b>", "Count", 3, "Total", 1200, "Months", 7, "ID", "abc123", "Hours", 37.5, "Date", "24.08.2030"},
 		// Pointers print what they point at, as in text/template (a
 		// placement's hours per week are a *float64).
 		{"Name", &name, "Count", int64(3), "Total", uint(9), "Months", none, "Hours", &hours, "Date", time.Date(2030, 8, 24, 0, 0, 0, 0, time.UTC)},
+		// A key given twice: the last one, as in the map go-i18n made;
+		// a pointer to a pointer to a type whose String has a pointer
+		// receiver.
+		{"Name", "first", "Name", "second", "Count", &pp, "ID", pv},
 	} {
 		checkAll(t, tr, args)
 	}
 }
+
+type ptrStringer struct{ n int }
+
+func (p *ptrStringer) String() string { return fmt.Sprintf("P(%d)", p.n) }
 
 func checkAll(t *testing.T, tr *Translator, args []any) {
 	t.Helper()
