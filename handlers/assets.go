@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
+	"math/bits"
 	"mime"
 	"path"
+	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -42,7 +44,11 @@ type packedAsset struct {
 func (p *packedAsset) pack(raw []byte) {
 	p.once.Do(func() {
 		var b bytes.Buffer
-		bw := brotli.NewWriterLevel(&b, brotli.BestCompression)
+		// A window just large enough for the file: at brotli's default
+		// window (4 MiB) the best level held 80 MB while compressing the
+		// stylesheets, at the file's own size 20 MB, for the same bytes.
+		lgwin := min(max(bits.Len(uint(len(raw))), 16), 24)
+		bw := brotli.NewWriterOptions(&b, brotli.WriterOptions{Quality: brotli.BestCompression, LGWin: lgwin})
 		if _, err := bw.Write(raw); err == nil && bw.Close() == nil && b.Len() < len(raw) {
 			p.br = bytes.Clone(b.Bytes())
 		}
@@ -57,12 +63,15 @@ func (p *packedAsset) pack(raw []byte) {
 // packed holds every file's compressed forms, shared by the process.
 var packed sync.Map // name → *packedAsset
 
-// warm compresses every file that is not yet; App start runs it in the
-// background.
+// warm compresses every file that is not yet, one at a time; App start
+// runs it in the background. The compressors' memory then goes back to the
+// operating system rather than staying resident (as after sign-ins,
+// db/password.go).
 func (a *assets) warm() {
 	for name, b := range a.files {
 		a.packed[name].pack(b)
 	}
+	debug.FreeOSMemory()
 }
 
 func newAssets() (*assets, error) {
