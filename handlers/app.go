@@ -123,7 +123,6 @@ func New(cfg Config, d Deps) (*App, error) {
 	if a.assets, err = newAssets(); err != nil {
 		return nil, err
 	}
-	go a.assets.warm() // once per process: the compressed forms are shared
 	a.views = html.NewFileSystem(http.FS(views.FS), ".html")
 	a.views.AddFuncMap(template.FuncMap{
 		"asset":        a.assets.url,

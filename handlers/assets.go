@@ -28,11 +28,13 @@ type assets struct {
 	packed  map[string]*packedAsset
 }
 
-// packedAsset is a file compressed once per process, at the best levels:
-// in the background from the first App's start (warm), or by the first
-// request for it if that comes sooner (it then waits, at most ~0.25 s for
-// the largest file). The files are embedded, so every App of a process
-// shares the result (packed). The compress middleware (a fast level, for pages) skips /static/: it would
+// packedAsset is a file compressed once per process, at the best levels,
+// by the first request for it (which waits for it: 0.06–0.23 s a file on
+// the bench machine, once per process and file; the browser caches the
+// result for a year). Not at start: there it overlapped the first
+// sign-ins (argon2, 19 MiB each) and took the server's peak from 55 to
+// 92 MB. The files are embedded, so every App of a process shares the
+// result (packed). The compress middleware (a fast level, for pages) skips /static/: it would
 // compress the same bytes again on every request, less tightly — 57.2 KB
 // for a first load at brotli 4, 48 KB at 11 (docs/benchmarks.md).
 type packedAsset struct {
@@ -57,22 +59,14 @@ func (p *packedAsset) pack(raw []byte) {
 		if _, err := gw.Write(raw); err == nil && gw.Close() == nil && b.Len() < len(raw) {
 			p.gz = bytes.Clone(b.Bytes())
 		}
+		// The compressor's memory goes back to the operating system
+		// rather than staying resident (as after sign-ins, db/password.go).
+		go debug.FreeOSMemory()
 	})
 }
 
 // packed holds every file's compressed forms, shared by the process.
 var packed sync.Map // name → *packedAsset
-
-// warm compresses every file that is not yet, one at a time; App start
-// runs it in the background. The compressors' memory then goes back to the
-// operating system rather than staying resident (as after sign-ins,
-// db/password.go).
-func (a *assets) warm() {
-	for name, b := range a.files {
-		a.packed[name].pack(b)
-	}
-	debug.FreeOSMemory()
-}
 
 func newAssets() (*assets, error) {
 	a := &assets{files: map[string][]byte{}, packed: map[string]*packedAsset{}}
