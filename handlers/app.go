@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/template/html/v2"
 
@@ -162,14 +161,7 @@ func New(cfg Config, d Deps) (*App, error) {
 		DisableStartupMessage: true,
 	})
 	// observe wraps recover, so a panic is counted and logged as the 500 it becomes.
-	// Pages are compressed at the fastest level: at brotli's default (4)
-	// compression was a third of the CPU of a small page under load, for a
-	// few hundred bytes less (docs/benchmarks.md). Static files come
-	// compressed once, at the best level (assets.go).
-	a.fiber.Use(a.requestID, a.observe, recover.New(), a.securityHeaders, compress.New(compress.Config{
-		Level: compress.LevelBestSpeed,
-		Next:  func(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/static/") },
-	}))
+	a.fiber.Use(a.requestID, a.observe, recover.New(), a.securityHeaders, compressPage)
 	a.routes()
 	return a, nil
 }
