@@ -12,19 +12,12 @@ import (
 // latest outcome and a risk marker, all computed in the one query.
 type CaseloadRow struct {
 	Participant
-	BestListening *Level     `db:"best_listening"`
-	BestReading   *Level     `db:"best_reading"`
-	BestWriting   *Level     `db:"best_writing"`
-	BestOral      *Level     `db:"best_oral"`
-	GapListening  int        `db:"gap_listening"`
-	GapReading    int        `db:"gap_reading"`
-	GapWriting    int        `db:"gap_writing"`
-	GapOral       int        `db:"gap_oral"`
-	GapTotal      int        `db:"gap_total"`
-	MonthsLeft    int        `db:"months_left"`
-	OutcomeKind   *string    `db:"outcome_kind"`
-	OutcomeFrom   *time.Time `db:"outcome_from"`
-	Risk          bool       `db:"risk"`
+	BestLevels
+	SkillGaps
+	MonthsLeft  int        `db:"months_left"`
+	OutcomeKind *string    `db:"outcome_kind"`
+	OutcomeFrom *time.Time `db:"outcome_from"`
+	Risk        bool       `db:"risk"`
 	// The current placement: the agreement that runs now or comes next
 	// (not cancelled, not ended), nil when there is none.
 	CurrentAgreement *int64  `db:"current_agreement"`
@@ -33,16 +26,6 @@ type CaseloadRow struct {
 	CurrentStatus    *string `db:"current_status"`
 	// Total is how many participants matched before the limit.
 	Total int `db:"total"`
-}
-
-// Best is the best level reached in a skill ("" before any result).
-func (r CaseloadRow) Best(skill string) Level {
-	return orNone(bySkill(skill, r.BestListening, r.BestReading, r.BestWriting, r.BestOral))
-}
-
-// Gap is how many levels a skill is below its goal (0 when reached).
-func (r CaseloadRow) Gap(skill string) int {
-	return bySkill(skill, r.GapListening, r.GapReading, r.GapWriting, r.GapOral)
 }
 
 // CaseloadFilter narrows and orders a caseload.

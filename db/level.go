@@ -65,6 +65,36 @@ func orNone(l *Level) Level {
 	return *l
 }
 
+// BestLevels are a participant's best level per skill (the b.best_…
+// columns of bestLevelsJoin), read by the caseload, the progress snapshots
+// and the proposals alike.
+type BestLevels struct {
+	BestListening *Level `db:"best_listening"`
+	BestReading   *Level `db:"best_reading"`
+	BestWriting   *Level `db:"best_writing"`
+	BestOral      *Level `db:"best_oral"`
+}
+
+// Best is the best level reached in a skill ("" before any result).
+func (b BestLevels) Best(skill string) Level {
+	return orNone(bySkill(skill, b.BestListening, b.BestReading, b.BestWriting, b.BestOral))
+}
+
+// SkillGaps are how many levels each skill is below its goal (0 when
+// reached), and their sum.
+type SkillGaps struct {
+	GapListening int `db:"gap_listening"`
+	GapReading   int `db:"gap_reading"`
+	GapWriting   int `db:"gap_writing"`
+	GapOral      int `db:"gap_oral"`
+	GapTotal     int `db:"gap_total"`
+}
+
+// Gap is how many levels a skill is below its goal (0 when reached).
+func (g SkillGaps) Gap(skill string) int {
+	return bySkill(skill, g.GapListening, g.GapReading, g.GapWriting, g.GapOral)
+}
+
 // bestLevelsJoin joins each participant p's best level per skill (b.best_…)
 // from their results, through the (participant_id, skill, level) index.
 const bestLevelsJoin = `LEFT JOIN LATERAL (

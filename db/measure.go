@@ -48,17 +48,10 @@ import (
 
 // ProgressSnapshot is one participant's measured progress on one day.
 type ProgressSnapshot struct {
-	ParticipantID  int64      `db:"participant_id"`
-	Day            time.Time  `db:"day"`
-	BestListening  *Level     `db:"best_listening"`
-	BestReading    *Level     `db:"best_reading"`
-	BestWriting    *Level     `db:"best_writing"`
-	BestOral       *Level     `db:"best_oral"`
-	GapListening   int        `db:"gap_listening"`
-	GapReading     int        `db:"gap_reading"`
-	GapWriting     int        `db:"gap_writing"`
-	GapOral        int        `db:"gap_oral"`
-	GapTotal       int        `db:"gap_total"`
+	ParticipantID int64     `db:"participant_id"`
+	Day           time.Time `db:"day"`
+	BestLevels
+	SkillGaps
 	LevelsGained   int        `db:"levels_gained"`
 	WindowDays     int        `db:"window_days"`
 	MonthsLeft     int        `db:"months_left"`

@@ -35,10 +35,7 @@ type Proposal struct {
 	CreatedAt         time.Time      `db:"created_at"`
 	FirstName         string         `db:"first_name"` // for the employer
 	Languages         pq.StringArray `db:"languages"`  // for the employer
-	BestListening     *Level         `db:"best_listening"`
-	BestReading       *Level         `db:"best_reading"`
-	BestWriting       *Level         `db:"best_writing"`
-	BestOral          *Level         `db:"best_oral"`
+	BestLevels                       // for the employer
 	AgreementID       *int64         `db:"agreement_id"` // once accepted
 	AccessUntil       *time.Time     `db:"access_until"` // the agreement's employer access
 }
@@ -56,12 +53,7 @@ func (p *Proposal) Redact(today time.Time, accessWeeks int) {
 		return
 	}
 	p.FirstName, p.Languages, p.Note, p.SharedAdaptations = "", nil, "", ""
-	p.BestListening, p.BestReading, p.BestWriting, p.BestOral = nil, nil, nil, nil
-}
-
-// Best is the participant's best level in a skill ("" before any result).
-func (p Proposal) Best(skill string) Level {
-	return orNone(bySkill(skill, p.BestListening, p.BestReading, p.BestWriting, p.BestOral))
+	p.BestLevels = BestLevels{}
 }
 
 const proposalSelect = `SELECT pr.id, pr.participant_id, pr.placement_id, pl.title AS placement_title, pl.organisation_id,
