@@ -90,6 +90,9 @@ func TestTranslateFallbacks(t *testing.T) {
 	if m, err := parse("{{if .X}}a{{end}}"); err != nil || m.tmpl == nil {
 		t.Errorf("a message with an action is not a template: %v", err)
 	}
+	if m, _ := parse("Hei"); m.tmpl != nil || m.text != "Hei" {
+		t.Error("a plain message is parsed as a template")
+	}
 	if _, err := parse("{{if .X}}a"); err == nil {
 		t.Error("a broken message is accepted")
 	}
