@@ -78,43 +78,34 @@ type levelCell struct {
 	Reached           bool
 }
 
-// caseloadLines translates each row once; level and skill names repeat on
-// every row, so they are looked up once per page.
+// caseloadLines works out each row's texts (a translation is a map
+// lookup, locale.Translator).
 func caseloadLines(p *Page, rows []db.CaseloadRow) []caseloadLine {
-	names := map[string]string{}
-	t := func(id string) string {
-		s, ok := names[id]
-		if !ok {
-			s = p.T(id)
-			names[id] = s
-		}
-		return s
-	}
 	out := make([]caseloadLine, len(rows))
 	for i, r := range rows {
 		l := caseloadLine{ID: r.ID, FirstName: r.FirstName, LastName: r.LastName, AdviserName: r.AdviserName,
 			Status: r.Status, Risk: r.Risk, ProtectedAddress: r.ProtectedAddress,
 			CurrentTitle: derefOr(r.CurrentTitle, ""), CurrentOrg: derefOr(r.CurrentOrg, ""), End: dateOf(r.ProgrammeEnd),
 			MonthsLeft: p.T("participants.months_left", "Months", r.MonthsLeft),
-			StatusText: t("participant.status." + r.Status), Levels: make([]levelCell, len(db.Skills))}
+			StatusText: p.T("participant.status." + r.Status), Levels: make([]levelCell, len(db.Skills))}
 		for j, sk := range db.Skills {
 			best, goal := r.Best(sk), r.Goal(sk)
 			text := "–"
 			if best != "" {
-				text = t("level." + string(best))
+				text = p.T("level." + string(best))
 			}
-			l.Levels[j] = levelCell{Short: t("skill." + sk + "_short"), Name: t("skill." + sk),
-				Text: text + "/" + t("level."+string(goal)), Reached: r.Gap(sk) == 0}
+			l.Levels[j] = levelCell{Short: p.T("skill." + sk + "_short"), Name: p.T("skill." + sk),
+				Text: text + "/" + p.T("level."+string(goal)), Reached: r.Gap(sk) == 0}
 		}
 		if o := r.Outcome(); o != "" {
-			l.OutcomeText = t("participant.outcome." + o)
+			l.OutcomeText = p.T("participant.outcome." + o)
 		}
 		if r.CurrentAgreement != nil {
 			l.CurrentAgreement = *r.CurrentAgreement
 		}
 		if r.CurrentStatus != nil {
 			l.AgreementClass = *r.CurrentStatus
-			l.AgreementStatus = t("agreements.status." + *r.CurrentStatus)
+			l.AgreementStatus = p.T("agreements.status." + *r.CurrentStatus)
 		}
 		out[i] = l
 	}
