@@ -123,10 +123,16 @@ func CheckPassword(encoded, password string) (bool, error) {
 
 // dummyHash is checked when an e-mail is unknown, so that a failed sign-in
 // takes as long whether or not the account exists.
-var dummyHash, _ = HashPassword("praksis-timing-equaliser")
+// It is made on the first unknown e-mail, not when the package loads: every
+// process (migrate, seed, each test binary) would otherwise spend a
+// password hash and its 19 MiB at start.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("praksis-timing-equaliser")
+	return h
+})
 
 // BurnPasswordCheck spends the time of one password check.
-func BurnPasswordCheck(password string) { _, _ = CheckPassword(dummyHash, password) }
+func BurnPasswordCheck(password string) { _, _ = CheckPassword(dummyHash(), password) }
 
 // RandomPassword returns a one-time password that people can type:
 // 16 characters from an alphabet without look-alikes.
