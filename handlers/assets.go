@@ -15,7 +15,6 @@ import (
 
 	"github.com/andybalholm/brotli"
 	"github.com/gofiber/fiber/v2"
-	"github.com/valyala/fasthttp"
 
 	"praksis/static"
 )
@@ -68,27 +67,6 @@ func (p *packedAsset) pack(raw []byte) {
 
 // packed holds every file's compressed forms, shared by the process.
 var packed sync.Map // name → *packedAsset
-
-// gzipFast compresses a response with gzip at the fastest level (deflate
-// for a client that takes only that), whatever else the client accepts.
-var gzipFast = fasthttp.CompressHandlerLevel(func(*fasthttp.RequestCtx) {}, fasthttp.CompressBestSpeed)
-
-// compressPage compresses every response but the static files (which come
-// compressed once, at the best level: packedAsset). Pages get gzip at the
-// fastest level, even where the browser also takes brotli: brotli's
-// default level (4) was a third of a small page's CPU under load, its
-// fastest (0) still twice gzip's for the same size (a 30 KB text: 8,536
-// bytes in 233 µs against 8,440 in 101 µs; docs/benchmarks.md).
-func compressPage(c *fiber.Ctx) error {
-	if strings.HasPrefix(c.Path(), "/static/") {
-		return c.Next()
-	}
-	if err := c.Next(); err != nil {
-		return err
-	}
-	gzipFast(c.Context())
-	return nil
-}
 
 func newAssets() (*assets, error) {
 	a := &assets{files: map[string][]byte{}, packed: map[string]*packedAsset{}}
