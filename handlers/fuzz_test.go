@@ -377,7 +377,15 @@ func FuzzLinkToken(f *testing.F) {
 		if token == "" || token == "." || token == ".." {
 			return // not a link: another route's address
 		}
-		status, _ := fa.get(t, "/l/"+url.PathEscape(token), false)
+		path := "/l/" + url.PathEscape(token)
+		if len(path) > 4000 {
+			// Past the server's 8 KiB read buffer the request never
+			// reaches a route: a real server answers 431
+			// (TestHeaderSizeAndSlowClients), Fiber's in-process Test
+			// reports an error instead (a fuzz input of 11 KB found this).
+			return
+		}
+		status, _ := fa.get(t, path, false)
 		if status != http.StatusNotFound && status != http.StatusBadRequest {
 			t.Fatalf("/l/%q: status %d", token, status)
 		}
