@@ -41,6 +41,11 @@ const acceptEncoding = "gzip, deflate, br, zstd"
 type config struct {
 	base, floor, dbURL string
 	pid, floorPID      int
+	// baseline is a second Praksis (an older binary on the same database):
+	// each target is measured on it right after the current one, so the
+	// comparison is made in one run, under the same load.
+	baseline    string
+	baselinePID int
 	conc               int
 	dur, warmup        time.Duration
 	only               string
@@ -53,6 +58,8 @@ func main() {
 	flag.StringVar(&cfg.dbURL, "db", os.Getenv("DATABASE_URL"), "the database Praksis serves (to pick a participant)")
 	flag.IntVar(&cfg.pid, "pid", 0, "process id of `praksis serve` (its peak RSS is read from /proc)")
 	flag.IntVar(&cfg.floorPID, "floor-pid", 0, "process id of the floor server (its peak RSS too)")
+	flag.StringVar(&cfg.baseline, "baseline", "", "an older Praksis on the same database, measured beside each target (optional)")
+	flag.IntVar(&cfg.baselinePID, "baseline-pid", 0, "process id of the baseline server")
 	flag.IntVar(&cfg.conc, "c", 32, "concurrent connections")
 	flag.DurationVar(&cfg.dur, "d", 10*time.Second, "measured time per target")
 	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "unmeasured time per target before it")
@@ -176,8 +183,12 @@ func bench(cfg config) error {
 	// Last: its 700 KB pages leave the heap large for a while, which
 	// would show in the next target's peak RSS.
 	targets = append(targets, target{name: "adviser caseload (500; first page of 100)", url: cfg.base + "/participants", cookie: adviser, group: "page"})
+	twins, err := baselineTwins(cfg, targets, map[string]string{"radgiver@example.org": adviser, "arbeidsgiver@example.org": employer, "admin@example.org": admin})
+	if err != nil {
+		return err
+	}
 	loadStart := loadAvg()
-	var results []result
+	var results, old []result
 	startPeak := map[int]int64{} // VmHWM before each reset: start-up and the set-up requests
 	all := append(append([]target{floor}, targets...), floor)
 	for _, t := range all {
@@ -197,8 +208,13 @@ func bench(cfg config) error {
 		r := measure(t, cfg)
 		r.rss, r.rssStart = readRSS(pid, "VmHWM"), rssStart
 		results = append(results, r)
+		if twin, ok := twins[t.name]; ok {
+			fmt.Fprintf(os.Stderr, "load: %s (baseline) …\n", t.name)
+			old = append(old, measure(twin, cfg))
+		}
 	}
 	printTable(results, cfg)
+	printBaseline(results, old)
 	fmt.Printf("load average (1 min) of the machine: %s at the start, %s at the end — other work on it skews the ratios\n", loadStart, loadAvg())
 	if kpiStatus != http.StatusOK {
 		fmt.Printf("\nKPI page /admin/kpi: not built (it answered %d)\n", kpiStatus)
