@@ -46,9 +46,9 @@ type config struct {
 	// comparison is made in one run, under the same load.
 	baseline    string
 	baselinePID int
-	conc               int
-	dur, warmup        time.Duration
-	only               string
+	conc        int
+	dur, warmup time.Duration
+	only        string
 }
 
 func main() {
