@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"praksis/mail"
 )
 
 // Retention deletes what has outlived its use: expired sessions, expired
@@ -42,7 +44,7 @@ func Retention() Job {
 // OutboxJob drains the outbox every minute; the sender is also woken
 // right after commits that queue mail. It uses its own connections for
 // sending, so the run's transaction only records the run.
-func OutboxJob(s *Sender) Job {
+func OutboxJob(s *mail.Sender) Job {
 	return Job{
 		Name: "outbox", Spec: "* * * * *", Description: "jobs.outbox", Timeout: 5 * time.Minute,
 		Run: func(ctx context.Context, _ *sqlx.Tx) (map[string]any, error) {

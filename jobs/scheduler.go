@@ -1,3 +1,6 @@
+// Package jobs runs Praksis' scheduled work: the exactly-once job runner on
+// a cron schedule and the jobs themselves. Each job calls Store methods
+// (and mail for the reminders' digests); the run's transaction is db's.
 package jobs
 
 import (
