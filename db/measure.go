@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -178,7 +177,7 @@ FROM (SELECT r.*, CASE WHEN r.gap_total > 0 AND r.gained > 0 AND r.days > 0
 	OFFSET 0) s
 ORDER BY s.id`
 
-// JobSettings tunes the rest of a job's transaction for its big
+// jobSettings tunes the rest of a job's transaction for its big
 // statements, in one round trip: no JIT (the row estimates of the jobs'
 // statements are inflated by joins on CTEs, so PostgreSQL compiled for 14
 // of 20 seconds at 100,000 participants, docs/benchmarks.md), room to
@@ -187,7 +186,7 @@ ORDER BY s.id`
 // bodies: pglz took a third of queueing them; reading is the same either
 // way). set_config(…, true) is SET LOCAL: it ends with the transaction
 // (or the job's savepoint).
-func JobSettings(ctx context.Context, tx *sqlx.Tx) error {
+func jobSettings(ctx context.Context, tx *sqlx.Tx) error {
 	_, err := tx.ExecContext(ctx, `SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true),
 		set_config('default_toast_compression', CASE WHEN 'lz4' = ANY (enumvals) THEN 'lz4' ELSE setting END, true)
 		FROM pg_settings WHERE name = 'default_toast_compression'`)
@@ -197,16 +196,16 @@ func JobSettings(ctx context.Context, tx *sqlx.Tx) error {
 	return nil
 }
 
-// WriteProgressSnapshots replaces the day's snapshots inside tx (the
-// progress job's transaction) and returns how many it wrote.
-func WriteProgressSnapshots(ctx context.Context, tx *sqlx.Tx, day time.Time) (int64, error) {
-	if err := JobSettings(ctx, tx); err != nil {
+// WriteProgressSnapshots replaces the day's snapshots inside the run's
+// transaction (the progress job's) and returns how many it wrote.
+func (t *JobTx) WriteProgressSnapshots(ctx context.Context, day time.Time) (int64, error) {
+	if err := jobSettings(ctx, t.tx); err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM progress_snapshots WHERE day = $1::date`, dateOnly(day)); err != nil {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM progress_snapshots WHERE day = $1::date`, dateOnly(day)); err != nil {
 		return 0, fmt.Errorf("db: clear progress snapshots: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, progressInsert, dateOnly(day))
+	res, err := t.tx.ExecContext(ctx, progressInsert, dateOnly(day))
 	if err != nil {
 		return 0, fmt.Errorf("db: progress snapshots: %w", err)
 	}
@@ -382,17 +381,17 @@ const outcomeKey = `((oc.from_date - DATE '2000-01-01')::bigint << 35) | (oc.id 
 const kpiInsert = `INSERT INTO kpi_snapshots (day, dimension, key, metric, value, n)
 	SELECT $1::date, k.dimension, k.key, k.metric, k.value, k.n FROM (` + kpiSelect + `) k`
 
-// WriteKPISnapshots replaces the day's KPIs inside tx, computed from the
-// day's progress snapshots (write those first) and returns how many rows
-// it wrote.
-func WriteKPISnapshots(ctx context.Context, tx *sqlx.Tx, day time.Time) (int64, error) {
-	if err := JobSettings(ctx, tx); err != nil {
+// WriteKPISnapshots replaces the day's KPIs inside the run's transaction,
+// computed from the day's progress snapshots (write those first) and
+// returns how many rows it wrote.
+func (t *JobTx) WriteKPISnapshots(ctx context.Context, day time.Time) (int64, error) {
+	if err := jobSettings(ctx, t.tx); err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM kpi_snapshots WHERE day = $1::date`, dateOnly(day)); err != nil {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM kpi_snapshots WHERE day = $1::date`, dateOnly(day)); err != nil {
 		return 0, fmt.Errorf("db: clear kpi snapshots: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, kpiInsert, dateOnly(day), 0)
+	res, err := t.tx.ExecContext(ctx, kpiInsert, dateOnly(day), 0)
 	if err != nil {
 		return 0, fmt.Errorf("db: kpi snapshots: %w", err)
 	}
@@ -475,52 +474,6 @@ func (s *Store) SnapshotsOn(ctx context.Context, day time.Time, ids []int64) ([]
 	}
 	return out, nil
 }
-
-// ExplainProgress returns the plans of the job's two statements for a
-// day, for docs/benchmarks.md. EXPLAIN ANALYZE executes them, so it runs
-// in a transaction that is rolled back.
-func (s *Store) ExplainProgress(ctx context.Context, day time.Time) (string, error) {
-	var lines []string
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := JobSettings(ctx, tx); err != nil {
-			return err
-		}
-		steps := []struct {
-			clear, insert string
-			args          []any
-		}{
-			{`DELETE FROM progress_snapshots WHERE day = $1::date`, progressInsert, []any{dateOnly(day)}},
-			{`DELETE FROM kpi_snapshots WHERE day = $1::date`, kpiInsert, []any{dateOnly(day), 0}},
-		}
-		for _, st := range steps {
-			if _, err := tx.ExecContext(ctx, st.clear, dateOnly(day)); err != nil {
-				return fmt.Errorf("db: explain progress: %w", err)
-			}
-			rows, err := tx.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+st.insert, st.args...)
-			if err != nil {
-				return fmt.Errorf("db: explain progress: %w", err)
-			}
-			for rows.Next() {
-				var l string
-				if err := rows.Scan(&l); err != nil {
-					rows.Close()
-					return err
-				}
-				lines = append(lines, l)
-			}
-			rows.Close()
-			lines = append(lines, "")
-		}
-		return errRollback
-	})
-	if errors.Is(err, errRollback) {
-		err = nil
-	}
-	return strings.Join(lines, "\n"), err
-}
-
-// errRollback makes InTx roll back a transaction that only looked.
-var errRollback = errors.New("db: rollback")
 
 // nonNilIDs is ids, or an empty list for nil (pq sends nil as NULL).
 func nonNilIDs(ids []int64) []int64 {

@@ -142,10 +142,10 @@ func (s *Store) ReminderSettings(ctx context.Context) (ReminderSettings, error) 
 	return out, nil
 }
 
-// ReminderSettingsTx reads the thresholds inside a job's transaction.
-func ReminderSettingsTx(ctx context.Context, tx *sqlx.Tx) (ReminderSettings, error) {
+// ReminderSettings reads the thresholds inside the run's transaction.
+func (t *JobTx) ReminderSettings(ctx context.Context) (ReminderSettings, error) {
 	var out ReminderSettings
-	if err := tx.GetContext(ctx, &out, reminderSettingsSelect); err != nil {
+	if err := t.tx.GetContext(ctx, &out, reminderSettingsSelect); err != nil {
 		return out, fmt.Errorf("db: reminder settings: %w", err)
 	}
 	return out, nil
@@ -511,17 +511,11 @@ WHERE NOT EXISTS (SELECT 1 FROM reminders_sent s
 	WHERE s.rule = ok.rule AND s.subject_id = ok.subject_id AND s.period = ok.period AND s.recipient = ok.recipient)
 ORDER BY array_position(ARRAY['` + strings.Join(ReminderRules, "', '") + `'], rule), recipient, on_date, subject_id`
 
-// RemindersSQL returns the statement a run executes and its arguments
-// (for EXPLAIN in benchmarks).
-func RemindersSQL(today time.Time, set ReminderSettings, runID int64) (string, []any) {
-	return reminderDue + reminderPrefs + reminderRecord, reminderArgs(today, set, runID)
-}
-
-// RecordReminders runs every rule for today inside the job's transaction,
+// RecordReminders runs every rule for today inside the run's transaction,
 // in one statement, and returns the items that are new (recorded now, not
 // by an earlier run).
-func RecordReminders(ctx context.Context, tx *sqlx.Tx, today time.Time, set ReminderSettings, runID int64) ([]ReminderItem, error) {
-	rows, err := tx.QueryContext(ctx, reminderDue+reminderPrefs+reminderRecord, reminderArgs(today, set, runID)...)
+func (t *JobTx) RecordReminders(ctx context.Context, today time.Time, set ReminderSettings, runID int64) ([]ReminderItem, error) {
+	rows, err := t.tx.QueryContext(ctx, reminderDue+reminderPrefs+reminderRecord, reminderArgs(today, set, runID)...)
 	if err != nil {
 		return nil, fmt.Errorf("db: reminders: %w", err)
 	}
@@ -560,7 +554,7 @@ func RecordReminders(ctx context.Context, tx *sqlx.Tx, today time.Time, set Remi
 func (s *Store) PreviewReminders(ctx context.Context, day time.Time, set ReminderSettings) ([]ReminderItem, error) {
 	var out []ReminderItem
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := JobSettings(ctx, tx); err != nil {
+		if err := jobSettings(ctx, tx); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, reminderDue+reminderPrefs+reminderPreview, reminderArgs(day, set, 0)...)
@@ -606,7 +600,7 @@ type ReminderLink struct {
 
 // ReminderLinkBatch is a run's one-click links with their raw tokens,
 // made before anything is stored: the job writes the digests that carry
-// them while the database stores the batch (Store).
+// them while the database stores the batch (JobTx.StoreReminderLinks).
 type ReminderLinkBatch struct {
 	Tokens   []string // the raw tokens, in the order of the links
 	hashes   [][]byte
@@ -642,10 +636,16 @@ func PrepareReminderLinks(links []ReminderLink) (*ReminderLinkBatch, error) {
 	return b, nil
 }
 
-// Store stores the batch's tokens in one statement, the same tokens
+// StoreReminderLinks stores a batch's tokens in the run's transaction, in
+// one statement (ReminderLinkBatch.store).
+func (t *JobTx) StoreReminderLinks(ctx context.Context, b *ReminderLinkBatch, ttl time.Duration) error {
+	return b.store(ctx, t.tx, ttl)
+}
+
+// store stores the batch's tokens in one statement, the same tokens
 // db.SendLink makes one at a time (purpose, e-mail, payload with
 // agreement_id, TTL), each with the audit row agreement.link_sent.
-func (b *ReminderLinkBatch) Store(ctx context.Context, tx *sqlx.Tx, ttl time.Duration) error {
+func (b *ReminderLinkBatch) store(ctx context.Context, tx *sqlx.Tx, ttl time.Duration) error {
 	if len(b.Tokens) == 0 {
 		return nil
 	}
@@ -663,7 +663,7 @@ func (b *ReminderLinkBatch) Store(ctx context.Context, tx *sqlx.Tx, ttl time.Dur
 }
 
 // CreateReminderLinks stores the one-click tokens of a run
-// (PrepareReminderLinks, then Store) and returns the raw tokens in order.
+// (PrepareReminderLinks, then store) and returns the raw tokens in order.
 func CreateReminderLinks(ctx context.Context, tx *sqlx.Tx, links []ReminderLink, ttl time.Duration) ([]string, error) {
 	if len(links) == 0 {
 		return nil, nil
@@ -672,7 +672,7 @@ func CreateReminderLinks(ctx context.Context, tx *sqlx.Tx, links []ReminderLink,
 	if err != nil {
 		return nil, err
 	}
-	if err := b.Store(ctx, tx, ttl); err != nil {
+	if err := b.store(ctx, tx, ttl); err != nil {
 		return nil, err
 	}
 	return b.Tokens, nil
@@ -680,11 +680,11 @@ func CreateReminderLinks(ctx context.Context, tx *sqlx.Tx, links []ReminderLink,
 
 // AuditReminded records, for each participant a run's digests named, that
 // their first name went out in a reminder (one row per participant).
-func AuditReminded(ctx context.Context, tx *sqlx.Tx, participantIDs []int64) error {
+func (t *JobTx) AuditReminded(ctx context.Context, participantIDs []int64) error {
 	if len(participantIDs) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (action, entity, entity_id)
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO audit_log (action, entity, entity_id)
 		SELECT DISTINCT 'participant.reminder', 'participant', id FROM unnest($1::bigint[]) AS id`, pq.Array(participantIDs))
 	if err != nil {
 		return fmt.Errorf("db: audit reminders: %w", err)
@@ -692,14 +692,14 @@ func AuditReminded(ctx context.Context, tx *sqlx.Tx, participantIDs []int64) err
 	return nil
 }
 
-// EnqueueAllAt queues many mails, none to go out before at (a run's
+// EnqueueAllAt queues many mails in the run's transaction, none to go out before at (a run's
 // digests, held to office hours); a dedupe key already queued is skipped.
 // It returns how many were queued. The mails go in multi-row INSERTs of
 // enqueueChunk rows, each value its own parameter: lib/pq sends those as
 // they are, where one text[] per column (the earlier form) had every body
 // quoted into an array literal and parsed back, 40 % of the time for
 // 4,000 digests (17 MB).
-func EnqueueAllAt(ctx context.Context, tx *sqlx.Tx, mails []Mail, at time.Time) (int, error) {
+func (t *JobTx) EnqueueAllAt(ctx context.Context, mails []Mail, at time.Time) (int, error) {
 	total := 0
 	for len(mails) > 0 {
 		chunk := mails[:min(enqueueChunk, len(mails))]
@@ -717,7 +717,7 @@ func EnqueueAllAt(ctx context.Context, tx *sqlx.Tx, mails []Mail, at time.Time) 
 			args = append(args, m.DedupeKey, m.Recipient, m.Template, m.Locale, m.Subject, m.Text, m.HTML, m.ICS)
 		}
 		q.WriteString(` ON CONFLICT (dedupe_key) DO NOTHING`)
-		res, err := tx.ExecContext(ctx, q.String(), args...)
+		res, err := t.tx.ExecContext(ctx, q.String(), args...)
 		if err != nil {
 			return total, fmt.Errorf("db: enqueue mail: %w", err)
 		}
@@ -730,17 +730,6 @@ func EnqueueAllAt(ctx context.Context, tx *sqlx.Tx, mails []Mail, at time.Time) 
 // enqueueChunk is how many mails one INSERT of EnqueueAllAt carries (8
 // parameters each; PostgreSQL takes at most 65,535).
 const enqueueChunk = 500
-
-// ThisJobRun finds the job_runs row the caller's transaction began.
-// BeginJobRun inserts it with started_at = now(), and now() is the start
-// of the transaction, so within the run's own transaction exactly that row
-// matches (the job's advisory lock keeps a second run of it out).
-func ThisJobRun(ctx context.Context, tx *sqlx.Tx, job string) (JobRun, error) {
-	var r JobRun
-	err := tx.GetContext(ctx, &r, `SELECT id, job, slot, forced, started_at, finished_at, status, stats, error
-		FROM job_runs WHERE job = $1 AND started_at = now() AND finished_at IS NULL ORDER BY id DESC LIMIT 1`, job)
-	return r, translate(err)
-}
 
 // IsoWeekday is t's ISO day of the week, 1 (Monday) to 7 (Sunday).
 func IsoWeekday(t time.Time) int { return (int(t.Weekday())+6)%7 + 1 }

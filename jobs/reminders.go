@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"praksis/db"
 	"praksis/mail"
 )
@@ -31,11 +29,8 @@ import (
 func Reminders(store *db.Store, r *mail.Renderer) Job {
 	return Job{
 		Name: "reminders", Spec: "0 7 * * *", Description: "jobs.reminders",
-		Run: func(ctx context.Context, tx *sqlx.Tx) (map[string]any, error) {
-			run, err := db.ThisJobRun(ctx, tx, "reminders")
-			if err != nil {
-				return nil, fmt.Errorf("reminders: the run's row: %w", err)
-			}
+		Run: func(ctx context.Context, tx *db.JobTx) (map[string]any, error) {
+			run := tx.Run()
 			today := store.Today()
 			if !run.Forced {
 				today = db.OsloDate(run.Slot)
@@ -66,11 +61,11 @@ type ReminderRun struct {
 // still happens in tx, so the guarantees are the transaction's: a failure
 // anywhere (a render error too) returns an error and the run's savepoint
 // rolls back the items, links, audit rows and mail together.
-func SendReminders(ctx context.Context, tx *sqlx.Tx, r *mail.Renderer, run ReminderRun) (map[string]any, error) {
-	if err := db.JobSettings(ctx, tx); err != nil {
+func SendReminders(ctx context.Context, tx *db.JobTx, r *mail.Renderer, run ReminderRun) (map[string]any, error) {
+	if err := tx.JobSettings(ctx); err != nil {
 		return nil, err
 	}
-	set, err := db.ReminderSettingsTx(ctx, tx)
+	set, err := tx.ReminderSettings(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +76,7 @@ func SendReminders(ctx context.Context, tx *sqlx.Tx, r *mail.Renderer, run Remin
 	// the last) and queueing (ms_queue, the time spent inserting).
 	stats := map[string]any{}
 	began := time.Now()
-	items, err := db.RecordReminders(ctx, tx, run.Today, set, run.ID)
+	items, err := tx.RecordReminders(ctx, run.Today, set, run.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +97,7 @@ func SendReminders(ctx context.Context, tx *sqlx.Tx, r *mail.Renderer, run Remin
 	defer rendering.stop()
 
 	began = time.Now()
-	if err := batch.Store(ctx, tx, run.LinkTTL); err != nil {
+	if err := tx.StoreReminderLinks(ctx, batch, run.LinkTTL); err != nil {
 		return nil, err
 	}
 	var participants []int64
@@ -111,7 +106,7 @@ func SendReminders(ctx context.Context, tx *sqlx.Tx, r *mail.Renderer, run Remin
 			participants = append(participants, *it.ParticipantID)
 		}
 	}
-	if err := db.AuditReminded(ctx, tx, participants); err != nil {
+	if err := tx.AuditReminded(ctx, participants); err != nil {
 		return nil, err
 	}
 	stats["ms_links"] = time.Since(began).Milliseconds()
@@ -125,7 +120,7 @@ func SendReminders(ctx context.Context, tx *sqlx.Tx, r *mail.Renderer, run Remin
 			return nil, err
 		}
 		t := time.Now()
-		n, err := db.EnqueueAllAt(ctx, tx, mails, at)
+		n, err := tx.EnqueueAllAt(ctx, mails, at)
 		if err != nil {
 			return nil, err
 		}
