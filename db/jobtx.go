@@ -96,3 +96,22 @@ func (s *Store) RunJob(ctx context.Context, job string, slot time.Time, forced b
 	}
 	return out, nil
 }
+
+// jobSettings tunes the rest of a job's transaction for its big
+// statements, in one round trip: no JIT (the row estimates of the jobs'
+// statements are inflated by joins on CTEs, so PostgreSQL compiled for 14
+// of 20 seconds at 100,000 participants, docs/benchmarks.md), room to
+// sort and hash in memory, and lz4 for the TOAST compression of what the
+// transaction writes where the server has it (the reminders' 4,000 digest
+// bodies: pglz took a third of queueing them; reading is the same either
+// way). set_config(…, true) is SET LOCAL: it ends with the transaction
+// (or the job's savepoint).
+func jobSettings(ctx context.Context, tx *sqlx.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true),
+		set_config('default_toast_compression', CASE WHEN 'lz4' = ANY (enumvals) THEN 'lz4' ELSE setting END, true)
+		FROM pg_settings WHERE name = 'default_toast_compression'`)
+	if err != nil {
+		return fmt.Errorf("db: job settings: %w", err)
+	}
+	return nil
+}

@@ -16,7 +16,7 @@ import (
 )
 
 // Reminders is the `reminders` job (07:00 Oslo). Each rule decides in one
-// statement who is due (db/reminders.go) and records the items in
+// statement who is due (db/reminder_rules.go) and records the items in
 // reminders_sent, whose unique key makes a rerun, a second replica or a
 // catch-up send nothing twice; then every recipient of new items gets ONE
 // digest, in their language, held to office hours. All of it happens in
