@@ -36,11 +36,11 @@ const (
 	JobDone = "done" // this slot has already run
 )
 
-// BeginJobRun claims (job, slot) inside tx. It first takes a transaction
+// beginJobRun claims (job, slot) inside tx. It first takes a transaction
 // advisory lock on the job, so a second replica does not even wait on the
 // unique index; then the insert either claims the slot or finds it taken.
 // Forced runs skip the slot check but not the lock.
-func BeginJobRun(ctx context.Context, tx *sqlx.Tx, job string, slot time.Time, forced bool) (id int64, skipped string, err error) {
+func beginJobRun(ctx context.Context, tx *sqlx.Tx, job string, slot time.Time, forced bool) (id int64, skipped string, err error) {
 	var locked bool
 	if err := tx.GetContext(ctx, &locked, `SELECT pg_try_advisory_xact_lock(hashtext('praksis.job'), hashtext($1))`, job); err != nil {
 		return 0, "", fmt.Errorf("db: job lock: %w", err)
@@ -59,8 +59,8 @@ func BeginJobRun(ctx context.Context, tx *sqlx.Tx, job string, slot time.Time, f
 	return id, "", nil
 }
 
-// FinishJobRun records the outcome inside the run's transaction.
-func FinishJobRun(ctx context.Context, tx *sqlx.Tx, id int64, status string, stats map[string]any, errText string) error {
+// finishJobRun records the outcome inside the run's transaction.
+func finishJobRun(ctx context.Context, tx *sqlx.Tx, id int64, status string, stats map[string]any, errText string) error {
 	b, err := json.Marshal(stats)
 	if err != nil || stats == nil {
 		b = []byte("{}")

@@ -191,10 +191,10 @@ func (f *measureFx) measure() (snapshots, kpis int64) {
 	f.t.Helper()
 	err := f.st.InTx(context.Background(), func(tx *sqlx.Tx) error {
 		var err error
-		if snapshots, err = db.WriteProgressSnapshots(context.Background(), tx, measureDay); err != nil {
+		if snapshots, err = db.JobTxOf(tx).WriteProgressSnapshots(context.Background(), measureDay); err != nil {
 			return err
 		}
-		kpis, err = db.WriteKPISnapshots(context.Background(), tx, measureDay)
+		kpis, err = db.JobTxOf(tx).WriteKPISnapshots(context.Background(), measureDay)
 		return err
 	})
 	if err != nil {

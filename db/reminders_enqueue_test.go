@@ -30,7 +30,7 @@ func TestEnqueueAllAtChunks(t *testing.T) {
 	}
 	// One already queued: the run's INSERT skips it.
 	if err := st.InTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := db.EnqueueAllAt(ctx, tx, []db.Mail{mail(7)}, at)
+		_, err := db.JobTxOf(tx).EnqueueAllAt(ctx, []db.Mail{mail(7)}, at)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func TestEnqueueAllAtChunks(t *testing.T) {
 	var queued int
 	if err := st.InTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		queued, err = db.EnqueueAllAt(ctx, tx, mails, at)
+		queued, err = db.JobTxOf(tx).EnqueueAllAt(ctx, mails, at)
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -126,7 +126,7 @@ func (f *remFixture) record(day time.Time) []db.ReminderItem {
 	var items []db.ReminderItem
 	err := f.st.InTx(context.Background(), func(tx *sqlx.Tx) error {
 		var err error
-		items, err = db.RecordReminders(context.Background(), tx, day, f.set, 0)
+		items, err = db.JobTxOf(tx).RecordReminders(context.Background(), day, f.set, 0)
 		return err
 	})
 	if err != nil {
@@ -303,7 +303,7 @@ func TestRemindersRecordOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx1.Rollback()
-	items1, err := db.RecordReminders(ctx, tx1, remMonday, f.set, 0)
+	items1, err := db.JobTxOf(tx1).RecordReminders(ctx, remMonday, f.set, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestRemindersRecordOnce(t *testing.T) {
 			return
 		}
 		defer tx2.Rollback()
-		items, err := db.RecordReminders(ctx, tx2, remMonday, f.set, 0)
+		items, err := db.JobTxOf(tx2).RecordReminders(ctx, remMonday, f.set, 0)
 		if err == nil {
 			err = tx2.Commit()
 		}

@@ -15,8 +15,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"praksis/jobs/smtptest"
 	"praksis/locale"
+	"praksis/mail/smtptest"
 )
 
 // languages are the two every page is checked in; bokmål is the default.

@@ -18,7 +18,9 @@ import (
 	"praksis/db/dbtest"
 	"praksis/handlers"
 	"praksis/jobs"
-	"praksis/jobs/smtptest"
+	"praksis/locale"
+	"praksis/mail"
+	"praksis/mail/smtptest"
 )
 
 // What every journey shares: the app's address, the running browser (each
@@ -145,13 +147,18 @@ func startServer() (stop func(), err error) {
 		ln.Close()
 		return nil, fmt.Errorf("smtp: %w", err)
 	}
-	sys, err := jobs.NewSystem(store, log, jobs.Config{BaseURL: baseURL, SMTPURL: mailbox.URL(),
-		MailFrom: "Praksis <noreply@praksis.example>", Sender: jobs.SenderConfig{Rate: 1000}})
+	tr, err := locale.New()
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("translator: %w", err)
+	}
+	sys, err := jobs.NewSystem(store, log, tr, mail.Config{BaseURL: baseURL, SMTPURL: mailbox.URL(),
+		MailFrom: "Praksis <noreply@praksis.example>", Sender: mail.SenderConfig{Rate: 1000}})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("mail and jobs: %w", err)
 	}
-	app, err := handlers.New(cfg, handlers.Deps{Store: store, Log: log, Translator: sys.Translator, Mail: sys.Renderer,
+	app, err := handlers.New(cfg, handlers.Deps{Store: store, Log: log, Translator: tr, Mail: sys.Renderer,
 		Sender: sys.Sender, Scheduler: sys.Scheduler})
 	if err != nil {
 		ln.Close()

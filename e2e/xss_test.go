@@ -19,6 +19,8 @@ import (
 	"praksis/db/dbtest"
 	"praksis/handlers"
 	"praksis/jobs"
+	"praksis/locale"
+	"praksis/mail"
 )
 
 // xssMark is in every payload, so a page can be shown to display them.
@@ -215,13 +217,17 @@ func startXSSServer(t *testing.T, st *db.Store) string {
 	}
 	base := "http://" + ln.Addr().String()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sys, err := jobs.NewSystem(st, log, jobs.Config{BaseURL: base, MailFrom: "Praksis <noreply@praksis.example>"})
+	tr, err := locale.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := jobs.NewSystem(st, log, tr, mail.Config{BaseURL: base, MailFrom: "Praksis <noreply@praksis.example>"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	app, err := handlers.New(handlers.Config{BaseURL: base, SecretKey: []byte("xss-secret-xss-secret-xss-secret-xss!"),
 		SessionIdleTimeout: 30 * time.Minute, SessionMaxAge: 12 * time.Hour, LoginMaxFailures: 5, LoginMaxFailuresPerIP: 50, LoginWindow: 15 * time.Minute},
-		handlers.Deps{Store: st, Log: log, Translator: sys.Translator, Mail: sys.Renderer, Scheduler: sys.Scheduler})
+		handlers.Deps{Store: st, Log: log, Translator: tr, Mail: sys.Renderer, Scheduler: sys.Scheduler})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"praksis/jobs/smtptest"
+	"praksis/mail/smtptest"
 )
 
 // A `praksis run-job status` killed (SIGKILL) in the middle of its work —

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"praksis/jobs/smtptest"
+	"praksis/mail/smtptest"
 )
 
 // outboxIDs lists the outbox rows by id.

@@ -13,7 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
-	"praksis/jobs"
+	"praksis/mail"
 )
 
 // today is the current day in Europe/Oslo, from the store's clock (which
@@ -292,7 +292,7 @@ func (a *App) announceApproval(c *fiber.Ctx, before db.Agreement) error {
 		return nil
 	}
 	err = a.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		d := jobs.MailData{FirstName: jobs.FirstName(name), Link: a.mail.Link(agreementPath(ag.ID)), Vars: map[string]string{"Placement": ag.PlacementTitle}}
+		d := mail.Data{FirstName: mail.FirstName(name), Link: a.mail.Link(agreementPath(ag.ID)), Vars: map[string]string{"Placement": ag.PlacementTitle}}
 		return a.queueMail(ctx, tx, tmpl, lang, to, fmt.Sprintf("%s:%d:%d", tmpl, ag.ID, ag.LockVersion), d)
 	})
 	if err != nil {

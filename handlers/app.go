@@ -22,6 +22,7 @@ import (
 	"praksis/db"
 	"praksis/jobs"
 	"praksis/locale"
+	"praksis/mail"
 	"praksis/views"
 )
 
@@ -63,7 +64,7 @@ type Deps struct {
 	Store      *db.Store
 	Log        *slog.Logger
 	Translator *locale.Translator
-	Mail       *jobs.Renderer  // renders e-mail into the outbox
+	Mail       *mail.Renderer  // renders e-mail into the outbox
 	Sender     Waker           // woken after a commit that queued mail
 	Scheduler  *jobs.Scheduler // for /admin/jobs
 }
@@ -79,7 +80,7 @@ type App struct {
 	fiber   *fiber.App
 	views   *html.Engine
 	tr      *locale.Translator
-	mail    *jobs.Renderer
+	mail    *mail.Renderer
 	sender  Waker
 	sched   *jobs.Scheduler
 	assets  *assets

@@ -14,7 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
-	"praksis/jobs"
+	"praksis/mail"
 )
 
 // Attendance: the employer (or the supervisor through a one-click link)
@@ -376,7 +376,7 @@ func (a *App) sendLink(c *fiber.Ctx, ag db.Agreement, purpose string, pl linkPay
 		// A fresh token each time: asking twice mails twice, while the
 		// same transaction, retried, queues one mail.
 		key := fmt.Sprintf("%s:%d:%s:%s", purpose, ag.ID, what, hex.EncodeToString(db.HashToken(token))[:16])
-		d := jobs.MailData{FirstName: jobs.FirstName(ag.SupervisorName), Link: a.mail.Link("/l/" + token), Vars: vars}
+		d := mail.Data{FirstName: mail.FirstName(ag.SupervisorName), Link: a.mail.Link("/l/" + token), Vars: vars}
 		return a.queueMail(ctx, tx, purpose, pl.Lang, ag.SupervisorEmail, key, d)
 	})
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
-	"praksis/jobs"
+	"praksis/mail"
 )
 
 // resetTTL is how long a password reset link works; resetEvery is the
@@ -69,7 +69,7 @@ func (a *App) forgot(c *fiber.Ctx) error {
 			if err != nil {
 				return err
 			}
-			d := jobs.MailData{FirstName: jobs.FirstName(u.Name), Link: a.mail.Link("/l/" + token)}
+			d := mail.Data{FirstName: mail.FirstName(u.Name), Link: a.mail.Link("/l/" + token)}
 			return a.queueMail(ctx, tx, "reset", u.Locale, u.Email, fmt.Sprintf("%s%x", prefix, db.HashToken(token)[:12]), d)
 		})
 		if err != nil {

@@ -23,6 +23,8 @@ import (
 
 	"praksis/db"
 	"praksis/jobs"
+	"praksis/locale"
+	"praksis/mail"
 )
 
 // Fuzz tests of every parser and validator of outside input in the web
@@ -282,11 +284,15 @@ func newFuzzApp(f *testing.F) *fuzzApp {
 	f.Cleanup(func() { st.Close() })
 	cfg := testConfig()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sys, err := jobs.NewSystem(st, log, jobs.Config{BaseURL: cfg.BaseURL, MailFrom: "Praksis <noreply@praksis.example>"})
+	tr, err := locale.New()
 	if err != nil {
 		f.Fatal(err)
 	}
-	a, err := New(cfg, Deps{Store: st, Log: log, Translator: sys.Translator, Mail: sys.Renderer, Sender: sys.Sender, Scheduler: sys.Scheduler})
+	sys, err := jobs.NewSystem(st, log, tr, mail.Config{BaseURL: cfg.BaseURL, MailFrom: "Praksis <noreply@praksis.example>"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	a, err := New(cfg, Deps{Store: st, Log: log, Translator: tr, Mail: sys.Renderer, Sender: sys.Sender, Scheduler: sys.Scheduler})
 	if err != nil {
 		f.Fatal(err)
 	}

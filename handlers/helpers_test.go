@@ -22,8 +22,9 @@ import (
 	"praksis/db"
 	"praksis/db/dbtest"
 	"praksis/jobs"
-	"praksis/jobs/smtptest"
 	"praksis/locale"
+	"praksis/mail"
+	"praksis/mail/smtptest"
 )
 
 // The package shares one database cloned from the migrated template; tests
@@ -95,12 +96,16 @@ func newTestAppOn(t *testing.T, dbURL string, mutate ...func(*Config)) *testApp 
 		m(&cfg)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sys, err := jobs.NewSystem(st, log, jobs.Config{BaseURL: cfg.BaseURL, SMTPURL: testSMTPURL, MailFrom: "Praksis <noreply@praksis.example>",
-		Sender: jobs.SenderConfig{Rate: 1000}})
+	tr, err := locale.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(cfg, Deps{Store: st, Log: log, Translator: sys.Translator, Mail: sys.Renderer, Sender: sys.Sender, Scheduler: sys.Scheduler})
+	sys, err := jobs.NewSystem(st, log, tr, mail.Config{BaseURL: cfg.BaseURL, SMTPURL: testSMTPURL, MailFrom: "Praksis <noreply@praksis.example>",
+		Sender: mail.SenderConfig{Rate: 1000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(cfg, Deps{Store: st, Log: log, Translator: tr, Mail: sys.Renderer, Sender: sys.Sender, Scheduler: sys.Scheduler})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
-	"praksis/jobs"
+	"praksis/mail"
 )
 
 // inviteTTL is how long an invitation link works.
@@ -105,7 +105,7 @@ func (a *App) invite(c *fiber.Ctx, email string, pl invitePayload, orgName strin
 		if err != nil {
 			return err
 		}
-		d := jobs.MailData{FirstName: jobs.FirstName(pl.Name), Link: a.mail.Link("/l/" + token),
+		d := mail.Data{FirstName: mail.FirstName(pl.Name), Link: a.mail.Link("/l/" + token),
 			Vars: map[string]string{"Org": orgName, "Role": a.translate(pl.Lang, "email.invite.role_"+pl.Role)}}
 		if err := db.AuditTx(ctx, tx, me, "user.invite", "user", 0, clientIP(c)); err != nil {
 			return err

@@ -6,13 +6,13 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
-	"praksis/jobs"
+	"praksis/mail"
 )
 
 // queueMail renders an e-mail and writes it to the outbox inside tx, so it
 // exists exactly when the change that caused it commits. Call a.wakeMail
 // after the commit to send it at once.
-func (a *App) queueMail(ctx context.Context, tx *sqlx.Tx, template, lang, to, dedupeKey string, d jobs.MailData) error {
+func (a *App) queueMail(ctx context.Context, tx *sqlx.Tx, template, lang, to, dedupeKey string, d mail.Data) error {
 	m, err := a.mail.Render(template, lang, to, dedupeKey, d)
 	if err != nil {
 		return err

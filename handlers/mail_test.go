@@ -13,8 +13,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
-	"praksis/jobs"
-	"praksis/jobs/smtptest"
+	"praksis/mail"
+	"praksis/mail/smtptest"
 )
 
 // Helpers for the e-mail tests: mail goes through the real outbox, the
@@ -22,7 +22,7 @@ import (
 
 // drain delivers everything due in the outbox now, as the sender's loop
 // or the every-minute job would.
-func (ta *testApp) drain() jobs.DrainStats {
+func (ta *testApp) drain() mail.DrainStats {
 	ta.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -73,7 +73,7 @@ func (ta *testApp) enqueueMail(recipient string) int64 {
 	ta.t.Helper()
 	ctx := context.Background()
 	m, err := ta.sys.Renderer.Render("reset", "nb", recipient, unique("test:"),
-		jobs.MailData{FirstName: "Test", Link: ta.sys.Renderer.Link("/l/" + strings.Repeat("x", 43))})
+		mail.Data{FirstName: "Test", Link: ta.sys.Renderer.Link("/l/" + strings.Repeat("x", 43))})
 	if err != nil {
 		ta.t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
-	"praksis/jobs"
+	"praksis/mail"
 )
 
 // proposalCreate proposes a participant for a placement (adviser). The
@@ -48,7 +48,7 @@ func (a *App) proposalCreate(c *fiber.Ctx) error {
 			return err
 		}
 		for _, r := range rcpts {
-			d := jobs.MailData{FirstName: jobs.FirstName(r.Name), Link: a.mail.Link("/proposals/" + strconv.FormatInt(id, 10)),
+			d := mail.Data{FirstName: mail.FirstName(r.Name), Link: a.mail.Link("/proposals/" + strconv.FormatInt(id, 10)),
 				Vars: map[string]string{"Adviser": me.Name, "Placement": pl}}
 			if err := a.queueMail(ctx, tx, "proposal", r.Locale, r.Email, fmt.Sprintf("proposal:%d:%s", id, strings.ToLower(r.Email)), d); err != nil {
 				return err

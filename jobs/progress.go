@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"praksis/db"
 )
 
@@ -25,13 +23,13 @@ func Progress(store *db.Store) Job { return progressJob(store, nil) }
 func progressJob(store *db.Store, between func() error) Job {
 	return Job{
 		Name: "progress", Spec: "30 1 * * *", Description: "jobs.progress",
-		Run: func(ctx context.Context, tx *sqlx.Tx) (map[string]any, error) {
+		Run: func(ctx context.Context, tx *db.JobTx) (map[string]any, error) {
 			day := store.Today()
 			stats := map[string]any{"day": day.Format("2006-01-02")}
 			// Each step's time goes into the run's stats, as the
 			// reminders' do (docs/benchmarks.md).
 			began := time.Now()
-			n, err := db.WriteProgressSnapshots(ctx, tx, day)
+			n, err := tx.WriteProgressSnapshots(ctx, day)
 			if err != nil {
 				return stats, err
 			}
@@ -43,7 +41,7 @@ func progressJob(store *db.Store, between func() error) Job {
 				}
 			}
 			began = time.Now()
-			k, err := db.WriteKPISnapshots(ctx, tx, day)
+			k, err := tx.WriteKPISnapshots(ctx, day)
 			if err != nil {
 				return stats, err
 			}

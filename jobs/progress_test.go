@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"praksis/db"
+	"praksis/locale"
+	"praksis/mail"
 )
 
 // progressDay is the day the progress tests measure (the store's clock);
@@ -93,7 +95,11 @@ func TestProgressJob(t *testing.T) {
 		t.Errorf("a rerun changed the day:\n%s\n%s", first, again)
 	}
 	// The system registers the job.
-	sys, err := NewSystem(st, quiet, Config{BaseURL: "http://localhost"})
+	tr, err := locale.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := NewSystem(st, quiet, tr, mail.Config{BaseURL: "http://localhost"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,26 +1,22 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"runtime"
 	"runtime/debug"
 	"sort"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"praksis/db"
-	"praksis/locale"
+	"praksis/mail"
 )
 
 // Reminders is the `reminders` job (07:00 Oslo). Each rule decides in one
-// statement who is due (db/reminders.go) and records the items in
+// statement who is due (db/reminder_rules.go) and records the items in
 // reminders_sent, whose unique key makes a rerun, a second replica or a
 // catch-up send nothing twice; then every recipient of new items gets ONE
 // digest, in their language, held to office hours. All of it happens in
@@ -30,14 +26,11 @@ import (
 // The day the rules look at is the slot's (a catch-up with `run-job
 // reminders --at` looks at that day); a forced run ("run now") looks at
 // today on the store's clock.
-func Reminders(store *db.Store, r *Renderer) Job {
+func Reminders(store *db.Store, r *mail.Renderer) Job {
 	return Job{
 		Name: "reminders", Spec: "0 7 * * *", Description: "jobs.reminders",
-		Run: func(ctx context.Context, tx *sqlx.Tx) (map[string]any, error) {
-			run, err := db.ThisJobRun(ctx, tx, "reminders")
-			if err != nil {
-				return nil, fmt.Errorf("reminders: the run's row: %w", err)
-			}
+		Run: func(ctx context.Context, tx *db.JobTx) (map[string]any, error) {
+			run := tx.Run()
 			today := store.Today()
 			if !run.Forced {
 				today = db.OsloDate(run.Slot)
@@ -68,11 +61,11 @@ type ReminderRun struct {
 // still happens in tx, so the guarantees are the transaction's: a failure
 // anywhere (a render error too) returns an error and the run's savepoint
 // rolls back the items, links, audit rows and mail together.
-func SendReminders(ctx context.Context, tx *sqlx.Tx, r *Renderer, run ReminderRun) (map[string]any, error) {
-	if err := db.JobSettings(ctx, tx); err != nil {
+func SendReminders(ctx context.Context, tx *db.JobTx, r *mail.Renderer, run ReminderRun) (map[string]any, error) {
+	if err := tx.JobSettings(ctx); err != nil {
 		return nil, err
 	}
-	set, err := db.ReminderSettingsTx(ctx, tx)
+	set, err := tx.ReminderSettings(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +76,7 @@ func SendReminders(ctx context.Context, tx *sqlx.Tx, r *Renderer, run ReminderRu
 	// the last) and queueing (ms_queue, the time spent inserting).
 	stats := map[string]any{}
 	began := time.Now()
-	items, err := db.RecordReminders(ctx, tx, run.Today, set, run.ID)
+	items, err := tx.RecordReminders(ctx, run.Today, set, run.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +97,7 @@ func SendReminders(ctx context.Context, tx *sqlx.Tx, r *Renderer, run ReminderRu
 	defer rendering.stop()
 
 	began = time.Now()
-	if err := batch.Store(ctx, tx, run.LinkTTL); err != nil {
+	if err := tx.StoreReminderLinks(ctx, batch, run.LinkTTL); err != nil {
 		return nil, err
 	}
 	var participants []int64
@@ -113,7 +106,7 @@ func SendReminders(ctx context.Context, tx *sqlx.Tx, r *Renderer, run ReminderRu
 			participants = append(participants, *it.ParticipantID)
 		}
 	}
-	if err := db.AuditReminded(ctx, tx, participants); err != nil {
+	if err := tx.AuditReminded(ctx, participants); err != nil {
 		return nil, err
 	}
 	stats["ms_links"] = time.Since(began).Milliseconds()
@@ -127,7 +120,7 @@ func SendReminders(ctx context.Context, tx *sqlx.Tx, r *Renderer, run ReminderRu
 			return nil, err
 		}
 		t := time.Now()
-		n, err := db.EnqueueAllAt(ctx, tx, mails, at)
+		n, err := tx.EnqueueAllAt(ctx, mails, at)
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +159,7 @@ type renderChunk struct {
 // renderDigests starts rendering one digest per group on GOMAXPROCS
 // goroutines. wait gives a chunk's mails in order; stop makes the
 // goroutines give up (after an error elsewhere).
-func renderDigests(r *Renderer, groups [][]db.ReminderItem, links map[string]string, run ReminderRun) *digestRendering {
+func renderDigests(r *mail.Renderer, groups [][]db.ReminderItem, links map[string]string, run ReminderRun) *digestRendering {
 	d := &digestRendering{started: time.Now()}
 	for len(groups) > 0 {
 		n := min(digestChunk, len(groups))
@@ -192,7 +185,7 @@ func renderDigests(r *Renderer, groups [][]db.ReminderItem, links map[string]str
 // render renders one chunk. A panic in a template becomes the chunk's
 // error, as safeRun makes it one for the job's own goroutine: the run
 // fails and rolls back, the process goes on.
-func (d *digestRendering) render(c *renderChunk, r *Renderer, links map[string]string, run ReminderRun) {
+func (d *digestRendering) render(c *renderChunk, r *mail.Renderer, links map[string]string, run ReminderRun) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.err = fmt.Errorf("jobs: render digest: panic: %v\n%s", p, debug.Stack())
@@ -206,7 +199,7 @@ func (d *digestRendering) render(c *renderChunk, r *Renderer, links map[string]s
 			c.err = errors.New("jobs: render digest: stopped")
 			return
 		}
-		m, err := r.renderDigest(g, links, run)
+		m, err := r.Digest(g, links, mail.DigestRun{ID: run.ID, Today: run.Today, Now: run.Now})
 		if err != nil {
 			c.err = err
 			return
@@ -238,16 +231,11 @@ func (d *digestRendering) took() time.Duration {
 // stop makes the goroutines skip what they have not rendered yet.
 func (d *digestRendering) stop() { d.cancel.Store(true) }
 
-// linkKey names an item's one-click link.
-func linkKey(it db.ReminderItem) string {
-	return it.Rule + ":" + strconv.FormatInt(it.SubjectID, 10) + ":" + it.Period + ":" + strings.ToLower(it.Recipient)
-}
-
 // prepareLinks makes the one-click link of every new attendance and
 // evaluation item: the week's attendance form or the phase's evaluation,
 // in the supervisor's language, as the agreement page's "send link" makes
 // them; and the three answer links of every "ends soon" item to a
-// supervisor (keyed linkKey + ":" + answer). It returns the tokens by key
+// supervisor (keyed mail.LinkKey + ":" + answer). It returns the tokens by key
 // and the batch that stores them (in one statement, db.ReminderLinkBatch).
 func prepareLinks(items []db.ReminderItem) (map[string]string, *db.ReminderLinkBatch, error) {
 	var want []db.ReminderLink
@@ -268,14 +256,14 @@ func prepareLinks(items []db.ReminderItem) (map[string]string, *db.ReminderLinkB
 			for _, answer := range db.OfferAnswers {
 				want = append(want, db.ReminderLink{Purpose: db.PurposeOfferAnswer, AgreementID: *it.AgreementID,
 					Email: it.Recipient, Payload: map[string]any{"lang": it.Locale, "answer": answer}})
-				keys = append(keys, linkKey(it)+":"+answer)
+				keys = append(keys, mail.LinkKey(it)+":"+answer)
 			}
 			continue
 		default:
 			continue
 		}
 		want = append(want, l)
-		keys = append(keys, linkKey(it))
+		keys = append(keys, mail.LinkKey(it))
 	}
 	batch, err := db.PrepareReminderLinks(want)
 	if err != nil {
@@ -331,108 +319,6 @@ func dayOf(it db.ReminderItem) time.Time {
 		return *it.Week
 	}
 	return time.Time{}
-}
-
-// DigestItem is one line of a digest: its text and, when it has one, a
-// link with its label.
-type DigestItem struct {
-	Text, Link, LinkLabel string
-	// Answers: the one-click answers of an "ends soon" item to the
-	// supervisor (job, extension, no), under AnswersLabel.
-	Answers      []DigestLink
-	AnswersLabel string
-}
-
-// DigestLink is one labelled link of a digest item.
-type DigestLink struct {
-	Link, Label string
-}
-
-// digestData is what views/emails/digest.{txt,html} see: the usual mail
-// data (greeting, the button into Praksis) and the items.
-type digestData struct {
-	MailData
-	Items []DigestItem
-	// Account: the recipient can sign in and choose their reminders;
-	// without one (a supervisor known by address) the mail says why it came.
-	Account bool
-}
-
-// renderDigest renders one recipient's digest. The participant appears by
-// first name only; dates, titles and organisation names are not personal.
-func (r *Renderer) renderDigest(items []db.ReminderItem, links map[string]string, run ReminderRun) (db.Mail, error) {
-	first := items[0]
-	lang := first.Locale
-	if !locale.Valid(lang) {
-		lang = locale.Supported[0]
-	}
-	d := digestData{Account: first.HasAccount}
-	var starts []db.ReminderItem
-	d.MailData = MailData{FirstName: FirstName(first.RecipientName), Link: r.Link("/"), Lang: lang, t: r.t,
-		BaseURL: r.baseURL, Template: "digest"}
-	for _, it := range items {
-		item := r.digestItem(lang, it, links[linkKey(it)])
-		for _, answer := range db.OfferAnswers {
-			if t := links[linkKey(it)+":"+answer]; t != "" {
-				item.Answers = append(item.Answers, DigestLink{Link: r.Link("/l/" + t), Label: r.t.T(lang, "offer.answer_"+answer)})
-				item.AnswersLabel = r.t.T(lang, "email.digest.answer_intro")
-			}
-		}
-		d.Items = append(d.Items, item)
-		if it.Rule == db.RuleStarts && it.AgreementID != nil && it.On != nil {
-			starts = append(starts, it)
-		}
-	}
-	d.Subject = r.t.T(lang, "email.digest.subject", "Count", len(items))
-	var html, text bytes.Buffer
-	html.Grow(4096 + 1024*len(items))
-	text.Grow(1024 + 512*len(items))
-	if err := r.html["digest"].ExecuteTemplate(&html, "layout", d); err != nil {
-		return db.Mail{}, fmt.Errorf("jobs: render digest: %w", err)
-	}
-	if err := r.text["digest"].ExecuteTemplate(&text, "layout", d); err != nil {
-		return db.Mail{}, fmt.Errorf("jobs: render digest: %w", err)
-	}
-	return db.Mail{DedupeKey: db.DigestKey(first.Recipient, run.Today, run.ID), Recipient: first.Recipient, Template: "digest",
-		Locale: lang, Subject: d.Subject, Text: text.String(), HTML: html.String(),
-		ICS: r.startsCalendar(lang, starts, run.Now)}, nil
-}
-
-// digestItem writes one item: the message email.digest.<rule>.<audience>
-// and its link (a one-click link for attendance and evaluations, else the
-// page in Praksis for someone who can sign in).
-func (r *Renderer) digestItem(lang string, it db.ReminderItem, token string) DigestItem {
-	date := ""
-	if it.On != nil {
-		date = it.On.Format("02.01.2006")
-	}
-	week := ""
-	if it.Week != nil {
-		_, w := it.Week.ISOWeek()
-		week = strconv.Itoa(w)
-	}
-	phase := ""
-	if it.Phase != "" {
-		phase = r.t.T(lang, "email.evaluation.phase_"+it.Phase)
-	}
-	out := DigestItem{Text: r.t.T(lang, "email.digest."+it.Rule+"."+it.Audience, "Name", it.FirstName, "Title", it.Title,
-		"Org", it.OrgName, "Date", date, "Week", week, "Phase", phase)}
-	id := func(p *int64) string { return strconv.FormatInt(*p, 10) }
-	switch {
-	case token != "":
-		out.Link = r.Link("/l/" + token)
-		out.LinkLabel = r.t.T(lang, "email.digest.link_"+it.Rule, "Week", week)
-	case !it.HasAccount:
-	case it.Rule == db.RuleOrgWaiting:
-		out.Link, out.LinkLabel = r.Link("/admin/organisations"), r.t.T(lang, "email.digest.link_organisations")
-	case it.Rule == db.RuleProposal && it.ProposalID != nil:
-		out.Link, out.LinkLabel = r.Link("/proposals/"+id(it.ProposalID)), r.t.T(lang, "email.digest.link_proposal")
-	case (it.Rule == db.RuleProgrammeEnd || it.Rule == db.RuleProposalAdviser) && it.ParticipantID != nil:
-		out.Link, out.LinkLabel = r.Link("/participants/"+id(it.ParticipantID)), r.t.T(lang, "email.digest.link_participant")
-	case it.AgreementID != nil:
-		out.Link, out.LinkLabel = r.Link("/agreements/"+id(it.AgreementID)), r.t.T(lang, "email.digest.link_agreement")
-	}
-	return out
 }
 
 // OfficeHours is when mail queued at now may go out: now, inside 08–16

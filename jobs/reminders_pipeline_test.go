@@ -2,12 +2,16 @@ package jobs
 
 import (
 	"context"
-	htmltemplate "html/template"
+	"io/fs"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"praksis/db"
+	"praksis/locale"
+	"praksis/mail"
+	"praksis/views"
 )
 
 // TestRemindersRenderFailureRollsBack: the digests render on other
@@ -37,12 +41,7 @@ func TestRemindersRenderFailureRollsBack(t *testing.T) {
 
 	// The digests go in address order: the adviser's, Kari's, then Per's,
 	// whose greeting is shorter than the four letters this layout slices.
-	broken := newRenderer(t)
-	bad, err := htmltemplate.New("digest").Parse(`{{define "layout"}}{{slice .FirstName 4}}{{end}}`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	broken.html["digest"] = bad
+	broken := brokenDigestRenderer(t, `{{define "layout"}}{{slice .FirstName 4}}{{end}}`)
 	s, err := NewScheduler(w.st, quiet, nil, Reminders(w.st, broken))
 	if err != nil {
 		t.Fatal(err)
@@ -67,4 +66,32 @@ func TestRemindersRenderFailureRollsBack(t *testing.T) {
 			t.Errorf("mail to %s: %+v, want one digest", to, m)
 		}
 	}
+}
+
+// brokenDigestRenderer is a renderer whose HTML digest is layout instead
+// of views/emails/digest.html; every other template is the real one.
+func brokenDigestRenderer(t *testing.T, layout string) *mail.Renderer {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	err := fs.WalkDir(views.FS, "emails", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(views.FS, p)
+		fsys[p] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys["emails/digest.html"] = &fstest.MapFile{Data: []byte(layout)}
+	tr, err := locale.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := mail.NewRendererFS(tr, "https://praksis.example", fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -9,11 +9,12 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"praksis/db"
 	"praksis/db/dbtest"
-	"praksis/jobs/smtptest"
+	"praksis/locale"
+	"praksis/mail"
+	"praksis/mail/smtptest"
 )
 
 // The reminders job on a fixed clock in the past (mail held to office
@@ -228,7 +229,7 @@ func TestRemindersDigest(t *testing.T) {
 
 	// Delivered over SMTP: what arrives carries no last name.
 	srv := startSMTP(t)
-	if _, err := newSender(t, w.st, srv, SenderConfig{}).Drain(ctx); err != nil {
+	if _, err := newSender(t, w.st, srv, mail.SenderConfig{}).Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
 	got := srv.To(kari)
@@ -349,7 +350,10 @@ func TestOfficeHours(t *testing.T) {
 // TestDigestMessagesExist: every rule and audience a digest can name has
 // its text in both catalogues, and every rule its labels.
 func TestDigestMessagesExist(t *testing.T) {
-	tr := newRenderer(t).t
+	tr, err := locale.New()
+	if err != nil {
+		t.Fatal(err)
+	}
 	pairs := []string{"starts.supervisor", "starts.adviser", "attendance.supervisor", "evaluation.supervisor", "follow_up.adviser",
 		"ends.supervisor", "ends.adviser", "proposal.employer", "proposal_adviser.adviser", "programme_end.adviser",
 		"programme_end.nav", "org_waiting.admin"}
@@ -463,7 +467,7 @@ func TestRemindersCalendarAndAnswerLinks(t *testing.T) {
 
 	// Delivered over SMTP: Kari's mail has the calendar part.
 	srv := startSMTP(t)
-	if _, err := newSender(t, w.st, srv, SenderConfig{}).Drain(ctx); err != nil {
+	if _, err := newSender(t, w.st, srv, mail.SenderConfig{}).Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
 	got := srv.To(kari)
@@ -504,22 +508,4 @@ func (w *remWorld) outboxICS(to string) []db.OutboxMail {
 		w.t.Fatal(err)
 	}
 	return out
-}
-
-// TestFoldICS: long lines fold at 75 octets, never inside a character;
-// text values are escaped.
-func TestFoldICS(t *testing.T) {
-	long := "SUMMARY:" + strings.Repeat("æ", 60)
-	folded := foldICS(long)
-	for _, l := range strings.Split(strings.TrimSuffix(folded, "\r\n"), "\r\n") {
-		if len(l) > 75 || !utf8.ValidString(l) {
-			t.Errorf("folded line %q: %d octets", l, len(l))
-		}
-	}
-	if strings.ReplaceAll(strings.TrimSuffix(folded, "\r\n"), "\r\n ", "") != long {
-		t.Errorf("unfolding %q does not give the line back", folded)
-	}
-	if got := escapeICS("a,b;c\\d\ne"); got != `a\,b\;c\\d\ne` {
-		t.Errorf("escapeICS: %q", got)
-	}
 }

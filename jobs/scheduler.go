@@ -1,3 +1,6 @@
+// Package jobs runs Praksis' scheduled work: the exactly-once job runner on
+// a cron schedule and the jobs themselves. Each job calls Store methods
+// (and mail for the reminders' digests); the run's transaction is db's.
 package jobs
 
 import (
@@ -8,20 +11,19 @@ import (
 	"sort"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/robfig/cron/v3"
 
 	"praksis/db"
 )
 
-// Job is one scheduled task. Run does its database work in tx, the run's
-// own transaction: the work, the job_runs row and any mail it queues
-// commit together or not at all.
+// Job is one scheduled task. Run does its database work through tx, the
+// run's own transaction (db.Store.RunJob begins and ends it): the work,
+// the job_runs row and any mail it queues commit together or not at all.
 type Job struct {
 	Name        string
 	Spec        string // cron spec in Europe/Oslo, e.g. "30 3 * * 0"
 	Description string // message ID describing the job for /admin/jobs
-	Run         func(ctx context.Context, tx *sqlx.Tx) (map[string]any, error)
+	Run         func(ctx context.Context, tx *db.JobTx) (map[string]any, error)
 	// Timeout bounds one run (default 10 minutes).
 	Timeout time.Duration
 
@@ -117,10 +119,11 @@ type Result struct {
 }
 
 // Run runs a job for the slot that contains at, exactly once across
-// replicas and retries: the run's transaction takes an advisory lock on
-// the job and claims (job, slot) in job_runs; the job's work happens in a
-// savepoint of the same transaction, so a failure or panic rolls the work
+// replicas and retries: db.Store.RunJob takes an advisory lock on the job
+// and claims (job, slot) in job_runs in the run's transaction; the job's
+// work happens in a savepoint of it, so a failure or panic rolls the work
 // back but still records the failed run. force runs even a finished slot.
+// The scheduler's part is the job's: its timeout and panic recovery.
 func (s *Scheduler) Run(ctx context.Context, name string, at time.Time, force bool) (Result, error) {
 	j, ok := s.jobs[name]
 	if !ok {
@@ -133,34 +136,12 @@ func (s *Scheduler) Run(ctx context.Context, name string, at time.Time, force bo
 	workCtx, cancel := context.WithTimeout(ctx, j.Timeout)
 	defer cancel()
 	start := time.Now()
-	tx, err := s.store.DB.BeginTxx(context.WithoutCancel(ctx), nil)
-	if err != nil {
-		return res, fmt.Errorf("jobs: begin: %w", err)
-	}
-	defer tx.Rollback()
-	id, skipped, err := db.BeginJobRun(ctx, tx, name, res.Slot, force)
-	if err != nil || skipped != "" {
-		res.Skipped = skipped
+	out, err := s.store.RunJob(ctx, name, res.Slot, force, func(tx *db.JobTx) (map[string]any, error) {
+		return safeRun(workCtx, j, tx)
+	})
+	res.RunID, res.Skipped, res.Status, res.Stats, res.Err = out.RunID, out.Skipped, out.Status, out.Stats, out.Err
+	if err != nil || res.Skipped != "" {
 		return res, err
-	}
-	res.RunID = id
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT job_work`); err != nil {
-		return res, fmt.Errorf("jobs: savepoint: %w", err)
-	}
-	res.Stats, res.Err = safeRun(workCtx, j, tx)
-	res.Status = "ok"
-	errText := ""
-	if res.Err != nil {
-		res.Status, errText = "failed", res.Err.Error()
-		if _, err := tx.ExecContext(context.WithoutCancel(ctx), `ROLLBACK TO SAVEPOINT job_work`); err != nil {
-			return res, fmt.Errorf("jobs: rollback work: %w", err)
-		}
-	}
-	if err := db.FinishJobRun(context.WithoutCancel(ctx), tx, id, res.Status, res.Stats, errText); err != nil {
-		return res, err
-	}
-	if err := tx.Commit(); err != nil {
-		return res, fmt.Errorf("jobs: commit: %w", err)
 	}
 	res.Took = time.Since(start)
 	s.log.Info("job run", "job", name, "slot", res.Slot, "status", res.Status, "took", res.Took, "stats", res.Stats, "err", res.Err)
@@ -172,7 +153,7 @@ func (s *Scheduler) Run(ctx context.Context, name string, at time.Time, force bo
 
 // safeRun turns a panic into an error with its stack, so a bad job is
 // recorded as failed and the next slot runs normally.
-func safeRun(ctx context.Context, j *Job, tx *sqlx.Tx) (stats map[string]any, err error) {
+func safeRun(ctx context.Context, j *Job, tx *db.JobTx) (stats map[string]any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())

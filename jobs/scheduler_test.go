@@ -9,17 +9,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"praksis/db"
 )
 
 // counterJob counts its runs in process and writes a marker row in its
 // transaction, so a test can tell a committed run from a rolled-back one.
 func counterJob(name string, runs *atomic.Int64, fail func() error) Job {
-	return Job{Name: name, Spec: "0 7 * * *", Run: func(ctx context.Context, tx *sqlx.Tx) (map[string]any, error) {
+	return Job{Name: name, Spec: "0 7 * * *", Run: func(ctx context.Context, tx *db.JobTx) (map[string]any, error) {
 		runs.Add(1)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (action, entity) VALUES ('test.job', $1)`, name); err != nil {
+		if err := tx.Audit(ctx, "test.job", name); err != nil {
 			return nil, err
 		}
 		time.Sleep(50 * time.Millisecond) // long enough for racers to meet

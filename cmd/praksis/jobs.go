@@ -13,12 +13,25 @@ import (
 
 	"praksis/db"
 	"praksis/jobs"
+	"praksis/locale"
+	"praksis/mail"
 )
 
-// mailAndJobs builds the e-mail and job machinery from the configuration.
-func mailAndJobs(cfg Config, store *db.Store, log *slog.Logger) (*jobs.System, error) {
-	return jobs.NewSystem(store, log, jobs.Config{BaseURL: cfg.BaseURL, SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, RequireTLS: cfg.Production(),
-		Sender: jobs.SenderConfig{Rate: cfg.MailRate, MaxAttempts: cfg.MailMaxAttempts}})
+// mailAndJobs builds the translator, then the e-mail and job machinery
+// from the configuration. The translator is made here, once, and handed to
+// both the mail renderer and (by serve) the web app, so a page and the
+// mail it sends speak from the same catalogues.
+func mailAndJobs(cfg Config, store *db.Store, log *slog.Logger) (*locale.Translator, *jobs.System, error) {
+	tr, err := locale.New()
+	if err != nil {
+		return nil, nil, err
+	}
+	sys, err := jobs.NewSystem(store, log, tr, mail.Config{BaseURL: cfg.BaseURL, SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom,
+		RequireTLS: cfg.Production(), Sender: mail.SenderConfig{Rate: cfg.MailRate, MaxAttempts: cfg.MailMaxAttempts}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return tr, sys, nil
 }
 
 // runJob is `praksis run-job NAME [--at RFC3339] [--force]`: one run now,
@@ -50,7 +63,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, st
 		return err
 	}
 	defer store.Close()
-	mj, err := mailAndJobs(cfg, store, log)
+	_, mj, err := mailAndJobs(cfg, store, log)
 	if err != nil {
 		return err
 	}

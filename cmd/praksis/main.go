@@ -260,7 +260,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return errors.New("configuration: demo accounts exist in this database; APP_ENV=production refuses to start with demo data (delete the @example.org accounts)")
 		}
 	}
-	sys, err := mailAndJobs(cfg, store, log)
+	tr, sys, err := mailAndJobs(cfg, store, log)
 	if err != nil {
 		return err
 	}
@@ -280,7 +280,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		MetricsToken:          cfg.MetricsToken,
 		SignupMaxPerIP:        cfg.SignupMaxPerIP,
 		ResetMaxPerIP:         cfg.ResetMaxPerIP,
-	}, handlers.Deps{Store: store, Log: log, Translator: sys.Translator, Mail: sys.Renderer, Sender: sys.Sender, Scheduler: sys.Scheduler})
+	}, handlers.Deps{Store: store, Log: log, Translator: tr, Mail: sys.Renderer, Sender: sys.Sender, Scheduler: sys.Scheduler})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,9 @@
-// Package jobs runs Praksis' scheduled work: the exactly-once job runner on
-// a cron schedule, the e-mail outbox sender, and the jobs themselves.
-package jobs
+// Package mail is Praksis' e-mail: rendering a mail from views/emails in
+// the recipient's language (reminder digests and their calendars too), the
+// SMTP mailer, and the outbox sender that delivers what handlers and jobs
+// queue. It sits between them and db: handlers and jobs import it, it
+// imports db, and it runs no SQL of its own.
+package mail
 
 import (
 	"bytes"
@@ -24,9 +27,9 @@ type Renderer struct {
 	text    map[string]*texttemplate.Template
 }
 
-// MailData is what e-mail templates see. By DOMAIN.md's rule, e-mail
+// Data is what e-mail templates see. By DOMAIN.md's rule, e-mail
 // carries no personal data beyond a first name and a link.
-type MailData struct {
+type Data struct {
 	Lang      string
 	FirstName string
 	Link      string
@@ -38,23 +41,30 @@ type MailData struct {
 }
 
 // T translates into the mail's language.
-func (d MailData) T(id string, args ...any) string { return d.t.T(d.Lang, id, args...) }
+func (d Data) T(id string, args ...any) string { return d.t.T(d.Lang, id, args...) }
 
 // Var returns a template variable ("" if unset).
-func (d MailData) Var(k string) string { return d.Vars[k] }
+func (d Data) Var(k string) string { return d.Vars[k] }
 
 // NewRenderer parses every e-mail template; a broken one fails at start.
 func NewRenderer(t *locale.Translator, baseURL string) (*Renderer, error) {
+	return NewRendererFS(t, baseURL, views.FS)
+}
+
+// NewRendererFS is NewRenderer with the templates read from fsys (laid out
+// as views.FS is: emails/<name>.txt and .html). Tests use it to run a job
+// with a template that fails.
+func NewRendererFS(t *locale.Translator, baseURL string, fsys fs.FS) (*Renderer, error) {
 	r := &Renderer{t: t, baseURL: strings.TrimRight(baseURL, "/"), html: map[string]*htmltemplate.Template{}, text: map[string]*texttemplate.Template{}}
-	layoutHTML, err := htmltemplate.ParseFS(views.FS, "emails/layout.html")
+	layoutHTML, err := htmltemplate.ParseFS(fsys, "emails/layout.html")
 	if err != nil {
-		return nil, fmt.Errorf("jobs: mail layout: %w", err)
+		return nil, fmt.Errorf("mail: mail layout: %w", err)
 	}
-	layoutText, err := texttemplate.ParseFS(views.FS, "emails/layout.txt")
+	layoutText, err := texttemplate.ParseFS(fsys, "emails/layout.txt")
 	if err != nil {
-		return nil, fmt.Errorf("jobs: mail layout: %w", err)
+		return nil, fmt.Errorf("mail: mail layout: %w", err)
 	}
-	names, err := fs.Glob(views.FS, "emails/*.txt")
+	names, err := fs.Glob(fsys, "emails/*.txt")
 	if err != nil {
 		return nil, err
 	}
@@ -63,13 +73,13 @@ func NewRenderer(t *locale.Translator, baseURL string) (*Renderer, error) {
 		if name == "layout" {
 			continue
 		}
-		h, err := htmltemplate.Must(layoutHTML.Clone()).ParseFS(views.FS, "emails/"+name+".html")
+		h, err := htmltemplate.Must(layoutHTML.Clone()).ParseFS(fsys, "emails/"+name+".html")
 		if err != nil {
-			return nil, fmt.Errorf("jobs: mail %s: %w", name, err)
+			return nil, fmt.Errorf("mail: mail %s: %w", name, err)
 		}
-		t, err := texttemplate.Must(layoutText.Clone()).ParseFS(views.FS, n)
+		t, err := texttemplate.Must(layoutText.Clone()).ParseFS(fsys, n)
 		if err != nil {
-			return nil, fmt.Errorf("jobs: mail %s: %w", name, err)
+			return nil, fmt.Errorf("mail: mail %s: %w", name, err)
 		}
 		r.html[name], r.text[name] = h, t
 	}
@@ -81,10 +91,10 @@ func (r *Renderer) Link(path string) string { return r.baseURL + path }
 
 // Render renders template name for one recipient. The subject is the
 // message "email.<name>.subject".
-func (r *Renderer) Render(name, lang, recipient, dedupeKey string, d MailData) (db.Mail, error) {
+func (r *Renderer) Render(name, lang, recipient, dedupeKey string, d Data) (db.Mail, error) {
 	h, ok := r.html[name]
 	if !ok {
-		return db.Mail{}, fmt.Errorf("jobs: no mail template %q", name)
+		return db.Mail{}, fmt.Errorf("mail: no mail template %q", name)
 	}
 	if !locale.Valid(lang) {
 		lang = locale.Supported[0]
@@ -93,10 +103,10 @@ func (r *Renderer) Render(name, lang, recipient, dedupeKey string, d MailData) (
 	d.Subject = r.t.T(lang, "email."+name+".subject", "Name", d.FirstName)
 	var html, text bytes.Buffer
 	if err := h.ExecuteTemplate(&html, "layout", d); err != nil {
-		return db.Mail{}, fmt.Errorf("jobs: render %s: %w", name, err)
+		return db.Mail{}, fmt.Errorf("mail: render %s: %w", name, err)
 	}
 	if err := r.text[name].ExecuteTemplate(&text, "layout", d); err != nil {
-		return db.Mail{}, fmt.Errorf("jobs: render %s: %w", name, err)
+		return db.Mail{}, fmt.Errorf("mail: render %s: %w", name, err)
 	}
 	return db.Mail{DedupeKey: dedupeKey, Recipient: recipient, Template: name, Locale: lang,
 		Subject: d.Subject, Text: text.String(), HTML: html.String()}, nil

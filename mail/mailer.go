@@ -1,4 +1,4 @@
-package jobs
+package mail
 
 import (
 	"context"
@@ -18,11 +18,11 @@ import (
 // Mailer opens a delivery session; a session sends many mails over one
 // connection.
 type Mailer interface {
-	Open(ctx context.Context) (MailSession, error)
+	Open(ctx context.Context) (Session, error)
 }
 
-// MailSession sends mails one by one and is closed after a batch.
-type MailSession interface {
+// Session sends mails one by one and is closed after a batch.
+type Session interface {
 	Send(ctx context.Context, m db.OutboxMail) error
 	Close() error
 }
@@ -58,7 +58,7 @@ type SMTPMailer struct {
 func NewSMTPMailer(rawURL, from string, requireTLS bool) (*SMTPMailer, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Hostname() == "" {
-		return nil, fmt.Errorf("jobs: SMTP_URL %q is not smtp://user:pass@host:port", rawURL)
+		return nil, fmt.Errorf("mail: SMTP_URL %q is not smtp://user:pass@host:port", rawURL)
 	}
 	m := &SMTPMailer{host: u.Hostname(), from: from}
 	opts := []gomail.Option{gomail.WithTimeout(15 * time.Second)}
@@ -74,11 +74,11 @@ func NewSMTPMailer(rawURL, from string, requireTLS bool) (*SMTPMailer, error) {
 		m.port = 465
 		opts = append(opts, gomail.WithSSL())
 	default:
-		return nil, fmt.Errorf("jobs: SMTP_URL scheme must be smtp or smtps, not %q", u.Scheme)
+		return nil, fmt.Errorf("mail: SMTP_URL scheme must be smtp or smtps, not %q", u.Scheme)
 	}
 	if p := u.Port(); p != "" {
 		if m.port, err = strconv.Atoi(p); err != nil {
-			return nil, fmt.Errorf("jobs: SMTP_URL port %q", p)
+			return nil, fmt.Errorf("mail: SMTP_URL port %q", p)
 		}
 	}
 	opts = append(opts, gomail.WithPort(m.port))
@@ -92,13 +92,13 @@ func NewSMTPMailer(rawURL, from string, requireTLS bool) (*SMTPMailer, error) {
 }
 
 // Open dials the server once for a whole batch.
-func (m *SMTPMailer) Open(ctx context.Context) (MailSession, error) {
+func (m *SMTPMailer) Open(ctx context.Context) (Session, error) {
 	c, err := gomail.NewClient(m.host, m.opts...)
 	if err != nil {
-		return nil, fmt.Errorf("jobs: smtp client: %w", err)
+		return nil, fmt.Errorf("mail: smtp client: %w", err)
 	}
 	if err := c.DialWithContext(ctx); err != nil {
-		return nil, fmt.Errorf("jobs: smtp dial %s:%d: %w", m.host, m.port, err)
+		return nil, fmt.Errorf("mail: smtp dial %s:%d: %w", m.host, m.port, err)
 	}
 	return &smtpSession{c: c, from: m.from}, nil
 }
@@ -146,12 +146,32 @@ func (s *smtpSession) Send(_ context.Context, om db.OutboxMail) error {
 
 func (s *smtpSession) Close() error { return s.c.Close() }
 
+// Config is what the mail machinery needs from the process configuration.
+type Config struct {
+	BaseURL  string
+	SMTPURL  string // empty: mail stays in the outbox (DevMailer)
+	MailFrom string
+	// RequireTLS refuses to send mail over a connection without TLS
+	// (production).
+	RequireTLS bool
+	Sender     SenderConfig
+}
+
+// NewMailer is the mailer cfg asks for: SMTP when SMTP_URL is set, else
+// DevMailer, which keeps mail in the outbox.
+func NewMailer(cfg Config, log *slog.Logger) (Mailer, error) {
+	if cfg.SMTPURL == "" {
+		return DevMailer{Log: log}, nil
+	}
+	return NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.RequireTLS)
+}
+
 // DevMailer is used when SMTP_URL is empty: mail is "delivered" into the
 // outbox itself, where /admin/outbox shows it, and logged.
 type DevMailer struct{ Log *slog.Logger }
 
 // Open returns a session that only logs.
-func (d DevMailer) Open(context.Context) (MailSession, error) { return devSession(d), nil }
+func (d DevMailer) Open(context.Context) (Session, error) { return devSession(d), nil }
 
 type devSession DevMailer
 

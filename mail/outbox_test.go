@@ -1,4 +1,4 @@
-package jobs
+package mail
 
 import (
 	"context"
@@ -14,7 +14,7 @@ func TestOutboxDeliversRenderedMail(t *testing.T) {
 	st, srv := openStore(t), startSMTP(t)
 	r := newRenderer(t)
 	to := uniq("invitee") + "@test.example"
-	m, err := r.Render("invite", "en", to, "invite:"+to, MailData{FirstName: "Olena", Link: r.Link("/l/abc"),
+	m, err := r.Render("invite", "en", to, "invite:"+to, Data{FirstName: "Olena", Link: r.Link("/l/abc"),
 		Vars: map[string]string{"Org": "Fjordbyen Bakeri AS", "Role": "employer"}})
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +216,7 @@ func TestOutboxRecoversAfterSenderDies(t *testing.T) {
 // BenchmarkOutboxDelivery measures delivery into the in-process SMTP server
 // over one connection per batch (README and docs/operations.md quote it):
 //
-//	go test -run '^$' -bench OutboxDelivery -benchtime 2000x ./jobs/
+//	go test -run '^$' -bench OutboxDelivery -benchtime 2000x ./mail/
 func BenchmarkOutboxDelivery(b *testing.B) {
 	st, srv := openStore(b), startSMTP(b)
 	enqueue(b, st, uniq("bench"), b.N)
