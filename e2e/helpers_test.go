@@ -307,6 +307,8 @@ func (b *tab) signIn(email, password string) int64 {
 // signOut presses the header's sign-out button and checks the result.
 func (b *tab) signOut() {
 	b.t.Helper()
+	// On a phone the button is inside the folded menu: open it first.
+	b.do(evalVoid(`(d => { if (d) d.open = true })(document.querySelector("details.site-menu"))`))
 	b.expectStatus("sign out", b.submit(`header form[action="/logout"] button`), 200)
 	b.expectPath("/login")
 	// Signed out, the language is the browser's again: the switch's cookie
