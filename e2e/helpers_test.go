@@ -335,6 +335,15 @@ func message(t *testing.T, lang, id string, kv ...string) string {
 	if !ok {
 		t.Fatalf("no message %q in %s.toml", id, lang)
 	}
+	vals := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		vals[kv[i]] = kv[i+1]
+	}
+	// As the app renders it (plural forms included) when every placeholder
+	// is given; else the given ones filled in, the rest left as written.
+	if out, err := locale.Render(lang, s, vals); err == nil && !strings.Contains(out, "<no value>") {
+		return out
+	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		s = strings.ReplaceAll(s, "{{."+kv[i]+"}}", kv[i+1])
 	}
