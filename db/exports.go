@@ -106,6 +106,7 @@ func (s *Store) AttendanceMonth(ctx context.Context, sc Scope, first time.Time) 
 const (
 	ExportCaseload   = "caseload"
 	ExportAttendance = "attendance"
+	ExportHandover   = "handover" // NAV's hand-over list (handover.go)
 )
 
 // LogExported records that actor exported these participants (one audit

@@ -18,8 +18,13 @@ type Suggestion struct {
 	KindFits     bool `db:"kind_fits"`
 	SharedLang   bool `db:"shared_language"`
 	SectorFits   bool `db:"sector_fits"`
-	StartsSoon   bool `db:"starts_soon"`
-	Score        int  `db:"score"`
+	// StartsSoon: the placement can be started within 60 days — it has
+	// no fixed start, starts within 60 days, or has already started.
+	StartsSoon bool `db:"starts_soon"`
+	// Started: the placement's start date is past, so it is not "starting
+	// soon" but open now (issue 20: a start a year ago read "snart").
+	Started bool `db:"started"`
+	Score   int  `db:"score"`
 	// FarFromGoal says which kind of placement suited the person: far from
 	// the norskmål, språkpraksis; close to it, work-oriented placements.
 	FarFromGoal bool `db:"far_from_goal"`
@@ -72,6 +77,7 @@ WITH pt AS (
 		coalesce(p.languages && pt.languages, false) AS shared_language,
 		(pt.goal_sector <> '' AND p.sector = pt.goal_sector) AS sector_fits,
 		(p.start_date IS NULL OR p.start_date <= oslo_today() + 60) AS starts_soon,
+		coalesce(p.start_date < oslo_today(), false) AS started,
 		pt.gap_total >= 8 AS far_from_goal
 	` + placementFrom + `, pt
 	WHERE p.status = 'published' AND o.approved_at IS NOT NULL AND p.seats > p.seats_taken

@@ -53,7 +53,15 @@ func TestSuggestionsRankAndExplain(t *testing.T) {
 	if b.LevelFits != 4 || !b.SameTown || !b.KindFits || !b.SharedLang || !b.SectorFits || b.Score != 4*4+3+2+2+2+1 {
 		t.Errorf("best: %+v", b)
 	}
+	// It began on 2026-12-01: open now, not "starting soon"; one with no
+	// start date has not "started" either (issue 20).
+	if !b.Started || !b.StartsSoon {
+		t.Errorf("best began in the past: started %v, starts soon %v", b.Started, b.StartsSoon)
+	}
 	h := got[1]
+	if h.Started {
+		t.Errorf("a placement without a start date counts as started")
+	}
 	if h.LevelFits != 2 || h.Fits("oral") || h.Fits("writing") || !h.Fits("reading") || h.SameTown || h.SectorFits {
 		t.Errorf("too hard: %+v", h)
 	}

@@ -307,6 +307,8 @@ func (b *tab) signIn(email, password string) int64 {
 // signOut presses the header's sign-out button and checks the result.
 func (b *tab) signOut() {
 	b.t.Helper()
+	// On a phone the button is inside the folded menu: open it first.
+	b.do(evalVoid(`(d => { if (d) d.open = true })(document.querySelector("details.site-menu"))`))
 	b.expectStatus("sign out", b.submit(`header form[action="/logout"] button`), 200)
 	b.expectPath("/login")
 	// Signed out, the language is the browser's again: the switch's cookie
@@ -332,6 +334,15 @@ func message(t *testing.T, lang, id string, kv ...string) string {
 	s, ok := c.(map[string]string)[id]
 	if !ok {
 		t.Fatalf("no message %q in %s.toml", id, lang)
+	}
+	vals := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		vals[kv[i]] = kv[i+1]
+	}
+	// As the app renders it (plural forms included) when every placeholder
+	// is given; else the given ones filled in, the rest left as written.
+	if out, err := locale.Render(lang, s, vals); err == nil && !strings.Contains(out, "<no value>") {
+		return out
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		s = strings.ReplaceAll(s, "{{."+kv[i]+"}}", kv[i+1])

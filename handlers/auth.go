@@ -97,8 +97,15 @@ func (a *App) startSession(c *fiber.Ctx, u db.User) error {
 	}
 	a.setSessionCookie(c, token)
 	a.clearCookie(c, visitorCookie)
-	// The visitor's language choice carries over to a new account's first
-	// session only through the cookie; a user's stored choice wins.
+	// The language chosen last wins (issue 20): a choice made in this
+	// browser before signing in (the switch sets the cookie) is newer than
+	// the one stored on the account, so it is stored; without one, the
+	// account's choice follows the person to a new browser.
+	if l := c.Cookies(langCookie); validLocale(l) && l != u.Locale {
+		if err := a.store.SetLocale(ctx, u.ID, l); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

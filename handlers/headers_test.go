@@ -275,6 +275,21 @@ func TestLanguage(t *testing.T) {
 	if !strings.Contains(other.get("/").text(), msg(t, "en", "dashboard.intro_adviser")) {
 		t.Error("the stored choice does not follow the user")
 	}
+
+	// The choice made last wins (issue 20): picking bokmål on the sign-in
+	// page of a new browser, then signing in, gives bokmål and stores it,
+	// though the account said English.
+	fresh := ta.client()
+	fresh.lang = "en"
+	fresh.get("/login")
+	fresh.post("/lang", url.Values{"lang": {"nb"}, "back": {"/login"}})
+	fresh.signInAs(u.Email, testPassword)
+	if !strings.Contains(fresh.get("/").text(), msg(t, "nb", "dashboard.intro_adviser")) {
+		t.Error("the language picked at sign-in was overridden by the account's")
+	}
+	if got, err := ta.store.UserByID(ctx, u.ID); err != nil || got.Locale != "nb" {
+		t.Errorf("users.locale = %q (%v) after choosing nb at sign-in", got.Locale, err)
+	}
 }
 
 // Static files come compressed at the best level, in the encoding the

@@ -12,6 +12,9 @@ type dashboardPage struct {
 	PendingOrgs  int
 	UsersPerRole map[string]int
 	Todo         *db.Todo // employers, advisers and NAV: what waits for them
+	// NAV: the hand-over list (handover.go).
+	Handover       []db.HandoverRow
+	HandoverMonths int
 }
 
 // home is the landing page for visitors and the role's dashboard for
@@ -38,6 +41,10 @@ func (a *App) home(c *fiber.Ctx) error {
 			return err
 		}
 		p.Org = &o
+	case db.RoleNAV:
+		if err := a.loadHandover(c, &p); err != nil {
+			return err
+		}
 	case db.RoleAdmin:
 		var err error
 		if p.PendingOrgs, p.UsersPerRole, err = a.store.AdminCounts(ctx); err != nil {

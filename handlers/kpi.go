@@ -34,6 +34,9 @@ type kpiPage struct {
 	Page
 	ForAdviser bool
 	Day        *time.Time
+	// MeasuredAt is set when the latest figures came from a run by hand
+	// (the page then says the time, not "the night to").
+	MeasuredAt *time.Time
 	Figures    []kpiFigure
 	Skills     []kpiFigure
 	Trends     []lineChart
@@ -52,6 +55,14 @@ func (a *App) kpiShow(c *fiber.Ctx) error {
 			return err
 		}
 		return a.render(c, fiber.StatusOK, "admin/kpi", &p)
+	}
+	m, err := a.store.LatestKPIMeasurement(ctx)
+	if err != nil {
+		return err
+	}
+	if m != nil && m.ByHand() {
+		at := m.StartedAt.In(oslo)
+		p.MeasuredAt = &at
 	}
 	dim, key := db.DimAll, db.DimAll
 	var latest []db.KPI

@@ -72,7 +72,8 @@ func (f kpiFx) measureBoth() {
 func (f kpiFx) measure(day time.Time) {
 	f.ta.t.Helper()
 	f.ta.store.Clock = func() time.Time { return day }
-	r, err := f.ta.sys.Scheduler.Run(context.Background(), "progress", day, true)
+	// Not forced: each day is a slot of its own, run as the night's run.
+	r, err := f.ta.sys.Scheduler.Run(context.Background(), "progress", day, false)
 	if err != nil || r.Status != "ok" {
 		f.ta.t.Fatalf("progress job on %s: %+v %v", day, r, err)
 	}
@@ -200,5 +201,36 @@ func checkCharts(t *testing.T, body string, n int) {
 		if strings.Contains(html.UnescapeString(body), id) {
 			t.Errorf("a message ID is shown untranslated: %s…", id)
 		}
+	}
+}
+
+// TestKPIMeasuredByHand: figures from a run forced on /admin/jobs (or by
+// run-job long after its slot) say when they were measured, not "in the
+// night to" (issue 20); the night's own run says the night.
+func TestKPIMeasuredByHand(t *testing.T) {
+	f := newKPIFx(t)
+	ta := f.ta
+	admin := ta.sessionFor(ta.createUser(db.RoleAdmin))
+	f.measure(kpiDay1)
+	night := fill(msg(t, "nb", "admin.kpi.measured"), "Date", "01.03.2031")
+	if page := admin.get("/admin/kpi").visible(); !strings.Contains(squash(page), squash(night)) {
+		t.Fatalf("the night's run: the page lacks %q", night)
+	}
+	ta.store.Clock = func() time.Time { return kpiDay2.Add(7 * time.Hour) }
+	if r, err := ta.sys.Scheduler.Run(context.Background(), "progress", kpiDay2.Add(7*time.Hour), true); err != nil || r.Status != "ok" {
+		t.Fatalf("forced run: %+v %v", r, err)
+	}
+	m, err := ta.store.LatestKPIMeasurement(context.Background())
+	if err != nil || m == nil || !m.ByHand() {
+		t.Fatalf("latest measurement: %+v %v", m, err)
+	}
+	at := m.StartedAt.In(oslo)
+	want := fill(msg(t, "nb", "admin.kpi.measured_at"), "Date", at.Format("02.01.2006"), "Time", at.Format("15.04"))
+	page := admin.get("/admin/kpi").visible()
+	if !strings.Contains(squash(page), squash(want)) {
+		t.Errorf("a forced run: the page lacks %q", want)
+	}
+	if strings.Contains(squash(page), squash(fill(msg(t, "nb", "admin.kpi.measured"), "Date", "02.03.2031"))) {
+		t.Errorf("a forced run is called the night's")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
+	"praksis/locale"
 	"praksis/mail"
 	"praksis/mail/smtptest"
 )
@@ -61,6 +62,15 @@ func mailToken(t *testing.T, m smtptest.Message) string {
 
 // fill puts values into a catalogue message's {{.Key}} placeholders.
 func fill(s string, kv ...string) string {
+	vals := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		vals[kv[i]] = kv[i+1]
+	}
+	// Rendered as the app renders it (plural forms included); bokmål and
+	// English share the plural rule, so the language does not matter here.
+	if out, err := locale.Render("nb", s, vals); err == nil && !strings.Contains(out, "<no value>") {
+		return out
+	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		s = strings.ReplaceAll(s, "{{."+kv[i]+"}}", kv[i+1])
 	}

@@ -73,6 +73,9 @@ func (a *App) routes() {
 	r.Get("/participants/export.xlsx", exporter, a.caseloadExport(formatXLSX))
 	r.Get("/agreements/attendance-export.csv", exporter, a.attendanceExport(formatCSV))
 	r.Get("/agreements/attendance-export.xlsx", exporter, a.attendanceExport(formatXLSX))
+	// NAV's hand-over list as a file (it is on NAV's dashboard too).
+	r.Get("/handover.csv", a.requireRole(db.RoleNAV), a.handoverExport(formatCSV))
+	r.Get("/handover.xlsx", a.requireRole(db.RoleNAV), a.handoverExport(formatXLSX))
 	r.Get("/participants/new", adviser, a.participantNew)
 	r.Post("/participants", adviser, a.participantCreate)
 	r.Get("/participants/:id", staff, a.participantShow)

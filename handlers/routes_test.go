@@ -200,6 +200,8 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		// NAV or employers (handlers/exports_test.go checks the content).
 		{method: "GET", pattern: "/participants/export.csv", path: "/participants/export.csv", want: [5]int{s303, s403, s200, s403, s200}},
 		{method: "GET", pattern: "/participants/export.xlsx", path: "/participants/export.xlsx", want: [5]int{s303, s403, s200, s403, s200}},
+		{method: "GET", pattern: "/handover.csv", path: "/handover.csv", want: [5]int{s303, s403, s403, s200, s403}},
+		{method: "GET", pattern: "/handover.xlsx", path: "/handover.xlsx", want: [5]int{s303, s403, s403, s200, s403}},
 		{method: "GET", pattern: "/agreements/attendance-export.csv", path: "/agreements/attendance-export.csv?month=2030-06", want: [5]int{s303, s403, s200, s403, s200}},
 		{method: "GET", pattern: "/agreements/attendance-export.xlsx", path: "/agreements/attendance-export.xlsx?month=2030-06", want: [5]int{s303, s403, s200, s403, s200}},
 		{method: "GET", pattern: "/participants/new", path: "/participants/new", want: [5]int{s303, s403, s200, s403, s403}},

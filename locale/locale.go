@@ -33,11 +33,11 @@ type message struct {
 	tmpl *template.Template
 }
 
-func parse(src string) (message, error) {
+func parse(lang, src string) (message, error) {
 	if !strings.Contains(src, "{{") {
 		return message{text: src}, nil
 	}
-	tmpl, err := template.New("").Parse(src)
+	tmpl, err := template.New("").Funcs(funcs(lang)).Parse(src)
 	return message{tmpl: tmpl}, err
 }
 
@@ -57,7 +57,7 @@ func New() (*Translator, error) {
 		}
 		ms := make(map[string]message, len(raw))
 		for id, src := range raw {
-			m, err := parse(src)
+			m, err := parse(l, src)
 			if err != nil {
 				return nil, fmt.Errorf("locale: messages %s: %s: %w", l, id, err)
 			}

@@ -47,7 +47,7 @@ func checkAll(t *testing.T, tr *Translator, args []any) {
 			t.Fatal(err)
 		}
 		for id, src := range raw {
-			tm, err := template.New(id).Parse(src)
+			tm, err := template.New(id).Funcs(funcs(lang)).Parse(src)
 			if err != nil {
 				t.Fatalf("%s %s: %v", lang, id, err)
 			}
@@ -87,13 +87,13 @@ func TestTranslateFallbacks(t *testing.T) {
 	if tr.Has("en", "no.such.message") || !tr.Has("en", "dashboard.hello") {
 		t.Error("Has is wrong")
 	}
-	if m, err := parse("{{if .X}}a{{end}}"); err != nil || m.tmpl == nil {
+	if m, err := parse("nb", "{{if .X}}a{{end}}"); err != nil || m.tmpl == nil {
 		t.Errorf("a message with an action is not a template: %v", err)
 	}
-	if m, _ := parse("Hei"); m.tmpl != nil || m.text != "Hei" {
+	if m, _ := parse("nb", "Hei"); m.tmpl != nil || m.text != "Hei" {
 		t.Error("a plain message is parsed as a template")
 	}
-	if _, err := parse("{{if .X}}a"); err == nil {
+	if _, err := parse("nb", "{{if .X}}a"); err == nil {
 		t.Error("a broken message is accepted")
 	}
 }
@@ -107,5 +107,45 @@ func BenchmarkTranslate(b *testing.B) {
 	for b.Loop() {
 		tr.T("nb", "level.a2")
 		tr.T("nb", "participants.months_left", "Months", 7)
+	}
+}
+
+// TestPlural: each language's CLDR categories pick the right form, a
+// count that is not a number takes the last form, and too few forms fall
+// back to the last one given.
+func TestPlural(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		n    any
+		want string
+	}{
+		{"nb", 1, "one"}, {"nb", 0, "other"}, {"nb", 2, "other"}, {"en", int64(1), "one"}, {"en", 11, "other"},
+		{"en", "1", "one"}, {"en", "x", "other"}, {"en", nil, "other"},
+		{"uk", 1, "one"}, {"uk", 21, "one"}, {"uk", 11, "many"}, {"uk", 2, "few"}, {"uk", 24, "few"}, {"uk", 12, "many"},
+		{"uk", 5, "many"}, {"uk", 0, "many"}, {"uk", 111, "many"}, {"uk", 101, "one"},
+		{"ar", 0, "zero"}, {"ar", 1, "one"}, {"ar", 2, "two"}, {"ar", 3, "few"}, {"ar", 110, "few"}, {"ar", 11, "many"},
+		{"ar", 99, "many"}, {"ar", 100, "other"}, {"ar", 102, "other"},
+	} {
+		forms := map[string][]string{"nb": {"one", "other"}, "en": {"one", "other"}, "uk": {"one", "few", "many", "other"},
+			"ar": {"zero", "one", "two", "few", "many", "other"}}[c.lang]
+		got, err := funcs(c.lang)["plural"].(func(any, ...string) (string, error))(c.n, forms...)
+		if err != nil || got != c.want {
+			t.Errorf("%s %v: %q %v, want %q", c.lang, c.n, got, err, c.want)
+		}
+	}
+	if got, _ := Render("uk", `{{.N}} {{plural .N "місяць"}}`, map[string]any{"N": 5}); got != "5 місяць" {
+		t.Errorf("one form for all: %q", got)
+	}
+	tr, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, want := range map[int]string{1: "1 month left", 7: "7 months left"} {
+		if got := tr.T("en", "participants.months_left", "Months", n); got != want {
+			t.Errorf("months_left %d: %q, want %q", n, got, want)
+		}
+	}
+	if got := tr.T("nb", "participants.count", "Count", 1); got != "1 deltaker" {
+		t.Errorf("nb count 1: %q", got)
 	}
 }

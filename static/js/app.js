@@ -3,6 +3,14 @@
 (function () {
   "use strict";
 
+  // The header menu is always shown from 48em; where the browser cannot
+  // force a closed <details> open in CSS (no ::details-content), open it.
+  var menu = document.querySelector("details.site-menu");
+  if (menu && window.CSS && !CSS.supports("selector(::details-content)") &&
+      window.matchMedia("(min-width: 48em)").matches) {
+    menu.open = true;
+  }
+
   // The printable summary's "Print" button.
   document.body.addEventListener("click", function (evt) {
     var t = evt.target;
