@@ -131,8 +131,13 @@ func ensureTemplate(ctx context.Context, admin *sql.DB) (string, error) {
 	if exists {
 		return name, nil
 	}
-	// Drop stale templates of older migration sets.
-	rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'praksis_template_%'`)
+	// Drop stale templates of older migration sets, but keep the newest
+	// few: several checkouts (branches, worktrees) with different
+	// migrations test against one PostgreSQL at once, and dropping their
+	// templates failed each other's runs ("template database … does not
+	// exist"). Newer databases have higher OIDs.
+	rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'praksis_template_%'
+		ORDER BY oid DESC OFFSET 7`)
 	if err != nil {
 		return "", err
 	}
