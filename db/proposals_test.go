@@ -7,22 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"praksis/db"
 	"praksis/db/dbtest"
 )
 
-// propose records an open proposal through CreateProposal.
+// propose records an open proposal through Propose, without mail.
 func propose(t *testing.T, st *db.Store, adviser, participant, placement int64) int64 {
 	t.Helper()
-	ctx := context.Background()
-	var id int64
-	err := st.InTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		id, err = db.CreateProposal(ctx, tx, db.NewProposal{ParticipantID: participant, PlacementID: placement, AdviserID: adviser}, "127.0.0.1")
-		return err
-	})
+	id, err := st.Propose(context.Background(), db.NewProposal{ParticipantID: participant, PlacementID: placement, AdviserID: adviser}, nil, "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
 	"praksis/jobs"
@@ -291,10 +290,14 @@ func (a *App) announceApproval(c *fiber.Ctx, before db.Agreement) error {
 	default:
 		return nil
 	}
-	err = a.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		d := jobs.MailData{FirstName: jobs.FirstName(name), Link: a.mail.Link(agreementPath(ag.ID)), Vars: map[string]string{"Placement": ag.PlacementTitle}}
-		return a.queueMail(ctx, tx, tmpl, lang, to, fmt.Sprintf("%s:%d:%d", tmpl, ag.ID, ag.LockVersion), d)
-	})
+	d := jobs.MailData{FirstName: jobs.FirstName(name), Link: a.mail.Link(agreementPath(ag.ID)), Vars: map[string]string{"Placement": ag.PlacementTitle}}
+	m, err := a.mail.Render(tmpl, lang, to, fmt.Sprintf("%s:%d:%d", tmpl, ag.ID, ag.LockVersion), d)
+	if err != nil {
+		return err
+	}
+	// The approval has committed already; the mail follows it on its own,
+	// as it did when it was queued in a transaction of its own.
+	err = a.store.QueueMail(ctx, m)
 	if err != nil {
 		return err
 	}
