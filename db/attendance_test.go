@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"praksis/db"
 	"praksis/db/dbtest"
 )
@@ -307,13 +305,13 @@ func auditCount(t *testing.T, st *db.Store, action string, id int64, byLink bool
 
 func sendLink(t *testing.T, st *db.Store, purpose string, agreementID int64, payload map[string]any) string {
 	t.Helper()
-	ctx := context.Background()
-	var tok string
-	err := st.InTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		tok, err = db.SendLink(ctx, tx, purpose, agreementID, payload, "kari@butikk.example", time.Hour, db.LinkWriter{Today: st.Today()})
-		return err
-	})
+	tok, err := db.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := db.Mail{DedupeKey: "test:" + tok, Recipient: "kari@butikk.example", Template: purpose, Locale: "nb", Subject: "s", Text: "t"}
+	err = st.SendAgreementLink(context.Background(), db.AgreementLink{Token: tok, Purpose: purpose, AgreementID: agreementID,
+		Email: "kari@butikk.example", Payload: payload, TTL: time.Hour}, m, db.LinkWriter{Today: st.Today()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,8 +42,3 @@ func (s *Store) AuditFor(ctx context.Context, entity string, id int64) ([]AuditE
 func (s *Store) Audit(ctx context.Context, actorID int64, action, entity string, entityID int64, ip string) error {
 	return s.InTx(ctx, func(tx *sqlx.Tx) error { return audit(ctx, tx, actorID, action, entity, entityID, ip) })
 }
-
-// AuditTx writes one audit row inside the caller's transaction.
-func AuditTx(ctx context.Context, tx *sqlx.Tx, actorID int64, action, entity string, entityID int64, ip string) error {
-	return audit(ctx, tx, actorID, action, entity, entityID, ip)
-}

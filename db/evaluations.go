@@ -76,7 +76,7 @@ func (s *Store) AddEvaluation(ctx context.Context, agreementID int64, e NewEvalu
 			if err := linkStillValid(ctx, tx, who.Token, PurposeEvaluation, agreementID, "", e.Phase); err != nil {
 				return err
 			}
-			if _, err := UseLinkToken(ctx, tx, who.Token, PurposeEvaluation); err != nil {
+			if _, err := useLinkToken(ctx, tx, who.Token, PurposeEvaluation); err != nil {
 				return err
 			}
 		}
@@ -94,23 +94,6 @@ func (s *Store) AddEvaluation(ctx context.Context, agreementID int64, e NewEvalu
 		}
 		return audit(ctx, tx, who.UserID, "agreement.evaluation", "agreement", agreementID, who.IP)
 	})
-}
-
-// SendLink creates a one-click attendance or evaluation token for an
-// agreement inside tx, with an audit row agreement.link_sent, and returns
-// the raw token for the e-mail. payload names the week or phase.
-func SendLink(ctx context.Context, tx *sqlx.Tx, purpose string, agreementID int64, payload map[string]any, email string, ttl time.Duration, who LinkWriter) (string, error) {
-	payload["agreement_id"] = agreementID
-	var by *int64
-	if who.UserID != 0 {
-		id := who.UserID
-		by = &id
-	}
-	token, err := CreateLinkToken(ctx, tx, NewLinkToken{Purpose: purpose, Email: email, Payload: payload, CreatedBy: by, TTL: ttl})
-	if err != nil {
-		return "", err
-	}
-	return token, audit(ctx, tx, who.UserID, "agreement.link_sent", "agreement", agreementID, who.IP)
 }
 
 // EvaluationRating is one criterion's rating; nil Value is "not observed".

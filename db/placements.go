@@ -250,10 +250,3 @@ func (s *Store) DuplicatePlacement(ctx context.Context, id, orgID, userID int64)
 	}
 	return newID, nil
 }
-
-// PlacementTitleTx reads a placement's title inside a transaction.
-func PlacementTitleTx(ctx context.Context, tx *sqlx.Tx, id int64) (string, error) {
-	var t string
-	err := tx.GetContext(ctx, &t, `SELECT title FROM placements WHERE id = $1`, id)
-	return t, translate(err)
-}

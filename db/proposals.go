@@ -69,25 +69,79 @@ JOIN users a ON a.id = pr.adviser_id
 JOIN participants p ON p.id = pr.participant_id
 ` + bestLevelsJoin + ` `
 
-// NewProposal is what an adviser sends.
+// NewProposal is what an adviser sends. ID is 0, or an id reserved by
+// ProposalDraft so the mails announcing the proposal can link to it.
 type NewProposal struct {
+	ID                                    int64
 	ParticipantID, PlacementID, AdviserID int64
 	Note, SharedAdaptations               string
 }
 
-// CreateProposal records a proposal inside tx, for a participant in the
+// Recipient is someone a mail goes to.
+type Recipient struct{ Email, Name, Locale string }
+
+// ProposalDraft is what the mails announcing a new proposal need before
+// it is stored: a reserved id (their link and dedupe key name it), the
+// placement's title and who they go to.
+type ProposalDraft struct {
+	ID             int64
+	PlacementTitle string
+	Recipients     []Recipient
+}
+
+// ProposalDraft reserves a proposal id and reads the placement's title and
+// the proposal's recipients, so the caller can render the mails before
+// Propose stores everything in one transaction. An id reserved for a
+// proposal that is then refused is skipped, as a rolled-back insert's
+// would be. ErrNotFound: no such placement.
+//
+// Read here rather than inside Propose's transaction: the mails are values
+// made before it, and a recipient who joins in the milliseconds between is
+// told by the next proposal, as one who joined just after would be.
+func (s *Store) ProposalDraft(ctx context.Context, placementID int64) (ProposalDraft, error) {
+	d := ProposalDraft{}
+	err := s.DB.QueryRowxContext(ctx, `SELECT nextval(pg_get_serial_sequence('proposals', 'id')), title
+		FROM placements WHERE id = $1`, placementID).Scan(&d.ID, &d.PlacementTitle)
+	if err != nil {
+		return d, translate(err)
+	}
+	d.Recipients, err = proposalRecipients(ctx, s.DB, placementID)
+	return d, err
+}
+
+// Propose records a proposal (createProposal) and queues the mails that
+// announce it, in one transaction, and returns its id.
+func (s *Store) Propose(ctx context.Context, in NewProposal, mails []Mail, ip string) (int64, error) {
+	var id int64
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		if id, err = createProposal(ctx, tx, in, ip); err != nil {
+			return err
+		}
+		for _, m := range mails {
+			if _, err := Enqueue(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return id, err
+}
+
+// createProposal records a proposal inside tx, for a participant in the
 // adviser's caseload and a published placement of an approved
 // organisation with a free seat. ErrNotFound: no such participant or
 // placement for this adviser; ErrConflict: already proposed (and open or
 // accepted) or no free seat.
-func CreateProposal(ctx context.Context, tx *sqlx.Tx, in NewProposal, ip string) (int64, error) {
+func createProposal(ctx context.Context, tx *sqlx.Tx, in NewProposal, ip string) (int64, error) {
 	var id int64
-	const q = `INSERT INTO proposals (participant_id, placement_id, adviser_id, note, shared_adaptations)
-		SELECT p.id, pl.id, $3, $4, $5
+	// A zero in.ID takes the next id from the sequence (the column's default).
+	const q = `INSERT INTO proposals (id, participant_id, placement_id, adviser_id, note, shared_adaptations)
+		SELECT coalesce(NULLIF($6::bigint, 0), nextval(pg_get_serial_sequence('proposals', 'id'))), p.id, pl.id, $3, $4, $5
 		FROM participants p, placements pl JOIN organisations o ON o.id = pl.organisation_id
 		WHERE p.id = $1 AND p.adviser_id = $3 AND pl.id = $2 AND pl.status = 'published' AND o.approved_at IS NOT NULL
 		RETURNING id`
-	err := tx.GetContext(ctx, &id, q, in.ParticipantID, in.PlacementID, in.AdviserID, in.Note, in.SharedAdaptations)
+	err := tx.GetContext(ctx, &id, q, in.ParticipantID, in.PlacementID, in.AdviserID, in.Note, in.SharedAdaptations, in.ID)
 	if err = translate(err); err != nil {
 		if err == ErrNotFound || err == ErrConflict {
 			return 0, err
@@ -104,15 +158,12 @@ func CreateProposal(ctx context.Context, tx *sqlx.Tx, in NewProposal, ip string)
 	return id, audit(ctx, tx, in.AdviserID, "participant.propose", "participant", in.ParticipantID, ip)
 }
 
-// Recipient is someone a mail goes to.
-type Recipient struct{ Email, Name, Locale string }
-
-// ProposalRecipients are the e-mail addresses (and languages) a new
+// proposalRecipients are the e-mail addresses (and languages) a new
 // proposal is announced to: the placement's supervisor if one is given,
 // else every enabled employer of the organisation.
-func ProposalRecipients(ctx context.Context, tx *sqlx.Tx, placementID int64) ([]Recipient, error) {
+func proposalRecipients(ctx context.Context, q sqlx.QueryerContext, placementID int64) ([]Recipient, error) {
 	var out []Recipient
-	rows, err := tx.QueryContext(ctx, `
+	rows, err := q.QueryContext(ctx, `
 		SELECT pl.supervisor_email, pl.supervisor_name, coalesce(u.locale, 'nb')
 		FROM placements pl LEFT JOIN users u ON u.email = pl.supervisor_email AND u.disabled_at IS NULL
 		WHERE pl.id = $1 AND pl.supervisor_email <> ''

@@ -7,22 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"praksis/db"
 	"praksis/db/dbtest"
 )
 
-// propose records an open proposal through CreateProposal.
+// propose records an open proposal through Propose, without mail.
 func propose(t *testing.T, st *db.Store, adviser, participant, placement int64) int64 {
 	t.Helper()
-	ctx := context.Background()
-	var id int64
-	err := st.InTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		id, err = db.CreateProposal(ctx, tx, db.NewProposal{ParticipantID: participant, PlacementID: placement, AdviserID: adviser}, "127.0.0.1")
-		return err
-	})
+	id, err := st.Propose(context.Background(), db.NewProposal{ParticipantID: participant, PlacementID: placement, AdviserID: adviser}, nil, "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,5 +153,58 @@ func TestDecideProposalWaitsForTheLock(t *testing.T) {
 	var status string
 	if err := st.DB.Get(&status, `SELECT status FROM proposals WHERE id = $1`, id); err != nil || status != db.ProposalOpen {
 		t.Errorf("the refused proposal: %q %v, want still open", status, err)
+	}
+}
+
+// TestProposeWithDraft: the id ProposalDraft reserves is the id Propose
+// stores, so the mails rendered before the call link to the right
+// proposal; the mails commit with the proposal, and a refused proposal
+// (proposed already) queues none of its mails.
+func TestProposeWithDraft(t *testing.T) {
+	st := dbtest.Open(t)
+	ctx := context.Background()
+	orgID, employer := newOrg(t, st)
+	adviser := newStaff(t, st, db.RoleAdviser)
+	placement := publish(t, st, orgID, employer, db.PlacementInput{Title: "Butikkmedarbeider", Tasks: "Oppgaver", Sector: "retail",
+		Municipality: "Trondheim", Address: "Gate 1", Seats: 2})
+	participant := newParticipant(t, st, adviser, "Utkast", 100, db.LevelB1)
+
+	propose := func(key string) (db.ProposalDraft, int64, error) {
+		d, err := st.ProposalDraft(ctx, placement)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mails []db.Mail
+		for _, r := range d.Recipients {
+			mails = append(mails, db.Mail{DedupeKey: key + r.Email, Recipient: r.Email, Template: "proposal", Locale: r.Locale, Subject: "s", Text: "t"})
+		}
+		id, err := st.Propose(ctx, db.NewProposal{ID: d.ID, ParticipantID: participant, PlacementID: placement, AdviserID: adviser}, mails, "127.0.0.1")
+		return d, id, err
+	}
+	d, id, err := propose("first:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id != d.ID || d.PlacementTitle != "Butikkmedarbeider" || len(d.Recipients) == 0 {
+		t.Errorf("draft %+v, stored id %d", d, id)
+	}
+	queued := func(prefix string) int {
+		var n int
+		if err := st.DB.Get(&n, `SELECT count(*) FROM outbox WHERE starts_with(dedupe_key, $1)`, prefix); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := queued("first:"); n != len(d.Recipients) {
+		t.Errorf("mails queued with the proposal: %d, want %d", n, len(d.Recipients))
+	}
+	if _, _, err := propose("again:"); !errors.Is(err, db.ErrConflict) {
+		t.Fatalf("proposing again: %v, want ErrConflict", err)
+	}
+	if n := queued("again:"); n != 0 {
+		t.Errorf("a refused proposal queued %d mails", n)
+	}
+	if _, err := st.ProposalDraft(ctx, 1<<40); !errors.Is(err, db.ErrNotFound) {
+		t.Errorf("draft for no placement: %v, want ErrNotFound", err)
 	}
 }

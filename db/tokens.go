@@ -37,6 +37,11 @@ type LinkToken struct {
 	CreatedBy *int64          `db:"created_by"`
 	ExpiresAt time.Time       `db:"expires_at"`
 	UsedAt    *time.Time      `db:"used_at"`
+	// LookedUpAt is PostgreSQL's time when LinkTokenLookup read the token
+	// (zero otherwise). Expiry is set and enforced against that clock, not
+	// the store's Clock, so State(LookedUpAt) is the state the store will
+	// act on whatever time a test sets.
+	LookedUpAt time.Time `db:"looked_up_at"`
 }
 
 // Token states a link page distinguishes, so a person is told what is
@@ -63,6 +68,9 @@ const tokenColumns = `id, purpose, user_id, email, payload, created_by, expires_
 
 // NewLinkToken is what CreateLinkToken stores.
 type NewLinkToken struct {
+	// Token is the raw token, made by NewToken before the call so the
+	// mail that carries it can be rendered first; empty makes a new one.
+	Token     string
 	Purpose   string
 	UserID    *int64
 	Email     string
@@ -71,30 +79,51 @@ type NewLinkToken struct {
 	TTL       time.Duration
 }
 
-// CreateLinkToken stores a new token inside the caller's transaction and
-// returns the only copy of the raw token, for the e-mail.
-func CreateLinkToken(ctx context.Context, tx *sqlx.Tx, in NewLinkToken) (string, error) {
+// NewToken makes a raw link token: 32 random bytes, URL-safe. Callers
+// make it before a Store method so the mail that carries it is rendered
+// outside the transaction.
+func NewToken() (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("db: token: %w", err)
 	}
-	token := base64.RawURLEncoding.EncodeToString(b)
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// CreateLinkToken stores a new token inside the caller's transaction and
+// returns the only copy of the raw token, for the e-mail.
+func CreateLinkToken(ctx context.Context, tx *sqlx.Tx, in NewLinkToken) (string, error) {
+	if in.Token == "" {
+		t, err := NewToken()
+		if err != nil {
+			return "", err
+		}
+		in.Token = t
+	}
+	return in.Token, createLinkToken(ctx, tx, in)
+}
+
+// createLinkToken stores in.Token (already made) inside tx.
+func createLinkToken(ctx context.Context, tx *sqlx.Tx, in NewLinkToken) error {
+	if len(in.Token) < 20 {
+		return fmt.Errorf("db: create token: no token made")
+	}
 	payload, err := json.Marshal(in.Payload)
 	if err != nil || in.Payload == nil {
 		payload = []byte("{}")
 	}
 	const q = `INSERT INTO link_tokens (token_hash, purpose, user_id, email, payload, created_by, expires_at)
 		VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, now() + make_interval(secs => $7))`
-	if _, err := tx.ExecContext(ctx, q, HashToken(token), in.Purpose, in.UserID, in.Email, string(payload), in.CreatedBy, in.TTL.Seconds()); err != nil {
-		return "", fmt.Errorf("db: create token: %w", err)
+	if _, err := tx.ExecContext(ctx, q, HashToken(in.Token), in.Purpose, in.UserID, in.Email, string(payload), in.CreatedBy, in.TTL.Seconds()); err != nil {
+		return fmt.Errorf("db: create token: %w", err)
 	}
-	return token, nil
+	return nil
 }
 
-// UseLinkToken marks a valid token used inside the caller's transaction.
+// useLinkToken marks a valid token used inside the caller's transaction.
 // The UPDATE's WHERE makes it single-use even when two requests race:
 // only one of them gets the row; the other gets ErrNotFound.
-func UseLinkToken(ctx context.Context, tx *sqlx.Tx, token, purpose string) (LinkToken, error) {
+func useLinkToken(ctx context.Context, tx *sqlx.Tx, token, purpose string) (LinkToken, error) {
 	var t LinkToken
 	err := tx.GetContext(ctx, &t, `UPDATE link_tokens SET used_at = now()
 		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
@@ -126,7 +155,7 @@ func (s *Store) TokenFailures(ctx context.Context, ip string, window time.Durati
 // link page can say what the link was for and why it no longer works.
 func (s *Store) LinkTokenLookup(ctx context.Context, token string) (LinkToken, error) {
 	var t LinkToken
-	err := s.DB.GetContext(ctx, &t, `SELECT `+tokenColumns+` FROM link_tokens WHERE token_hash = $1`, HashToken(token))
+	err := s.DB.GetContext(ctx, &t, `SELECT `+tokenColumns+`, now() AS looked_up_at FROM link_tokens WHERE token_hash = $1`, HashToken(token))
 	return t, translate(err)
 }
 
@@ -150,10 +179,10 @@ func (s *Store) OpenInvitations(ctx context.Context, orgID int64) ([]Invitation,
 	return out, nil
 }
 
-// UseUserTokens marks every unused token of a purpose for a user used,
+// useUserTokens marks every unused token of a purpose for a user used,
 // inside the caller's transaction: after a password reset, older reset
 // links in the same inbox stop working.
-func UseUserTokens(ctx context.Context, tx *sqlx.Tx, userID int64, purpose string) error {
+func useUserTokens(ctx context.Context, tx *sqlx.Tx, userID int64, purpose string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE link_tokens SET used_at = now()
 		WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, userID, purpose)
 	if err != nil {
@@ -162,10 +191,10 @@ func UseUserTokens(ctx context.Context, tx *sqlx.Tx, userID int64, purpose strin
 	return nil
 }
 
-// InvitationStillValid reports, inside the accepting transaction, whether
+// invitationStillValid reports, inside the accepting transaction, whether
 // the inviter is still an enabled account and the organisation (if any)
 // still approved.
-func InvitationStillValid(ctx context.Context, tx *sqlx.Tx, inviter *int64, orgID int64) (bool, error) {
+func invitationStillValid(ctx context.Context, tx *sqlx.Tx, inviter *int64, orgID int64) (bool, error) {
 	var ok bool
 	err := tx.GetContext(ctx, &ok, `SELECT
 		($1::bigint IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL))

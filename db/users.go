@@ -63,11 +63,11 @@ type NewUser struct {
 
 // CreateUser inserts an account; ErrConflict means the e-mail is taken.
 func (s *Store) CreateUser(ctx context.Context, in NewUser) (int64, error) {
-	return CreateUserTx(ctx, s.DB, in)
+	return createUser(ctx, s.DB, in)
 }
 
-// CreateUserTx is CreateUser inside the caller's transaction.
-func CreateUserTx(ctx context.Context, q sqlx.QueryerContext, in NewUser) (int64, error) {
+// createUser is CreateUser inside the caller's transaction.
+func createUser(ctx context.Context, q sqlx.QueryerContext, in NewUser) (int64, error) {
 	const ins = `INSERT INTO users (email, name, role, organisation_id, locale, password_hash, must_change_password)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
 	var id int64
@@ -100,12 +100,12 @@ func (s *Store) Users(ctx context.Context, role, search string) ([]User, error) 
 // keepSessionID (the one that made the change), so a stolen session does
 // not survive a password change.
 func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, keepSessionID int64) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error { return SetPasswordTx(ctx, tx, userID, hash, keepSessionID) })
+	return s.InTx(ctx, func(tx *sqlx.Tx) error { return setPassword(ctx, tx, userID, hash, keepSessionID) })
 }
 
-// SetPasswordTx is SetPassword inside the caller's transaction (keep 0 to
+// setPassword is SetPassword inside the caller's transaction (keep 0 to
 // end every session, as after a reset by e-mail).
-func SetPasswordTx(ctx context.Context, tx *sqlx.Tx, userID int64, hash string, keepSessionID int64) error {
+func setPassword(ctx context.Context, tx *sqlx.Tx, userID int64, hash string, keepSessionID int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2, must_change_password = false,
 		password_changed_at = now() WHERE id = $1`, userID, hash); err != nil {
 		return fmt.Errorf("db: set password: %w", err)
@@ -193,10 +193,10 @@ func (s *Store) OrganisationMembers(ctx context.Context, orgID int64) ([]User, e
 	return out, nil
 }
 
-// LockUser takes a row lock on the account until tx ends, so checks and
+// lockUser takes a row lock on the account until tx ends, so checks and
 // writes about one account (such as "was a reset mail sent lately?") do
 // not race with a concurrent request for the same account.
-func LockUser(ctx context.Context, tx *sqlx.Tx, userID int64) error {
+func lockUser(ctx context.Context, tx *sqlx.Tx, userID int64) error {
 	var id int64
 	if err := tx.GetContext(ctx, &id, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, userID); err != nil {
 		return fmt.Errorf("db: lock user: %w", translate(err))

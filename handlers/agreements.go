@@ -1,19 +1,15 @@
 package handlers
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
-	"praksis/mail"
 )
 
 // today is the current day in Europe/Oslo, from the store's clock (which
@@ -264,57 +260,6 @@ func (a *App) agreementApprove(c *fiber.Ctx) error {
 		return err
 	}
 	return a.redirect(c, agreementPath(ag.ID), "flash.agreement_approved")
-}
-
-// announceApproval tells the other side what is theirs to do next: the
-// adviser when the employer approved, the supervisor when the agreement
-// is approved by all. The mails carry no personal data, only a link.
-func (a *App) announceApproval(c *fiber.Ctx, before db.Agreement) error {
-	ctx := c.UserContext()
-	ag, err := a.store.AgreementIn(ctx, before.ID, db.AgreementScope{Role: db.RoleAdmin}, a.today())
-	if err != nil {
-		return err
-	}
-	var to, lang, name, tmpl string
-	switch {
-	case session(c).User.Role == db.RoleEmployer:
-		adv, err := a.store.UserByID(ctx, ag.AdviserID)
-		if err != nil {
-			return err
-		}
-		to, lang, name, tmpl = adv.Email, adv.Locale, adv.Name, "agreement_to_approve"
-	case ag.AdviserApprovedAt != nil:
-		if lang, err = a.localeOf(ctx, ag.SupervisorEmail); err != nil {
-			return err
-		}
-		to, name, tmpl = ag.SupervisorEmail, ag.SupervisorName, "agreement_approved"
-	default:
-		return nil
-	}
-	err = a.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		d := mail.Data{FirstName: mail.FirstName(name), Link: a.mail.Link(agreementPath(ag.ID)), Vars: map[string]string{"Placement": ag.PlacementTitle}}
-		return a.queueMail(ctx, tx, tmpl, lang, to, fmt.Sprintf("%s:%d:%d", tmpl, ag.ID, ag.LockVersion), d)
-	})
-	if err != nil {
-		return err
-	}
-	a.wakeMail()
-	return nil
-}
-
-// localeOf is the language of the account with this e-mail address, or
-// the default for someone without one (a supervisor often has none).
-func (a *App) localeOf(ctx context.Context, email string) (string, error) {
-	u, err := a.store.UserByEmail(ctx, email)
-	switch {
-	case errors.Is(err, db.ErrNotFound):
-		return Locales[0], nil
-	case err != nil:
-		return "", err
-	case !validLocale(u.Locale):
-		return Locales[0], nil
-	}
-	return u.Locale, nil
 }
 
 func agreementPath(id int64) string { return "/agreements/" + strconv.FormatInt(id, 10) }

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -11,10 +9,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
-	"praksis/mail"
 )
 
 // Attendance: the employer (or the supervisor through a one-click link)
@@ -28,16 +24,6 @@ const (
 	dayAbsent  = "absent"
 	dayOff     = "off"
 )
-
-// linkPayload is what an attendance or evaluation link is for. Only the
-// token's payload says which agreement and week or phase a link may
-// touch; nothing in the form it shows is trusted for that.
-type linkPayload struct {
-	AgreementID int64  `json:"agreement_id"`
-	Week        string `json:"week,omitempty"`
-	Phase       string `json:"phase,omitempty"`
-	Lang        string `json:"lang,omitempty"`
-}
 
 // attendanceDay is one day of the week form.
 type attendanceDay struct {
@@ -275,151 +261,4 @@ func (a *App) attendanceSave(c *fiber.Ctx) error {
 		return err
 	}
 	return a.redirect(c, fmt.Sprintf("/agreements/%d", ag.ID), "flash.attendance_saved")
-}
-
-// linkAgreement loads the agreement a one-click link was made for, from
-// the token's payload alone. An agreement whose employer access has ended
-// makes the link one that no longer works (410).
-func (a *App) linkAgreement(c *fiber.Ctx, lp *linkPage, t db.LinkToken) (db.Agreement, linkPayload, bool, error) {
-	var pl linkPayload
-	if err := json.Unmarshal(t.Payload, &pl); err != nil || pl.AgreementID <= 0 {
-		return db.Agreement{}, pl, false, fiber.ErrNotFound
-	}
-	today := a.today()
-	ag, err := a.store.AgreementIn(c.UserContext(), pl.AgreementID, db.AgreementScope{Role: db.RoleAdmin}, today)
-	if err != nil {
-		return ag, pl, false, err
-	}
-	if !ag.EmployerMaySee(today) {
-		lp.State = db.TokenExpired
-		return ag, pl, false, a.renderLinkProblem(c, lp)
-	}
-	return ag, pl, true, nil
-}
-
-// attendanceLinkPage is the week form a one-click link opens, for the
-// agreement and week its token names.
-func (a *App) attendanceLinkPage(c *fiber.Ctx, lp *linkPage, t db.LinkToken) (*attendancePage, error) {
-	ag, pl, ok, err := a.linkAgreement(c, lp, t)
-	if !ok {
-		return nil, err
-	}
-	p, err := a.newAttendancePage(c, lp.Page, ag, pl.Week)
-	if err != nil {
-		return nil, err
-	}
-	p.ViaLink, p.Action, p.Expires = true, "/l/"+lp.Token, t.ExpiresAt
-	return p, nil
-}
-
-// attendanceLinkShow is GET /l/:token for an attendance link: the week's
-// form without signing in.
-func (a *App) attendanceLinkShow(c *fiber.Ctx, lp *linkPage, t db.LinkToken) error {
-	p, err := a.attendanceLinkPage(c, lp, t)
-	if p == nil {
-		return err
-	}
-	return a.render(c, fiber.StatusOK, "links/attendance", p)
-}
-
-// attendanceLinkUse is POST /l/:token for an attendance link: it saves
-// the week the token names, for the agreement it names, whatever the form
-// says. The link stays valid until it expires, to correct a mistake.
-func (a *App) attendanceLinkUse(c *fiber.Ctx, lp *linkPage, t db.LinkToken) error {
-	p, err := a.attendanceLinkPage(c, lp, t)
-	if p == nil {
-		return err
-	}
-	ag := p.A
-	rows := readWeek(c, p)
-	if !p.Form.Valid() {
-		return a.render(c, fiber.StatusUnprocessableEntity, "links/attendance", p)
-	}
-	err = a.store.SaveAttendanceWeek(c.UserContext(), ag.ID, p.Monday, rows, db.LinkWriter{Token: lp.Token, Today: a.today(), IP: clientIP(c)})
-	switch {
-	case errors.Is(err, db.ErrNotStarted):
-		return errStatus(fiber.StatusConflict, "attendance.not_open")
-	case errors.Is(err, db.ErrNotFound): // expired or access ended meanwhile
-		lp.State = db.TokenExpired
-		return a.renderLinkProblem(c, lp)
-	case err != nil:
-		return err
-	}
-	return a.redirect(c, "/l/"+lp.Token, "flash.attendance_saved")
-}
-
-// sendLink mails the agreement's supervisor a one-click link, through the
-// outbox in the same transaction as the token and the audit row. The
-// mail's language is the supervisor's account's, if the address has one.
-func (a *App) sendLink(c *fiber.Ctx, ag db.Agreement, purpose string, pl linkPayload, vars map[string]string) error {
-	ctx := c.UserContext()
-	var err error
-	if pl.Lang, err = a.localeOf(ctx, ag.SupervisorEmail); err != nil {
-		return err
-	}
-	days := a.store.AgreementRules().LinkDays
-	vars["Days"] = strconv.Itoa(days)
-	payload := map[string]any{"lang": pl.Lang}
-	what := pl.Week
-	if pl.Week != "" {
-		payload["week"] = pl.Week
-	}
-	if pl.Phase != "" {
-		payload["phase"], what = pl.Phase, pl.Phase
-	}
-	err = a.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		token, err := db.SendLink(ctx, tx, purpose, ag.ID, payload, ag.SupervisorEmail, time.Duration(days)*24*time.Hour,
-			db.LinkWriter{UserID: session(c).User.ID, Today: a.today(), IP: clientIP(c)})
-		if err != nil {
-			return err
-		}
-		// A fresh token each time: asking twice mails twice, while the
-		// same transaction, retried, queues one mail.
-		key := fmt.Sprintf("%s:%d:%s:%s", purpose, ag.ID, what, hex.EncodeToString(db.HashToken(token))[:16])
-		d := mail.Data{FirstName: mail.FirstName(ag.SupervisorName), Link: a.mail.Link("/l/" + token), Vars: vars}
-		return a.queueMail(ctx, tx, purpose, pl.Lang, ag.SupervisorEmail, key, d)
-	})
-	if err != nil {
-		return err
-	}
-	a.wakeMail()
-	return nil
-}
-
-// linkSender loads the agreement for someone who may mail its supervisor
-// a link: the employer with access, or the participant's adviser.
-func (a *App) linkSender(c *fiber.Ctx) (db.Agreement, error) {
-	ag, err := a.employerAgreement(c)
-	if err != nil {
-		return ag, err
-	}
-	if ag.SupervisorEmail == "" {
-		return ag, errStatus(fiber.StatusConflict, "attendance.no_supervisor")
-	}
-	return ag, nil
-}
-
-// attendanceLinkSend is POST /agreements/:id/attendance-link: mail the
-// supervisor a link to log the chosen week.
-func (a *App) attendanceLinkSend(c *fiber.Ctx) error {
-	ag, err := a.linkSender(c)
-	if err != nil {
-		return err
-	}
-	week := c.FormValue("week")
-	monday, ok := parseMonday(week)
-	if !ok {
-		if !ag.Loggable() {
-			return errStatus(fiber.StatusConflict, "attendance.not_open")
-		}
-		return errStatus(fiber.StatusUnprocessableEntity, "attendance.bad_week")
-	}
-	if status, msgID := weekProblem(ag, monday, a.today()); status != 0 {
-		return errStatus(status, msgID)
-	}
-	_, n := monday.ISOWeek()
-	if err := a.sendLink(c, ag, db.PurposeAttendance, linkPayload{Week: week}, map[string]string{"Week": strconv.Itoa(n)}); err != nil {
-		return err
-	}
-	return a.redirect(c, fmt.Sprintf("/agreements/%d", ag.ID), "flash.attendance_link_sent")
 }

@@ -2,12 +2,10 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
 	"praksis/mail"
@@ -51,28 +49,19 @@ func (a *App) forgot(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	case u.DisabledAt == nil:
-		prefix := fmt.Sprintf("reset:%d:", u.ID)
-		err = a.store.InTx(ctx, func(tx *sqlx.Tx) error {
-			// The account row is locked so two requests at once cannot both
-			// see "no recent mail"; the window slides (a key with a 10-minute
-			// bucket in it let two requests a second apart across a bucket
-			// boundary both send). No mail, no token: a link nobody
-			// receives is not created.
-			if err := db.LockUser(ctx, tx, u.ID); err != nil {
-				return err
-			}
-			recent, err := db.MailQueuedWithin(ctx, tx, prefix, resetEvery)
-			if err != nil || recent {
-				return err
-			}
-			token, err := db.CreateLinkToken(ctx, tx, db.NewLinkToken{Purpose: db.PurposeReset, UserID: &u.ID, Email: u.Email, TTL: resetTTL})
-			if err != nil {
-				return err
-			}
-			d := mail.Data{FirstName: mail.FirstName(u.Name), Link: a.mail.Link("/l/" + token)}
-			return a.queueMail(ctx, tx, "reset", u.Locale, u.Email, fmt.Sprintf("%s%x", prefix, db.HashToken(token)[:12]), d)
-		})
+		// The token and its mail are made first; the store writes them only
+		// if no reset mail went to the account within resetEvery.
+		token, err := db.NewToken()
 		if err != nil {
+			return err
+		}
+		d := mail.Data{FirstName: mail.FirstName(u.Name), Link: a.mail.Link("/l/" + token)}
+		m, err := a.mail.Render("reset", u.Locale, u.Email, db.ResetMailKey(u.ID, token), d)
+		if err != nil {
+			return err
+		}
+		in := db.NewLinkToken{Token: token, UserID: &u.ID, Email: u.Email, TTL: resetTTL}
+		if _, err := a.store.RequestReset(ctx, in, m, resetEvery); err != nil {
 			return err
 		}
 		a.wakeMail()

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
 	"praksis/mail"
@@ -99,21 +98,20 @@ func (a *App) invite(c *fiber.Ctx, email string, pl invitePayload, orgName strin
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return err
 	}
+	token, err := db.NewToken()
+	if err != nil {
+		return err
+	}
+	d := mail.Data{FirstName: mail.FirstName(pl.Name), Link: a.mail.Link("/l/" + token),
+		Vars: map[string]string{"Org": orgName, "Role": a.translate(pl.Lang, "email.invite.role_"+pl.Role)}}
+	// Each invitation is its own mail (inviting again sends a new link),
+	// so the key is the token's own hash.
+	m, err := a.mail.Render("invite", pl.Lang, email, fmt.Sprintf("invite:%x", db.HashToken(token)[:12]), d)
+	if err != nil {
+		return err
+	}
 	me := session(c).User.ID
-	err := a.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		token, err := db.CreateLinkToken(ctx, tx, db.NewLinkToken{Purpose: db.PurposeInvite, Email: email, Payload: pl, CreatedBy: &me, TTL: inviteTTL})
-		if err != nil {
-			return err
-		}
-		d := mail.Data{FirstName: mail.FirstName(pl.Name), Link: a.mail.Link("/l/" + token),
-			Vars: map[string]string{"Org": orgName, "Role": a.translate(pl.Lang, "email.invite.role_"+pl.Role)}}
-		if err := db.AuditTx(ctx, tx, me, "user.invite", "user", 0, clientIP(c)); err != nil {
-			return err
-		}
-		// Each invitation is its own mail (inviting again sends a new link),
-		// so the key is the token's own hash.
-		return a.queueMail(ctx, tx, "invite", pl.Lang, email, fmt.Sprintf("invite:%x", db.HashToken(token)[:12]), d)
-	})
+	err = a.store.Invite(ctx, db.NewLinkToken{Token: token, Email: email, Payload: pl, CreatedBy: &me, TTL: inviteTTL}, m, clientIP(c))
 	if err != nil {
 		return err
 	}

@@ -3,11 +3,9 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
 )
@@ -26,6 +24,48 @@ type linkPage struct {
 	State   string // db.TokenValid, TokenUsed, TokenExpired or TokenUnknown
 	Email   string
 	Form    Form
+}
+
+// linkRoom is what the links of one purpose do: show answers GET
+// /l/:token with the form the link leads to, use answers POST. Both are
+// called only for a valid token of that purpose. lang is the language of
+// the mail the token was sent in ("" if unknown), so a visitor who has not
+// chosen one sees the page in it.
+type linkRoom struct {
+	show, use func(a *App, c *fiber.Ctx, p *linkPage, t db.LinkToken) error
+	lang      func(a *App, c *fiber.Ctx, t db.LinkToken) string
+}
+
+// linkRooms holds every purpose a link can have; a token of any other
+// purpose is 404. The account rooms are in links_account.go, the
+// agreement rooms (a supervisor's one-click links) in links_agreement.go
+// and links_offer.go.
+var linkRooms = map[string]linkRoom{
+	db.PurposeInvite:      {show: (*App).inviteLinkShow, use: (*App).inviteLinkUse, lang: payloadLang},
+	db.PurposeReset:       {show: (*App).resetLinkShow, use: (*App).resetLinkUse, lang: (*App).accountLang},
+	db.PurposeAttendance:  {show: (*App).attendanceLinkShow, use: (*App).attendanceLinkUse, lang: payloadLang},
+	db.PurposeEvaluation:  {show: (*App).evaluationLinkShow, use: (*App).evaluationLinkUse, lang: payloadLang},
+	db.PurposeOfferAnswer: {show: (*App).offerAnswerShow, use: (*App).offerAnswerUse, lang: payloadLang},
+}
+
+// language is the room's language hint for t, "" for none.
+func (r linkRoom) language(a *App, c *fiber.Ctx, t db.LinkToken) string {
+	if r.lang == nil {
+		return ""
+	}
+	return r.lang(a, c, t)
+}
+
+// payloadLang is the language a token's payload names (every payload of
+// an invitation or an agreement link has one), if it is one we speak.
+func payloadLang(_ *App, _ *fiber.Ctx, t db.LinkToken) string {
+	var pl struct {
+		Lang string `json:"lang"`
+	}
+	if json.Unmarshal(t.Payload, &pl) == nil && validLocale(pl.Lang) {
+		return pl.Lang
+	}
+	return ""
 }
 
 // lookupLink finds the token in the URL and says what state it is in. A
@@ -53,13 +93,14 @@ func (a *App) lookupLink(c *fiber.Ctx) (linkPage, db.LinkToken, error) {
 	case err != nil:
 		return p, t, err
 	default:
-		p.Purpose, p.State = t.Purpose, t.State(time.Now())
+		// Judged by the database's clock, which sets and enforces expiry.
+		p.Purpose, p.State = t.Purpose, t.State(t.LookedUpAt)
 		if t.Email != nil {
 			p.Email = *t.Email
 		}
 		// A visitor who has not chosen a language sees the page in the
 		// language of the mail that brought them here.
-		if hint := a.linkLanguage(c, t); hint != "" {
+		if hint := linkRooms[t.Purpose].language(a, c, t); hint != "" {
 			c.Locals(langHintKey, hint)
 			p.Page = a.newPage(c, "link.title")
 		}
@@ -70,30 +111,6 @@ func (a *App) lookupLink(c *fiber.Ctx) (linkPage, db.LinkToken, error) {
 		}
 	}
 	return p, t, nil
-}
-
-// linkLanguage is the language of the mail a token was sent in: the
-// invitation's, or the account's for a reset.
-func (a *App) linkLanguage(c *fiber.Ctx, t db.LinkToken) string {
-	switch t.Purpose {
-	case db.PurposeInvite:
-		var pl invitePayload
-		if json.Unmarshal(t.Payload, &pl) == nil && validLocale(pl.Lang) {
-			return pl.Lang
-		}
-	case db.PurposeReset:
-		if t.UserID != nil {
-			if u, err := a.store.UserByID(c.UserContext(), *t.UserID); err == nil {
-				return u.Locale
-			}
-		}
-	case db.PurposeAttendance, db.PurposeEvaluation, db.PurposeOfferAnswer:
-		var pl linkPayload
-		if json.Unmarshal(t.Payload, &pl) == nil && validLocale(pl.Lang) {
-			return pl.Lang
-		}
-	}
-	return ""
 }
 
 // renderLinkProblem explains why a link does not work: 404 for a link that
@@ -116,27 +133,17 @@ func (a *App) linkShow(c *fiber.Ctx) error {
 	if p.State != db.TokenValid {
 		return a.renderLinkProblem(c, &p)
 	}
-	switch t.Purpose {
-	case db.PurposeInvite:
-		var pl invitePayload
-		_ = json.Unmarshal(t.Payload, &pl)
-		p.Form.Values["name"] = pl.Name
-		return a.render(c, fiber.StatusOK, "links/invite", &p)
-	case db.PurposeReset:
-		return a.render(c, fiber.StatusOK, "links/reset", &p)
-	case db.PurposeAttendance:
-		return a.attendanceLinkShow(c, &p, t)
-	case db.PurposeEvaluation:
-		return a.evaluationLinkShow(c, &p, t)
-	case db.PurposeOfferAnswer:
-		return a.offerAnswerShow(c, &p, t)
+	room, ok := linkRooms[t.Purpose]
+	if !ok {
+		return fiber.ErrNotFound
 	}
-	return fiber.ErrNotFound
+	return room.show(a, c, &p, t)
 }
 
-// linkUse answers POST /l/:token: accept an invitation or set a new
-// password. The token is used up in the same transaction as the change,
-// so a double submit or a race changes things once.
+// linkUse answers POST /l/:token: what the link is for (accept an
+// invitation, set a new password, log a week, ...). Each room uses the
+// token up in the same transaction as the change it makes, so a double
+// submit or a race changes things once.
 func (a *App) linkUse(c *fiber.Ctx) error {
 	p, t, err := a.lookupLink(c)
 	if err != nil {
@@ -145,130 +152,9 @@ func (a *App) linkUse(c *fiber.Ctx) error {
 	if p.State != db.TokenValid {
 		return a.renderLinkProblem(c, &p)
 	}
-	password, confirm := c.FormValue("password"), c.FormValue("confirm")
-	if msg := PasswordProblem(password, p.Email); msg != "" {
-		p.Form.Check(false, "password", msg)
-	}
-	p.Form.Check(password == confirm, "confirm", "password.mismatch")
-	switch t.Purpose {
-	case db.PurposeInvite:
-		return a.acceptInvite(c, &p, password)
-	case db.PurposeReset:
-		return a.resetPassword(c, &p, t, password)
-	case db.PurposeAttendance:
-		return a.attendanceLinkUse(c, &p, t)
-	case db.PurposeEvaluation:
-		return a.evaluationLinkUse(c, &p, t)
-	case db.PurposeOfferAnswer:
-		return a.offerAnswerUse(c, &p, t)
-	}
-	return fiber.ErrNotFound
-}
-
-func (a *App) acceptInvite(c *fiber.Ctx, p *linkPage, password string) error {
-	p.Form.Values["name"] = strings.TrimSpace(c.FormValue("name"))
-	p.Form.Required("name", 200)
-	if !p.Form.Valid() {
-		return a.render(c, fiber.StatusUnprocessableEntity, "links/invite", p)
-	}
-	hash, err := db.HashPassword(password)
-	if err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	var userID int64
-	err = a.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		t, err := db.UseLinkToken(ctx, tx, p.Token, db.PurposeInvite)
-		if err != nil {
-			return err
-		}
-		var pl invitePayload
-		if err := json.Unmarshal(t.Payload, &pl); err != nil {
-			return err
-		}
-		// The invitation stands only while whoever sent it still may: an
-		// enabled inviter, and for employers an approved organisation.
-		if ok, err := db.InvitationStillValid(ctx, tx, t.CreatedBy, pl.OrgID); err != nil {
-			return err
-		} else if !ok {
-			return errInvitationWithdrawn
-		}
-		nu := db.NewUser{Email: p.Email, Name: p.Form.Values["name"], Role: pl.Role, Locale: pl.Lang, PasswordHash: hash}
-		if pl.OrgID != 0 {
-			nu.OrganisationID = &pl.OrgID
-		}
-		if !Contains(Locales, nu.Locale) {
-			nu.Locale = Locales[0]
-		}
-		if userID, err = db.CreateUserTx(ctx, tx, nu); err != nil {
-			return err
-		}
-		return db.AuditTx(ctx, tx, userID, "user.invite_accept", "user", userID, clientIP(c))
-	})
-	switch {
-	case errors.Is(err, errInvitationWithdrawn):
-		return errStatus(fiber.StatusGone, "invite.withdrawn")
-	case errors.Is(err, db.ErrConflict):
-		p.Form.Check(false, "name", "invite.account_exists")
-		return a.render(c, fiber.StatusConflict, "links/invite", p)
-	case errors.Is(err, db.ErrNotFound): // used up by a concurrent request
-		p.State = db.TokenUsed
-		return a.renderLinkProblem(c, p)
-	case err != nil:
-		return err
-	}
-	u, err := a.store.UserByID(ctx, userID)
-	if err != nil {
-		return err
-	}
-	if err := a.startSession(c, u); err != nil {
-		return err
-	}
-	return a.redirect(c, "/", "flash.invite_accepted")
-}
-
-func (a *App) resetPassword(c *fiber.Ctx, p *linkPage, t db.LinkToken, password string) error {
-	if t.UserID == nil {
+	room, ok := linkRooms[t.Purpose]
+	if !ok {
 		return fiber.ErrNotFound
 	}
-	if !p.Form.Valid() {
-		return a.render(c, fiber.StatusUnprocessableEntity, "links/reset", p)
-	}
-	hash, err := db.HashPassword(password)
-	if err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	err = a.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := db.UseLinkToken(ctx, tx, p.Token, db.PurposeReset); err != nil {
-			return err
-		}
-		// Any other reset link sent to this account stops working too.
-		if err := db.UseUserTokens(ctx, tx, *t.UserID, db.PurposeReset); err != nil {
-			return err
-		}
-		// Every session ends: whoever else might have been signed in is out.
-		return db.SetPasswordTx(ctx, tx, *t.UserID, hash, 0)
-	})
-	if errors.Is(err, db.ErrNotFound) {
-		p.State = db.TokenUsed
-		return a.renderLinkProblem(c, p)
-	} else if err != nil {
-		return err
-	}
-	u, err := a.store.UserByID(ctx, *t.UserID)
-	if err != nil {
-		return err
-	}
-	if u.DisabledAt != nil {
-		return a.redirect(c, "/login", "flash.password_changed")
-	}
-	if err := a.startSession(c, u); err != nil {
-		return err
-	}
-	return a.redirect(c, "/", "flash.password_changed")
+	return room.use(a, c, &p, t)
 }
-
-// errInvitationWithdrawn: the inviter was disabled or the organisation is
-// no longer approved since the invitation was sent.
-var errInvitationWithdrawn = errors.New("handlers: invitation withdrawn")

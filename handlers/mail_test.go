@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"praksis/db"
+	"praksis/db/dbtest"
 	"praksis/locale"
 	"praksis/mail"
 	"praksis/mail/smtptest"
@@ -88,12 +87,9 @@ func (ta *testApp) enqueueMail(recipient string) int64 {
 		ta.t.Fatal(err)
 	}
 	var id int64
-	err = ta.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		if queued, err := db.Enqueue(ctx, tx, m); err != nil || !queued {
-			return err
-		}
-		return tx.GetContext(ctx, &id, `SELECT id FROM outbox WHERE dedupe_key = $1`, m.DedupeKey)
-	})
+	if err = ta.store.QueueMail(ctx, m); err == nil {
+		err = ta.store.DB.GetContext(ctx, &id, `SELECT id FROM outbox WHERE dedupe_key = $1`, m.DedupeKey)
+	}
 	if err != nil || id == 0 {
 		ta.t.Fatalf("enqueue: %v", err)
 	}
@@ -103,17 +99,7 @@ func (ta *testApp) enqueueMail(recipient string) int64 {
 // linkToken stores a link token and returns the raw token.
 func (ta *testApp) linkToken(in db.NewLinkToken) string {
 	ta.t.Helper()
-	ctx := context.Background()
-	var tok string
-	err := ta.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		tok, err = db.CreateLinkToken(ctx, tx, in)
-		return err
-	})
-	if err != nil {
-		ta.t.Fatal(err)
-	}
-	return tok
+	return dbtest.LinkToken(ta.t, ta.store, in)
 }
 
 // countWhere counts the rows of a table matching a fixed condition.

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/lib/pq"
 )
 
 // latencyBounds are the upper bounds (seconds) of the request latency
@@ -243,7 +242,7 @@ func (a *App) writeHTTPMetrics(b *bytes.Buffer) {
 }
 
 func (a *App) writePoolMetrics(b *bytes.Buffer) {
-	st := a.store.DB.Stats()
+	st := a.store.PoolStats()
 	gauge := func(name, help string, v float64) {
 		family(b, name, "gauge", help)
 		fmt.Fprintf(b, "%s %s\n", name, num(v))
@@ -261,44 +260,14 @@ func (a *App) writePoolMetrics(b *bytes.Buffer) {
 	counter("praksis_db_pool_closed_idle_total", "Connections closed as idle for too long.", float64(st.MaxIdleClosed+st.MaxIdleTimeClosed))
 }
 
-// databaseMetricsSQL reads what every replica sees alike: the mail waiting
-// and dead, how long the oldest due mail has waited, and per job the
-// runs of the last 24 hours, their longest duration and the last success.
-// Each part reads through an index (outbox_due_idx, job_runs_recent_idx),
-// so a scrape stays cheap however long the history grows.
-const databaseMetricsSQL = `SELECT 'outbox' AS kind, status AS name, count(*)::float8 AS a, 0::float8 AS b, 0::float8 AS c, 0::float8 AS d
-	FROM outbox WHERE status IN ('pending', 'failed') GROUP BY status
-UNION ALL
-SELECT 'outbox', 'dead', (SELECT count(*) FROM outbox WHERE status = 'dead'), 0, 0, 0
-UNION ALL
-SELECT 'outbox_age', '', coalesce(extract(epoch FROM now() - min(next_attempt_at)), 0), 0, 0, 0
-	FROM outbox WHERE status IN ('pending', 'failed') AND next_attempt_at <= now()
-UNION ALL
-SELECT 'job', j.job, coalesce(r.ok, 0), coalesce(r.failed, 0), coalesce(r.longest, 0), coalesce(extract(epoch FROM s.finished_at), 0)
-	FROM unnest($1::text[]) AS j(job)
-	LEFT JOIN LATERAL (
-		SELECT count(*) FILTER (WHERE status = 'ok') AS ok, count(*) FILTER (WHERE status = 'failed') AS failed,
-			max(extract(epoch FROM finished_at - started_at)) AS longest
-		FROM job_runs WHERE job = j.job AND started_at > now() - interval '24 hours') r ON true
-	LEFT JOIN LATERAL (
-		SELECT finished_at FROM job_runs WHERE job = j.job AND status = 'ok'
-		ORDER BY started_at DESC LIMIT 1) s ON true`
-
+// writeDatabaseMetrics writes what every replica sees alike, read from
+// PostgreSQL (db.Store.DatabaseMetrics): the outbox and the job runs.
 func (a *App) writeDatabaseMetrics(ctx context.Context, b *bytes.Buffer) {
 	var names []string
 	for _, j := range a.sched.Jobs() {
 		names = append(names, j.Name)
 	}
-	type row struct {
-		Kind string  `db:"kind"`
-		Name string  `db:"name"`
-		A    float64 `db:"a"`
-		B    float64 `db:"b"`
-		C    float64 `db:"c"`
-		D    float64 `db:"d"`
-	}
-	var rows []row
-	err := a.store.DB.SelectContext(ctx, &rows, databaseMetricsSQL, pq.Array(names))
+	m, err := a.store.DatabaseMetrics(ctx, names)
 	family(b, "praksis_database_up", "gauge", "1 when this replica could read the database for this scrape.")
 	if err != nil {
 		a.log.Warn("metrics: database", "err", err)
@@ -306,19 +275,7 @@ func (a *App) writeDatabaseMetrics(ctx context.Context, b *bytes.Buffer) {
 		return
 	}
 	b.WriteString("praksis_database_up 1\n")
-	outbox := map[string]float64{"pending": 0, "failed": 0, "dead": 0}
-	var age float64
-	var jobs []row
-	for _, r := range rows {
-		switch r.Kind {
-		case "outbox":
-			outbox[r.Name] = r.A
-		case "outbox_age":
-			age = r.A
-		case "job":
-			jobs = append(jobs, r)
-		}
-	}
+	outbox, age, jobs := m.Outbox, m.OldestDueSeconds, m.Jobs
 	family(b, "praksis_outbox_mails", "gauge", "Mail in the outbox not sent yet, by status (pending, failed: will be retried; dead: given up).")
 	for _, st := range []string{"pending", "failed", "dead"} {
 		fmt.Fprintf(b, "praksis_outbox_mails{status=\"%s\"} %s\n", st, num(outbox[st]))
@@ -328,16 +285,16 @@ func (a *App) writeDatabaseMetrics(ctx context.Context, b *bytes.Buffer) {
 	sort.Slice(jobs, func(i, j int) bool { return jobs[i].Name < jobs[j].Name })
 	family(b, "praksis_job_runs_24h", "gauge", "Runs of each scheduled job in the last 24 hours, by outcome (all replicas).")
 	for _, j := range jobs {
-		fmt.Fprintf(b, "praksis_job_runs_24h{job=\"%s\",status=\"ok\"} %s\n", label(j.Name), num(j.A))
-		fmt.Fprintf(b, "praksis_job_runs_24h{job=\"%s\",status=\"failed\"} %s\n", label(j.Name), num(j.B))
+		fmt.Fprintf(b, "praksis_job_runs_24h{job=\"%s\",status=\"ok\"} %s\n", label(j.Name), num(j.OK))
+		fmt.Fprintf(b, "praksis_job_runs_24h{job=\"%s\",status=\"failed\"} %s\n", label(j.Name), num(j.Failed))
 	}
 	family(b, "praksis_job_longest_run_seconds_24h", "gauge", "Longest run of each job in the last 24 hours.")
 	for _, j := range jobs {
-		fmt.Fprintf(b, "praksis_job_longest_run_seconds_24h{job=\"%s\"} %s\n", label(j.Name), num(j.C))
+		fmt.Fprintf(b, "praksis_job_longest_run_seconds_24h{job=\"%s\"} %s\n", label(j.Name), num(j.LongestSeconds))
 	}
 	family(b, "praksis_job_last_success_timestamp_seconds", "gauge", "When each job last finished without error (Unix time; 0: never).")
 	for _, j := range jobs {
-		fmt.Fprintf(b, "praksis_job_last_success_timestamp_seconds{job=\"%s\"} %s\n", label(j.Name), num(j.D))
+		fmt.Fprintf(b, "praksis_job_last_success_timestamp_seconds{job=\"%s\"} %s\n", label(j.Name), num(j.LastSuccess))
 	}
 }
 

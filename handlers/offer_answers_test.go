@@ -1,15 +1,13 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"praksis/db"
+	"praksis/db/dbtest"
 )
 
 // offerLinks makes an agreement's three answer links the way the
@@ -21,15 +19,7 @@ func (ta *testApp) offerLinks(agreementID int64, email, lang string) map[string]
 		want = append(want, db.ReminderLink{Purpose: db.PurposeOfferAnswer, AgreementID: agreementID, Email: email,
 			Payload: map[string]any{"lang": lang, "answer": a}})
 	}
-	var tokens []string
-	err := ta.store.InTx(context.Background(), func(tx *sqlx.Tx) error {
-		var err error
-		tokens, err = db.CreateReminderLinks(context.Background(), tx, want, 14*24*time.Hour)
-		return err
-	})
-	if err != nil {
-		ta.t.Fatal(err)
-	}
+	tokens := dbtest.ReminderLinks(ta.t, ta.store, want, 14*24*time.Hour)
 	out := map[string]string{}
 	for i, a := range db.OfferAnswers {
 		out[a] = tokens[i]

@@ -75,12 +75,12 @@ func (a *App) profile(c *fiber.Ctx, row db.CaseloadRow) (profilePage, error) {
 		}
 	}
 	p.Timeline = a.timeline(&p)
-	p.Chart = newChart(pt, p.Results, time.Now(), func(id string, args ...any) string { return p.T(id, args...) })
+	p.Chart = newChart(pt, p.Results, a.store.Now(), func(id string, args ...any) string { return p.T(id, args...) })
 	return p, nil
 }
 
 func (a *App) timeline(p *profilePage) []timelineItem {
-	now := time.Now()
+	now := a.store.Now()
 	items := []timelineItem{{Date: p.P.ProgrammeStart, Kind: "start", Label: p.T("participants.tl_start")}}
 	for _, r := range p.Results {
 		items = append(items, timelineItem{Date: r.TakenOn, Kind: "result",
@@ -156,9 +156,8 @@ func (a *App) participantResult(c *fiber.Ctx) error {
 	on := requiredDate(&f, "taken_on")
 	if on != nil {
 		// Dates are typed in Oslo: today there is not the future, even
-		// while UTC is still on yesterday.
-		now := time.Now().In(oslo)
-		f.Check(!on.After(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)), "taken_on", "participant.result_future")
+		// while UTC is still on yesterday (a.today is Oslo's date).
+		f.Check(!on.After(a.today()), "taken_on", "participant.result_future")
 		f.Check(!on.Before(pt.ProgrammeStart.AddDate(-2, 0, 0)), "taken_on", "participant.result_too_old")
 	}
 	if !f.Valid() {

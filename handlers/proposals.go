@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
 	"praksis/mail"
@@ -33,29 +32,24 @@ func (a *App) proposalCreate(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	me := session(c).User
-	err = a.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		id, err := db.CreateProposal(ctx, tx, db.NewProposal{ParticipantID: pt.ID, PlacementID: placementID, AdviserID: me.ID,
-			Note: note, SharedAdaptations: shared}, clientIP(c))
+	// The mails link to the proposal, so its id is reserved first; they
+	// are rendered before the one transaction that stores it and them.
+	draft, err := a.store.ProposalDraft(ctx, placementID)
+	if err != nil {
+		return err
+	}
+	mails := make([]db.Mail, 0, len(draft.Recipients))
+	for _, r := range draft.Recipients {
+		d := mail.Data{FirstName: mail.FirstName(r.Name), Link: a.mail.Link("/proposals/" + strconv.FormatInt(draft.ID, 10)),
+			Vars: map[string]string{"Adviser": me.Name, "Placement": draft.PlacementTitle}}
+		m, err := a.mail.Render("proposal", r.Locale, r.Email, fmt.Sprintf("proposal:%d:%s", draft.ID, strings.ToLower(r.Email)), d)
 		if err != nil {
 			return err
 		}
-		pl, err := db.PlacementTitleTx(ctx, tx, placementID)
-		if err != nil {
-			return err
-		}
-		rcpts, err := db.ProposalRecipients(ctx, tx, placementID)
-		if err != nil {
-			return err
-		}
-		for _, r := range rcpts {
-			d := mail.Data{FirstName: mail.FirstName(r.Name), Link: a.mail.Link("/proposals/" + strconv.FormatInt(id, 10)),
-				Vars: map[string]string{"Adviser": me.Name, "Placement": pl}}
-			if err := a.queueMail(ctx, tx, "proposal", r.Locale, r.Email, fmt.Sprintf("proposal:%d:%s", id, strings.ToLower(r.Email)), d); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+		mails = append(mails, m)
+	}
+	_, err = a.store.Propose(ctx, db.NewProposal{ID: draft.ID, ParticipantID: pt.ID, PlacementID: placementID, AdviserID: me.ID,
+		Note: note, SharedAdaptations: shared}, mails, clientIP(c))
 	switch {
 	case errors.Is(err, db.ErrConflict):
 		return errStatus(fiber.StatusConflict, "proposals.conflict")

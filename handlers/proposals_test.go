@@ -9,8 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/jmoiron/sqlx"
-
 	"praksis/db"
 )
 
@@ -19,13 +17,8 @@ import (
 func (ta *testApp) storeProposal(adviser db.User, participantID, placementID int64, note, shared string) int64 {
 	ta.t.Helper()
 	ctx := context.Background()
-	var id int64
-	err := ta.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		id, err = db.CreateProposal(ctx, tx, db.NewProposal{ParticipantID: participantID, PlacementID: placementID,
-			AdviserID: adviser.ID, Note: note, SharedAdaptations: shared}, "192.0.2.1")
-		return err
-	})
+	id, err := ta.store.Propose(ctx, db.NewProposal{ParticipantID: participantID, PlacementID: placementID,
+		AdviserID: adviser.ID, Note: note, SharedAdaptations: shared}, nil, "192.0.2.1")
 	if err != nil {
 		ta.t.Fatalf("store proposal: %v", err)
 	}
