@@ -25,7 +25,7 @@ func (s *Store) Invite(ctx context.Context, in NewLinkToken, m Mail, ip string) 
 		return fmt.Errorf("db: invite: no inviter")
 	}
 	in.Purpose = PurposeInvite
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := createLinkToken(ctx, tx, in); err != nil {
 			return err
 		}
@@ -45,7 +45,7 @@ func (s *Store) Invite(ctx context.Context, in NewLinkToken, m Mail, ip string) 
 // e-mail has an account.
 func (s *Store) AcceptInvite(ctx context.Context, token string, nu NewUser, ip string) (int64, error) {
 	var userID int64
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		t, err := useLinkToken(ctx, tx, token, PurposeInvite)
 		if err != nil {
 			return err
@@ -87,7 +87,7 @@ func (s *Store) RequestReset(ctx context.Context, in NewLinkToken, m Mail, every
 		return false, fmt.Errorf("db: reset: no user")
 	}
 	in.Purpose = PurposeReset
-	err = s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		// The account row is locked so two requests at once cannot both
 		// see "no recent mail"; the window slides (a key with a 10-minute
 		// bucket in it let two requests a second apart across a bucket
@@ -114,7 +114,7 @@ func (s *Store) RequestReset(ctx context.Context, in NewLinkToken, m Mail, every
 // ErrNotFound: the token was used or expired meanwhile.
 func (s *Store) ResetPassword(ctx context.Context, token, hash string) (int64, error) {
 	var userID int64
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		t, err := useLinkToken(ctx, tx, token, PurposeReset)
 		if err != nil {
 			return err

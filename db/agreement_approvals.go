@@ -94,7 +94,7 @@ func (s *Store) AgreementVersions(ctx context.Context, a Agreement) ([]Agreement
 // agreement's life by its dates (first_approved_at). ErrConflict: not
 // complete, ended or cancelled, not this party's turn, or already approved.
 func (s *Store) Approve(ctx context.Context, id int64, lockVersion int, who AgreementActor) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		a, err := lockAgreement(ctx, tx, id, who.Scope, lockVersion, who.Today)
 		if err != nil {
 			return err
@@ -128,7 +128,7 @@ func (s *Store) Approve(ctx context.Context, id int64, lockVersion int, who Agre
 // RecordConsent records, by the adviser, that the participant agreed: in
 // person, or on their behalf with a reason.
 func (s *Store) RecordConsent(ctx context.Context, id int64, lockVersion int, who AgreementActor, mode string, reason *string, note string) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		a, err := lockAgreement(ctx, tx, id, who.Scope, lockVersion, who.Today)
 		if err != nil {
 			return err

@@ -41,7 +41,7 @@ func (s *Store) FollowUps(ctx context.Context, agreementID int64) ([]FollowUp, e
 
 // AddFollowUp records a follow-up meeting by the participant's adviser.
 func (s *Store) AddFollowUp(ctx context.Context, agreementID int64, who AgreementActor, heldOn time.Time, with []string, notes string) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO follow_ups (agreement_id, held_on, with_whom, notes, written_by)
 			SELECT ag.id, $2, $3, $4, $5 FROM agreements ag JOIN participants p ON p.id = ag.participant_id
 			WHERE ag.id = $1 AND p.adviser_id = $5`, agreementID, dateOnly(heldOn), pq.Array(with), notes, who.Scope.UserID)

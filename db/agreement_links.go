@@ -23,7 +23,7 @@ type AgreementLink struct {
 // agreement.link_sent and queues its mail m, in one transaction: the mail
 // exists exactly when the link does.
 func (s *Store) SendAgreementLink(ctx context.Context, l AgreementLink, m Mail, who LinkWriter) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := sendLink(ctx, tx, l, who); err != nil {
 			return err
 		}

@@ -78,7 +78,7 @@ type AgreementActor struct {
 // withdrawn: nobody's approval covers text they have not seen.
 func (s *Store) SaveAgreement(ctx context.Context, id int64, lockVersion int, who AgreementActor, step string, edit func(*AgreementContent)) error {
 	r := s.AgreementRules()
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		a, err := lockAgreement(ctx, tx, id, who.Scope, lockVersion, who.Today)
 		if err != nil {
 			return err
@@ -132,7 +132,7 @@ func releaseSeat(ctx context.Context, tx *sqlx.Tx, a Agreement) error {
 // given back and the employer's access ends after the usual weeks.
 func (s *Store) CancelAgreement(ctx context.Context, id int64, lockVersion int, who AgreementActor, note string) error {
 	r := s.AgreementRules()
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		a, err := lockAgreement(ctx, tx, id, who.Scope, lockVersion, who.Today)
 		if err != nil {
 			return err
@@ -167,7 +167,7 @@ type EndInput struct {
 // the outcome on the participant, from the day after, at this employer.
 func (s *Store) EndAgreement(ctx context.Context, id int64, lockVersion int, who AgreementActor, in EndInput) error {
 	r := s.AgreementRules()
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		a, err := lockAgreement(ctx, tx, id, who.Scope, lockVersion, who.Today)
 		if err != nil {
 			return err

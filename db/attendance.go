@@ -113,7 +113,7 @@ func checkOpen(ctx context.Context, tx *sqlx.Tx, agreementID int64, who LinkWrit
 // for this agreement and week; it is not used up, so the supervisor can
 // correct a mistake until it expires.
 func (s *Store) SaveAttendanceWeek(ctx context.Context, agreementID int64, monday time.Time, days []AttendanceDay, who LinkWriter) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if who.UserID == 0 {
 			if err := linkStillValid(ctx, tx, who.Token, PurposeAttendance, agreementID, dateOnly(monday), ""); err != nil {
 				return err

@@ -40,5 +40,5 @@ func (s *Store) AuditFor(ctx context.Context, entity string, id int64) ([]AuditE
 // Audit writes one audit row on its own (for changes made outside a
 // transaction of this package).
 func (s *Store) Audit(ctx context.Context, actorID int64, action, entity string, entityID int64, ip string) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error { return audit(ctx, tx, actorID, action, entity, entityID, ip) })
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return audit(ctx, tx, actorID, action, entity, entityID, ip) })
 }

@@ -220,9 +220,9 @@ func MigrationFiles() []string {
 	return out
 }
 
-// InTx runs fn in a transaction and commits when it returns nil. Changes
+// inTx runs fn in a transaction and commits when it returns nil. Changes
 // and the mail or tokens they cause are written together this way.
-func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.DB.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)

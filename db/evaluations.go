@@ -71,7 +71,7 @@ type NewEvaluation struct {
 // token is used up in the same transaction, so it works once: a second
 // use, or a token made for another agreement or phase, is ErrNotFound.
 func (s *Store) AddEvaluation(ctx context.Context, agreementID int64, e NewEvaluation, who LinkWriter) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if who.UserID == 0 {
 			if err := linkStillValid(ctx, tx, who.Token, PurposeEvaluation, agreementID, "", e.Phase); err != nil {
 				return err

@@ -10,7 +10,7 @@ import (
 // that follows a change already committed (an agreement approved). A mail
 // whose dedupe key is already queued is not queued again.
 func (s *Store) QueueMail(ctx context.Context, m Mail) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		_, err := Enqueue(ctx, tx, m)
 		return err
 	})

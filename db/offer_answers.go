@@ -27,7 +27,7 @@ var OfferAnswers = []string{OfferJob, OfferExtension, OfferNo}
 // agreement keeps the answer and when; and the audit log gets
 // agreement.offer_answer with no actor and the IP.
 func (s *Store) RecordOfferAnswer(ctx context.Context, token string, agreementID int64, answer, ip string) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var ok bool
 		err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM link_tokens WHERE token_hash = $1 AND purpose = $2
 			AND used_at IS NULL AND expires_at > now() AND payload->>'agreement_id' = $3::text AND payload->>'answer' = $4)`,

@@ -117,7 +117,7 @@ func (in ParticipantInput) hours() float64 {
 // writes the audit row in the same transaction.
 func (s *Store) CreateParticipant(ctx context.Context, adviserID int64, in ParticipantInput, ip string) (int64, error) {
 	var id int64
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		const q = `INSERT INTO participants (adviser_id, nav_contact_id, first_name, last_name, birth_year, languages, education,
 				regime, programme_start, programme_end, goal_category, goal_sector, goal_listening, goal_reading, goal_writing,
 				goal_oral, protected_address, municipality, address, status, programme_hours)
@@ -137,7 +137,7 @@ func (s *Store) CreateParticipant(ctx context.Context, adviserID int64, in Parti
 // UpdateParticipant changes a participant of the adviser's own caseload;
 // another adviser's participant is ErrNotFound.
 func (s *Store) UpdateParticipant(ctx context.Context, id, adviserID int64, in ParticipantInput, ip string) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		const q = `UPDATE participants SET nav_contact_id = $3, first_name = $4, last_name = $5, birth_year = $6, languages = $7,
 				education = $8, regime = $9, programme_start = $10, programme_end = $11, goal_category = $12, goal_sector = $13,
 				goal_listening = $14, goal_reading = $15, goal_writing = $16, goal_oral = $17, protected_address = $18,
@@ -159,7 +159,7 @@ func (s *Store) UpdateParticipant(ctx context.Context, id, adviserID int64, in P
 
 // Reassign moves a participant to another adviser (admin), audited.
 func (s *Store) Reassign(ctx context.Context, id, adviserID, adminID int64, ip string) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE participants SET adviser_id = $2, updated_at = now() WHERE id = $1
 			AND EXISTS (SELECT 1 FROM users WHERE id = $2 AND role = 'adviser' AND disabled_at IS NULL)`, id, adviserID)
 		if err != nil {
@@ -186,7 +186,7 @@ func (s *Store) LogParticipantView(ctx context.Context, actorID, id int64, ip st
 // 0.4–0.6 ms → 0.3 ms a record) and not kept (docs/operations.md, "The
 // audit log").
 func (s *Store) LogParticipantAccess(ctx context.Context, actorID, id int64, action, ip string) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error { return audit(ctx, tx, actorID, action, "participant", id, ip) })
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return audit(ctx, tx, actorID, action, "participant", id, ip) })
 }
 
 // DefaultGoals returns the norskmål per skill for an education level, from

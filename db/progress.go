@@ -75,7 +75,7 @@ func (s *Store) Notes(ctx context.Context, participantID int64) ([]Note, error) 
 
 // AddResult records a result for a participant of the adviser's caseload.
 func (s *Store) AddResult(ctx context.Context, participantID, adviserID int64, skill string, level Level, on time.Time, source, ip string) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO language_results (participant_id, skill, level, taken_on, source, recorded_by)
 			SELECT id, $3, $4, $5, $6, $2 FROM participants WHERE id = $1 AND adviser_id = $2`,
 			participantID, adviserID, skill, string(level), on, source)
@@ -91,7 +91,7 @@ func (s *Store) AddResult(ctx context.Context, participantID, adviserID int64, s
 
 // AddOutcome records an outcome for a participant of the adviser's caseload.
 func (s *Store) AddOutcome(ctx context.Context, participantID, adviserID int64, kind string, from time.Time, employer, note, ip string) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO outcomes (participant_id, kind, from_date, employer, note, recorded_by)
 			SELECT id, $3, $4, $5, $6, $2 FROM participants WHERE id = $1 AND adviser_id = $2`,
 			participantID, adviserID, kind, from, employer, note)
@@ -107,7 +107,7 @@ func (s *Store) AddOutcome(ctx context.Context, participantID, adviserID int64, 
 
 // AddNote adds a note by anyone whose scope includes the participant.
 func (s *Store) AddNote(ctx context.Context, participantID int64, sc Scope, authorID int64, body, ip string) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO participant_notes (participant_id, author_id, body)
 			SELECT p.id, $5, $6 FROM participants p WHERE `+scopeSQL+` AND p.id = $4`,
 			append(sc.args(), participantID, authorID, body)...)

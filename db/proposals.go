@@ -113,7 +113,7 @@ func (s *Store) ProposalDraft(ctx context.Context, placementID int64) (ProposalD
 // announce it, in one transaction, and returns its id.
 func (s *Store) Propose(ctx context.Context, in NewProposal, mails []Mail, ip string) (int64, error) {
 	var id int64
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		if id, err = createProposal(ctx, tx, in, ip); err != nil {
 			return err
@@ -224,7 +224,7 @@ func (s *Store) ProposalForOrganisation(ctx context.Context, id, orgID int64) (P
 // returns its id.
 func (s *Store) DecideProposal(ctx context.Context, id, orgID, actorID int64, accept bool, reason, ip string) (int64, error) {
 	var agreementID int64
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var placementID, participantID int64
 		var status string
 		err := tx.QueryRowxContext(ctx, `SELECT pr.placement_id, pr.participant_id, pr.status FROM proposals pr

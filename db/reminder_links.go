@@ -33,7 +33,7 @@ type ReminderLinkBatch struct {
 }
 
 // PrepareReminderLinks makes the tokens of a run's links the way
-// CreateLinkToken does, and their payloads (agreement_id and the link's
+// createLinkToken does, and their payloads (agreement_id and the link's
 // own), without storing anything.
 func PrepareReminderLinks(links []ReminderLink) (*ReminderLinkBatch, error) {
 	n := len(links)
@@ -84,9 +84,22 @@ func (b *ReminderLinkBatch) store(ctx context.Context, tx *sqlx.Tx, ttl time.Dur
 	return nil
 }
 
-// CreateReminderLinks stores the one-click tokens of a run
+// IssueReminderLinks stores reminder links on their own, as a reminders
+// run stores them inside its transaction: for tests that need the links
+// without a run.
+func (s *Store) IssueReminderLinks(ctx context.Context, links []ReminderLink, ttl time.Duration) ([]string, error) {
+	var tokens []string
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		tokens, err = createReminderLinks(ctx, tx, links, ttl)
+		return err
+	})
+	return tokens, err
+}
+
+// createReminderLinks stores the one-click tokens of a run
 // (PrepareReminderLinks, then store) and returns the raw tokens in order.
-func CreateReminderLinks(ctx context.Context, tx *sqlx.Tx, links []ReminderLink, ttl time.Duration) ([]string, error) {
+func createReminderLinks(ctx context.Context, tx *sqlx.Tx, links []ReminderLink, ttl time.Duration) ([]string, error) {
 	if len(links) == 0 {
 		return nil, nil
 	}
@@ -100,7 +113,7 @@ func CreateReminderLinks(ctx context.Context, tx *sqlx.Tx, links []ReminderLink,
 	return b.Tokens, nil
 }
 
-// newToken makes a raw link token the way CreateLinkToken does.
+// newToken makes a raw link token the way createLinkToken does.
 func newToken() (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {

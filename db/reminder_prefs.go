@@ -44,7 +44,7 @@ func (s *Store) SaveReminderPrefs(ctx context.Context, userID int64, p ReminderP
 	if off == nil {
 		off = []string{}
 	}
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO reminder_prefs (user_id, rules_off, weekdays) VALUES ($1, $2, $3::smallint[])
 			ON CONFLICT (user_id) DO UPDATE SET rules_off = EXCLUDED.rules_off, weekdays = EXCLUDED.weekdays, updated_at = now()`,
 			userID, pq.Array(off), pq.Array(days))

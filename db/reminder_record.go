@@ -131,7 +131,7 @@ func (t *JobTx) RecordReminders(ctx context.Context, today time.Time, set Remind
 // it cost more than running it.
 func (s *Store) PreviewReminders(ctx context.Context, day time.Time, set ReminderSettings) ([]ReminderItem, error) {
 	var out []ReminderItem
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := jobSettings(ctx, tx); err != nil {
 			return err
 		}

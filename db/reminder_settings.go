@@ -83,7 +83,7 @@ func (t *JobTx) ReminderSettings(ctx context.Context) (ReminderSettings, error) 
 // SaveReminderSettings stores new thresholds (validated by the caller, and
 // again by the CHECKs) with an audit row holding the old and new values.
 func (s *Store) SaveReminderSettings(ctx context.Context, in ReminderSettings, actorID int64, ip string) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var old ReminderSettings
 		if err := tx.GetContext(ctx, &old, reminderSettingsSelect+` FOR UPDATE OF rs`); err != nil {
 			return fmt.Errorf("db: reminder settings: %w", err)

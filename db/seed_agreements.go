@@ -43,7 +43,7 @@ var demoAgreements = []demoAgreement{
 func (s *Store) SeedDemoAgreements(ctx context.Context) error {
 	r := s.AgreementRules()
 	today := s.Today()
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var org, employer, adviser int64
 		if err := tx.QueryRowxContext(ctx, `SELECT o.id, u.id, (SELECT id FROM users WHERE email = 'radgiver@example.org')
 			FROM organisations o JOIN users u ON u.organisation_id = o.id

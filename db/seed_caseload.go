@@ -64,7 +64,7 @@ var demoCaseload = []demoParticipant{
 // participants with results, outcomes and a note), some linked to the demo
 // NAV user. It does nothing when the adviser already has participants.
 func (s *Store) SeedDemoCaseload(ctx context.Context) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var adviser, nav int64
 		if err := tx.GetContext(ctx, &adviser, `SELECT id FROM users WHERE email = 'radgiver@example.org'`); err != nil {
 			return fmt.Errorf("db: demo adviser: %w", err)
@@ -137,7 +137,7 @@ func (s *Store) SeedDemoCaseload(ctx context.Context) error {
 // SeedDemoPlacements gives the demo organisation a few placements (four
 // published, one draft), unless it has some already.
 func (s *Store) SeedDemoPlacements(ctx context.Context) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var org, user int64
 		if err := tx.QueryRowxContext(ctx, `SELECT o.id, u.id FROM organisations o JOIN users u ON u.organisation_id = o.id
 			WHERE o.org_number = $1 AND u.email = 'arbeidsgiver@example.org'`, DemoOrgNumber).Scan(&org, &user); err != nil {

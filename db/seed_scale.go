@@ -65,7 +65,7 @@ func (s *Store) SeedScale(ctx context.Context, opt ScaleOptions) (ScaleStats, er
 		return nil, fmt.Errorf("db: scale seed: demo password: %w", err)
 	}
 	w := &scaleWriter{ctx: ctx, progress: opt.Progress, stats: ScaleStats{}, hash: hash}
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		w.tx = tx
 		// Ids are given here, not by the sequences: lock out other
 		// writers, then set each sequence past the ids used.

@@ -66,7 +66,7 @@ func (t LinkToken) State(now time.Time) string {
 
 const tokenColumns = `id, purpose, user_id, email, payload, created_by, expires_at, used_at`
 
-// NewLinkToken is what CreateLinkToken stores.
+// NewLinkToken is what createLinkToken stores.
 type NewLinkToken struct {
 	// Token is the raw token, made by NewToken before the call so the
 	// mail that carries it can be rendered first; empty makes a new one.
@@ -90,9 +90,10 @@ func NewToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// CreateLinkToken stores a new token inside the caller's transaction and
-// returns the only copy of the raw token, for the e-mail.
-func CreateLinkToken(ctx context.Context, tx *sqlx.Tx, in NewLinkToken) (string, error) {
+// IssueLinkToken stores a new link token on its own (the use cases store
+// theirs inside their own transactions) and returns the only copy of the
+// raw token: for tests and tools that need a link without its mail.
+func (s *Store) IssueLinkToken(ctx context.Context, in NewLinkToken) (string, error) {
 	if in.Token == "" {
 		t, err := NewToken()
 		if err != nil {
@@ -100,7 +101,7 @@ func CreateLinkToken(ctx context.Context, tx *sqlx.Tx, in NewLinkToken) (string,
 		}
 		in.Token = t
 	}
-	return in.Token, createLinkToken(ctx, tx, in)
+	return in.Token, s.inTx(ctx, func(tx *sqlx.Tx) error { return createLinkToken(ctx, tx, in) })
 }
 
 // createLinkToken stores in.Token (already made) inside tx.

@@ -100,7 +100,7 @@ func (s *Store) Users(ctx context.Context, role, search string) ([]User, error) 
 // keepSessionID (the one that made the change), so a stolen session does
 // not survive a password change.
 func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, keepSessionID int64) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error { return setPassword(ctx, tx, userID, hash, keepSessionID) })
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return setPassword(ctx, tx, userID, hash, keepSessionID) })
 }
 
 // setPassword is SetPassword inside the caller's transaction (keep 0 to

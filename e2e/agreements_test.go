@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
+	"praksis/db/dbtest"
 )
 
 // TestAgreementJourney continues the proposal's story to a running
@@ -310,19 +310,12 @@ func TestAgreementJourney(t *testing.T) {
 	// links (made here as the reminders job makes them; its digest is
 	// tested in jobs/), one per answer. Opening one changes nothing; the
 	// button records it and uses up all three.
-	var offerTokens []string
-	if err := store.InTx(ctx, func(tx *sqlx.Tx) error {
-		var want []db.ReminderLink
-		for _, ans := range db.OfferAnswers {
-			want = append(want, db.ReminderLink{Purpose: db.PurposeOfferAnswer, AgreementID: agreementID(t, agreementPath),
-				Email: supervisor, Payload: map[string]any{"lang": "nb", "answer": ans}})
-		}
-		var err error
-		offerTokens, err = db.CreateReminderLinks(ctx, tx, want, 14*24*time.Hour)
-		return err
-	}); err != nil {
-		t.Fatal(err)
+	var want []db.ReminderLink
+	for _, ans := range db.OfferAnswers {
+		want = append(want, db.ReminderLink{Purpose: db.PurposeOfferAnswer, AgreementID: agreementID(t, agreementPath),
+			Email: supervisor, Payload: map[string]any{"lang": "nb", "answer": ans}})
 	}
+	offerTokens := dbtest.ReminderLinks(t, store, want, 14*24*time.Hour)
 	s.expectStatus("open the 'job' answer link", s.open("/l/"+offerTokens[0]), 200)
 	s.expect("offer heading", s.text("main h1"), s.msg("offer.title"))
 	s.checkPage("link-offer-answer-phone")

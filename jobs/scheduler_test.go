@@ -180,14 +180,11 @@ func TestRetentionDeletesExpired(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _ = st.DB.Exec(`UPDATE sessions SET expires_at = now() - interval '1 minute' WHERE id = (SELECT max(id) FROM sessions WHERE user_id = $1)`, uid)
-	tx, _ := st.DB.BeginTxx(ctx, nil)
-	if _, err := db.CreateLinkToken(ctx, tx, db.NewLinkToken{Purpose: db.PurposeReset, UserID: &uid, TTL: time.Hour}); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if _, err := st.IssueLinkToken(ctx, db.NewLinkToken{Purpose: db.PurposeReset, UserID: &uid, TTL: time.Hour}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := db.CreateLinkToken(ctx, tx, db.NewLinkToken{Purpose: db.PurposeReset, UserID: &uid, TTL: time.Hour}); err != nil {
-		t.Fatal(err)
-	}
-	_ = tx.Commit()
 	_, _ = st.DB.Exec(`UPDATE link_tokens SET expires_at = now() - interval '8 days' WHERE id = (SELECT max(id) FROM link_tokens WHERE user_id = $1)`, uid)
 	s, _ := NewScheduler(st, quiet, nil, Retention())
 	r, err := s.Run(ctx, "retention", time.Now(), true)

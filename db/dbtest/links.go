@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"praksis/db"
 )
 
@@ -14,13 +12,7 @@ import (
 // returns the raw token, for tests of the link pages.
 func LinkToken(t testing.TB, st *db.Store, in db.NewLinkToken) string {
 	t.Helper()
-	ctx := context.Background()
-	var tok string
-	err := st.InTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		tok, err = db.CreateLinkToken(ctx, tx, in)
-		return err
-	})
+	tok, err := st.IssueLinkToken(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,13 +23,7 @@ func LinkToken(t testing.TB, st *db.Store, in db.NewLinkToken) string {
 // the raw tokens in the order of links.
 func ReminderLinks(t testing.TB, st *db.Store, links []db.ReminderLink, ttl time.Duration) []string {
 	t.Helper()
-	ctx := context.Background()
-	var tokens []string
-	err := st.InTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		tokens, err = db.CreateReminderLinks(ctx, tx, links, ttl)
-		return err
-	})
+	tokens, err := st.IssueReminderLinks(context.Background(), links, ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
