@@ -18,6 +18,7 @@ import (
 	_ "time/tzdata" // Europe/Oslo must resolve in a scratch container too
 
 	"praksis/db"
+	"praksis/db/seed"
 	"praksis/handlers"
 )
 
@@ -63,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "migrate":
 		return migrate(ctx, cfg, log)
 	case "seed":
-		return seed(ctx, cfg, log, args, stdout, stderr)
+		return seedCmd(ctx, cfg, log, args, stdout, stderr)
 	case "create-user":
 		return createUser(ctx, cfg, args, stdin, stdout)
 	case "run-job":
@@ -106,7 +107,8 @@ func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return db.Migrate(ctx, store.DB.DB, log)
 }
 
-func seed(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+// seedCmd is `praksis seed --demo` or `--scale N`; development only.
+func seedCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	demo := fs.Bool("demo", false, "create the demo organisation and accounts")
 	scale := fs.Int("scale", 0, "seed N participants and everything around them (seed_scale.go)")
@@ -134,16 +136,7 @@ func seed(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdo
 		return err
 	}
 	defer store.Close()
-	if err := store.SeedDemo(ctx); err != nil {
-		return err
-	}
-	if err := store.SeedDemoCaseload(ctx); err != nil {
-		return err
-	}
-	if err := store.SeedDemoPlacements(ctx); err != nil {
-		return err
-	}
-	if err := store.SeedDemoAgreements(ctx); err != nil {
+	if err := seed.DemoAll(ctx, store); err != nil {
 		return err
 	}
 	log.Info("demo data ready", "accounts", len(db.DemoAccounts), "password", db.DemoPassword)

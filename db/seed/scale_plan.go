@@ -1,15 +1,17 @@
-package db
+package seed
 
 import (
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"praksis/db"
 )
 
 // The scale seed's plan: every row that other rows point to (and the
 // counts of the rest) is decided in memory first, from one random stream
 // per kind of row, so the same seed gives the same database and a change
-// to one kind of row does not reshuffle the others. seed_scale.go writes
+// to one kind of row does not reshuffle the others. scale.go writes
 // the plan with COPY.
 
 // srand is a seeded random stream with the helpers the plan needs.
@@ -108,7 +110,7 @@ type scalePlacement struct {
 	start              time.Time
 	end                *time.Time
 	seats, taken       int
-	levels             [4]*Level
+	levels             [4]*db.Level
 	langs, adapt       []string
 	adaptOther         string
 	supName, supEmail  string
@@ -125,7 +127,7 @@ type scaleParticipant struct {
 	edu, regime         string
 	start, end          time.Time
 	goalCat, goalSector string
-	goals               [4]Level
+	goals               [4]db.Level
 	protected           bool
 	town, addr, status  string
 	hours               float64
@@ -165,7 +167,7 @@ type evalPhase struct {
 type scaleResult struct {
 	p      *scaleParticipant
 	skill  string
-	level  Level
+	level  db.Level
 	on     time.Time
 	source string
 }
@@ -180,7 +182,7 @@ type scaleExtraProposal struct {
 	decided *time.Time
 }
 
-// scalePlan is everything SeedScale writes, decided before writing.
+// scalePlan is everything Scale writes, decided before writing.
 type scalePlan struct {
 	seed        uint64
 	today       time.Time
@@ -204,7 +206,7 @@ type scaleBase struct {
 	accessWeeks, followUpWeeks                          int
 	demoOrg, demoEmployer, demoAdviser, demoNAV, admin  int64
 	demoOrgName, demoOrgTown, demoEmployerName, demoNum string
-	goals                                               map[string]Level // education → norskmål (all skills)
+	goals                                               map[string]db.Level // education → norskmål (all skills)
 }
 
 // scaleSizes are the proportions at N participants (DESIGN.md: N =
