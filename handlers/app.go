@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/template/html/v2"
 
+	"praksis/calendar"
 	"praksis/db"
 	"praksis/jobs"
 	"praksis/locale"
@@ -182,7 +183,8 @@ func (a *App) Listen(addr string) error {
 // until ctx ends.
 func (a *App) Shutdown(ctx context.Context) error { return a.fiber.ShutdownWithContext(ctx) }
 
-var oslo = mustLoadLocation("Europe/Oslo")
+// oslo is the zone pages show times in.
+var oslo = calendar.Oslo
 
 // dateOf is the template function `date`: a day as 02.01.2006 in Oslo,
 // from a time.Time or a *time.Time ("–" for nil).
@@ -203,14 +205,6 @@ func derefOr[T any](p *T, def T) T {
 		return def
 	}
 	return *p
-}
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
 }
 
 // datetime formats a time (or a *time.Time, "" for nil) in Oslo time.

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/robfig/cron/v3"
 
+	"praksis/calendar"
 	"praksis/db"
 )
 
@@ -29,15 +30,7 @@ type Job struct {
 }
 
 // Oslo is the zone every schedule is read in.
-var Oslo = mustZone("Europe/Oslo")
-
-func mustZone(name string) *time.Location {
-	z, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return z
-}
+var Oslo = calendar.Oslo
 
 // Scheduler runs jobs on their schedules through one exactly-once path.
 type Scheduler struct {

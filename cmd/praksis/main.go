@@ -15,8 +15,6 @@ import (
 	"strings"
 	"syscall"
 
-	_ "time/tzdata" // Europe/Oslo must resolve in a scratch container too
-
 	"praksis/db"
 	"praksis/db/seed"
 	"praksis/handlers"

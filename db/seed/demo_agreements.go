@@ -183,13 +183,13 @@ func seedDemoFollowThrough(ctx context.Context, tx *sqlx.Tx, id, adviser, employ
 		last = today.AddDate(0, 0, *d.endedDays)
 	}
 	// Whole weeks only, up to last Friday: this week is not logged yet.
-	weekStart := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+	weekStart := db.Monday(today)
 	if last.After(weekStart.AddDate(0, 0, -1)) {
 		last = weekStart.AddDate(0, 0, -1)
 	}
 	n := 0
 	for day := start; !day.After(last); day = day.AddDate(0, 0, 1) {
-		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		if !db.Workday(day) {
 			continue
 		}
 		n++
