@@ -153,7 +153,7 @@ func New(cfg Config, d Deps) (*App, error) {
 		// and removes a whole class of bugs where a string escapes into a
 		// goroutine, an outbox row or a cache (README explains).
 		Immutable:             true,
-		ErrorHandler:          a.handleFault,
+		ErrorHandler:          a.handleError,
 		BodyLimit:             cfg.BodyLimit,
 		ReadBufferSize:        8 << 10, // request line + headers, else 431 (a browser's need ~2 KiB)
 		ReadTimeout:           cfg.ReadTimeout,
