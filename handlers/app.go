@@ -143,6 +143,7 @@ func New(cfg Config, d Deps) (*App, error) {
 		"navCurrent":   navCurrent,
 		"skillLevels":  skillLevels,
 		"checks":       checkboxes,
+		"newPassword":  newPasswordForm,
 	})
 	if err := a.views.Load(); err != nil {
 		return nil, fmt.Errorf("handlers: templates: %w", err)
