@@ -180,6 +180,19 @@ func (a *App) redirect(c *fiber.Ctx, to, flashID string) error {
 	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
+// rowAnswer answers a decision on one row of an admin table (approve or
+// reject an organisation, disable or enable an account): a plain form post
+// goes back to the list with the flash; htmx gets the updated row from
+// partial, and the flash, naming the row, is read out.
+func (a *App) rowAnswer(c *fiber.Ctx, list, titleID, flashID, name, partial string, row func(*Page) any) error {
+	if !isFragment(c) {
+		return a.redirect(c, list, flashID)
+	}
+	p := a.newPage(c, titleID)
+	a.announce(c, p.T(flashID+"_named", "Name", name))
+	return a.renderPartial(c, fiber.StatusOK, partial, row(&p))
+}
+
 const flashCookie = "praksis_flash"
 
 // setFlash stores a message ID (never text) in a short-lived cookie; the
