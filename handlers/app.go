@@ -189,17 +189,7 @@ var oslo = calendar.Oslo
 
 // dateOf is the template function `date`: a day as 02.01.2006 in Oslo,
 // from a time.Time or a *time.Time ("–" for nil).
-func dateOf(v any) string {
-	switch t := v.(type) {
-	case time.Time:
-		return t.In(oslo).Format("02.01.2006")
-	case *time.Time:
-		if t != nil {
-			return t.In(oslo).Format("02.01.2006")
-		}
-	}
-	return "–"
-}
+func dateOf(v any) string { return inOslo(v, "02.01.2006", "–") }
 
 func derefOr[T any](p *T, def T) T {
 	if p == nil {
@@ -209,16 +199,20 @@ func derefOr[T any](p *T, def T) T {
 }
 
 // datetime formats a time (or a *time.Time, "" for nil) in Oslo time.
-func datetime(v any) string {
+func datetime(v any) string { return inOslo(v, "02.01.2006 15:04", "") }
+
+// inOslo formats a time.Time or a non-nil *time.Time in Oslo time with
+// layout; anything else is none.
+func inOslo(v any, layout, none string) string {
 	switch t := v.(type) {
 	case time.Time:
-		return t.In(oslo).Format("02.01.2006 15:04")
+		return t.In(oslo).Format(layout)
 	case *time.Time:
 		if t != nil {
-			return t.In(oslo).Format("02.01.2006 15:04")
+			return t.In(oslo).Format(layout)
 		}
 	}
-	return ""
+	return none
 }
 
 // navCurrent is the aria-current of a menu item: "page" on the item's own

@@ -92,17 +92,30 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 
 // migrate creates the database in development and applies migrations.
 func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
+	store, err := migratedStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	return store.Close()
+}
+
+// migratedStore migrates (creating the database in development) and
+// returns the open store; the caller closes it.
+func migratedStore(ctx context.Context, cfg Config, log *slog.Logger) (*db.Store, error) {
 	if !cfg.Production() {
 		if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	store, err := openStore(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer store.Close()
-	return db.Migrate(ctx, store.DB.DB, log)
+	if err := db.Migrate(ctx, store.DB.DB, log); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
 }
 
 // seedCmd is `praksis seed --demo` or `--scale N`; development only.
@@ -126,10 +139,7 @@ func seedCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 	if cfg.Production() {
 		return errors.New("seed: demo data is for development only (APP_ENV=production)")
 	}
-	if err := migrate(ctx, cfg, log); err != nil {
-		return err
-	}
-	store, err := openStore(cfg)
+	store, err := migratedStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

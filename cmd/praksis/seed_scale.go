@@ -24,10 +24,7 @@ func seedScale(ctx context.Context, cfg Config, log *slog.Logger, n int, rngSeed
 	if n < 10 || n > seed.MaxScale {
 		return fmt.Errorf("seed: --scale must be between 10 and %d participants", seed.MaxScale)
 	}
-	if err := migrate(ctx, cfg, log); err != nil {
-		return err
-	}
-	store, err := openStore(cfg)
+	store, err := migratedStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
