@@ -64,9 +64,6 @@ func addDays(t time.Time, n int) time.Time { return t.AddDate(0, 0, n) }
 
 func daysBetween(a, b time.Time) int { return int(b.Sub(a).Hours() / 24) }
 
-// mondayOf is the Monday of t's week.
-func mondayOf(t time.Time) time.Time { return addDays(t, -((int(t.Weekday()) + 6) % 7)) }
-
 // Random streams, one per kind of row.
 const (
 	streamOrgs uint64 = iota + 1
