@@ -19,6 +19,8 @@ import (
 	"github.com/lib/pq"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+
+	"praksis/calendar"
 )
 
 //go:embed migrations/*.sql
@@ -38,14 +40,9 @@ type Store struct {
 	stmts *stmtCache
 }
 
-// oslo is where the programme's days begin and end.
-var oslo = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
+// oslo is where the programme's days begin and end (calendar.Oslo, under
+// the name db's date helpers use).
+var oslo = calendar.Oslo
 
 // Now is the store's clock.
 func (s *Store) Now() time.Time {
@@ -58,8 +55,7 @@ func (s *Store) Now() time.Time {
 // Today is the current day in Europe/Oslo, at midnight UTC so that it
 // compares and formats as a plain date.
 func (s *Store) Today() time.Time {
-	y, m, d := s.Now().In(oslo).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return calendar.Today(s.Now())
 }
 
 // ConnString is the connection string Praksis uses for a DATABASE_URL: with

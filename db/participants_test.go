@@ -130,46 +130,6 @@ func TestCaseloadBestLevelGapAndRisk(t *testing.T) {
 	}
 }
 
-func TestSeedDemoCaseloadAndPlacements(t *testing.T) {
-	st := dbtest.Open(t)
-	ctx := context.Background()
-	for i := 0; i < 2; i++ { // idempotent
-		if err := st.SeedDemo(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.SeedDemoCaseload(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.SeedDemoPlacements(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	adviser, err := st.UserByEmail(ctx, "radgiver@example.org")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := st.Caseload(ctx, db.Scope{AdviserID: adviser.ID}, db.CaseloadFilter{})
-	if err != nil || len(rows) != 12 {
-		t.Fatalf("demo caseload: %d rows, %v", len(rows), err)
-	}
-	risky, withResults := 0, 0
-	for _, r := range rows {
-		if r.Risk {
-			risky++
-		}
-		if r.Best("oral") != "" {
-			withResults++
-		}
-	}
-	if risky == 0 || risky == 12 || withResults < 10 {
-		t.Errorf("an unrealistic caseload: %d at risk, %d with results", risky, withResults)
-	}
-	hits, _, err := st.SearchPlacements(ctx, db.PlacementFilter{})
-	if err != nil || len(hits) != 4 {
-		t.Fatalf("demo placements: %d published, %v", len(hits), err)
-	}
-}
-
 // A capped caseload says how many matched in all.
 func TestCaseloadTotalBeyondLimit(t *testing.T) {
 	st := dbtest.Open(t)

@@ -8,7 +8,7 @@ import (
 	"praksis/db"
 )
 
-// demoOrgName is the approved organisation db.SeedDemo creates for the
+// demoOrgName is the approved organisation seed.Demo creates for the
 // demo employer.
 const demoOrgName = "Fjordbyen Bakeri AS"
 

@@ -16,6 +16,7 @@ import (
 
 	"praksis/db"
 	"praksis/db/dbtest"
+	"praksis/db/seed"
 	"praksis/handlers"
 	"praksis/jobs"
 	"praksis/locale"
@@ -78,7 +79,7 @@ func run(m *testing.M) int {
 		return fail("open database: %v", err)
 	}
 	defer store.Close()
-	if err := store.SeedDemo(ctx); err != nil {
+	if err := seed.Demo(ctx, store); err != nil {
 		return fail("seed demo data: %v", err)
 	}
 

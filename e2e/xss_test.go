@@ -17,6 +17,7 @@ import (
 
 	"praksis/db"
 	"praksis/db/dbtest"
+	"praksis/db/seed"
 	"praksis/handlers"
 	"praksis/jobs"
 	"praksis/locale"
@@ -102,10 +103,8 @@ func TestNoXSS(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	for _, seed := range []func(context.Context) error{st.SeedDemo, st.SeedDemoCaseload, st.SeedDemoPlacements, st.SeedDemoAgreements} {
-		if err := seed(ctx); err != nil {
-			t.Fatal(err)
-		}
+	if err := seed.DemoAll(ctx, st); err != nil {
+		t.Fatal(err)
 	}
 	injected := 0
 	for table, cols := range xssColumns {

@@ -56,10 +56,6 @@ func (a *App) decideOrganisation(c *fiber.Ctx, approve bool) error {
 	if approve {
 		flash = "flash.org_approved"
 	}
-	if !isFragment(c) {
-		return a.redirect(c, "/admin/organisations", flash)
-	}
-	p := a.newPage(c, "admin.orgs.title")
-	a.announce(c, p.T(flash+"_named", "Name", o.Name))
-	return a.renderPartial(c, fiber.StatusOK, "admin/org_row", newOrgRow(&p, o))
+	return a.rowAnswer(c, "/admin/organisations", "admin.orgs.title", flash, o.Name, "admin/org_row",
+		func(p *Page) any { return newOrgRow(p, o) })
 }

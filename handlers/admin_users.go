@@ -157,10 +157,6 @@ func (a *App) setUserDisabled(c *fiber.Ctx, disabled bool) error {
 	if disabled {
 		flash = "flash.user_disabled"
 	}
-	if !isFragment(c) {
-		return a.redirect(c, "/admin/users", flash)
-	}
-	p := a.newPage(c, "admin.users.title")
-	a.announce(c, p.T(flash+"_named", "Name", u.Name))
-	return a.renderPartial(c, fiber.StatusOK, "admin/user_row", newUserRow(&p, u))
+	return a.rowAnswer(c, "/admin/users", "admin.users.title", flash, u.Name, "admin/user_row",
+		func(p *Page) any { return newUserRow(p, u) })
 }

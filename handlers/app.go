@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/template/html/v2"
 
+	"praksis/calendar"
 	"praksis/db"
 	"praksis/jobs"
 	"praksis/locale"
@@ -143,6 +144,7 @@ func New(cfg Config, d Deps) (*App, error) {
 		"navCurrent":   navCurrent,
 		"skillLevels":  skillLevels,
 		"checks":       checkboxes,
+		"newPassword":  newPasswordForm,
 	})
 	if err := a.views.Load(); err != nil {
 		return nil, fmt.Errorf("handlers: templates: %w", err)
@@ -153,7 +155,7 @@ func New(cfg Config, d Deps) (*App, error) {
 		// and removes a whole class of bugs where a string escapes into a
 		// goroutine, an outbox row or a cache (README explains).
 		Immutable:             true,
-		ErrorHandler:          a.handleFault,
+		ErrorHandler:          a.handleError,
 		BodyLimit:             cfg.BodyLimit,
 		ReadBufferSize:        8 << 10, // request line + headers, else 431 (a browser's need ~2 KiB)
 		ReadTimeout:           cfg.ReadTimeout,
@@ -183,21 +185,12 @@ func (a *App) Listen(addr string) error {
 // until ctx ends.
 func (a *App) Shutdown(ctx context.Context) error { return a.fiber.ShutdownWithContext(ctx) }
 
-var oslo = mustLoadLocation("Europe/Oslo")
+// oslo is the zone pages show times in.
+var oslo = calendar.Oslo
 
 // dateOf is the template function `date`: a day as 02.01.2006 in Oslo,
 // from a time.Time or a *time.Time ("–" for nil).
-func dateOf(v any) string {
-	switch t := v.(type) {
-	case time.Time:
-		return t.In(oslo).Format("02.01.2006")
-	case *time.Time:
-		if t != nil {
-			return t.In(oslo).Format("02.01.2006")
-		}
-	}
-	return "–"
-}
+func dateOf(v any) string { return inOslo(v, "02.01.2006", "–") }
 
 func derefOr[T any](p *T, def T) T {
 	if p == nil {
@@ -206,25 +199,21 @@ func derefOr[T any](p *T, def T) T {
 	return *p
 }
 
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
 // datetime formats a time (or a *time.Time, "" for nil) in Oslo time.
-func datetime(v any) string {
+func datetime(v any) string { return inOslo(v, "02.01.2006 15:04", "") }
+
+// inOslo formats a time.Time or a non-nil *time.Time in Oslo time with
+// layout; anything else is none.
+func inOslo(v any, layout, none string) string {
 	switch t := v.(type) {
 	case time.Time:
-		return t.In(oslo).Format("02.01.2006 15:04")
+		return t.In(oslo).Format(layout)
 	case *time.Time:
 		if t != nil {
-			return t.In(oslo).Format("02.01.2006 15:04")
+			return t.In(oslo).Format(layout)
 		}
 	}
-	return ""
+	return none
 }
 
 // navCurrent is the aria-current of a menu item: "page" on the item's own

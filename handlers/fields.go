@@ -84,3 +84,29 @@ func checkboxes(pg pager, f Form, name, idPrefix, labelPrefix string, values, ch
 	}
 	return d
 }
+
+// newPasswordData is what partials/form/new_password renders: the form in
+// which a person chooses a password (on /password, after an invitation,
+// after a reset).
+type newPasswordData struct {
+	Page     *Page
+	Action   string
+	Username string     // the account's address, for password managers
+	First    *fieldData // the page's own field before the new password, if any
+	New      fieldData
+	Confirm  fieldData
+	Submit   string
+}
+
+// newPasswordForm is the template function `newPassword`: the form posts
+// to action; the new password is the field newName labelled newLabelID,
+// followed by "confirm"; first, when given, comes before them.
+func newPasswordForm(pg pager, f Form, action, username, newName, newLabelID, submitID string, first ...fieldData) newPasswordData {
+	d := newPasswordData{Page: pg.page(), Action: action, Username: username, Submit: pg.page().T(submitID),
+		New:     inputField(pg, f, newName, "password", newLabelID, "autocomplete=new-password"),
+		Confirm: inputField(pg, f, "confirm", "password", "password.confirm", "autocomplete=new-password")}
+	if len(first) > 0 {
+		d.First = &first[0]
+	}
+	return d
+}

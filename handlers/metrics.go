@@ -67,7 +67,7 @@ func (m *metrics) observe(method, route string, status int, took time.Duration) 
 func (a *App) observe(c *fiber.Ctx) error {
 	start := time.Now()
 	if err := c.Next(); err != nil {
-		if herr := a.handleFault(c, err); herr != nil {
+		if herr := a.handleError(c, err); herr != nil {
 			return herr
 		}
 	}

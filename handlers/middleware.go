@@ -376,36 +376,6 @@ func (a *App) limit(action string, max int, window time.Duration) fiber.Handler 
 	}
 }
 
-// handleFault is the app's error handler: it gives the errors handleError
-// does not know their status (the database unreachable: 503; headers too
-// large: 431; a client too slow: 408) and then lets handleError answer.
-// Errors raised by fasthttp before any middleware ran (an oversized body
-// or header block, a read timeout) are counted and logged here, as the
-// request never reached observe.
-func (a *App) handleFault(c *fiber.Ctx, err error) error {
-	var fe *fiber.Error
-	switch {
-	case db.IsUnavailable(err):
-		a.log.Warn("database unavailable", "request_id", c.Locals(requestIDKey), "err", err)
-		err = errStatus(fiber.StatusServiceUnavailable, "error.unavailable")
-	case errors.As(err, &fe) && fe.Code == fiber.StatusRequestHeaderFieldsTooLarge:
-		err = errStatus(fe.Code, "error.headers_too_large")
-	case errors.As(err, &fe) && fe.Code == fiber.StatusRequestTimeout:
-		err = errStatus(fe.Code, "error.timeout")
-	}
-	if c.Locals(requestIDKey) == nil {
-		// Not through the middleware: no id, no metrics yet.
-		start := time.Now()
-		id := newRequestID()
-		c.Locals(requestIDKey, id)
-		c.Set(requestIDHeader, id)
-		herr := a.handleError(c, err)
-		a.record(c, "unrouted", start)
-		return herr
-	}
-	return a.handleError(c, err)
-}
-
 // gzipFast compresses a response with gzip at the fastest level (deflate
 // for a client that takes only that), whatever else the client accepts.
 var gzipFast = fasthttp.CompressHandlerLevel(func(*fasthttp.RequestCtx) {}, fasthttp.CompressBestSpeed)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"html/template"
 	"net/url"
@@ -181,6 +180,19 @@ func (a *App) redirect(c *fiber.Ctx, to, flashID string) error {
 	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
+// rowAnswer answers a decision on one row of an admin table (approve or
+// reject an organisation, disable or enable an account): a plain form post
+// goes back to the list with the flash; htmx gets the updated row from
+// partial, and the flash, naming the row, is read out.
+func (a *App) rowAnswer(c *fiber.Ctx, list, titleID, flashID, name, partial string, row func(*Page) any) error {
+	if !isFragment(c) {
+		return a.redirect(c, list, flashID)
+	}
+	p := a.newPage(c, titleID)
+	a.announce(c, p.T(flashID+"_named", "Name", name))
+	return a.renderPartial(c, fiber.StatusOK, partial, row(&p))
+}
+
 const flashCookie = "praksis_flash"
 
 // setFlash stores a message ID (never text) in a short-lived cookie; the
@@ -203,69 +215,4 @@ func (a *App) takeFlash(c *fiber.Ctx) string {
 		return ""
 	}
 	return a.translate(a.locale(c), id)
-}
-
-// httpError is an error with a status and a message ID for the person.
-type httpError struct {
-	status int
-	msgID  string
-}
-
-func (e *httpError) Error() string { return e.msgID }
-
-func errStatus(status int, msgID string) error { return &httpError{status, msgID} }
-
-type errorPage struct {
-	Page
-	Status  int
-	Message string
-	// Read is a GET: a conflict met by opening a page (an evaluation link
-	// already used) is not a save that failed, and is not headed as one.
-	Read bool
-}
-
-// handleError is the one place errors become responses: storage sentinels
-// and Fiber errors map to statuses, 5xx are logged with the request id and
-// shown without internals, htmx requests get an alert fragment.
-func (a *App) handleError(c *fiber.Ctx, err error) error {
-	status, msgID := fiber.StatusInternalServerError, "error.internal"
-	var he *httpError
-	var fe *fiber.Error
-	switch {
-	case errors.As(err, &he):
-		status, msgID = he.status, he.msgID
-	case errors.Is(err, db.ErrNotFound):
-		status, msgID = fiber.StatusNotFound, "error.not_found"
-	case errors.Is(err, db.ErrConflict):
-		status, msgID = fiber.StatusConflict, "error.conflict"
-	case errors.As(err, &fe):
-		status = fe.Code
-		msgID = map[int]string{400: "error.bad_request", 403: "error.forbidden", 404: "error.not_found",
-			405: "error.method", 413: "error.too_large", 429: "error.too_many", 503: "error.unavailable"}[status]
-		if msgID == "" {
-			msgID = "error.internal"
-		}
-	}
-	// Errors fasthttp raises before any middleware ran (an oversized body)
-	// reach this handler too; they carry the same headers as every response.
-	a.setSecurityHeaders(c)
-	if status >= 500 {
-		a.log.Error("request failed", "status", status, "method", c.Method(), "path", c.Path(),
-			"request_id", c.Locals(requestIDKey), "err", err)
-	}
-	p := errorPage{Page: a.newPage(c, "error.title"), Status: status, Read: c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead}
-	p.Message = p.T(msgID)
-	if c.Get("HX-Request") == "true" {
-		// htmx is configured to swap error responses; put the alert in the
-		// page's alert region instead of the request's target.
-		c.Set("HX-Retarget", "#alerts")
-		c.Set("HX-Reswap", "innerHTML")
-		if rerr := a.renderPartial(c, status, "alert", &p); rerr == nil {
-			return nil
-		}
-	} else if rerr := a.render(c, status, "error", &p); rerr == nil {
-		return nil
-	}
-	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
-	return c.Status(status).SendString(p.Message)
 }

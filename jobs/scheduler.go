@@ -13,6 +13,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"praksis/calendar"
 	"praksis/db"
 )
 
@@ -31,15 +32,7 @@ type Job struct {
 }
 
 // Oslo is the zone every schedule is read in.
-var Oslo = mustZone("Europe/Oslo")
-
-func mustZone(name string) *time.Location {
-	z, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return z
-}
+var Oslo = calendar.Oslo
 
 // Scheduler runs jobs on their schedules through one exactly-once path.
 type Scheduler struct {

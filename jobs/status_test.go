@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"praksis/db/seed"
 )
 
 // The status job gives back the seats of agreements that ran out, logs
@@ -12,10 +14,8 @@ import (
 func TestStatusJob(t *testing.T) {
 	st := openStore(t)
 	ctx := context.Background()
-	for _, seed := range []func(context.Context) error{st.SeedDemo, st.SeedDemoCaseload, st.SeedDemoPlacements, st.SeedDemoAgreements} {
-		if err := seed(ctx); err != nil {
-			t.Fatal(err)
-		}
+	if err := seed.DemoAll(ctx, st); err != nil {
+		t.Fatal(err)
 	}
 	var placement, running int64
 	if err := st.DB.QueryRow(`SELECT ag.placement_id, ag.id FROM agreements ag

@@ -15,9 +15,8 @@ import (
 	"strings"
 	"syscall"
 
-	_ "time/tzdata" // Europe/Oslo must resolve in a scratch container too
-
 	"praksis/db"
+	"praksis/db/seed"
 	"praksis/handlers"
 )
 
@@ -63,7 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "migrate":
 		return migrate(ctx, cfg, log)
 	case "seed":
-		return seed(ctx, cfg, log, args, stdout, stderr)
+		return seedCmd(ctx, cfg, log, args, stdout, stderr)
 	case "create-user":
 		return createUser(ctx, cfg, args, stdin, stdout)
 	case "run-job":
@@ -93,20 +92,34 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 
 // migrate creates the database in development and applies migrations.
 func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
+	store, err := migratedStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	return store.Close()
+}
+
+// migratedStore migrates (creating the database in development) and
+// returns the open store; the caller closes it.
+func migratedStore(ctx context.Context, cfg Config, log *slog.Logger) (*db.Store, error) {
 	if !cfg.Production() {
 		if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	store, err := openStore(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer store.Close()
-	return db.Migrate(ctx, store.DB.DB, log)
+	if err := db.Migrate(ctx, store.DB.DB, log); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
 }
 
-func seed(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+// seedCmd is `praksis seed --demo` or `--scale N`; development only.
+func seedCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	demo := fs.Bool("demo", false, "create the demo organisation and accounts")
 	scale := fs.Int("scale", 0, "seed N participants and everything around them (seed_scale.go)")
@@ -126,24 +139,12 @@ func seed(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdo
 	if cfg.Production() {
 		return errors.New("seed: demo data is for development only (APP_ENV=production)")
 	}
-	if err := migrate(ctx, cfg, log); err != nil {
-		return err
-	}
-	store, err := openStore(cfg)
+	store, err := migratedStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.SeedDemo(ctx); err != nil {
-		return err
-	}
-	if err := store.SeedDemoCaseload(ctx); err != nil {
-		return err
-	}
-	if err := store.SeedDemoPlacements(ctx); err != nil {
-		return err
-	}
-	if err := store.SeedDemoAgreements(ctx); err != nil {
+	if err := seed.DemoAll(ctx, store); err != nil {
 		return err
 	}
 	log.Info("demo data ready", "accounts", len(db.DemoAccounts), "password", db.DemoPassword)

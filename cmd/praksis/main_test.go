@@ -11,6 +11,7 @@ import (
 
 	"praksis/db"
 	"praksis/db/dbtest"
+	"praksis/db/seed"
 )
 
 // testDB is a fresh migrated database for one test, and its store.
@@ -177,7 +178,7 @@ func TestSeedDemo(t *testing.T) {
 // listens.
 func TestServeRefusesDemoDataInProduction(t *testing.T) {
 	u, st := testDB(t)
-	if err := st.SeedDemo(context.Background()); err != nil {
+	if err := seed.Demo(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -12,34 +12,32 @@ import (
 	"time"
 
 	"praksis/db"
+	"praksis/db/seed"
 )
 
 // seedScale is `praksis seed --scale N [--seed S]`: N participants with
-// everything around them, for benchmarks (db.SeedScale). Development only.
-func seedScale(ctx context.Context, cfg Config, log *slog.Logger, n int, seed uint64, stdout, stderr io.Writer) error {
+// everything around them, for benchmarks (seed.Scale). Development only.
+func seedScale(ctx context.Context, cfg Config, log *slog.Logger, n int, rngSeed uint64, stdout, stderr io.Writer) error {
 	if cfg.Production() {
 		return errors.New("seed: scale data is for development only (APP_ENV=production)")
 	}
-	if n < 10 || n > db.MaxScale {
-		return fmt.Errorf("seed: --scale must be between 10 and %d participants", db.MaxScale)
+	if n < 10 || n > seed.MaxScale {
+		return fmt.Errorf("seed: --scale must be between 10 and %d participants", seed.MaxScale)
 	}
-	if err := migrate(ctx, cfg, log); err != nil {
-		return err
-	}
-	store, err := openStore(cfg)
+	store, err := migratedStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	bar := newProgressBar(stderr)
 	start := time.Now()
-	stats, err := store.SeedScale(ctx, db.ScaleOptions{Participants: n, Seed: seed, Progress: bar.update})
+	stats, err := seed.Scale(ctx, store, seed.ScaleOptions{Participants: n, Seed: rngSeed, Progress: bar.update})
 	bar.done()
 	if err != nil {
 		return err
 	}
 	took := time.Since(start).Round(100 * time.Millisecond)
-	fmt.Fprintf(stdout, "seeded %d participants (seed %d) in %s:\n", n, seed, took)
+	fmt.Fprintf(stdout, "seeded %d participants (seed %d) in %s:\n", n, rngSeed, took)
 	names := make([]string, 0, len(stats))
 	for t := range stats {
 		names = append(names, t)

@@ -1,6 +1,6 @@
-package db
+package seed
 
-// Word lists for the scale seed (seed_scale.go): enough variety that the
+// Word lists for the scale seed (scale.go): enough variety that the
 // full-text search, the caseload sort and the charts have real work to do.
 // Names are common names of the groups that come to Norway as refugees;
 // none is a real person.

@@ -1,4 +1,4 @@
-package db
+package seed
 
 import (
 	"context"
@@ -9,13 +9,15 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"praksis/db"
 )
 
 // The scale seed (`praksis seed --scale N`): N participants with
 // proportional organisations, placements, agreements, results and
 // attendance, for benchmarks at the size of the whole country's
-// introduction programme. The plan (seed_scale_plan.go,
-// seed_scale_agreements.go) is decided in memory from the seed; this file
+// introduction programme. The plan (scale_plan.go,
+// scale_agreements.go) is decided in memory from the seed; this file
 // writes it with COPY in one transaction, then resets the sequences and
 // vacuums, so the planner and index-only scans see what production would.
 
@@ -29,7 +31,7 @@ type ScaleOptions struct {
 	Progress func(stage string, done, total int64)
 }
 
-// ScaleStats are the rows SeedScale wrote, per table.
+// ScaleStats are the rows Scale wrote, per table.
 type ScaleStats map[string]int64
 
 // ScaleTables are the tables the scale seed writes, in the order it
@@ -42,43 +44,43 @@ var ScaleTables = []string{"organisations", "users", "placements", "participants
 const ScaleEmailDomain = "bench.example.org"
 
 // ErrScaleSeeded is returned when the database holds a scale seed already.
-var ErrScaleSeeded = errors.New("db: this database holds a scale seed already (drop it or use another DATABASE_URL)")
+var ErrScaleSeeded = errors.New("seed: this database holds a scale seed already (drop it or use another DATABASE_URL)")
 
 // MaxScale is the largest N the seed accepts.
 const MaxScale = 2_000_000
 
-// SeedScale writes the scale data. It first makes the demo accounts (the
+// Scale writes the scale data. It first makes the demo accounts (the
 // demo adviser gets the bench caseload of 500, the demo employer's
 // organisation many agreements, so `make bench` signs in with the
 // documented password); every other account has the demo password too.
-func (s *Store) SeedScale(ctx context.Context, opt ScaleOptions) (ScaleStats, error) {
+func Scale(ctx context.Context, s *db.Store, opt ScaleOptions) (ScaleStats, error) {
 	if opt.Participants < 10 || opt.Participants > MaxScale {
-		return nil, fmt.Errorf("db: scale must be between 10 and %d participants", MaxScale)
+		return nil, fmt.Errorf("seed: scale must be between 10 and %d participants", MaxScale)
 	}
-	if err := s.SeedDemo(ctx); err != nil {
+	if err := Demo(ctx, s); err != nil {
 		return nil, err
 	}
 	// The demo accounts' hash (of DemoPassword, just set) serves every
 	// account: one argon2id hash costs 19 MiB and a noticeable moment.
 	var hash string
-	if err := s.DB.GetContext(ctx, &hash, `SELECT password_hash FROM users WHERE email = $1`, DemoAccounts[0].Email); err != nil {
-		return nil, fmt.Errorf("db: scale seed: demo password: %w", err)
+	if err := s.DB.GetContext(ctx, &hash, `SELECT password_hash FROM users WHERE email = $1`, db.DemoAccounts[0].Email); err != nil {
+		return nil, fmt.Errorf("seed: scale seed: demo password: %w", err)
 	}
 	w := &scaleWriter{ctx: ctx, progress: opt.Progress, stats: ScaleStats{}, hash: hash}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := inTx(ctx, s, func(tx *sqlx.Tx) error {
 		w.tx = tx
 		// Ids are given here, not by the sequences: lock out other
 		// writers, then set each sequence past the ids used.
 		if _, err := tx.ExecContext(ctx, `LOCK TABLE `+strings.Join(ScaleTables, ", ")+` IN EXCLUSIVE MODE`); err != nil {
-			return fmt.Errorf("db: scale seed: lock: %w", err)
+			return fmt.Errorf("seed: scale seed: lock: %w", err)
 		}
 		var seeded bool
 		if err := tx.GetContext(ctx, &seeded, `SELECT EXISTS (SELECT 1 FROM users WHERE email LIKE '%@' || $1)`, ScaleEmailDomain); err != nil {
-			return fmt.Errorf("db: scale seed: %w", err)
+			return fmt.Errorf("seed: scale seed: %w", err)
 		} else if seeded {
 			return ErrScaleSeeded
 		}
-		b, err := s.scaleBase(ctx, tx)
+		b, err := readScaleBase(ctx, s, tx)
 		if err != nil {
 			return err
 		}
@@ -94,7 +96,7 @@ func (s *Store) SeedScale(ctx context.Context, opt ScaleOptions) (ScaleStats, er
 				continue // no id
 			}
 			if _, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence($1, 'id'), coalesce(max(id), 0) + 1, false) FROM `+t, t); err != nil {
-				return fmt.Errorf("db: scale seed: reset sequence of %s: %w", t, err)
+				return fmt.Errorf("seed: scale seed: reset sequence of %s: %w", t, err)
 			}
 		}
 		return nil
@@ -107,25 +109,25 @@ func (s *Store) SeedScale(ctx context.Context, opt ScaleOptions) (ScaleStats, er
 	for i, t := range ScaleTables {
 		w.report("vacuum", int64(i), int64(len(ScaleTables)))
 		if _, err := s.DB.ExecContext(ctx, `VACUUM (ANALYZE) `+t); err != nil {
-			return w.stats, fmt.Errorf("db: scale seed: vacuum %s: %w", t, err)
+			return w.stats, fmt.Errorf("seed: scale seed: vacuum %s: %w", t, err)
 		}
 	}
 	w.report("vacuum", int64(len(ScaleTables)), int64(len(ScaleTables)))
 	return w.stats, nil
 }
 
-// scaleBase reads the first free id of every table, the demo rows and the
+// readScaleBase reads the first free id of every table, the demo rows and the
 // norskmål defaults in force today.
-func (s *Store) scaleBase(ctx context.Context, tx *sqlx.Tx) (*scaleBase, error) {
+func readScaleBase(ctx context.Context, s *db.Store, tx *sqlx.Tx) (*scaleBase, error) {
 	r := s.AgreementRules()
-	b := &scaleBase{ids: map[string]int64{}, goals: map[string]Level{}, accessWeeks: r.EmployerAccessWeeks, followUpWeeks: r.FollowUpWeeks}
+	b := &scaleBase{ids: map[string]int64{}, goals: map[string]db.Level{}, accessWeeks: r.EmployerAccessWeeks, followUpWeeks: r.FollowUpWeeks}
 	for _, t := range ScaleTables {
 		if t == "attendance" {
 			continue
 		}
 		var id int64
 		if err := tx.GetContext(ctx, &id, `SELECT coalesce(max(id), 0) + 1 FROM `+t); err != nil {
-			return nil, fmt.Errorf("db: scale seed: ids of %s: %w", t, err)
+			return nil, fmt.Errorf("seed: scale seed: ids of %s: %w", t, err)
 		}
 		b.ids[t] = id
 	}
@@ -133,20 +135,20 @@ func (s *Store) scaleBase(ctx context.Context, tx *sqlx.Tx) (*scaleBase, error) 
 			(SELECT id FROM users WHERE email = 'radgiver@example.org'), (SELECT id FROM users WHERE email = 'nav@example.org'),
 			(SELECT id FROM users WHERE email = 'admin@example.org')
 		FROM organisations o JOIN users u ON u.organisation_id = o.id WHERE o.org_number = $1 AND u.email = 'arbeidsgiver@example.org'`,
-		DemoOrgNumber).Scan(&b.demoOrg, &b.demoOrgName, &b.demoOrgTown, &b.demoNum, &b.demoEmployer, &b.demoEmployerName,
+		db.DemoOrgNumber).Scan(&b.demoOrg, &b.demoOrgName, &b.demoOrgTown, &b.demoNum, &b.demoEmployer, &b.demoEmployerName,
 		&b.demoAdviser, &b.demoNAV, &b.admin)
 	if err != nil {
-		return nil, fmt.Errorf("db: scale seed: demo accounts: %w", err)
+		return nil, fmt.Errorf("seed: scale seed: demo accounts: %w", err)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT ON (education) education, level FROM norskmal_defaults
 		WHERE skill = 'oral' AND valid_from <= $1 ORDER BY education, valid_from DESC`, dateOnly(s.Today()))
 	if err != nil {
-		return nil, fmt.Errorf("db: scale seed: norskmål: %w", err)
+		return nil, fmt.Errorf("seed: scale seed: norskmål: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var e string
-		var l Level
+		var l db.Level
 		if err := rows.Scan(&e, &l); err != nil {
 			return nil, err
 		}
@@ -155,9 +157,9 @@ func (s *Store) scaleBase(ctx context.Context, tx *sqlx.Tx) (*scaleBase, error) 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for _, e := range Educations {
+	for _, e := range db.Educations {
 		if b.goals[e] == "" {
-			return nil, fmt.Errorf("db: scale seed: no norskmål default for education %s", e)
+			return nil, fmt.Errorf("seed: scale seed: no norskmål default for education %s", e)
 		}
 	}
 	return b, nil
@@ -184,7 +186,7 @@ func (w *scaleWriter) report(stage string, done, total int64) {
 func (w *scaleWriter) copyInto(table string, cols []string, total int64, gen func(row func(vals ...any) error) error) error {
 	stmt, err := w.tx.PrepareContext(w.ctx, `COPY `+table+` (`+strings.Join(cols, ", ")+`) FROM STDIN`)
 	if err != nil {
-		return fmt.Errorf("db: scale seed: copy %s: %w", table, err)
+		return fmt.Errorf("seed: scale seed: copy %s: %w", table, err)
 	}
 	defer stmt.Close()
 	var n int64
@@ -199,10 +201,10 @@ func (w *scaleWriter) copyInto(table string, cols []string, total int64, gen fun
 		return nil
 	}
 	if err := gen(row); err != nil {
-		return fmt.Errorf("db: scale seed: copy %s: %w", table, err)
+		return fmt.Errorf("seed: scale seed: copy %s: %w", table, err)
 	}
 	if _, err := stmt.ExecContext(w.ctx); err != nil { // an Exec without values ends the COPY
-		return fmt.Errorf("db: scale seed: copy %s: %w", table, err)
+		return fmt.Errorf("seed: scale seed: copy %s: %w", table, err)
 	}
 	w.stats[table] = n
 	w.report(table, n, n)
@@ -219,14 +221,14 @@ func (w *scaleWriter) writeAll() error {
 	return nil
 }
 
-// day is a date column's value; nullDay the same for a nullable one.
-func day(t time.Time) string { return t.Format("2006-01-02") }
+// dateOnly is a date column's value; nullDay the same for a nullable one.
+func dateOnly(t time.Time) string { return t.Format("2006-01-02") }
 
 func nullDay(t *time.Time) any {
 	if t == nil {
 		return nil
 	}
-	return day(*t)
+	return dateOnly(*t)
 }
 
 func nullTS(t *time.Time) any {
@@ -236,7 +238,7 @@ func nullTS(t *time.Time) any {
 	return *t
 }
 
-func nullLevel(l *Level) any {
+func nullLevel(l *db.Level) any {
 	if l == nil {
 		return nil
 	}
@@ -296,7 +298,7 @@ func (w *scaleWriter) writePlacements() error {
 			if p.hasPublished {
 				published, updated = &p.published, p.published
 			}
-			if err := row(p.id, p.org.id, p.kind, p.title, p.tasks, p.sector, p.addr, p.town, p.hours, p.days, day(p.start),
+			if err := row(p.id, p.org.id, p.kind, p.title, p.tasks, p.sector, p.addr, p.town, p.hours, p.days, dateOnly(p.start),
 				nullDay(p.end), p.seats, p.taken, nullLevel(p.levels[0]), nullLevel(p.levels[1]), nullLevel(p.levels[2]),
 				nullLevel(p.levels[3]), pq.Array(p.langs), pq.Array(p.adapt), p.adaptOther, p.supName, p.supEmail, p.supPhone,
 				p.status, nullTS(published), p.org.employer, p.created, updated); err != nil {
@@ -314,7 +316,7 @@ func (w *scaleWriter) writeParticipants() error {
 	return w.copyInto("participants", cols, int64(len(w.plan.people)), func(row func(...any) error) error {
 		for _, p := range w.plan.people {
 			if err := row(p.id, p.adviser, nullID(p.nav), p.first, p.last, p.born, pq.Array(p.langs), p.edu, p.regime,
-				day(p.start), day(p.end), p.hours, p.goalCat, p.goalSector, string(p.goals[0]), string(p.goals[1]),
+				dateOnly(p.start), dateOnly(p.end), p.hours, p.goalCat, p.goalSector, string(p.goals[0]), string(p.goals[1]),
 				string(p.goals[2]), string(p.goals[3]), p.protected, p.town, p.addr, p.status, p.created, p.created); err != nil {
 				return err
 			}
@@ -328,7 +330,7 @@ func (w *scaleWriter) writeResults() error {
 	id := w.base.ids["language_results"]
 	return w.copyInto("language_results", cols, int64(len(w.plan.results)), func(row func(...any) error) error {
 		for _, r := range w.plan.results {
-			if err := row(id, r.p.id, r.skill, string(r.level), day(r.on), r.source, r.p.adviser, r.on.Add(14*time.Hour)); err != nil {
+			if err := row(id, r.p.id, r.skill, string(r.level), dateOnly(r.on), r.source, r.p.adviser, r.on.Add(14*time.Hour)); err != nil {
 				return err
 			}
 			id++

@@ -1,15 +1,17 @@
-package db
+package seed
 
 import (
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"praksis/db"
 )
 
 // The scale seed's plan: every row that other rows point to (and the
 // counts of the rest) is decided in memory first, from one random stream
 // per kind of row, so the same seed gives the same database and a change
-// to one kind of row does not reshuffle the others. seed_scale.go writes
+// to one kind of row does not reshuffle the others. scale.go writes
 // the plan with COPY.
 
 // srand is a seeded random stream with the helpers the plan needs.
@@ -62,9 +64,6 @@ func addDays(t time.Time, n int) time.Time { return t.AddDate(0, 0, n) }
 
 func daysBetween(a, b time.Time) int { return int(b.Sub(a).Hours() / 24) }
 
-// mondayOf is the Monday of t's week.
-func mondayOf(t time.Time) time.Time { return addDays(t, -((int(t.Weekday()) + 6) % 7)) }
-
 // Random streams, one per kind of row.
 const (
 	streamOrgs uint64 = iota + 1
@@ -108,7 +107,7 @@ type scalePlacement struct {
 	start              time.Time
 	end                *time.Time
 	seats, taken       int
-	levels             [4]*Level
+	levels             [4]*db.Level
 	langs, adapt       []string
 	adaptOther         string
 	supName, supEmail  string
@@ -125,7 +124,7 @@ type scaleParticipant struct {
 	edu, regime         string
 	start, end          time.Time
 	goalCat, goalSector string
-	goals               [4]Level
+	goals               [4]db.Level
 	protected           bool
 	town, addr, status  string
 	hours               float64
@@ -165,7 +164,7 @@ type evalPhase struct {
 type scaleResult struct {
 	p      *scaleParticipant
 	skill  string
-	level  Level
+	level  db.Level
 	on     time.Time
 	source string
 }
@@ -180,7 +179,7 @@ type scaleExtraProposal struct {
 	decided *time.Time
 }
 
-// scalePlan is everything SeedScale writes, decided before writing.
+// scalePlan is everything Scale writes, decided before writing.
 type scalePlan struct {
 	seed        uint64
 	today       time.Time
@@ -204,7 +203,7 @@ type scaleBase struct {
 	accessWeeks, followUpWeeks                          int
 	demoOrg, demoEmployer, demoAdviser, demoNAV, admin  int64
 	demoOrgName, demoOrgTown, demoEmployerName, demoNum string
-	goals                                               map[string]Level // education → norskmål (all skills)
+	goals                                               map[string]db.Level // education → norskmål (all skills)
 }
 
 // scaleSizes are the proportions at N participants (DESIGN.md: N =

@@ -1,13 +1,15 @@
-package db
+package seed
 
 import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"praksis/db"
 )
 
 // The scale seed's writers for the rows that hang off participants and
-// agreements (seed_scale.go has the others). Rows that nothing points to
+// agreements (scale.go has the others). Rows that nothing points to
 // (outcomes, notes, attendance, evaluations) are drawn here, each kind
 // from a random stream of its own.
 
@@ -27,7 +29,7 @@ func (w *scaleWriter) writeOutcomes() error {
 				if !r.chance(0.62) {
 					continue
 				}
-				kind = OutcomeKinds[r.weighted(30, 25, 20, 15, 10)]
+				kind = db.OutcomeKinds[r.weighted(30, 25, 20, 15, 10)]
 				from = addDays(p.end, r.between(-30, 120))
 				if kind == "work_full" || kind == "work_part" {
 					employer = w.plan.orgs[r.IntN(len(w.plan.orgs))].name
@@ -41,7 +43,7 @@ func (w *scaleWriter) writeOutcomes() error {
 			if from.After(yesterday) {
 				from = yesterday
 			}
-			if err := row(id, p.id, kind, day(from), employer, "", p.adviser, w.plan.clampTS(from.Add(13*time.Hour))); err != nil {
+			if err := row(id, p.id, kind, dateOnly(from), employer, "", p.adviser, w.plan.clampTS(from.Add(13*time.Hour))); err != nil {
 				return err
 			}
 			id++
@@ -127,15 +129,15 @@ func (w *scaleWriter) writeAgreements() error {
 			if a.approvals >= 2 {
 				consentAt, consentBy, mode = at(2, 2), a.p.adviser, "in_person"
 				if a.id%5 < 2 {
-					mode, why = "on_behalf", ConsentReasons[a.id%2]
+					mode, why = "on_behalf", db.ConsentReasons[a.id%2]
 				}
 			}
 			if a.approvals == 3 {
 				advAt, advBy = at(3, 3), a.p.adviser
 			}
 			var start, end, hours, days any
-			if a.status != AgreementDraft {
-				start, end, hours, days = day(a.start), day(a.end), a.hours, a.days
+			if a.status != db.AgreementDraft {
+				start, end, hours, days = dateOnly(a.start), dateOnly(a.end), a.hours, a.days
 			}
 			var reason any
 			note := ""
@@ -170,7 +172,7 @@ func (w *scaleWriter) writeAgreements() error {
 
 // holdsSeat is whether an agreement in this status keeps its seat.
 func holdsSeat(status string) bool {
-	return status == AgreementDraft || status == AgreementAwaiting || status == AgreementReady || status == AgreementRunning
+	return status == db.AgreementDraft || status == db.AgreementAwaiting || status == db.AgreementReady || status == db.AgreementRunning
 }
 
 // writeAttendance logs the planned days: mostly present, some absence
@@ -206,12 +208,12 @@ func (w *scaleWriter) writeAttendance() error {
 						present, h, absence = false, 0, "illness"
 					case r.chance(absent):
 						present, h = false, 0
-						absence = AbsenceCategories[r.weighted(45, 15, 10, 5, 10, 15)]
+						absence = db.AbsenceCategories[r.weighted(45, 15, 10, 5, 10, 15)]
 						if absence == "illness" {
 							sick = r.between(0, 2)
 						}
 					}
-					if err := row(a.id, day(dd), present, h, absence, by, logged); err != nil {
+					if err := row(a.id, dateOnly(dd), present, h, absence, by, logged); err != nil {
 						return err
 					}
 				}
@@ -266,7 +268,7 @@ func (w *scaleWriter) writeFollowUps() error {
 				if a.p.nav != 0 && r.chance(0.2) {
 					with = append(with, "nav")
 				}
-				if err := row(id, a.id, day(on), pq.Array(with), pickOf(r, notes), a.p.adviser, w.plan.clampTS(on.Add(15*time.Hour))); err != nil {
+				if err := row(id, a.id, dateOnly(on), pq.Array(with), pickOf(r, notes), a.p.adviser, w.plan.clampTS(on.Add(15*time.Hour))); err != nil {
 					return err
 				}
 				id++

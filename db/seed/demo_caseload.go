@@ -1,4 +1,4 @@
-package db
+package seed
 
 import (
 	"context"
@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"praksis/db"
 )
 
 // demoParticipant is one person of the demo caseload, with a history.
@@ -28,49 +31,49 @@ type demoParticipant struct {
 type demoResult struct {
 	month int
 	skill string // "all" for every skill
-	level Level
+	level db.Level
 }
 
-func r(month int, skill string, level Level) demoResult { return demoResult{month, skill, level} }
+func r(month int, skill string, level db.Level) demoResult { return demoResult{month, skill, level} }
 
 var demoCaseload = []demoParticipant{
 	{"Olena", "Kovalenko", 1986, []string{"uk", "ru"}, "higher", "ukraine", 10, 12, "work_sector", "health", false, true,
-		[]demoResult{r(2, "all", LevelA1), r(6, "all", LevelA2), r(9, "oral", LevelB1)}, ""},
+		[]demoResult{r(2, "all", db.LevelA1), r(6, "all", db.LevelA2), r(9, "oral", db.LevelB1)}, ""},
 	{"Ahmad", "Rahimi", 1993, []string{"prs", "fa"}, "primary", "integreringsloven", 20, 30, "work_or_education", "", false, true,
-		[]demoResult{r(4, "all", LevelUnderA1), r(10, "all", LevelA1), r(16, "listening", LevelA2), r(16, "oral", LevelA2)}, ""},
+		[]demoResult{r(4, "all", db.LevelUnderA1), r(10, "all", db.LevelA1), r(16, "listening", db.LevelA2), r(16, "oral", db.LevelA2)}, ""},
 	{"Selam", "Tesfay", 1998, []string{"ti", "am"}, "upper_secondary", "integreringsloven", 26, 30, "upper_secondary", "", false, false,
-		[]demoResult{r(5, "all", LevelA1), r(12, "all", LevelA2), r(20, "all", LevelB1)}, "education"},
+		[]demoResult{r(5, "all", db.LevelA1), r(12, "all", db.LevelA2), r(20, "all", db.LevelB1)}, "education"},
 	{"Dmytro", "Shevchenko", 1979, []string{"uk"}, "upper_secondary", "ukraine", 11, 12, "work_sector", "construction", false, true,
-		[]demoResult{r(3, "all", LevelA1), r(8, "oral", LevelA2), r(8, "listening", LevelA2)}, "work_part"},
+		[]demoResult{r(3, "all", db.LevelA1), r(8, "oral", db.LevelA2), r(8, "listening", db.LevelA2)}, "work_part"},
 	{"Amina", "Hassan", 1990, []string{"so", "ar"}, "none", "integreringsloven", 8, 36, "work_or_education", "", true, false,
-		[]demoResult{r(3, "all", LevelNone), r(7, "oral", LevelUnderA1)}, ""},
+		[]demoResult{r(3, "all", db.LevelNone), r(7, "oral", db.LevelUnderA1)}, ""},
 	{"Yusuf", "Al-Sayed", 1988, []string{"ar", "en"}, "higher", "integreringsloven", 14, 24, "higher_education", "", false, false,
-		[]demoResult{r(3, "all", LevelA2), r(9, "all", LevelB1), r(13, "reading", LevelB2), r(13, "writing", LevelB1)}, ""},
+		[]demoResult{r(3, "all", db.LevelA2), r(9, "all", db.LevelB1), r(13, "reading", db.LevelB2), r(13, "writing", db.LevelB1)}, ""},
 	{"Iryna", "Bondarenko", 1975, []string{"uk", "ru"}, "higher", "ukraine", 6, 12, "work_sector", "education", false, true,
-		[]demoResult{r(2, "all", LevelUnderA1), r(5, "all", LevelA1)}, ""},
+		[]demoResult{r(2, "all", db.LevelUnderA1), r(5, "all", db.LevelA1)}, ""},
 	{"Mohammed", "Noori", 2001, []string{"ps", "prs"}, "primary", "integreringsloven", 3, 30, "upper_secondary", "", false, false,
-		[]demoResult{r(2, "oral", LevelUnderA1)}, ""},
+		[]demoResult{r(2, "oral", db.LevelUnderA1)}, ""},
 	{"Mariam", "Osman", 1984, []string{"ar"}, "primary", "introduksjonsloven", 22, 24, "work_or_education", "", false, true,
-		[]demoResult{r(6, "all", LevelA1), r(14, "all", LevelA2), r(20, "oral", LevelA2)}, "nav_measure"},
+		[]demoResult{r(6, "all", db.LevelA1), r(14, "all", db.LevelA2), r(20, "oral", db.LevelA2)}, "nav_measure"},
 	{"Natalia", "Melnyk", 1992, []string{"uk", "en"}, "higher", "ukraine", 12, 12, "work_sector", "it", false, false,
-		[]demoResult{r(3, "all", LevelA2), r(8, "all", LevelB1), r(11, "oral", LevelB2)}, "work_full"},
+		[]demoResult{r(3, "all", db.LevelA2), r(8, "all", db.LevelB1), r(11, "oral", db.LevelB2)}, "work_full"},
 	{"Abdi", "Warsame", 1995, []string{"so"}, "none", "integreringsloven", 30, 36, "work_or_education", "", false, true,
-		[]demoResult{r(6, "all", LevelUnderA1), r(14, "all", LevelA1), r(24, "oral", LevelA2), r(27, "listening", LevelA1)}, ""},
+		[]demoResult{r(6, "all", db.LevelUnderA1), r(14, "all", db.LevelA1), r(24, "oral", db.LevelA2), r(27, "listening", db.LevelA1)}, ""},
 	{"Zahra", "Karimi", 1999, []string{"prs"}, "upper_secondary", "integreringsloven", 1, 24, "higher_education", "", false, false,
 		nil, ""},
 }
 
-// SeedDemoCaseload gives the demo adviser a realistic caseload (a dozen
+// DemoCaseload gives the demo adviser a realistic caseload (a dozen
 // participants with results, outcomes and a note), some linked to the demo
 // NAV user. It does nothing when the adviser already has participants.
-func (s *Store) SeedDemoCaseload(ctx context.Context) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+func DemoCaseload(ctx context.Context, s *db.Store) error {
+	return inTx(ctx, s, func(tx *sqlx.Tx) error {
 		var adviser, nav int64
 		if err := tx.GetContext(ctx, &adviser, `SELECT id FROM users WHERE email = 'radgiver@example.org'`); err != nil {
-			return fmt.Errorf("db: demo adviser: %w", err)
+			return fmt.Errorf("seed: demo adviser: %w", err)
 		}
 		if err := tx.GetContext(ctx, &nav, `SELECT id FROM users WHERE email = 'nav@example.org'`); err != nil {
-			return fmt.Errorf("db: demo nav: %w", err)
+			return fmt.Errorf("seed: demo nav: %w", err)
 		}
 		var n int
 		if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM participants WHERE adviser_id = $1`, adviser); err != nil || n > 0 {
@@ -93,14 +96,14 @@ func (s *Store) SeedDemoCaseload(ctx context.Context) error {
 				FROM (SELECT level FROM norskmal_defaults WHERE education = $7 AND skill = 'oral'
 					ORDER BY valid_from DESC LIMIT 1) g
 				RETURNING id`,
-				adviser, navID, d.first, d.last, d.born, pqArray(d.langs), d.education, d.regime, start, end, d.goal, d.sector, d.protected)
+				adviser, navID, d.first, d.last, d.born, pq.Array(d.langs), d.education, d.regime, start, end, d.goal, d.sector, d.protected)
 			if err != nil {
-				return fmt.Errorf("db: demo participant %s: %w", d.first, err)
+				return fmt.Errorf("seed: demo participant %s: %w", d.first, err)
 			}
 			for _, res := range d.results {
 				skills := []string{res.skill}
 				if res.skill == "all" {
-					skills = Skills
+					skills = db.Skills
 				}
 				for i, sk := range skills {
 					on := start.AddDate(0, res.month, i*2)
@@ -113,20 +116,20 @@ func (s *Store) SeedDemoCaseload(ctx context.Context) error {
 					}
 					if _, err := tx.ExecContext(ctx, `INSERT INTO language_results (participant_id, skill, level, taken_on, source, recorded_by)
 						VALUES ($1, $2, $3, $4, $5, $6)`, id, sk, string(res.level), on, source, adviser); err != nil {
-						return fmt.Errorf("db: demo result: %w", err)
+						return fmt.Errorf("seed: demo result: %w", err)
 					}
 				}
 			}
 			if d.outcome != "" {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO outcomes (participant_id, kind, from_date, employer, recorded_by)
 					VALUES ($1, $2, $3, $4, $5)`, id, d.outcome, today.AddDate(0, 0, -20), "Fjordbyen Bakeri AS", adviser); err != nil {
-					return fmt.Errorf("db: demo outcome: %w", err)
+					return fmt.Errorf("seed: demo outcome: %w", err)
 				}
 			}
 			if d.linkN {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO participant_notes (participant_id, author_id, body, created_at)
 					VALUES ($1, $2, $3, $4)`, id, adviser, "Møte med NAV avtalt. Ønsker praksis med mer muntlig norsk.", today.AddDate(0, 0, -7)); err != nil {
-					return fmt.Errorf("db: demo note: %w", err)
+					return fmt.Errorf("seed: demo note: %w", err)
 				}
 			}
 		}
@@ -134,14 +137,14 @@ func (s *Store) SeedDemoCaseload(ctx context.Context) error {
 	})
 }
 
-// SeedDemoPlacements gives the demo organisation a few placements (four
+// DemoPlacements gives the demo organisation a few placements (four
 // published, one draft), unless it has some already.
-func (s *Store) SeedDemoPlacements(ctx context.Context) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+func DemoPlacements(ctx context.Context, s *db.Store) error {
+	return inTx(ctx, s, func(tx *sqlx.Tx) error {
 		var org, user int64
 		if err := tx.QueryRowxContext(ctx, `SELECT o.id, u.id FROM organisations o JOIN users u ON u.organisation_id = o.id
-			WHERE o.org_number = $1 AND u.email = 'arbeidsgiver@example.org'`, DemoOrgNumber).Scan(&org, &user); err != nil {
-			return fmt.Errorf("db: demo organisation: %w", err)
+			WHERE o.org_number = $1 AND u.email = 'arbeidsgiver@example.org'`, db.DemoOrgNumber).Scan(&org, &user); err != nil {
+			return fmt.Errorf("seed: demo organisation: %w", err)
 		}
 		var n int
 		if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM placements WHERE organisation_id = $1`, org); err != nil || n > 0 {
@@ -173,8 +176,8 @@ func (s *Store) SeedDemoPlacements(ctx context.Context) error {
 		}
 		for _, r := range rows {
 			if _, err := tx.ExecContext(ctx, q, org, user, r.kind, r.title, r.tasks, r.hours, r.days, r.in, r.seat,
-				r.listening, r.oral, pqArray(nonNil(r.langs)), pqArray(nonNil(r.adapt)), r.status); err != nil {
-				return fmt.Errorf("db: demo placement: %w", err)
+				r.listening, r.oral, pq.Array(append([]string{}, r.langs...)), pq.Array(append([]string{}, r.adapt...)), r.status); err != nil {
+				return fmt.Errorf("seed: demo placement: %w", err)
 			}
 		}
 		return nil

@@ -1,4 +1,4 @@
-package db_test
+package seed_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"praksis/db"
 	"praksis/db/dbtest"
+	"praksis/db/seed"
 )
 
 // scaleClock is a fixed Wednesday: the seed's dates are relative to the
@@ -21,9 +22,9 @@ func scaleChecksums(t *testing.T, st *db.Store) map[string]string {
 	t.Helper()
 	queries := map[string]string{
 		"organisations": `SELECT row(id, name, org_number, kind, sector, municipality, created_at, approved_at, rejected_at)::text FROM organisations WHERE org_number <> '` + db.DemoOrgNumber + `'`,
-		"users":         `SELECT row(id, email, name, role, organisation_id, locale, created_at)::text FROM users WHERE email LIKE '%@` + db.ScaleEmailDomain + `'`,
+		"users":         `SELECT row(id, email, name, role, organisation_id, locale, created_at)::text FROM users WHERE email LIKE '%@` + seed.ScaleEmailDomain + `'`,
 	}
-	for _, tb := range db.ScaleTables {
+	for _, tb := range seed.ScaleTables {
 		if queries[tb] == "" {
 			queries[tb] = `SELECT t::text FROM ` + tb + ` t`
 		}
@@ -44,12 +45,12 @@ type stageProgress struct {
 	backwards   []string
 }
 
-func seedScale(t *testing.T, seed uint64) (*db.Store, db.ScaleStats, *stageProgress) {
+func seedScale(t *testing.T, rngSeed uint64) (*db.Store, seed.ScaleStats, *stageProgress) {
 	t.Helper()
 	st := dbtest.Open(t)
 	st.Clock = scaleClock
 	pr := &stageProgress{last: map[string]int64{}, total: map[string]int64{}}
-	stats, err := st.SeedScale(context.Background(), db.ScaleOptions{Participants: 300, Seed: seed, Progress: func(stage string, done, total int64) {
+	stats, err := seed.Scale(context.Background(), st, seed.ScaleOptions{Participants: 300, Seed: rngSeed, Progress: func(stage string, done, total int64) {
 		if done < pr.last[stage] {
 			pr.backwards = append(pr.backwards, stage)
 		}
@@ -75,7 +76,7 @@ func TestSeedScale(t *testing.T) {
 
 	sumA, sumB, sumC := scaleChecksums(t, a), scaleChecksums(t, b), scaleChecksums(t, c)
 	differs := 0
-	for _, tb := range db.ScaleTables {
+	for _, tb := range seed.ScaleTables {
 		if statsA[tb] != statsB[tb] {
 			t.Errorf("%s: %d rows, then %d with the same seed", tb, statsA[tb], statsB[tb])
 		}
@@ -100,8 +101,8 @@ func TestSeedScale(t *testing.T) {
 			t.Errorf("%s: progress ended at %d of %d, want %d", tb, progress.last[tb], progress.total[tb], statsA[tb])
 		}
 	}
-	if differs < len(db.ScaleTables)-1 { // users differ only in names
-		t.Errorf("another seed changed only %d of %d tables", differs, len(db.ScaleTables))
+	if differs < len(seed.ScaleTables)-1 { // users differ only in names
+		t.Errorf("another seed changed only %d of %d tables", differs, len(seed.ScaleTables))
 	}
 	if len(progress.backwards) > 0 {
 		t.Errorf("progress went backwards in %v", progress.backwards)
@@ -181,7 +182,7 @@ func TestSeedScale(t *testing.T) {
 	}
 
 	// Every account the seed makes signs in with the demo password.
-	bench, err := a.UserByEmail(ctx, "radgiver1@"+db.ScaleEmailDomain)
+	bench, err := a.UserByEmail(ctx, "radgiver1@"+seed.ScaleEmailDomain)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,14 +201,14 @@ func TestSeedScale(t *testing.T) {
 	}
 
 	// A second seed is refused and adds nothing.
-	if _, err := a.SeedScale(ctx, db.ScaleOptions{Participants: 300, Seed: 7}); !errors.Is(err, db.ErrScaleSeeded) {
+	if _, err := seed.Scale(ctx, a, seed.ScaleOptions{Participants: 300, Seed: 7}); !errors.Is(err, seed.ErrScaleSeeded) {
 		t.Errorf("second seed: %v, want ErrScaleSeeded", err)
 	}
 	var people int64
 	if err := a.DB.Get(&people, `SELECT count(*) FROM participants`); err != nil || people != 300 {
 		t.Errorf("%d participants after the refused seed (%v)", people, err)
 	}
-	if _, err := a.SeedScale(ctx, db.ScaleOptions{Participants: 5}); err == nil {
+	if _, err := seed.Scale(ctx, a, seed.ScaleOptions{Participants: 5}); err == nil {
 		t.Error("a scale of 5 was accepted")
 	}
 }

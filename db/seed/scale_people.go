@@ -1,13 +1,15 @@
-package db
+package seed
 
 import (
 	"fmt"
 	"time"
+
+	"praksis/db"
 )
 
 // The scale seed's organisations, accounts, placements and participants
-// (the plan's types and helpers are in seed_scale_plan.go; agreements and
-// results in seed_scale_agreements.go).
+// (the plan's types and helpers are in scale_plan.go; agreements and
+// results in scale_agreements.go).
 
 func planScale(n int, seed uint64, today time.Time, b *scaleBase) *scalePlan {
 	sz := sizesFor(n)
@@ -25,16 +27,16 @@ func (pl *scalePlan) planOrgs(sz scaleSizes, b *scaleBase) {
 	r := newSrand(pl.seed, streamOrgs)
 	nums := orgNumbers(sz.orgs)
 	for i := 0; i < sz.orgs; i++ {
-		sector := pickOf(r, Sectors)
-		kind := []string{KindBusiness, KindPublic, KindNGO}[r.weighted(75, 15, 10)]
+		sector := pickOf(r, db.Sectors)
+		kind := []string{db.KindBusiness, db.KindPublic, db.KindNGO}[r.weighted(75, 15, 10)]
 		town := pickOf(r, scaleTowns)
 		name := pickOf(r, scaleOrgPlaces) + pickOf(r, scaleOrgNouns[sector])
 		switch kind {
-		case KindBusiness:
+		case db.KindBusiness:
 			name += " " + []string{"AS", "AS", "AS", "ANS", "SA"}[r.IntN(5)]
-		case KindPublic:
+		case db.KindPublic:
 			name = town + " kommune, " + pickOf(r, scaleOrgNouns[sector])
-		case KindNGO:
+		case db.KindNGO:
 			name += " frivillige lag"
 		}
 		o := &scaleOrg{id: b.next("organisations"), number: nums[i], name: name, kind: kind, sector: sector, town: town,
@@ -65,21 +67,21 @@ func (pl *scalePlan) planUsers(sz scaleSizes, b *scaleBase) {
 	}
 	for i, o := range pl.orgs {
 		u := &scaleUser{id: b.next("users"), email: fmt.Sprintf("arbeidsgiver%d@bench.example.org", i+1), name: person(),
-			role: RoleEmployer, org: o.id, locale: locale(), created: o.created.Add(time.Hour)}
+			role: db.RoleEmployer, org: o.id, locale: locale(), created: o.created.Add(time.Hour)}
 		o.employer, o.employerName = u.id, u.name
 		pl.users = append(pl.users, u)
 	}
 	for i := 0; i < sz.advisers; i++ {
 		pl.users = append(pl.users, &scaleUser{id: b.next("users"), email: fmt.Sprintf("radgiver%d@bench.example.org", i+1), name: person(),
-			role: RoleAdviser, locale: locale(), created: addDays(pl.today, -r.between(200, 1700)).Add(8 * time.Hour)})
+			role: db.RoleAdviser, locale: locale(), created: addDays(pl.today, -r.between(200, 1700)).Add(8 * time.Hour)})
 	}
 	for i := 0; i < sz.navs; i++ {
 		pl.users = append(pl.users, &scaleUser{id: b.next("users"), email: fmt.Sprintf("nav%d@bench.example.org", i+1), name: person(),
-			role: RoleNAV, locale: locale(), created: addDays(pl.today, -r.between(200, 1700)).Add(8 * time.Hour)})
+			role: db.RoleNAV, locale: locale(), created: addDays(pl.today, -r.between(200, 1700)).Add(8 * time.Hour)})
 	}
 	for i := 0; i < 2; i++ {
 		pl.users = append(pl.users, &scaleUser{id: b.next("users"), email: fmt.Sprintf("admin%d@bench.example.org", i+1), name: person(),
-			role: RoleAdmin, locale: "nb", created: addDays(pl.today, -r.between(200, 1700)).Add(8 * time.Hour)})
+			role: db.RoleAdmin, locale: "nb", created: addDays(pl.today, -r.between(200, 1700)).Add(8 * time.Hour)})
 	}
 }
 
@@ -96,7 +98,7 @@ func (pl *scalePlan) usersOf(role string) []*scaleUser {
 // placementLevels is what a kind of placement usually asks for, per skill
 // (listening, reading, writing, oral); reading and writing are often not
 // required at all.
-func placementLevels(r srand, kind string) [4]*Level {
+func placementLevels(r srand, kind string) [4]*db.Level {
 	lo, hi := 2, 3 // a1..a2
 	switch kind {
 	case "arbeidspraksis", "arbeidstrening":
@@ -106,14 +108,14 @@ func placementLevels(r srand, kind string) [4]*Level {
 	case "sommerjobb":
 		lo, hi = 3, 3
 	}
-	var out [4]*Level
+	var out [4]*db.Level
 	for i := range out {
 		need := 0.85
 		if i == 1 || i == 2 {
 			need = 0.4
 		}
 		if r.chance(need) {
-			l := Levels[r.between(lo, hi)]
+			l := db.Levels[r.between(lo, hi)]
 			out[i] = &l
 		}
 	}
@@ -123,9 +125,9 @@ func placementLevels(r srand, kind string) [4]*Level {
 func (pl *scalePlan) newPlacement(r srand, o *scaleOrg, b *scaleBase, status string) *scalePlacement {
 	sector := o.sector
 	if r.chance(0.3) {
-		sector = pickOf(r, Sectors)
+		sector = pickOf(r, db.Sectors)
 	}
-	kind := PlacementKinds[r.weighted(35, 30, 15, 8, 7, 5)]
+	kind := db.PlacementKinds[r.weighted(35, 30, 15, 8, 7, 5)]
 	tasks := scaleTasks[sector]
 	t := ""
 	for i, n := 0, r.between(2, 4); i < n; i++ {
@@ -137,7 +139,7 @@ func (pl *scalePlan) newPlacement(r srand, o *scaleOrg, b *scaleBase, status str
 	p := &scalePlacement{org: o, id: b.next("placements"), kind: kind, title: pickOf(r, scaleTitles[sector]), tasks: t, sector: sector,
 		town: o.town, addr: fmt.Sprintf("%s %d", pickOf(r, scaleStreets), r.between(1, 120)), hours: r.between(15, 37),
 		days: r.between(3, 5), seats: []int{1, 1, 1, 2, 2, 3, 4, 5, 8}[r.IntN(9)], levels: placementLevels(r, kind),
-		langs: someOf(r, WorkplaceLanguages[1:8], r.between(0, 3)), adapt: someOf(r, Adaptations, r.between(0, 3)),
+		langs: someOf(r, db.WorkplaceLanguages[1:8], r.between(0, 3)), adapt: someOf(r, db.Adaptations, r.between(0, 3)),
 		supName: pickOf(r, scaleNorwegianFirst) + " " + pickOf(r, scaleNorwegianLast), supPhone: fmt.Sprintf("+47 9%02d %02d %03d", r.IntN(100), r.IntN(100), r.IntN(1000)),
 		status: status}
 	if r.chance(0.15) {
@@ -148,15 +150,15 @@ func (pl *scalePlan) newPlacement(r srand, o *scaleOrg, b *scaleBase, status str
 	}
 	p.supEmail = fmt.Sprintf("veileder%d@bench.example.org", p.id)
 	switch status {
-	case PlacementDraft:
+	case db.PlacementDraft:
 		p.created = addDays(pl.today, -r.between(1, 90))
-	case PlacementClosed:
+	case db.PlacementClosed:
 		p.published = addDays(pl.today, -r.between(200, 1450))
 	default: // published and paused: most are recent
 		u := r.Float64()
 		p.published = addDays(pl.today, -1-int(1200*u*u))
 	}
-	if status != PlacementDraft {
+	if status != db.PlacementDraft {
 		p.hasPublished = true
 		p.published = p.published.Add(time.Duration(r.between(7, 16))*time.Hour + time.Duration(r.IntN(3600))*time.Second)
 		p.created = addDays(p.published, -r.between(0, 10))
@@ -176,21 +178,21 @@ func (pl *scalePlan) planPlacements(sz scaleSizes, b *scaleBase) {
 	demo := &scaleOrg{id: b.demoOrg, name: b.demoOrgName, number: b.demoNum, town: b.demoOrgTown, sector: "hospitality", approved: true,
 		employer: b.demoEmployer, employerName: b.demoEmployerName}
 	for i := 0; i < sz.benchPlacements; i++ {
-		status := PlacementPublished
+		status := db.PlacementPublished
 		if i%10 == 9 {
-			status = PlacementClosed
+			status = db.PlacementClosed
 		}
 		pl.placements = append(pl.placements, pl.newPlacement(r, demo, b, status))
 	}
 	for len(pl.placements) < sz.placements {
 		u := r.Float64()
 		o := pl.orgs[int(float64(len(pl.orgs))*u*u)] // a few organisations post many
-		status := PlacementDraft
+		status := db.PlacementDraft
 		switch {
 		case o.approved:
-			status = []string{PlacementPublished, PlacementPaused, PlacementClosed, PlacementDraft}[r.weighted(78, 6, 10, 6)]
+			status = []string{db.PlacementPublished, db.PlacementPaused, db.PlacementClosed, db.PlacementDraft}[r.weighted(78, 6, 10, 6)]
 		case o.rejected:
-			status = []string{PlacementClosed, PlacementDraft}[r.IntN(2)]
+			status = []string{db.PlacementClosed, db.PlacementDraft}[r.IntN(2)]
 		}
 		pl.placements = append(pl.placements, pl.newPlacement(r, o, b, status))
 	}
@@ -198,7 +200,7 @@ func (pl *scalePlan) planPlacements(sz scaleSizes, b *scaleBase) {
 
 func (pl *scalePlan) planParticipants(n int, sz scaleSizes, b *scaleBase) {
 	r := newSrand(pl.seed, streamParticipants)
-	advisers, navs := pl.usersOf(RoleAdviser), pl.usersOf(RoleNAV)
+	advisers, navs := pl.usersOf(db.RoleAdviser), pl.usersOf(db.RoleNAV)
 	step := n
 	if sz.benchCaseload > 0 {
 		step = n / sz.benchCaseload
@@ -217,7 +219,7 @@ func (pl *scalePlan) planParticipants(n int, sz scaleSizes, b *scaleBase) {
 			p.langs = append(p.langs, "en")
 		}
 		p.start = addDays(pl.today, -r.between(0, 4*365))
-		p.edu = Educations[r.weighted(15, 30, 30, 25)]
+		p.edu = db.Educations[r.weighted(15, 30, 30, 25)]
 		age := r.between(18, 55)
 		p.born = p.start.Year() - age
 		switch {
@@ -240,16 +242,16 @@ func (pl *scalePlan) planParticipants(n int, sz scaleSizes, b *scaleBase) {
 		case p.edu == "higher" && r.chance(0.4):
 			p.goalCat = "higher_education"
 		case p.edu == "higher" || (p.edu == "upper_secondary" && r.chance(0.5)):
-			p.goalCat, p.goalSector = "work_sector", pickOf(r, Sectors)
+			p.goalCat, p.goalSector = "work_sector", pickOf(r, db.Sectors)
 		case age < 25 && (p.edu == "none" || p.edu == "primary"):
 			p.goalCat = "upper_secondary"
 		default:
 			p.goalCat = "work_or_education"
 		}
 		g := b.goals[p.edu]
-		p.goals = [4]Level{g, g, g, g}
-		if r.chance(0.1) && g.Rank() < LevelB2.Rank() {
-			p.goals[3] = Levels[g.Rank()+1] // a higher oral goal, set by the adviser
+		p.goals = [4]db.Level{g, g, g, g}
+		if r.chance(0.1) && g.Rank() < db.LevelB2.Rank() {
+			p.goals[3] = db.Levels[g.Rank()+1] // a higher oral goal, set by the adviser
 		}
 		p.protected = r.chance(0.01)
 		p.addr = fmt.Sprintf("%s %d", pickOf(r, scaleStreets), r.between(1, 200))

@@ -1,4 +1,4 @@
-package db
+package seed
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"praksis/db"
 )
 
 // demoAgreement is one demo agreement: whose, and where in its life.
@@ -26,29 +28,29 @@ func days(n int) *int { return &n }
 // demoAgreements cover every status, plus an agreement whose employer
 // access has run out (ended 20 weeks ago).
 var demoAgreements = []demoAgreement{
-	{first: "Iryna", status: AgreementDraft, startDays: 14, lengthDays: 90, missing: true},
-	{first: "Dmytro", status: AgreementAwaiting, startDays: 10, lengthDays: 18, approvals: 1},
-	{first: "Yusuf", status: AgreementReady, startDays: 7, lengthDays: 90, approvals: 3},
-	{first: "Olena", status: AgreementRunning, startDays: -35, lengthDays: 84, approvals: 3},
-	{first: "Selam", status: AgreementEnded, startDays: -98, lengthDays: 84, approvals: 3},
-	{first: "Natalia", status: AgreementEnded, startDays: -60, lengthDays: 58, approvals: 3, endedDays: days(-21), endReason: "got_job"},
-	{first: "Ahmad", status: AgreementCancelled, startDays: 5, lengthDays: 60, approvals: 1, cancelled: true},
-	{first: "Mariam", status: AgreementEnded, startDays: -230, lengthDays: 90, approvals: 3},
+	{first: "Iryna", status: db.AgreementDraft, startDays: 14, lengthDays: 90, missing: true},
+	{first: "Dmytro", status: db.AgreementAwaiting, startDays: 10, lengthDays: 18, approvals: 1},
+	{first: "Yusuf", status: db.AgreementReady, startDays: 7, lengthDays: 90, approvals: 3},
+	{first: "Olena", status: db.AgreementRunning, startDays: -35, lengthDays: 84, approvals: 3},
+	{first: "Selam", status: db.AgreementEnded, startDays: -98, lengthDays: 84, approvals: 3},
+	{first: "Natalia", status: db.AgreementEnded, startDays: -60, lengthDays: 58, approvals: 3, endedDays: days(-21), endReason: "got_job"},
+	{first: "Ahmad", status: db.AgreementCancelled, startDays: 5, lengthDays: 60, approvals: 1, cancelled: true},
+	{first: "Mariam", status: db.AgreementEnded, startDays: -230, lengthDays: 90, approvals: 3},
 }
 
-// SeedDemoAgreements gives the demo employer and adviser agreements in
+// DemoAgreements gives the demo employer and adviser agreements in
 // every status on a placement of their own, with attendance (an illness
 // and an invalid absence to flag), evaluations and follow-ups. It does
 // nothing when the demo organisation has agreements already.
-func (s *Store) SeedDemoAgreements(ctx context.Context) error {
+func DemoAgreements(ctx context.Context, s *db.Store) error {
 	r := s.AgreementRules()
 	today := s.Today()
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+	return inTx(ctx, s, func(tx *sqlx.Tx) error {
 		var org, employer, adviser int64
 		if err := tx.QueryRowxContext(ctx, `SELECT o.id, u.id, (SELECT id FROM users WHERE email = 'radgiver@example.org')
 			FROM organisations o JOIN users u ON u.organisation_id = o.id
-			WHERE o.org_number = $1 AND u.email = 'arbeidsgiver@example.org'`, DemoOrgNumber).Scan(&org, &employer, &adviser); err != nil {
-			return fmt.Errorf("db: demo organisation: %w", err)
+			WHERE o.org_number = $1 AND u.email = 'arbeidsgiver@example.org'`, db.DemoOrgNumber).Scan(&org, &employer, &adviser); err != nil {
+			return fmt.Errorf("seed: demo organisation: %w", err)
 		}
 		var n int
 		if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM agreements WHERE organisation_id = $1`, org); err != nil || n > 0 {
@@ -62,12 +64,12 @@ func (s *Store) SeedDemoAgreements(ctx context.Context) error {
 				'hospitality', 'Industriveien 3', 'Trondheim', 30, 5, $3::date - 365, 10, 0, 'a1', '{en,ar}', 'Anne Arbeidsgiver',
 				'arbeidsgiver@example.org', '+47 900 00 000', 'published', now() - interval '1 year') RETURNING id`,
 			org, employer, dateOnly(today)); err != nil {
-			return fmt.Errorf("db: demo placement: %w", err)
+			return fmt.Errorf("seed: demo placement: %w", err)
 		}
 		for _, d := range demoAgreements {
 			var pt int64
 			if err := tx.GetContext(ctx, &pt, `SELECT id FROM participants WHERE adviser_id = $1 AND first_name = $2`, adviser, d.first); err != nil {
-				return fmt.Errorf("db: demo participant %s: %w", d.first, err)
+				return fmt.Errorf("seed: demo participant %s: %w", d.first, err)
 			}
 			start := today.AddDate(0, 0, d.startDays)
 			end := start.AddDate(0, 0, d.lengthDays-1)
@@ -76,7 +78,7 @@ func (s *Store) SeedDemoAgreements(ctx context.Context) error {
 			if err := tx.GetContext(ctx, &proposal, `INSERT INTO proposals (participant_id, placement_id, adviser_id, note, status, decided_by, decided_at, created_at)
 				VALUES ($1, $2, $3, 'Motivert, ønsker praktisk arbeid.', 'accepted', $4, $5, $5::timestamptz - interval '3 days') RETURNING id`,
 				pt, placement, adviser, employer, decided); err != nil {
-				return fmt.Errorf("db: demo proposal: %w", err)
+				return fmt.Errorf("seed: demo proposal: %w", err)
 			}
 			supervisorEmail := "arbeidsgiver@example.org"
 			var schedStart, schedEnd *time.Time = &start, &end
@@ -115,7 +117,7 @@ func (s *Store) SeedDemoAgreements(ctx context.Context) error {
 				m, why := "on_behalf", "no_bankid"
 				consentMode, consentReason = &m, &why
 			}
-			held := d.status == AgreementDraft || d.status == AgreementAwaiting || d.status == AgreementReady || d.status == AgreementRunning
+			held := d.status == db.AgreementDraft || d.status == db.AgreementAwaiting || d.status == db.AgreementReady || d.status == db.AgreementRunning
 			var id int64
 			err := tx.GetContext(ctx, &id, `INSERT INTO agreements (proposal_id, participant_id, placement_id, organisation_id,
 					supervisor_name, supervisor_email, supervisor_phone, goals, goals_text, job_title, tasks, start_date, end_date,
@@ -134,7 +136,7 @@ func (s *Store) SeedDemoAgreements(ctx context.Context) error {
 				RETURNING id`, proposal, pt, placement, org, supervisorEmail, schedStart, schedEnd, r.FollowUpWeeks,
 				at(1), employer, at(2), adviser, consentMode, consentReason, at(3), cancelledAt, endedOn, reason, held, access, decided)
 			if err != nil {
-				return fmt.Errorf("db: demo agreement %s: %w", d.first, err)
+				return fmt.Errorf("seed: demo agreement %s: %w", d.first, err)
 			}
 			if held {
 				if _, err := tx.ExecContext(ctx, `UPDATE placements SET seats_taken = seats_taken + 1 WHERE id = $1`, placement); err != nil {
@@ -146,7 +148,7 @@ func (s *Store) SeedDemoAgreements(ctx context.Context) error {
 				return err
 			}
 			if got != d.status {
-				return fmt.Errorf("db: demo agreement %s is %s, want %s", d.first, got, d.status)
+				return fmt.Errorf("seed: demo agreement %s is %s, want %s", d.first, got, d.status)
 			}
 			if d.endReason == "got_job" {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO outcomes (participant_id, kind, from_date, employer, recorded_by)
@@ -166,7 +168,7 @@ func (s *Store) SeedDemoAgreements(ctx context.Context) error {
 				'Trenger enkle instrukser i starten.', now() - interval '2 days'
 			FROM participants p, placements pl WHERE p.adviser_id = $1 AND p.first_name = 'Abdi'
 				AND pl.organisation_id = $2 AND pl.title = 'Bakeriassistent'`, adviser, org); err != nil {
-			return fmt.Errorf("db: demo open proposal: %w", err)
+			return fmt.Errorf("seed: demo open proposal: %w", err)
 		}
 		return nil
 	})
@@ -181,13 +183,13 @@ func seedDemoFollowThrough(ctx context.Context, tx *sqlx.Tx, id, adviser, employ
 		last = today.AddDate(0, 0, *d.endedDays)
 	}
 	// Whole weeks only, up to last Friday: this week is not logged yet.
-	weekStart := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+	weekStart := db.Monday(today)
 	if last.After(weekStart.AddDate(0, 0, -1)) {
 		last = weekStart.AddDate(0, 0, -1)
 	}
 	n := 0
 	for day := start; !day.After(last); day = day.AddDate(0, 0, 1) {
-		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		if !db.Workday(day) {
 			continue
 		}
 		n++
@@ -195,14 +197,14 @@ func seedDemoFollowThrough(ctx context.Context, tx *sqlx.Tx, id, adviser, employ
 		switch {
 		case n == 8:
 			present, hours, absence = false, 0, strp("illness")
-		case n == 14 && d.status == AgreementRunning:
+		case n == 14 && d.status == db.AgreementRunning:
 			present, hours, absence = false, 0, strp("invalid")
 		case n == 17:
 			present, hours, absence = false, 0, strp("sick_child")
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO attendance (agreement_id, day, present, hours, absence, logged_by, logged_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $2::date + interval '16 hours')`, id, dateOnly(day), present, hours, absence, employer); err != nil {
-			return fmt.Errorf("db: demo attendance: %w", err)
+			return fmt.Errorf("seed: demo attendance: %w", err)
 		}
 	}
 	phases := []struct {
@@ -217,13 +219,13 @@ func seedDemoFollowThrough(ctx context.Context, tx *sqlx.Tx, id, adviser, employ
 		if _, err := tx.ExecContext(ctx, `INSERT INTO evaluations (agreement_id, phase, punctuality, cooperation, instructions, speaking,
 				comment, written_by, created_at) VALUES ($1, $2, 3, 4, $3, $4, $5, $6, $7)`, id, ph.phase, 2+i%2, nullIfZero(i+1),
 			"Blid og punktlig. Forstår stadig mer av det som blir sagt i pausene.", employer, on); err != nil {
-			return fmt.Errorf("db: demo evaluation: %w", err)
+			return fmt.Errorf("seed: demo evaluation: %w", err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO follow_ups (agreement_id, held_on, with_whom, notes, written_by)
 		VALUES ($1, $2, '{participant,supervisor}', 'Besøk på arbeidsplassen. Trives, ønsker flere oppgaver med kundekontakt.', $3)`,
 		id, dateOnly(start.AddDate(0, 0, 12)), adviser); err != nil {
-		return fmt.Errorf("db: demo follow-up: %w", err)
+		return fmt.Errorf("seed: demo follow-up: %w", err)
 	}
 	return nil
 }

@@ -1,15 +1,19 @@
-package db
+package seed
+
+import (
+	"praksis/db"
+)
 
 import "time"
 
-// The scale seed's agreements and results (see seed_scale_plan.go). An
+// The scale seed's agreements and results (see scale_plan.go). An
 // agreement's status is never stored: it follows from its dates and
 // approvals, so the plan spreads statuses by placing agreements in time
 // relative to today and by leaving approvals out.
 
 // lastFriday is the end of the last whole week before today's: the
 // attendance of this week is not logged yet.
-func (pl *scalePlan) lastFriday() time.Time { return addDays(mondayOf(pl.today), -3) }
+func (pl *scalePlan) lastFriday() time.Time { return addDays(db.Monday(pl.today), -3) }
 
 // clampTS keeps a planned timestamp in the past (yesterday at 20:00 at
 // the latest), whatever the hour the seed runs.
@@ -35,7 +39,7 @@ func (pl *scalePlan) pools(benchOrg int64) placementPools {
 			continue
 		}
 		p.past = append(p.past, x)
-		if x.status == PlacementPublished {
+		if x.status == db.PlacementPublished {
 			p.open = append(p.open, x)
 			p.openIn[x.town] = append(p.openIn[x.town], x)
 			if x.org.id == benchOrg {
@@ -89,7 +93,7 @@ func (pl *scalePlan) planAgreements(sz scaleSizes, b *scaleBase) {
 			weeks := min(r.between(6, 20), (slot-7)/7)
 			length := weeks*7 - 3 // Monday to the Friday of the last week
 			s0 := addDays(from, j*slot)
-			start := mondayOf(addDays(s0, r.between(0, max(0, slot-length-7))))
+			start := db.Monday(addDays(s0, r.between(0, max(0, slot-length-7))))
 			if start.Before(s0) {
 				start = addDays(start, 7)
 			}
@@ -102,7 +106,7 @@ func (pl *scalePlan) planAgreements(sz scaleSizes, b *scaleBase) {
 			}
 			a := &scaleAgreement{p: p, start: start, end: end}
 			pl.setStatus(r, a, b)
-			holds := a.status == AgreementDraft || a.status == AgreementAwaiting || a.status == AgreementReady || a.status == AgreementRunning
+			holds := a.status == db.AgreementDraft || a.status == db.AgreementAwaiting || a.status == db.AgreementReady || a.status == db.AgreementRunning
 			if a.pl = pools.choose(r, p, !end.Before(pl.today), r.chance(pBench), holds); a.pl == nil {
 				continue
 			}
@@ -146,37 +150,37 @@ func (pl *scalePlan) setStatus(r srand, a *scaleAgreement, b *scaleBase) {
 		switch {
 		case cancel:
 			c := pl.clampTS(addDays(a.created, r.between(1, 10)))
-			a.status, a.cancelledAt, a.approvals = AgreementCancelled, &c, r.IntN(2)
+			a.status, a.cancelledAt, a.approvals = db.AgreementCancelled, &c, r.IntN(2)
 		default:
-			a.status = []string{AgreementDraft, AgreementAwaiting, AgreementReady}[r.weighted(25, 35, 40)]
+			a.status = []string{db.AgreementDraft, db.AgreementAwaiting, db.AgreementReady}[r.weighted(25, 35, 40)]
 		}
 	case !a.end.Before(today): // runs now
 		switch {
 		case cancel:
 			c := pl.clampTS(addDays(a.start, -3).Add(10 * time.Hour))
-			a.status, a.cancelledAt, a.approvals = AgreementCancelled, &c, 1
+			a.status, a.cancelledAt, a.approvals = db.AgreementCancelled, &c, 1
 		case r.chance(0.08) && daysBetween(a.start, today) > 6:
 			e := addDays(a.start, r.between(5, daysBetween(a.start, today)-1))
-			a.status, a.endedOn = AgreementEnded, &e
+			a.status, a.endedOn = db.AgreementEnded, &e
 		default:
-			a.status = AgreementRunning
+			a.status = db.AgreementRunning
 		}
 	default: // over
 		switch {
 		case cancel:
 			c := addDays(a.start, -3).Add(10 * time.Hour)
-			a.status, a.cancelledAt, a.approvals = AgreementCancelled, &c, 1
+			a.status, a.cancelledAt, a.approvals = db.AgreementCancelled, &c, 1
 		case r.chance(0.14) && daysBetween(a.start, a.end) > 10:
 			e := addDays(a.start, r.between(5, daysBetween(a.start, a.end)-1))
-			a.status, a.endedOn = AgreementEnded, &e
+			a.status, a.endedOn = db.AgreementEnded, &e
 		default:
-			a.status = AgreementEnded
+			a.status = db.AgreementEnded
 		}
 	}
 	switch a.status {
-	case AgreementDraft:
+	case db.AgreementDraft:
 		a.approvals = 0
-	case AgreementAwaiting:
+	case db.AgreementAwaiting:
 		a.approvals = []int{1, 2, 0}[r.weighted(50, 25, 25)]
 	}
 	if a.endedOn != nil {
@@ -188,7 +192,7 @@ func (pl *scalePlan) setStatus(r srand, a *scaleAgreement, b *scaleBase) {
 		access = addDays(*a.cancelledAt, 7*b.accessWeeks).Truncate(24 * time.Hour)
 	case a.endedOn != nil:
 		access = addDays(*a.endedOn, 7*b.accessWeeks)
-	case a.status != AgreementDraft:
+	case a.status != db.AgreementDraft:
 		access = addDays(a.end, 7*b.accessWeeks)
 	}
 	if !access.IsZero() {
@@ -250,7 +254,7 @@ func (pl *scalePlan) fitPlacement(a *scaleAgreement) {
 			x.created = addDays(x.published, -2)
 		}
 	}
-	if a.status == AgreementDraft {
+	if a.status == db.AgreementDraft {
 		return
 	}
 	if a.start.Before(x.start) {
@@ -333,7 +337,7 @@ func (pl *scalePlan) planResults() {
 				if on.After(last) {
 					on = last
 				}
-				pl.results = append(pl.results, scaleResult{p: p, skill: Skills[s], level: Levels[got], on: on, source: source})
+				pl.results = append(pl.results, scaleResult{p: p, skill: db.Skills[s], level: db.Levels[got], on: on, source: source})
 			}
 		}
 	}
