@@ -278,8 +278,8 @@ func (s *Store) PreviewProgrammeRule(ctx context.Context, in RuleInput) ([]RuleP
 	}
 	var out []RulePreview
 	err := s.DB.SelectContext(ctx, &out, `SELECT p.id AS participant_id, p.first_name, p.last_name, ip.plan_date, ip.original_end, ip.rule_id,
-			ip.original_end > (p.programme_start + make_interval(months => $7 + $8))::date
-				OR ip.original_end < (p.programme_start + make_interval(months => $6))::date AS outside
+			ip.original_end > (p.programme_start + make_interval(months => $7::int + $8::int))::date
+				OR ip.original_end < (p.programme_start + make_interval(months => $6::int))::date AS outside
 		FROM integration_plans ip JOIN participants p ON p.id = ip.participant_id
 		WHERE p.regime = $1
 		  AND ($2 = 'any' OR $2 = CASE WHEN p.education IN ('upper_secondary', 'higher') THEN 's13' ELSE 's14' END)
