@@ -373,9 +373,12 @@ $$;
 -- left). The formulas are db/measure.go's, with the pace window and the
 -- horizon from measure_rules and the end the current one (leave and
 -- extensions included). A participant without a plan (registered by the
--- form before phase 2) is measured against the sluttmål.
+-- form before phase 2) is measured against the sluttmål. ids: the
+-- participants to measure (NULL: every active one); the filter sits on
+-- the innermost scan, below the OFFSET 0 fences that keep the stages
+-- apart, so a caseload page measures its own rows and nobody else.
 -- +goose StatementBegin
-CREATE FUNCTION participant_measure(on_day date)
+CREATE FUNCTION participant_measure(on_day date, ids bigint[] DEFAULT NULL)
 RETURNS TABLE (participant_id bigint, basis text,
     best_listening cefr_level, best_reading cefr_level, best_writing cefr_level, best_oral cefr_level,
     gap_listening int, gap_reading int, gap_writing int, gap_oral int, gap_total int,
@@ -456,7 +459,7 @@ FROM (SELECT r.*, risk_reason(r.basis, r.gap_total, r.projected, r.programme_end
                     LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE a.present) AS present, count(*) AS logged
                         FROM attendance a JOIN agreements ag ON ag.id = a.agreement_id AND ag.cancelled_at IS NULL
                         WHERE ag.participant_id = p.id AND a.day > $1 - 28 AND a.day <= $1) att ON true
-                    WHERE p.status = 'active'
+                    WHERE p.status = 'active' AND ($2 IS NULL OR p.id = ANY ($2))
                     OFFSET 0) j
                 OFFSET 0) k
             OFFSET 0) q
@@ -470,7 +473,7 @@ $$;
 -- +goose StatementBegin
 CREATE FUNCTION participant_risk(pid bigint, on_day date) RETURNS TABLE (basis text, risk boolean, risk_reason text)
 LANGUAGE sql STABLE AS $$
-    SELECT m.basis, m.risk, m.risk_reason FROM participant_measure(on_day) m WHERE m.participant_id = pid
+    SELECT m.basis, m.risk, m.risk_reason FROM participant_measure(on_day, ARRAY[pid]) m
 $$;
 -- +goose StatementEnd
 
@@ -636,7 +639,7 @@ ALTER TABLE progress_snapshots DROP COLUMN basis, DROP COLUMN risk_reason, DROP 
     ALTER COLUMN gap_listening SET NOT NULL, ALTER COLUMN gap_reading SET NOT NULL, ALTER COLUMN gap_writing SET NOT NULL,
     ALTER COLUMN gap_oral SET NOT NULL, ALTER COLUMN gap_total SET NOT NULL, ALTER COLUMN levels_gained SET NOT NULL;
 DROP FUNCTION participant_risk(bigint, date);
-DROP FUNCTION participant_measure(date);
+DROP FUNCTION participant_measure(date, bigint[]);
 DROP FUNCTION risk_reason(text, int, date, date, date, boolean, int);
 DROP FUNCTION programme_current_end(bigint);
 DROP TABLE programme_extensions;
