@@ -176,3 +176,36 @@ func (s *Store) NAVStateOf(ctx context.Context, agreementID int64) (NAVState, er
 	}
 	return st, nil
 }
+
+// AwaitingNAV is an agreement waiting for a NAV user's decision.
+type AwaitingNAV struct {
+	AgreementID   int64      `db:"agreement_id"`
+	LockVersion   int        `db:"lock_version"`
+	ParticipantID int64      `db:"participant_id"`
+	FirstName     string     `db:"first_name"`
+	Kind          string     `db:"kind"`
+	Organisation  string     `db:"organisation"`
+	StartDate     *time.Time `db:"start_date"`
+	EndDate       *time.Time `db:"end_date"`
+	Refused       bool       `db:"refused"`
+}
+
+// AgreementsAwaitingNAV lists the agreements on NAV measures of the
+// participants linked to a NAV user that wait for NAV's decision (the
+// employer has approved and the participant consented; NAV has not
+// approved), oldest start first: NAV's dashboard and digest. A refused
+// one stays listed (Refused) until it is changed or cancelled.
+func (s *Store) AgreementsAwaitingNAV(ctx context.Context, navUserID int64) ([]AwaitingNAV, error) {
+	var out []AwaitingNAV
+	err := s.DB.SelectContext(ctx, &out, `SELECT ag.id AS agreement_id, ag.lock_version, p.id AS participant_id, p.first_name, pl.kind,
+			o.name AS organisation, ag.start_date, ag.end_date, coalesce(ag.nav_decision = 'refused', false) AS refused
+		FROM participants p JOIN agreements ag ON ag.participant_id = p.id
+		JOIN placements pl ON pl.id = ag.placement_id JOIN organisations o ON o.id = ag.organisation_id
+		WHERE p.nav_contact_id = $1 AND ag.nav_required AND ag.nav_decision IS DISTINCT FROM 'approved'
+		  AND ag.cancelled_at IS NULL AND ag.ended_on IS NULL AND ag.employer_approved_at IS NOT NULL AND ag.consent_at IS NOT NULL
+		ORDER BY ag.start_date NULLS LAST, ag.id`, navUserID)
+	if err != nil {
+		return nil, fmt.Errorf("db: agreements awaiting nav: %w", err)
+	}
+	return out, nil
+}

@@ -126,6 +126,24 @@ func TestNAVApproval(t *testing.T) {
 		t.Errorf("refused decisions were audited: %v", n)
 	}
 
+	waiting := func(nav int64) (ids []int64, refused []bool) {
+		t.Helper()
+		list, err := f.st.AgreementsAwaitingNAV(ctx, nav)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range list {
+			ids, refused = append(ids, w.AgreementID), append(refused, w.Refused)
+		}
+		return ids, refused
+	}
+	if ids, _ := waiting(f.nav); len(ids) != 1 || ids[0] != id {
+		t.Errorf("NAV's list: %v, want [%d]", ids, id)
+	}
+	if ids, _ := waiting(f.otherNAV); len(ids) != 0 {
+		t.Errorf("an unlinked NAV user's list: %v", ids)
+	}
+
 	// Refused with a reason: the adviser sees it; still waiting.
 	if err := f.st.NAVDecide(ctx, id, v, f.nav, db.NAVDecision{Reason: "Tiltaket passer ikke nå"}, ""); err != nil {
 		t.Fatal(err)
@@ -133,6 +151,9 @@ func TestNAVApproval(t *testing.T) {
 	st, _ := f.st.NAVStateOf(ctx, id)
 	if st.Decision == nil || *st.Decision != "refused" || st.Reason != "Tiltaket passer ikke nå" || f.status(t, id, "2030-03-01") != db.AgreementAwaiting {
 		t.Errorf("after the refusal: %+v, %s", st, f.status(t, id, "2030-03-01"))
+	}
+	if ids, refused := waiting(f.nav); len(ids) != 1 || !refused[0] {
+		t.Errorf("NAV's list after the refusal: %v %v", ids, refused)
 	}
 	// Approved for 15 months with reduced capacity: it runs by its dates.
 	v = f.lockVersion(t, id)
@@ -143,6 +164,9 @@ func TestNAVApproval(t *testing.T) {
 		if s := f.status(t, id, day); s != want {
 			t.Errorf("on %s after NAV's approval: %s, want %s", day, s, want)
 		}
+	}
+	if ids, _ := waiting(f.nav); len(ids) != 0 {
+		t.Errorf("NAV's list after the approval: %v", ids)
 	}
 	if err := f.st.NAVDecide(ctx, id, v+1, f.nav, approve, ""); err != db.ErrConflict {
 		t.Errorf("approving twice: %v", err)

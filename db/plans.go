@@ -371,3 +371,26 @@ func (s *Store) PlanReviews(ctx context.Context, participantID int64) ([]PlanRev
 	}
 	return out, nil
 }
+
+// ReviewDue is a participant whose plan review is due.
+type ReviewDue struct {
+	ParticipantID int64     `db:"participant_id"`
+	AdviserID     int64     `db:"adviser_id"`
+	FirstName     string    `db:"first_name"`
+	DueOn         time.Time `db:"next_review_due"`
+}
+
+// PlanReviewsDue lists the active participants whose plan review is due
+// on or before day, the longest overdue first: the reminder rule "plan
+// review due" and the caseload's marker read it (phase 2).
+func (s *Store) PlanReviewsDue(ctx context.Context, day time.Time) ([]ReviewDue, error) {
+	var out []ReviewDue
+	err := s.DB.SelectContext(ctx, &out, `SELECT p.id AS participant_id, p.adviser_id, p.first_name, ip.next_review_due
+		FROM integration_plans ip JOIN participants p ON p.id = ip.participant_id
+		WHERE ip.next_review_due <= $1::date AND p.status = 'active'
+		ORDER BY ip.next_review_due, p.id`, dateOnly(day))
+	if err != nil {
+		return nil, fmt.Errorf("db: plan reviews due: %w", err)
+	}
+	return out, nil
+}

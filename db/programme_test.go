@@ -423,6 +423,22 @@ func TestSavePlan(t *testing.T) {
 	if got, _ := st.Plan(ctx, kap); got.NextReviewDue == nil || !got.NextReviewDue.Equal(d("2026-06-01")) {
 		t.Errorf("plan's next review: %v, want 2026-06-01", got.NextReviewDue)
 	}
+	// Due on 2026-06-01: not on 2026-05-31, on that day and after.
+	for day, want := range map[string]int{"2026-05-31": 0, "2026-06-01": 1, "2026-09-01": 1} {
+		due, err := st.PlanReviewsDue(ctx, d(day))
+		n := 0
+		for _, r := range due {
+			if r.ParticipantID == kap {
+				n++
+				if !r.DueOn.Equal(d("2026-06-01")) || r.AdviserID != adviser {
+					t.Errorf("review due: %+v", r)
+				}
+			}
+		}
+		if err != nil || n != want {
+			t.Errorf("reviews due on %s: %d of Kap, %v; want %d", day, n, err, want)
+		}
+	}
 }
 
 // TestLeaveAndExtension: leave moves the current end by its length,
