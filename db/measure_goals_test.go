@@ -324,3 +324,47 @@ func TestGoalKPIs(t *testing.T) {
 		t.Errorf("another adviser's figures: %d rows, %v", len(other), err)
 	}
 }
+
+// TestMeasureRules: the risk horizon is a dated row; a new one (2 months
+// from 2026-01-01) ends the old the day before and changes who is at risk
+// on the measured day: Behind (ends 31.08) and KapNoGoal (ends 01.06) are
+// now beyond 16.05.2026.
+func TestMeasureRules(t *testing.T) {
+	f := newGoalFx(t)
+	ctx := context.Background()
+	admin := newStaff(t, f.st, db.RoleAdmin)
+	if r, err := f.st.MeasureRuleAt(ctx, goalDay); err != nil || r.RiskHorizonMonths != 6 || r.ReviewIntervalMonths != 6 || r.Source == "" {
+		t.Fatalf("default thresholds: %+v %v", r, err)
+	}
+	in := db.MeasureRule{ValidFrom: d("2026-01-01"), RiskHorizonMonths: 2, PaceWindowMonths: 6, ReviewIntervalMonths: 4, Source: "Kommunens vedtak 2025/40"}
+	for _, c := range []struct {
+		edit        func(*db.MeasureRule)
+		field, code string
+	}{
+		{func(r *db.MeasureRule) { r.RiskHorizonMonths = 0 }, "risk_horizon_months", "rule.months_range"},
+		{func(r *db.MeasureRule) { r.ReviewIntervalMonths = 25 }, "review_interval_months", "rule.months_range"},
+		{func(r *db.MeasureRule) { r.Source = "" }, "source", "form.required"},
+		{func(r *db.MeasureRule) { r.ValidFrom = d("2004-09-01") }, "valid_from", "rule.overlap"},
+	} {
+		bad := in
+		c.edit(&bad)
+		if _, err := f.st.AddMeasureRule(ctx, admin, bad, ""); !fieldErr(err, c.field, c.code) {
+			t.Errorf("%+v: %v, want %s beside %s", bad, err, c.code, c.field)
+		}
+	}
+	id, err := f.st.AddMeasureRule(ctx, admin, in, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old, err := f.st.MeasureRuleAt(ctx, d("2025-12-31")); err != nil || old.RiskHorizonMonths != 6 || old.ValidTo == nil || !old.ValidTo.Equal(d("2025-12-31")) {
+		t.Errorf("the old row on its last day: %+v %v", old, err)
+	}
+	if n := auditActions(t, f.st, "measure_rule", id)["measure_rule.create"]; n != 1 {
+		t.Errorf("%d audit rows", n)
+	}
+	for id, want := range map[int64]bool{f.behind: false, f.kapNoGoal: false, f.reached: false} {
+		if r, err := f.st.RiskOf(ctx, id, goalDay); err != nil || r.Risk != want {
+			t.Errorf("participant %d with a 2-month horizon: %+v %v", id, r, err)
+		}
+	}
+}
