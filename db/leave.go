@@ -61,6 +61,8 @@ type lockedPlan struct {
 	Extended        int       `db:"extended"`
 }
 
+// lockPlan reads a participant of the adviser with their plan under a
+// row lock; ErrNoPlan without a plan, ErrNotFound for another adviser.
 func lockPlan(ctx context.Context, tx *sqlx.Tx, participantID, adviserID int64) (lockedPlan, error) {
 	var p lockedPlan
 	err := tx.GetContext(ctx, &p, `SELECT p.programme_start, p.programme_end, coalesce(r.extension_months, 0) AS extension_months,

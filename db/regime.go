@@ -152,15 +152,6 @@ func (s *Store) SetLegalStatus(ctx context.Context, participantID, adviserID int
 	return regime, err
 }
 
-// FieldError refuses one input field; Code is the message id the web
-// layer shows beside the field (in the user's language).
-type FieldError struct {
-	Field string
-	Code  string
-}
-
-func (e *FieldError) Error() string { return "db: " + e.Field + ": " + e.Code }
-
 // oneOf reports whether v is one of list.
 func oneOf(list []string, v string) bool {
 	for _, x := range list {
