@@ -168,7 +168,7 @@ func newMeasureFx(t *testing.T) *measureFx {
 	// No results (goal A2, 01.03.2030 – 01.12.2030): gap 4 × 4 = 16, the
 	// window from the start, 103 days; no pace: at risk. A placement is
 	// ready to start.
-	f.noResults = f.addParticipant(f.adviserB, "NoResults", "ukraine", "2030-03-01", "2030-12-01", "active", db.LevelA2)
+	f.noResults = f.addParticipant(f.adviserB, "NoResults", "kap6a", "2030-03-01", "2030-12-01", "active", db.LevelA2)
 	f.agreement(f.adviserB, f.noResults, "2030-07-01", "2030-09-30", "")
 
 	// Goal reached (goal A2, ends 31.07.2030): B1 everywhere in February.
@@ -181,7 +181,7 @@ func newMeasureFx(t *testing.T) *measureFx {
 
 	// Recent (completed 31.01.2030): education only from 15.02, after the
 	// end; not yet a year ago.
-	f.recent = f.addParticipant(f.adviserB, "Recent", "ukraine", "2029-02-01", "2030-01-31", "completed", db.LevelA2)
+	f.recent = f.addParticipant(f.adviserB, "Recent", "kap6a", "2029-02-01", "2030-01-31", "completed", db.LevelA2)
 	f.outcome(f.recent, "education", "2030-02-15")
 	return f
 }
@@ -346,8 +346,8 @@ func TestKPISnapshots(t *testing.T) {
 		{kpiKey{"adviser", b, "days_to_first_agreement"}, 167, 1},
 
 		{kpiKey{"regime", "integreringsloven", "risk"}, 2.0 / 5, 5},
-		{kpiKey{"regime", "ukraine", "risk"}, 1, 1},
-		{kpiKey{"regime", "ukraine", "work_edu_end"}, 0, 1},
+		{kpiKey{"regime", "kap6a", "risk"}, 1, 1},
+		{kpiKey{"regime", "kap6a", "work_edu_end"}, 0, 1},
 		{kpiKey{"regime", "introduksjonsloven", "work_edu_end"}, 1, 1},
 		{kpiKey{"regime", "introduksjonsloven", "work_edu_1y"}, 0, 1},
 
@@ -379,7 +379,7 @@ func TestKPISnapshots(t *testing.T) {
 		{kpiKey{"regime", "integreringsloven", "avg_gap"}, 4, 4},
 	})
 	for k := range mine {
-		if k.dim == "adviser" || k.key == "ukraine" || k.key == "2030" {
+		if k.dim == "adviser" || k.key == "kap6a" || k.key == "2030" {
 			t.Errorf("adviser A's figures include %v, which is not in their caseload", k)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // catalogues.
 var (
 	Educations           = []string{"none", "primary", "upper_secondary", "higher"}
-	Regimes              = []string{"integreringsloven", "introduksjonsloven", "ukraine"}
+	Regimes              = []string{RegimeIntegration, RegimeIntroduction, RegimeKap6A}
 	GoalCategories       = []string{"work_sector", "higher_education", "upper_secondary", "work_or_education"}
 	ParticipantStatuses  = []string{"active", "on_leave", "completed", "ended_early"}
 	OutcomeKinds         = []string{"work_full", "work_part", "education", "nav_measure", "other"}
@@ -210,21 +210,6 @@ func (s *Store) DefaultGoals(ctx context.Context, education string, start time.T
 		out[sk] = l
 	}
 	return out, rows.Err()
-}
-
-// ProgrammeRule is how long a programme under a regime may last.
-type ProgrammeRule struct {
-	MinMonths       int `db:"min_months"`
-	MaxMonths       int `db:"max_months"`
-	ExtensionMonths int `db:"extension_months"`
-}
-
-// ProgrammeRuleFor returns the rule in force for a regime on a date.
-func (s *Store) ProgrammeRuleFor(ctx context.Context, regime string, on time.Time) (ProgrammeRule, error) {
-	var r ProgrammeRule
-	err := s.DB.GetContext(ctx, &r, `SELECT min_months, max_months, extension_months FROM programme_rules
-		WHERE regime = $1 AND valid_from <= $2 ORDER BY valid_from DESC LIMIT 1`, regime, on)
-	return r, translate(err)
 }
 
 // NormalisedName is lower-cased and trimmed, for search.

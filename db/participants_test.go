@@ -120,7 +120,7 @@ func TestCaseloadBestLevelGapAndRisk(t *testing.T) {
 	if err != nil || goals["oral"] != db.LevelB1 || len(goals) != 4 {
 		t.Errorf("default goals: %v %v", goals, err)
 	}
-	rule, err := st.ProgrammeRuleFor(ctx, "ukraine", day(0))
+	rule, err := st.ProgrammeRuleFor(ctx, "kap6a", day(0))
 	if err != nil || rule.MaxMonths != 12 {
 		t.Errorf("programme rule: %+v %v", rule, err)
 	}

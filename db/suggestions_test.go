@@ -16,7 +16,7 @@ func TestSuggestionsRankAndExplain(t *testing.T) {
 	// A participant with A2 in listening and oral, A1 in reading and
 	// writing, living in Bergen, speaking Ukrainian, aiming at health work.
 	pid, err := st.CreateParticipant(ctx, adviser, db.ParticipantInput{FirstName: "Olena", LastName: "K", BirthYear: 1986,
-		Languages: []string{"uk", "ru"}, Education: "upper_secondary", Regime: "ukraine", ProgrammeStart: day(-120), ProgrammeEnd: day(240),
+		Languages: []string{"uk", "ru"}, Education: "upper_secondary", Regime: "kap6a", ProgrammeStart: day(-120), ProgrammeEnd: day(240),
 		GoalCategory: "work_sector", GoalSector: "health", Municipality: "Bergen", Status: "active",
 		Goals: map[string]db.Level{"listening": db.LevelB1, "reading": db.LevelB1, "writing": db.LevelB1, "oral": db.LevelB1}}, "")
 	if err != nil {

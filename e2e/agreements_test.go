@@ -63,7 +63,7 @@ func TestAgreementJourney(t *testing.T) {
 	firstName, lastName := "Oksana", unique("Avtalesen")
 	pid, err := store.CreateParticipant(ctx, adviserID, db.ParticipantInput{
 		FirstName: firstName, LastName: lastName, BirthYear: 1990, Languages: []string{"uk"},
-		Education: "upper_secondary", Regime: "ukraine", ProgrammeStart: today.AddDate(0, -4, 0), ProgrammeEnd: today.AddDate(0, 10, 0),
+		Education: "upper_secondary", Regime: "kap6a", ProgrammeStart: today.AddDate(0, -4, 0), ProgrammeEnd: today.AddDate(0, 10, 0),
 		GoalCategory: "work_sector", GoalSector: "hospitality", Municipality: town, Status: "active",
 		Goals: map[string]db.Level{"listening": db.LevelB1, "reading": db.LevelB1, "writing": db.LevelB1, "oral": db.LevelB1},
 	}, "127.0.0.1")

@@ -39,7 +39,7 @@ var kpiSetup = sync.OnceValues(func() (string, error) {
 		results       [][2]string
 	}{
 		{"Rita", "integreringsloven", -20, 14, [][2]string{{"a2", day(-8)}, {"b1", day(-2)}}},
-		{"Leo", "ukraine", -8, 3, [][2]string{{"a1", day(-7)}, {"a1", day(-1)}}},
+		{"Leo", "kap6a", -8, 3, [][2]string{{"a1", day(-7)}, {"a1", day(-1)}}},
 		{"Ida", "integreringsloven", -12, 10, [][2]string{{"under_a1", day(-10)}, {"a1", day(-4)}, {"a2", day(-1)}}},
 		{"Nora", "introduksjonsloven", -3, 20, nil},
 	} {

@@ -31,7 +31,7 @@ func TestProposalJourney(t *testing.T) {
 	today := osloToday(t)
 	pid, err := store.CreateParticipant(ctx, adviser.ID, db.ParticipantInput{
 		FirstName: "Halyna", LastName: lastName, BirthYear: 1984, Languages: []string{"uk", "ru"},
-		Education: "upper_secondary", Regime: "ukraine", ProgrammeStart: today.AddDate(0, -4, 0), ProgrammeEnd: today.AddDate(0, 7, 0),
+		Education: "upper_secondary", Regime: "kap6a", ProgrammeStart: today.AddDate(0, -4, 0), ProgrammeEnd: today.AddDate(0, 7, 0),
 		GoalCategory: "work_sector", GoalSector: "hospitality", Municipality: town, Status: "active",
 		Goals: map[string]db.Level{"listening": db.LevelB1, "reading": db.LevelB1, "writing": db.LevelB1, "oral": db.LevelB1},
 	}, "127.0.0.1")

@@ -304,7 +304,7 @@ func TestParticipantRegisterBadInput(t *testing.T) {
 		{"no start", "programme_start", "form.required", map[string]string{"programme_start": ""}},
 		{"impossible start", "programme_start", "placement.date_invalid", map[string]string{"programme_start": "2026-02-30"}},
 		{"too long for the Ukraine rules", "programme_end", "participant.too_long",
-			map[string]string{"regime": "ukraine", "programme_start": ymd(start), "programme_end": ymd(start.AddDate(0, 24, 0))}},
+			map[string]string{"regime": "kap6a", "programme_start": ymd(start), "programme_end": ymd(start.AddDate(0, 24, 0))}},
 		{"too long for the Integration Act", "programme_end", "participant.too_long",
 			map[string]string{"regime": "integreringsloven", "programme_start": ymd(start), "programme_end": ymd(start.AddDate(0, 48, 1))}},
 		{"shorter than 3 months", "programme_end", "participant.too_short",
@@ -371,7 +371,7 @@ func TestParticipantRegisterBadInput(t *testing.T) {
 	// The longest programme the rule allows is accepted.
 	ta.exec(`UPDATE users SET locale = 'nb' WHERE id = $1`, adviser.ID)
 	form := validParticipantForm("Selam", "Tesfay")
-	form.Set("regime", "ukraine")
+	form.Set("regime", "kap6a")
 	form.Set("programme_start", ymd(start))
 	form.Set("programme_end", ymd(start.AddDate(0, 12, 0)))
 	createParticipant(t, c, form)
