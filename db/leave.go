@@ -114,7 +114,7 @@ func (s *Store) AddLeave(ctx context.Context, participantID, adviserID int64, in
 		return 0, &FieldError{"note", "form.too_long"}
 	}
 	var id int64
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		p, err := lockPlan(ctx, tx, participantID, adviserID)
 		if err != nil {
 			return err
@@ -165,7 +165,7 @@ func (s *Store) AddExtension(ctx context.Context, participantID, adviserID int64
 		return 0, &FieldError{"reason", "form.too_long"}
 	}
 	var id int64
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		p, err := lockPlan(ctx, tx, participantID, adviserID)
 		if err != nil {
 			return err

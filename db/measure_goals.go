@@ -113,8 +113,8 @@ func writeGoalKPIs(ctx context.Context, tx *sqlx.Tx, day time.Time) (int64, erro
 // replaces the day; a failure leaves it as it was). It returns how many
 // rows of each it wrote.
 func (s *Store) MeasureGoals(ctx context.Context, day time.Time) (snapshots, kpis int64, err error) {
-	err = s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := JobSettings(ctx, tx); err != nil {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := jobSettings(ctx, tx); err != nil {
 			return err
 		}
 		if snapshots, err = writeGoalSnapshots(ctx, tx, day); err != nil {

@@ -57,7 +57,7 @@ func (s *Store) AddMeasureRule(ctx context.Context, actorID int64, in MeasureRul
 		return 0, &FieldError{"source", "form.too_long"}
 	}
 	var id int64
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `LOCK TABLE measure_rules IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 			return fmt.Errorf("db: lock measure rules: %w", err)
 		}

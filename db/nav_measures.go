@@ -93,7 +93,7 @@ func (s *Store) NAVDecide(ctx context.Context, agreementID int64, lockVersion in
 	case utf8.RuneCountInString(d.ReducedCapacityReason) > 1000:
 		return &FieldError{"reduced_capacity_reason", "form.too_long"}
 	}
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var a navAgreement
 		err := tx.GetContext(ctx, &a, `SELECT ag.lock_version, ag.nav_required, ag.nav_decision, pl.kind, p.nav_contact_id,
 				ag.start_date, ag.end_date, ag.employer_approved_at, ag.consent_at, ag.cancelled_at, ag.ended_on

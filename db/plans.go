@@ -176,7 +176,7 @@ func validatePlan(in PlanInput, p planParticipant, r ProgrammeRule) error {
 // changes nothing; another adviser's participant is ErrNotFound.
 func (s *Store) SavePlan(ctx context.Context, participantID, adviserID int64, in PlanInput, ip string) error {
 	in.DecidedOn, in.PlanDate, in.OriginalEnd = civilDay(in.DecidedOn), civilDay(in.PlanDate), civilDay(in.OriginalEnd)
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var p planParticipant
 		if err := tx.GetContext(ctx, &p, `SELECT regime, education, birth_year, programme_start FROM participants
 			WHERE id = $1 AND adviser_id = $2 FOR UPDATE`, participantID, adviserID); err != nil {
@@ -324,7 +324,7 @@ func (s *Store) RecordPlanReview(ctx context.Context, participantID, adviserID i
 		}
 	}
 	var id int64
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var plan struct {
 			ID       int64     `db:"id"`
 			PlanDate time.Time `db:"plan_date"`

@@ -202,7 +202,7 @@ func (s *Store) AddProgrammeRule(ctx context.Context, actorID int64, in RuleInpu
 	}
 	in.ValidFrom = civilDay(in.ValidFrom)
 	var id int64
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `LOCK TABLE programme_rules IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 			return fmt.Errorf("db: lock programme rules: %w", err)
 		}

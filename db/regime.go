@@ -119,7 +119,7 @@ func (s *Store) SetLegalStatus(ctx context.Context, participantID, adviserID int
 		return "", &FieldError{Field: "permit_date", Code: "form.required"}
 	}
 	var regime string
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &regime, `SELECT regime FROM participants WHERE id = $1 AND adviser_id = $2 FOR UPDATE`,
 			participantID, adviserID); err != nil {
 			return translate(err)
