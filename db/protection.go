@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -54,4 +55,27 @@ func (s *Store) SetProtection(ctx context.Context, participantID, adviserID int6
 			map[string]string{"from": old, "to": grade})
 	})
 	return out, err
+}
+
+// ProtectionState is a participant's protected-address grade as the
+// adviser's page shows it.
+type ProtectionState struct {
+	Grade string `db:"protection"`
+	// SetAt is nil while the grade is the one migration 00017 derived
+	// from the old flag: the adviser is asked to confirm it.
+	SetAt     *time.Time `db:"protection_set_at"`
+	SetByName *string    `db:"set_by_name"`
+}
+
+// Confirmed reports whether an adviser has set (or confirmed) the grade.
+func (p ProtectionState) Confirmed() bool { return p.SetAt != nil }
+
+// Protection reads a participant's grade (ErrNotFound for an unknown or
+// anonymised participant). Callers check the reader's scope first.
+func (s *Store) Protection(ctx context.Context, participantID int64) (ProtectionState, error) {
+	var out ProtectionState
+	err := s.DB.GetContext(ctx, &out, `SELECT p.protection, p.protection_set_at, u.name AS set_by_name
+		FROM participants p LEFT JOIN users u ON u.id = p.protection_set_by
+		WHERE p.id = $1 AND p.anonymised_at IS NULL`, participantID)
+	return out, translate(err)
 }
