@@ -29,6 +29,11 @@ func translate(err error) error {
 	if errors.As(err, &pqErr) && pqErr.Code == "23505" { // unique_violation
 		return ErrConflict
 	}
+	if errors.As(err, &pqErr) {
+		if e := privacyRefusal(string(pqErr.Code)); e != nil {
+			return e
+		}
+	}
 	return err
 }
 

@@ -114,7 +114,7 @@ func TestCSRFRejected(t *testing.T) {
 	tables := []string{"organisations", "users", "sessions", "audit_log", "login_failures",
 		"outbox", "link_tokens", "link_token_failures", "job_runs", "placements", "placement_events",
 		"participants", "language_results", "outcomes", "participant_notes", "proposals", "agreements",
-		"agreement_versions", "attendance", "evaluations", "follow_ups"}
+		"agreement_versions", "attendance", "evaluations", "follow_ups", "consents", "absence_classifications", "archive_bundles"}
 	for _, tbl := range tables {
 		before[tbl] = ta.count(tbl)
 	}

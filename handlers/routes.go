@@ -90,6 +90,18 @@ func (a *App) routes() {
 	// person with a protected address lives.
 	r.Get("/participants/:id/suggestions", adviser, a.participantSuggestions)
 	r.Post("/participants/:id/proposals", adviser, a.proposalCreate)
+	// Privacy (issue 15): what the participant shares with whom, their
+	// protected-address grade and the classification of their absence
+	// are the adviser's alone; the answer to an access request (innsyn)
+	// is the adviser's and the admin's.
+	r.Get("/participants/:id/consent", adviser, a.consentShow)
+	r.Post("/participants/:id/consent", adviser, a.consentGive)
+	r.Post("/participants/:id/consent/:org/withdraw", adviser, a.consentWithdraw)
+	r.Post("/participants/:id/protection", adviser, a.protectionSet)
+	r.Get("/participants/:id/absence", adviser, a.absenceShow)
+	r.Post("/participants/:id/absence", adviser, a.absenceClassify)
+	r.Get("/participants/:id/innsyn", exporter, a.innsynShow)
+	r.Get("/participants/:id/innsyn.json", exporter, a.innsynJSON)
 
 	// Proposals: the employer answers the adviser's proposals.
 	employer := a.requireRole(db.RoleEmployer)
@@ -149,6 +161,10 @@ func (a *App) routes() {
 	admin.Post("/jobs/:name/run", a.adminJobRun)
 	admin.Get("/reminders", a.adminReminders)
 	admin.Post("/reminders", a.adminRemindersSave)
+	// Archive bundles before anonymisation (issue 15).
+	admin.Get("/archive", a.adminArchive)
+	admin.Get("/archive/:id", a.adminArchiveDownload)
+	admin.Post("/archive/:id/anonymise", a.adminArchiveAnonymise)
 
 	r.Use(func(*fiber.Ctx) error { return errStatus(fiber.StatusNotFound, "error.not_found") })
 }

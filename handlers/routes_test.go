@@ -128,6 +128,7 @@ func (ta *testApp) newMatrixFixtures() matrixFixtures {
 func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
 	static := ta.app.assets.url("css/app.css")
+	px := ta.privacyMatrixFixtures(fx)
 	return []matrixRow{
 		// Public: liveness, readiness and assets answer everyone, before sessions.
 		{method: "GET", pattern: "/healthz", path: "/healthz", want: [5]int{s200, s200, s200, s200, s200}},
@@ -223,6 +224,22 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		// The adviser proposes their participant for the employer's placement.
 		{method: "POST", pattern: "/participants/:id/proposals", path: "/participants/" + id(fx.participant) + "/proposals",
 			form: url.Values{"placement_id": {id(fx.proposalPlacement)}, "note": {"Matriseforslag"}}, want: [5]int{s401, s403, s303, s403, s403}},
+		// Privacy (issue 15): consent, the protected-address grade and the
+		// classification of absence are the participant's adviser's alone
+		// (the consent row gives one, the next withdraws it; the grade
+		// row sets none; the empty classification is 422); innsyn is the
+		// adviser's and the admin's.
+		{method: "GET", pattern: "/participants/:id/consent", path: "/participants/" + id(px.participant) + "/consent", want: [5]int{s303, s403, s200, s403, s403}},
+		{method: "POST", pattern: "/participants/:id/consent", path: "/participants/" + id(px.participant) + "/consent",
+			form: url.Values{"org": {id(px.org)}, "items": {db.ItemFirstName}, "how": {db.ConsentInPerson}}, want: [5]int{s401, s403, s303, s403, s403}},
+		{method: "POST", pattern: "/participants/:id/consent/:org/withdraw", path: "/participants/" + id(px.participant) + "/consent/" + id(px.org) + "/withdraw",
+			want: [5]int{s401, s403, s303, s403, s403}},
+		{method: "POST", pattern: "/participants/:id/protection", path: "/participants/" + id(px.participant) + "/protection",
+			form: url.Values{"protection": {db.ProtectionNone}}, want: [5]int{s401, s403, s303, s403, s403}},
+		{method: "GET", pattern: "/participants/:id/absence", path: "/participants/" + id(px.participant) + "/absence", want: [5]int{s303, s403, s200, s403, s403}},
+		{method: "POST", pattern: "/participants/:id/absence", path: "/participants/" + id(px.participant) + "/absence", want: [5]int{s401, s403, s422, s403, s403}},
+		{method: "GET", pattern: "/participants/:id/innsyn", path: "/participants/" + id(px.participant) + "/innsyn", want: [5]int{s303, s403, s200, s403, s200}},
+		{method: "GET", pattern: "/participants/:id/innsyn.json", path: "/participants/" + id(px.participant) + "/innsyn.json", want: [5]int{s303, s403, s200, s403, s200}},
 
 		// Proposals: the employer of the placement's organisation reads,
 		// accepts and declines (with a reason); nobody else.
@@ -296,6 +313,11 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		// Reminder thresholds and the preview; an empty form is 422.
 		{method: "GET", pattern: "/admin/reminders", path: "/admin/reminders", want: [5]int{s303, s403, s403, s403, s200}},
 		{method: "POST", pattern: "/admin/reminders", path: "/admin/reminders", want: [5]int{s401, s403, s403, s403, s422}},
+		// Archive bundles (issue 15): the admin downloads the bundle; its
+		// participant is not due, so "anonymise now" is refused with 409.
+		{method: "GET", pattern: "/admin/archive", path: "/admin/archive", want: [5]int{s303, s403, s403, s403, s200}},
+		{method: "GET", pattern: "/admin/archive/:id", path: "/admin/archive/" + id(px.bundle), want: [5]int{s303, s403, s403, s403, s200}},
+		{method: "POST", pattern: "/admin/archive/:id/anonymise", path: "/admin/archive/" + id(px.bundle) + "/anonymise", want: [5]int{s401, s403, s403, s403, http.StatusConflict}},
 	}
 }
 

@@ -1,0 +1,122 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Innsyn is everything Praksis holds about a participant (GDPR art. 15),
+// gathered from one snapshot of the database. Each section is a JSON
+// array (the person an object) of rows with their column names, so the
+// whole serialises to the machine-readable answer as it is and the HTML
+// document renders each section as a table. Other people's data is left
+// out: no recipient of a mail, no IP address, no e-mail or phone of staff.
+type Innsyn struct {
+	ParticipantID int64     `json:"participant_id"`
+	ProducedAt    time.Time `json:"produced_at"`
+	// The person and their plan (regime, dates, goals, norskmål).
+	Person      json.RawMessage `json:"person"`
+	Results     json.RawMessage `json:"results"`
+	Outcomes    json.RawMessage `json:"outcomes"`
+	Notes       json.RawMessage `json:"notes"`
+	Consents    json.RawMessage `json:"consents"`
+	Proposals   json.RawMessage `json:"proposals"`
+	Agreements  json.RawMessage `json:"agreements"`
+	FollowUps   json.RawMessage `json:"follow_ups"`
+	Attendance  json.RawMessage `json:"attendance"`
+	Absences    json.RawMessage `json:"absence_classifications"`
+	Evaluations json.RawMessage `json:"evaluations"`
+	Mails       json.RawMessage `json:"mails"`
+	// Who read or changed the record, and when (the audit log).
+	AccessLog json.RawMessage `json:"access_log"`
+}
+
+// innsynSections are the queries, each yielding one JSON value with $1
+// the participant. Explicit columns: a new column is added here on
+// purpose, not leaked by accident.
+var innsynSections = []struct {
+	name string
+	q    string
+}{
+	{"person", `SELECT row_to_json(t) FROM (SELECT p.id, p.first_name, p.last_name, p.birth_year, p.phone, p.languages, p.education,
+		p.regime, p.programme_start, p.programme_end, p.programme_hours, p.goal_category, p.goal_sector, p.goal_listening, p.goal_reading,
+		p.goal_writing, p.goal_oral, p.protection, p.municipality, p.address, p.sick_child_quota, p.status, p.created_at, p.updated_at,
+		a.name AS adviser, n.name AS nav_contact
+		FROM participants p JOIN users a ON a.id = p.adviser_id LEFT JOIN users n ON n.id = p.nav_contact_id WHERE p.id = $1) t`},
+	{"results", `SELECT coalesce(json_agg(t ORDER BY t.taken_on, t.skill), '[]') FROM (SELECT skill, level, taken_on, source, created_at
+		FROM language_results WHERE participant_id = $1) t`},
+	{"outcomes", `SELECT coalesce(json_agg(t ORDER BY t.from_date), '[]') FROM (SELECT kind, from_date, employer, note, created_at
+		FROM outcomes WHERE participant_id = $1) t`},
+	{"notes", `SELECT coalesce(json_agg(t ORDER BY t.created_at), '[]') FROM (SELECT n.body, n.created_at, u.name AS author
+		FROM participant_notes n JOIN users u ON u.id = n.author_id WHERE n.participant_id = $1) t`},
+	{"consents", `SELECT coalesce(json_agg(t ORDER BY t.given_at), '[]') FROM (SELECT o.name AS organisation, c.items, c.adaptations,
+		c.given_how, c.on_behalf_reason, c.reason_note, c.given_at, u.name AS given_by, c.withdrawn_at
+		FROM consents c JOIN organisations o ON o.id = c.organisation_id LEFT JOIN users u ON u.id = c.given_by
+		WHERE c.participant_id = $1) t`},
+	{"proposals", `SELECT coalesce(json_agg(t ORDER BY t.created_at), '[]') FROM (SELECT pl.title AS placement, o.name AS organisation,
+		pr.status, pr.note, pr.shared_adaptations, pr.decline_reason, pr.created_at, pr.decided_at
+		FROM proposals pr JOIN placements pl ON pl.id = pr.placement_id JOIN organisations o ON o.id = pl.organisation_id
+		WHERE pr.participant_id = $1) t`},
+	{"agreements", `SELECT coalesce(json_agg(t ORDER BY t.created_at), '[]') FROM (SELECT ag.id, o.name AS organisation,
+		pl.title AS placement, agreement_status(ag, oslo_today()) AS status, ag.job_title, ag.tasks, ag.goals, ag.goals_text,
+		ag.start_date, ag.end_date, ag.hours_per_week, ag.days_per_week, ag.follow_up_plan, ag.adaptations, ag.supervisor_name,
+		ag.mentor_name, ag.employer_approved_at, ag.consent_at, ag.consent_mode, ag.consent_reason, ag.consent_note,
+		ag.adviser_approved_at, ag.cancelled_at, ag.ended_on, ag.end_reason, ag.end_note, ag.employer_access_until, ag.created_at
+		FROM agreements ag JOIN placements pl ON pl.id = ag.placement_id JOIN organisations o ON o.id = ag.organisation_id
+		WHERE ag.participant_id = $1) t`},
+	{"follow_ups", `SELECT coalesce(json_agg(t ORDER BY t.held_on), '[]') FROM (SELECT f.agreement_id, f.held_on, f.with_whom, f.notes,
+		u.name AS written_by FROM follow_ups f JOIN agreements ag ON ag.id = f.agreement_id JOIN users u ON u.id = f.written_by
+		WHERE ag.participant_id = $1) t`},
+	{"attendance", `SELECT coalesce(json_agg(t ORDER BY t.day, t.agreement_id), '[]') FROM (SELECT at.agreement_id, at.day,
+		coalesce(at.mark, CASE WHEN at.present THEN 'present' ELSE 'absent' END) AS reported, at.hours,
+		at.absence AS proposed_by_employer FROM attendance at JOIN agreements ag ON ag.id = at.agreement_id WHERE ag.participant_id = $1) t`},
+	{"absences", `SELECT coalesce(json_agg(t ORDER BY t.day), '[]') FROM (SELECT c.day, c.classification, c.note, c.classified_at,
+		u.name AS classified_by FROM absence_classifications c JOIN users u ON u.id = c.classified_by WHERE c.participant_id = $1) t`},
+	{"evaluations", `SELECT coalesce(json_agg(t ORDER BY t.created_at), '[]') FROM (SELECT e.agreement_id, e.phase, e.punctuality,
+		e.cooperation, e.instructions, e.speaking, e.comment, e.created_at FROM evaluations e JOIN agreements ag ON ag.id = e.agreement_id
+		WHERE ag.participant_id = $1) t`},
+	{"mails", `SELECT coalesce(json_agg(t ORDER BY t.created_at), '[]') FROM (SELECT template, subject, status, created_at, sent_at
+		FROM outbox WHERE participant_id = $1) t`},
+	{"access_log", `SELECT coalesce(json_agg(t ORDER BY t.at, t.id), '[]') FROM (SELECT l.id, l.at, l.action, l.entity, l.entity_id,
+		u.name AS actor, u.role AS actor_role
+		FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
+		WHERE (l.entity = 'participant' AND l.entity_id = $1)
+		   OR (l.entity = 'agreement' AND l.entity_id IN (SELECT id FROM agreements WHERE participant_id = $1))) t`},
+}
+
+// Innsyn gathers everything held about a participant for their adviser
+// (or an admin: actor), audited as participant.innsyn in the same
+// transaction. ErrNotFound for an unknown or anonymised participant.
+func (s *Store) Innsyn(ctx context.Context, participantID, actorID int64, ip string) (Innsyn, error) {
+	out := Innsyn{ParticipantID: participantID, ProducedAt: s.Now()}
+	dest := map[string]*json.RawMessage{"person": &out.Person, "results": &out.Results, "outcomes": &out.Outcomes,
+		"notes": &out.Notes, "consents": &out.Consents, "proposals": &out.Proposals, "agreements": &out.Agreements,
+		"follow_ups": &out.FollowUps, "attendance": &out.Attendance, "absences": &out.Absences, "evaluations": &out.Evaluations,
+		"mails": &out.Mails, "access_log": &out.AccessLog}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// One snapshot for every section: the answer is consistent.
+		if _, err := tx.ExecContext(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`); err != nil {
+			return fmt.Errorf("db: innsyn: %w", err)
+		}
+		var live bool
+		if err := tx.GetContext(ctx, &live, `SELECT anonymised_at IS NULL FROM participants WHERE id = $1`, participantID); err != nil {
+			return translate(err)
+		}
+		if !live {
+			return ErrNotFound
+		}
+		for _, sec := range innsynSections {
+			var b []byte
+			if err := tx.QueryRowContext(ctx, sec.q, participantID).Scan(&b); err != nil {
+				return fmt.Errorf("db: innsyn %s: %w", sec.name, err)
+			}
+			*dest[sec.name] = b
+		}
+		return audit(ctx, tx, actorID, "participant.innsyn", "participant", participantID, ip)
+	})
+	return out, err
+}
