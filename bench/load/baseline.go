@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"sort"
 	"strings"
+	"time"
 )
 
 // The baseline: the same pages on an older binary serving the same
@@ -41,25 +43,61 @@ func baselineTwins(cfg config, targets []target, cookies map[string]string) (map
 	return twins, nil
 }
 
-// printBaseline prints each page's throughput and latency on the
-// baseline beside the current binary's, with their ratio.
-func printBaseline(current, old []result) {
+// printBaseline prints each page's median throughput and p99 on the
+// baseline beside the current binary's, measured alternately rounds times
+// (current, baseline, current, …): on a shared machine whose load moves
+// within seconds, one pair can differ by ±30 % from noise alone.
+func printBaseline(current, old []result, rounds int) {
 	if len(old) == 0 {
 		return
 	}
-	byName := map[string]result{}
-	for _, r := range old {
-		byName[r.name] = r
+	byName := func(rs []result) (map[string][]result, []string) {
+		m, order := map[string][]result{}, []string{}
+		for _, r := range rs {
+			if _, ok := m[r.name]; !ok {
+				order = append(order, r.name)
+			}
+			m[r.name] = append(m[r.name], r)
+		}
+		return m, order
 	}
-	fmt.Println("\nCurrent binary against the baseline (BENCH_BASELINE), each pair measured back to back in this run:")
-	fmt.Println()
-	fmt.Println("| target | baseline requests/s | current requests/s | current ÷ baseline | baseline p99 | current p99 | errors (baseline) |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
-	for _, r := range current {
-		o, ok := byName[r.name]
-		if !ok || o.rps == 0 {
+	cur, order := byName(current)
+	base, _ := byName(old)
+	fmt.Printf("\nCurrent binary against the baseline (BENCH_BASELINE): each target measured %d times on each, alternating; medians:\n\n", rounds)
+	fmt.Println("| target | baseline requests/s | current requests/s | current ÷ baseline | per round | baseline p99 | current p99 | errors (baseline) |")
+	fmt.Println("|---|---:|---:|---:|---|---:|---:|---:|")
+	for _, name := range order {
+		c, b := cur[name], base[name]
+		if len(b) == 0 {
 			continue
 		}
-		fmt.Printf("| %s | %.0f | %.0f | %.2f | %s | %s | %d |\n", r.name, o.rps, r.rps, r.rps/o.rps, ms(o.p99), ms(r.p99), o.errs)
+		var perRound []string
+		errs := 0
+		for i := range b {
+			if i < len(c) && b[i].rps > 0 {
+				perRound = append(perRound, fmt.Sprintf("%.2f", c[i].rps/b[i].rps))
+			}
+			errs += b[i].errs
+		}
+		cr, br := medianOf(c, func(r result) float64 { return r.rps }), medianOf(b, func(r result) float64 { return r.rps })
+		cp, bp := medianOf(c, func(r result) float64 { return float64(r.p99) }), medianOf(b, func(r result) float64 { return float64(r.p99) })
+		fmt.Printf("| %s | %.0f | %.0f | %.2f | %s | %s | %s | %d |\n", name, br, cr, cr/br, strings.Join(perRound, " "),
+			ms(time.Duration(bp)), ms(time.Duration(cp)), errs)
 	}
+}
+
+// medianOf is the median of f over rs.
+func medianOf(rs []result, f func(result) float64) float64 {
+	v := make([]float64, len(rs))
+	for i, r := range rs {
+		v[i] = f(r)
+	}
+	sort.Float64s(v)
+	if len(v) == 0 {
+		return 0
+	}
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }

@@ -46,6 +46,7 @@ type config struct {
 	// comparison is made in one run, under the same load.
 	baseline    string
 	baselinePID int
+	rounds      int // baseline comparisons per target, alternating
 	conc        int
 	dur, warmup time.Duration
 	only        string
@@ -60,6 +61,7 @@ func main() {
 	flag.IntVar(&cfg.floorPID, "floor-pid", 0, "process id of the floor server (its peak RSS too)")
 	flag.StringVar(&cfg.baseline, "baseline", "", "an older Praksis on the same database, measured beside each target (optional)")
 	flag.IntVar(&cfg.baselinePID, "baseline-pid", 0, "process id of the baseline server")
+	flag.IntVar(&cfg.rounds, "rounds", 3, "with -baseline: measure each target this many times on each server, alternating, and compare the medians")
 	flag.IntVar(&cfg.conc, "c", 32, "concurrent connections")
 	flag.DurationVar(&cfg.dur, "d", 10*time.Second, "measured time per target")
 	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "unmeasured time per target before it")
@@ -188,7 +190,7 @@ func bench(cfg config) error {
 		return err
 	}
 	loadStart := loadAvg()
-	var results, old []result
+	var results, old, current []result
 	startPeak := map[int]int64{} // VmHWM before each reset: start-up and the set-up requests
 	all := append(append([]target{floor}, targets...), floor)
 	for _, t := range all {
@@ -209,12 +211,19 @@ func bench(cfg config) error {
 		r.rss, r.rssStart = readRSS(pid, "VmHWM"), rssStart
 		results = append(results, r)
 		if twin, ok := twins[t.name]; ok {
-			fmt.Fprintf(os.Stderr, "load: %s (baseline) …\n", t.name)
-			old = append(old, measure(twin, cfg))
+			pair := []result{r}
+			for round := 1; round <= cfg.rounds; round++ {
+				fmt.Fprintf(os.Stderr, "load: %s (baseline, round %d) …\n", t.name, round)
+				old = append(old, measure(twin, cfg))
+				if round < cfg.rounds { // alternate: current, baseline, current, …
+					pair = append(pair, measure(t, cfg))
+				}
+			}
+			current = append(current, pair...)
 		}
 	}
 	printTable(results, cfg)
-	printBaseline(results, old)
+	printBaseline(current, old, cfg.rounds)
 	fmt.Printf("load average (1 min) of the machine: %s at the start, %s at the end — other work on it skews the ratios\n", loadStart, loadAvg())
 	if kpiStatus != http.StatusOK {
 		fmt.Printf("\nKPI page /admin/kpi: not built (it answered %d)\n", kpiStatus)
