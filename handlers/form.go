@@ -101,11 +101,14 @@ func truncateRunes(s string, n int) string {
 }
 
 // formList reads a multi-valued form field (checkboxes); a value sent
-// twice counts once.
+// twice counts once. A set, not a search of the list so far: the work
+// stays linear in the number of values (checkText caps them too).
 func formList(c *fiber.Ctx, name string) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, v := range c.Request().PostArgs().PeekMulti(name) {
-		if s := string(v); !Contains(out, s) {
+		if s := string(v); !seen[s] {
+			seen[s] = true
 			out = append(out, s)
 		}
 	}
