@@ -32,21 +32,17 @@ var passwordFields = map[string]bool{"password": true, "current": true, "new": t
 
 // textProblem returns the message ID of what is wrong with the value of
 // field, or "": a single-line field holds no control character (C0, DEL,
-// C1, and the Unicode line and paragraph separators); a multi-line field
-// none but CR, LF and TAB.
+// C1, and the Unicode line and paragraph separators). Multi-line fields
+// are left as they were: the text part of a mail and the search snippet
+// escape or fold what they hold.
 func textProblem(field, value string) string {
-	if passwordFields[field] {
+	if passwordFields[field] || multiLineFields[field] {
 		return ""
 	}
-	multi := multiLineFields[field]
 	for _, r := range value {
-		if !unicode.IsControl(r) && r != '\u2028' && r != '\u2029' {
-			continue
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return "error.control_chars"
 		}
-		if multi && (r == '\r' || r == '\n' || r == '\t') {
-			continue
-		}
-		return "error.control_chars"
 	}
 	return ""
 }
