@@ -142,6 +142,7 @@ func New(cfg Config, d Deps) (*App, error) {
 		"navCurrent":   navCurrent,
 		"skillLevels":  skillLevels,
 		"checks":       checkboxes,
+		"mailto":       mailtoURL,
 	})
 	if err := a.views.Load(); err != nil {
 		return nil, fmt.Errorf("handlers: templates: %w", err)
