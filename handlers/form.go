@@ -116,28 +116,6 @@ func mailtoURL(addr string) template.URL {
 	return template.URL("mailto:" + addr)
 }
 
-// Password rules: long enough to resist guessing, short enough that
-// argon2 over it stays cheap, and not the e-mail address.
-const (
-	minPasswordLen = 10
-	maxPasswordLen = 128
-)
-
-// PasswordProblem returns the message ID of what is wrong with a new
-// password, or "" when it is acceptable.
-func PasswordProblem(password, email string) string {
-	n := utf8.RuneCountInString(password)
-	switch {
-	case n < minPasswordLen:
-		return "form.password_short"
-	case n > maxPasswordLen:
-		return "form.password_long"
-	case strings.EqualFold(strings.TrimSpace(password), strings.TrimSpace(email)):
-		return "form.password_is_email"
-	}
-	return ""
-}
-
 // truncateRunes cuts s to at most n characters, never inside one.
 func truncateRunes(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
