@@ -25,10 +25,12 @@ var multiLineFields = map[string]bool{
 	"shared_adaptations": true, "tasks": true,
 }
 
-// passwordFields are never checked for control characters: a password
-// is hashed, never shown or mailed, and one set before this rule must
-// still sign in.
-var passwordFields = map[string]bool{"password": true, "current": true, "new": true, "confirm": true}
+// exemptFields are never checked for control characters: a password is
+// hashed, never shown or mailed, and one set before this rule must still
+// sign in; a redirect target (next, back) goes through safeNext, which
+// drops one with a control character and sends the person home instead
+// of refusing their sign-in.
+var exemptFields = map[string]bool{"password": true, "current": true, "new": true, "confirm": true, "next": true, "back": true}
 
 // textProblem returns the message ID of what is wrong with the value of
 // field, or "": a single-line field holds no control character (C0, DEL,
@@ -36,7 +38,7 @@ var passwordFields = map[string]bool{"password": true, "current": true, "new": t
 // are left as they were: the text part of a mail and the search snippet
 // escape or fold what they hold.
 func textProblem(field, value string) string {
-	if passwordFields[field] || multiLineFields[field] {
+	if exemptFields[field] || multiLineFields[field] {
 		return ""
 	}
 	for _, r := range value {
