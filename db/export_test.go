@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -15,3 +16,10 @@ func JobTxOf(tx *sqlx.Tx) *JobTx { return &JobTx{tx: tx} }
 // job's steps by hand (production code's transactions stay in Store
 // methods).
 func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error { return s.inTx(ctx, fn) }
+
+// BeginJobRun claims a run inside a transaction the test holds open, so a
+// test can show that a second claim answers busy while the first is open
+// (Store.RunJob does the same inside its own transaction).
+func BeginJobRun(ctx context.Context, tx *sqlx.Tx, job string, slot time.Time, forced bool) (int64, string, error) {
+	return beginJobRun(ctx, tx, job, slot, forced)
+}

@@ -149,7 +149,7 @@ func (s *Store) OutboxMailByID(ctx context.Context, id int64) (OutboxMail, error
 func (s *Store) OutboxPage(ctx context.Context, status, recipient string, before int64, limit int) ([]OutboxMail, error) {
 	const q = `SELECT ` + outboxColumns + ` FROM outbox
 		WHERE ($1 = '' OR status = $1) AND ($2 = '' OR recipient ILIKE '%' || $2 || '%')
-		  AND ($3 = 0 OR id < $3)
+		  AND ($3::bigint = 0 OR id < $3::bigint)
 		ORDER BY id DESC LIMIT $4`
 	var out []OutboxMail
 	if err := s.DB.SelectContext(ctx, &out, q, status, likeEscape(recipient), before, limit); err != nil {

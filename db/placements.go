@@ -181,7 +181,7 @@ func (s *Store) OrgPlacements(ctx context.Context, orgID int64) ([]Placement, er
 func (s *Store) SetPlacementStatus(ctx context.Context, id, orgID, actorID int64, to string, from []string, action, reason string) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var cur string
-		err := tx.GetContext(ctx, &cur, `SELECT status FROM placements WHERE id = $1 AND ($2 = 0 OR organisation_id = $2) FOR UPDATE`, id, orgID)
+		err := tx.GetContext(ctx, &cur, `SELECT status FROM placements WHERE id = $1 AND ($2::bigint = 0 OR organisation_id = $2::bigint) FOR UPDATE`, id, orgID)
 		if err != nil {
 			return translate(err)
 		}

@@ -199,7 +199,7 @@ func invitationStillValid(ctx context.Context, tx *sqlx.Tx, inviter *int64, orgI
 	var ok bool
 	err := tx.GetContext(ctx, &ok, `SELECT
 		($1::bigint IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL))
-		AND ($2 = 0 OR EXISTS (SELECT 1 FROM organisations WHERE id = $2 AND approved_at IS NOT NULL))`, inviter, orgID)
+		AND ($2::bigint = 0 OR EXISTS (SELECT 1 FROM organisations WHERE id = $2::bigint AND approved_at IS NOT NULL))`, inviter, orgID)
 	if err != nil {
 		return false, fmt.Errorf("db: invitation valid: %w", err)
 	}

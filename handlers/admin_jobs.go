@@ -50,7 +50,11 @@ func (a *App) adminJobs(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if id, err := strconv.ParseInt(c.Query("run"), 10, 64); err == nil && id > 0 {
+	id, err := queryInt(c, "run", 1, maxBigint, 0)
+	if err != nil {
+		return err
+	}
+	if id > 0 {
 		if r, err := a.store.JobRunByID(c.UserContext(), id); err == nil {
 			p.Result = &jobResult{Job: r.Job, Status: r.Status, Took: r.Duration()}
 		} else if !errors.Is(err, db.ErrNotFound) {

@@ -44,11 +44,11 @@ func (a *App) adminOrganisationReject(c *fiber.Ctx) error  { return a.decideOrga
 // decideOrganisation approves or rejects; htmx gets the updated row,
 // a plain form post goes back to the list with a flash.
 func (a *App) decideOrganisation(c *fiber.Ctx, approve bool) error {
-	id, err := c.ParamsInt("id")
-	if err != nil || id <= 0 {
-		return fiber.ErrNotFound
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
 	}
-	o, err := a.store.DecideOrganisation(c.UserContext(), int64(id), session(c).User.ID, approve, clientIP(c))
+	o, err := a.store.DecideOrganisation(c.UserContext(), id, session(c).User.ID, approve, clientIP(c))
 	if err != nil {
 		return err
 	}

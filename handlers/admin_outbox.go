@@ -38,9 +38,13 @@ func (a *App) adminOutbox(c *fiber.Ctx) error {
 		p.Status = ""
 	}
 	p.Recipient = truncateRunes(strings.TrimSpace(c.Query("to")), 100)
-	before, _ := strconv.ParseInt(c.Query("before"), 10, 64)
+	// before is an id (bigint): past its range it is refused here, not
+	// by PostgreSQL as a 500.
+	before, err := queryInt(c, "before", 0, maxBigint, 0)
+	if err != nil {
+		return err
+	}
 	ctx := c.UserContext()
-	var err error
 	if p.Counts, err = a.store.OutboxCounts(ctx); err != nil {
 		return err
 	}
@@ -59,11 +63,11 @@ func (a *App) adminOutbox(c *fiber.Ctx) error {
 }
 
 func (a *App) mailFromParam(c *fiber.Ctx) (db.OutboxMail, error) {
-	id, err := c.ParamsInt("id")
-	if err != nil || id <= 0 {
-		return db.OutboxMail{}, fiber.ErrNotFound
+	id, err := idParam(c, "id")
+	if err != nil {
+		return db.OutboxMail{}, err
 	}
-	return a.store.OutboxMailByID(c.UserContext(), int64(id))
+	return a.store.OutboxMailByID(c.UserContext(), id)
 }
 
 // adminMail shows one e-mail exactly as sent: headers, the text part and
@@ -95,15 +99,15 @@ func (a *App) adminMailHTML(c *fiber.Ctx) error {
 // adminMailRetry puts a dead or failed mail back in the queue and wakes
 // the sender.
 func (a *App) adminMailRetry(c *fiber.Ctx) error {
-	id, err := c.ParamsInt("id")
-	if err != nil || id <= 0 {
-		return fiber.ErrNotFound
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
 	}
-	if err := a.store.RetryMail(c.UserContext(), int64(id)); err != nil {
+	if err := a.store.RetryMail(c.UserContext(), id); err != nil {
 		return err
 	}
 	a.wakeMail()
-	return a.redirect(c, "/admin/outbox/"+strconv.Itoa(id), "flash.mail_retried")
+	return a.redirect(c, "/admin/outbox/"+strconv.FormatInt(id, 10), "flash.mail_retried")
 }
 
 // linkTokenRe matches the one-time links in a mail (BASE_URL/l/<token>).

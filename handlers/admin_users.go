@@ -141,15 +141,15 @@ func (a *App) adminUserEnable(c *fiber.Ctx) error  { return a.setUserDisabled(c,
 // setUserDisabled disables (ending every session at once) or re-enables an
 // account. An admin cannot disable themselves and lock everyone out.
 func (a *App) setUserDisabled(c *fiber.Ctx, disabled bool) error {
-	id, err := c.ParamsInt("id")
-	if err != nil || id <= 0 {
-		return fiber.ErrNotFound
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
 	}
 	me := session(c).User.ID
-	if disabled && int64(id) == me {
+	if disabled && id == me {
 		return errStatus(fiber.StatusConflict, "admin.users.not_self")
 	}
-	u, err := a.store.SetDisabled(c.UserContext(), int64(id), me, disabled, clientIP(c))
+	u, err := a.store.SetDisabled(c.UserContext(), id, me, disabled, clientIP(c))
 	if err != nil {
 		return err
 	}

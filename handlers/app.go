@@ -145,6 +145,7 @@ func New(cfg Config, d Deps) (*App, error) {
 		"skillLevels":  skillLevels,
 		"checks":       checkboxes,
 		"newPassword":  newPasswordForm,
+		"mailto":       mailtoURL,
 	})
 	if err := a.views.Load(); err != nil {
 		return nil, fmt.Errorf("handlers: templates: %w", err)

@@ -170,7 +170,7 @@ func (a *App) passwordChange(c *fiber.Ctx) error {
 		}
 		p.Form.Check(ok, "current", "password.wrong_current")
 	}
-	if msg := PasswordProblem(next, s.User.Email); msg != "" {
+	if msg := PasswordProblem(next, s.User.Email, s.User.Name); msg != "" {
 		p.Form.Check(false, "new", msg)
 	}
 	p.Form.Check(next == confirm, "confirm", "password.mismatch")

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"math"
 	"strconv"
@@ -177,27 +176,70 @@ func asciiFileName(s string) string {
 
 // sheetCSV writes CSV for Excel in Norway: a UTF-8 byte order mark (so
 // Excel reads æøå right), ";" between fields, CRLF line ends, a decimal
-// comma in bokmål, dates as dd.mm.yyyy. A text that Excel would read as
-// a formula (=, +, -, @ first) gets an apostrophe in front.
+// comma in bokmål, dates as dd.mm.yyyy. Every cell is quoted and every
+// text neutralised (csvText), so no spreadsheet reads a cell as a
+// formula whatever list separator it is set to.
 func sheetCSV(sh sheet, locale string) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	w.Comma, w.UseCRLF = ';', true
-	if err := w.Write(sh.Head); err != nil {
-		return nil, err
+	head := make([]any, len(sh.Head))
+	for i, h := range sh.Head {
+		head[i] = h
 	}
+	writeCSVRecord(&buf, head, locale)
 	for _, row := range sh.Rows {
-		rec := make([]string, len(row))
-		for i, v := range row {
-			rec[i] = csvCell(v, locale)
-		}
-		if err := w.Write(rec); err != nil {
-			return nil, err
-		}
+		writeCSVRecord(&buf, row, locale)
 	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
+	return buf.Bytes(), nil
+}
+
+// writeCSVRecord writes one record with every cell in double quotes (a
+// quote inside doubled), ";" between them and CRLF after. Quoting every
+// cell, not only those encoding/csv thinks need it, keeps a reader set
+// to "," or TAB from splitting a cell at a character it holds.
+func writeCSVRecord(buf *bytes.Buffer, row []any, locale string) {
+	for i, v := range row {
+		if i > 0 {
+			buf.WriteByte(';')
+		}
+		buf.WriteByte('"')
+		buf.WriteString(strings.ReplaceAll(csvCell(v, locale), `"`, `""`))
+		buf.WriteByte('"')
+	}
+	buf.WriteString("\r\n")
+}
+
+// csvFormulaStart holds the characters that make a spreadsheet read a
+// cell as a formula or a command when they come first (OWASP, CSV
+// injection), with the full-width forms some spreadsheets also accept.
+const csvFormulaStart = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+
+// csvCellBreaks are the characters after which a spreadsheet may start a
+// new cell when it reads the file with another separator or ignores the
+// quotes: the list separators in use, the quote and line breaks.
+const csvCellBreaks = ",;\t\"\r\n"
+
+// csvText neutralises a text cell as OWASP describes: an apostrophe goes
+// before a formula character that starts the text or that follows, after
+// any spaces, one of csvCellBreaks — so "Berg,=1+1" stays text for a
+// reader that splits at the comma. Excel shows the apostrophe only in
+// the formula bar.
+func csvText(s string) string {
+	var b strings.Builder
+	start := true // at the start of the text or just after a break
+	for _, r := range s {
+		switch {
+		case start && strings.ContainsRune(csvFormulaStart, r):
+			b.WriteByte('\'')
+			start = strings.ContainsRune(csvCellBreaks, r)
+		case start && r == ' ':
+			// Spaces before a formula character do not make it text.
+		default:
+			start = strings.ContainsRune(csvCellBreaks, r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func csvCell(v any, locale string) string {
@@ -212,10 +254,7 @@ func csvCell(v any, locale string) string {
 	case nil:
 		return ""
 	case string:
-		if x != "" && strings.ContainsRune("=+-@\t\r", rune(x[0])) {
-			return "'" + x
-		}
-		return x
+		return csvText(x)
 	case int:
 		return strconv.Itoa(x)
 	case float64:

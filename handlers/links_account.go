@@ -17,7 +17,7 @@ import (
 // link's form errors.
 func checkNewPassword(c *fiber.Ctx, p *linkPage) string {
 	password, confirm := c.FormValue("password"), c.FormValue("confirm")
-	if msg := PasswordProblem(password, p.Email); msg != "" {
+	if msg := PasswordProblem(password, p.Email, strings.TrimSpace(c.FormValue("name"))); msg != "" {
 		p.Form.Check(false, "password", msg)
 	}
 	p.Form.Check(password == confirm, "confirm", "password.mismatch")

@@ -235,13 +235,29 @@ func (a *App) requireRole(roles ...string) fiber.Handler {
 // checkText refuses a request whose query or form holds text PostgreSQL
 // cannot store (invalid UTF-8, NUL bytes). No browser sends it from a
 // UTF-8 page; without this check it reached the database and became a 500.
+// It also refuses control characters in one-line fields (textProblem)
+// and more values than any form has (input_limits.go), each with its
+// own message.
 func (a *App) checkText(c *fiber.Ctx) error {
-	ok := true
+	ok, problem := true, ""
+	var count inputCounter
 	check := func(k, v []byte) {
 		ok = ok && utf8.Valid(k) && utf8.Valid(v) && bytes.IndexByte(k, 0) < 0 && bytes.IndexByte(v, 0) < 0
+		if problem == "" && !count.add(k) {
+			problem = "error.too_many_values"
+		}
+		if problem == "" && ok {
+			problem = textProblem(string(k), string(v))
+		}
 	}
 	c.Request().URI().QueryArgs().VisitAll(check)
 	c.Request().PostArgs().VisitAll(check)
+	if ok && problem == "error.too_many_values" {
+		return errStatus(fiber.StatusRequestEntityTooLarge, problem)
+	}
+	if ok && problem != "" {
+		return errStatus(fiber.StatusBadRequest, problem)
+	}
 	// No form of ours is multipart; refusing it means no text arrives
 	// unchecked by another route.
 	if bytes.HasPrefix(c.Request().Header.ContentType(), []byte("multipart/")) {

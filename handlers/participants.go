@@ -280,22 +280,22 @@ func (a *App) participantCreate(c *fiber.Ctx) error {
 // participantFor loads the participant in the URL if the signed-in user's
 // scope includes them; otherwise 404, so ids reveal nothing.
 func (a *App) participantFor(c *fiber.Ctx) (db.Participant, error) {
-	id, err := c.ParamsInt("id")
-	if err != nil || id <= 0 {
-		return db.Participant{}, fiber.ErrNotFound
+	id, err := idParam(c, "id")
+	if err != nil {
+		return db.Participant{}, err
 	}
-	return a.store.ParticipantIn(c.UserContext(), int64(id), scope(c))
+	return a.store.ParticipantIn(c.UserContext(), id, scope(c))
 }
 
 // participantRow is participantFor with the participant's caseload figures
 // (best levels, gaps, months left) in the same query, for the pages that
 // show them.
 func (a *App) participantRow(c *fiber.Ctx) (db.CaseloadRow, error) {
-	id, err := c.ParamsInt("id")
-	if err != nil || id <= 0 {
-		return db.CaseloadRow{}, fiber.ErrNotFound
+	id, err := idParam(c, "id")
+	if err != nil {
+		return db.CaseloadRow{}, err
 	}
-	return a.store.CaseloadRowFor(c.UserContext(), int64(id), scope(c))
+	return a.store.CaseloadRowFor(c.UserContext(), id, scope(c))
 }
 
 func (a *App) participantEdit(c *fiber.Ctx) error {

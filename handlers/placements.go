@@ -96,11 +96,11 @@ func (a *App) placementCreate(c *fiber.Ctx) error {
 // it: employers only their own organisation's, advisers only published
 // ones. Anything else is 404, so ids do not reveal what exists.
 func (a *App) placementFor(c *fiber.Ctx) (db.Placement, error) {
-	id, err := c.ParamsInt("id")
-	if err != nil || id <= 0 {
-		return db.Placement{}, fiber.ErrNotFound
+	id, err := idParam(c, "id")
+	if err != nil {
+		return db.Placement{}, err
 	}
-	p, err := a.store.Placement(c.UserContext(), int64(id))
+	p, err := a.store.Placement(c.UserContext(), id)
 	if err != nil {
 		return p, err
 	}

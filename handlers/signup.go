@@ -54,7 +54,7 @@ func (a *App) signup(c *fiber.Ctx) error {
 	f.Required("name", 200)
 	f.Check(f.Values["email"] != "", "email", "form.required")
 	f.Check(ValidEmail(f.Values["email"]), "email", "form.email_invalid")
-	if msg := PasswordProblem(password, f.Values["email"]); msg != "" {
+	if msg := PasswordProblem(password, f.Values["email"], f.Values["name"], f.Values["org_name"]); msg != "" {
 		f.Check(false, "password", msg)
 	}
 	if !f.Valid() {

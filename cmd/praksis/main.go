@@ -181,7 +181,7 @@ func createUser(ctx context.Context, cfg Config, args []string, stdin io.Reader,
 	if err != nil {
 		return err
 	}
-	if msg := handlers.PasswordProblem(password, in.Email); msg != "" {
+	if msg := handlers.PasswordProblem(password, in.Email, in.Name); msg != "" {
 		return fmt.Errorf("create-user: password: %s", msg)
 	}
 	store, err := openStore(cfg)

@@ -1,0 +1,43 @@
+package handlers
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Numbers from the URL and from forms are parsed here, into the range of
+// the database column they end up compared with or stored in: an id is a
+// bigint (1 … MaxInt64), a counter like lock_version an integer
+// (MaxInt32). Parsed any wider, a value past the column's range reaches
+// PostgreSQL and comes back as a 500 ("value out of range").
+
+// idParam reads the route parameter name as a row id (a bigserial). A
+// value that is not one names no row: 404, as for an id that does not
+// exist.
+func idParam(c *fiber.Ctx, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fiber.ErrNotFound
+	}
+	return id, nil
+}
+
+// queryInt reads an optional whole-number query parameter within
+// [lo, hi]; absent or empty it is def. Anything else — not a number,
+// spaces, an exponent, out of range — is a 400.
+func queryInt(c *fiber.Ctx, name string, lo, hi, def int64) (int64, error) {
+	v := c.Query(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < lo || n > hi {
+		return 0, errStatus(fiber.StatusBadRequest, "error.bad_number")
+	}
+	return n, nil
+}
+
+// maxBigint is the largest id, for queryInt's callers.
+const maxBigint = math.MaxInt64
