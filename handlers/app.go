@@ -56,6 +56,12 @@ type Config struct {
 	// ReadTimeout bounds reading a whole request, so a slow client cannot
 	// hold a connection (0: 30 s).
 	ReadTimeout time.Duration
+	// OIDC are the single sign-on providers; MFARequiredRoles must set up
+	// a second factor at their next password sign-in, except the accounts
+	// in MFAExempt (the demo accounts in development: README).
+	OIDC             []OIDCProvider
+	MFARequiredRoles []string
+	MFAExempt        []string
 }
 
 // Deps are the parts main builds and the web layer uses.
