@@ -72,6 +72,9 @@ type Deps struct {
 	Mail       *jobs.Renderer  // renders e-mail into the outbox
 	Sender     Waker           // woken after a commit that queued mail
 	Scheduler  *jobs.Scheduler // for /admin/jobs
+	// Employers answers which organisation an ID-porten user acts for;
+	// nil means Praksis's own invitations (employers_directory.go).
+	Employers EmployerDirectory
 }
 
 // Waker is the outbox sender as the web layer sees it.
@@ -93,6 +96,9 @@ type App struct {
 	secure  bool         // cookies get Secure when BASE_URL is https
 	schema  int64        // the migration version this binary expects
 	trusted []*net.IPNet // TRUSTED_PROXIES
+
+	oidc      map[string]*oidcClient // single sign-on providers by name
+	employers EmployerDirectory
 
 	metrics      *metrics    // request counters for /metrics
 	patternsOnce sync.Once   // routeOf's table of (method, pattern),
@@ -122,6 +128,10 @@ func New(cfg Config, d Deps) (*App, error) {
 		return nil, fmt.Errorf("handlers: New needs the store, a logger, the translator, the mail renderer and the scheduler")
 	}
 	a := &App{cfg: cfg, store: d.Store, log: d.Log, tr: d.Translator, mail: d.Mail, sender: d.Sender, sched: d.Scheduler, metrics: newMetrics(), origin: u.Scheme + "://" + u.Host, secure: u.Scheme == "https", schema: db.LatestVersion()}
+	a.oidc, a.employers = newOIDCClients(cfg.OIDC), d.Employers
+	if a.employers == nil {
+		a.employers = invitationDirectory{store: d.Store}
+	}
 	if a.trusted, err = parseTrusted(cfg.TrustedProxies); err != nil {
 		return nil, err
 	}

@@ -24,6 +24,13 @@ func (a *App) routes() {
 	r.Get("/", a.home)
 	r.Get("/login", a.loginForm)
 	r.Post("/login", a.login)
+	// Single sign-on (oidc.go): a link on /login starts here and goes to
+	// the provider (a link, not a form: CSP's form-action would refuse the
+	// redirect to another site); the provider sends the browser back to
+	// the callback. Both are GETs that write nothing to the database but
+	// the session at the end, guarded by the state in a signed cookie.
+	r.Get("/login/oidc/:provider", a.ssoStart)
+	r.Get("/login/oidc/:provider/callback", a.ssoCallback)
 	r.Get("/signup", a.signupForm)
 	r.Post("/signup", a.limit("signup", a.cfg.SignupMaxPerIP, time.Hour), a.signup)
 	r.Post("/lang", a.setLanguage)

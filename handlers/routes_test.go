@@ -142,6 +142,10 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "GET", pattern: "/", path: "/", want: [5]int{s200, s200, s200, s200, s200}},
 		{method: "GET", pattern: "/login", path: "/login", want: [5]int{s200, s303, s303, s303, s303}},
 		{method: "POST", pattern: "/login", path: "/login", want: [5]int{s422, s422, s422, s422, s422}},
+		// Single sign-on: this app has no providers, so any name is unknown
+		// (oidc_test.go drives both through real providers).
+		{method: "GET", pattern: "/login/oidc/:provider", path: "/login/oidc/entra", want: [5]int{s404, s404, s404, s404, s404}},
+		{method: "GET", pattern: "/login/oidc/:provider/callback", path: "/login/oidc/entra/callback?state=x&code=y", want: [5]int{s404, s404, s404, s404, s404}},
 		{method: "GET", pattern: "/signup", path: "/signup", want: [5]int{s200, s303, s303, s303, s303}},
 		{method: "POST", pattern: "/signup", path: "/signup", want: [5]int{s422, s303, s303, s303, s303}},
 		{method: "POST", pattern: "/lang", path: "/lang", form: url.Values{"lang": {"nb"}, "back": {"/"}}, want: [5]int{s303, s303, s303, s303, s303}},
