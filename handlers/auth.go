@@ -85,17 +85,7 @@ func (a *App) login(c *fiber.Ctx) error {
 		p.Error = "login.use_sso"
 		return a.render(c, fiber.StatusForbidden, "auth/login", &p)
 	}
-	if err := a.startSession(c, u); err != nil {
-		return err
-	}
-	if u.MustChangePassword {
-		return a.redirect(c, "/password", "")
-	}
-	next := p.Next
-	if next == "" {
-		next = "/"
-	}
-	return a.redirect(c, next, "flash.signed_in")
+	return a.afterPassword(c, u, p.Next)
 }
 
 // startSession signs a user in with a brand-new session id (any session

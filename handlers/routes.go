@@ -31,6 +31,12 @@ func (a *App) routes() {
 	// the session at the end, guarded by the state in a signed cookie.
 	r.Get("/login/oidc/:provider", a.ssoStart)
 	r.Get("/login/oidc/:provider/callback", a.ssoCallback)
+	// The second factor after a right password (mfa.go): only with the
+	// half-authenticated cookie, which is no session of any role.
+	r.Get("/login/mfa", a.mfaForm)
+	r.Post("/login/mfa", a.mfaVerify)
+	r.Get("/login/mfa/setup", a.mfaSetupForm)
+	r.Post("/login/mfa/setup", a.mfaSetupConfirm)
 	r.Get("/signup", a.signupForm)
 	r.Post("/signup", a.limit("signup", a.cfg.SignupMaxPerIP, time.Hour), a.signup)
 	r.Post("/lang", a.setLanguage)
@@ -46,6 +52,11 @@ func (a *App) routes() {
 	// Their own reminder choices (the digest of the reminders job).
 	r.Get("/settings/reminders", a.requireUser, a.reminderPrefsForm)
 	r.Post("/settings/reminders", a.requireUser, a.reminderPrefsSave)
+	// Their own second factors (security.go).
+	r.Get("/settings/security", a.requireUser, a.securityShow)
+	r.Post("/settings/totp/new", a.requireUser, a.totpStart)
+	r.Get("/settings/totp", a.requireUser, a.totpSettingsForm)
+	r.Post("/settings/totp", a.requireUser, a.totpSettingsConfirm)
 
 	// Employers: their own organisation.
 	r.Get("/organisation", a.requireRole(db.RoleEmployer), a.organisationShow)
@@ -145,6 +156,7 @@ func (a *App) routes() {
 	admin.Post("/users/:id/disable", a.adminUserDisable)
 	admin.Post("/users/:id/enable", a.adminUserEnable)
 	admin.Post("/users/invite", a.adminUserInvite)
+	admin.Post("/users/:id/mfa-reset", a.adminFactorsReset)
 	admin.Get("/outbox", a.adminOutbox)
 	admin.Get("/outbox/:id", a.adminMail)
 	admin.Get("/outbox/:id/html", a.adminMailHTML)

@@ -10,6 +10,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -53,7 +55,8 @@ func Start(clientID, secret string, redirectURIs ...string) (*Provider, error) {
 		clientID: storage.WebClient(clientID, secret, redirectURIs...),
 	}), p: p}
 	prov, err := op.NewProvider(&op.Config{CryptoKey: sha256.Sum256([]byte("oidctest")), CodeMethodS256: true, AuthMethodPost: true,
-		SupportedUILocales: []language.Tag{language.English}}, st, op.StaticIssuer(p.Issuer), op.WithAllowInsecure())
+		SupportedUILocales: []language.Tag{language.English}}, st, op.StaticIssuer(p.Issuer), op.WithAllowInsecure(),
+		op.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))) // a refused request is what tests ask for
 	if err != nil {
 		ln.Close()
 		return nil, err
