@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/template/html/v2"
@@ -99,6 +100,7 @@ type App struct {
 
 	oidc      map[string]*oidcClient // single sign-on providers by name
 	employers EmployerDirectory
+	webauthn  *webauthn.WebAuthn // passkeys: this site as relying party
 
 	metrics      *metrics    // request counters for /metrics
 	patternsOnce sync.Once   // routeOf's table of (method, pattern),
@@ -131,6 +133,12 @@ func New(cfg Config, d Deps) (*App, error) {
 	a.oidc, a.employers = newOIDCClients(cfg.OIDC), d.Employers
 	if a.employers == nil {
 		a.employers = invitationDirectory{store: d.Store}
+	}
+	if a.webauthn, err = newWebAuthn(cfg.BaseURL); err != nil {
+		// A relying party must be a host name: at an address (a test
+		// server on 127.0.0.1) passkeys are simply not offered.
+		a.log.Info("passkeys are off", "base_url", cfg.BaseURL, "err", err)
+		a.webauthn = nil
 	}
 	if a.trusted, err = parseTrusted(cfg.TrustedProxies); err != nil {
 		return nil, err

@@ -37,6 +37,10 @@ func (a *App) routes() {
 	r.Post("/login/mfa", a.mfaVerify)
 	r.Get("/login/mfa/setup", a.mfaSetupForm)
 	r.Post("/login/mfa/setup", a.mfaSetupConfirm)
+	// Passkeys (passkeys.go, static/js/passkeys.js): a sign-in on its own,
+	// or the second factor after a password.
+	r.Post("/login/passkey/options", a.passkeysOn, a.passkeyLoginOptions)
+	r.Post("/login/passkey", a.passkeysOn, a.passkeyLogin)
 	r.Get("/signup", a.signupForm)
 	r.Post("/signup", a.limit("signup", a.cfg.SignupMaxPerIP, time.Hour), a.signup)
 	r.Post("/lang", a.setLanguage)
@@ -57,6 +61,8 @@ func (a *App) routes() {
 	r.Post("/settings/totp/new", a.requireUser, a.totpStart)
 	r.Get("/settings/totp", a.requireUser, a.totpSettingsForm)
 	r.Post("/settings/totp", a.requireUser, a.totpSettingsConfirm)
+	r.Post("/settings/passkeys/options", a.requireUser, a.passkeysOn, a.passkeyRegisterOptions)
+	r.Post("/settings/passkeys", a.requireUser, a.passkeysOn, a.passkeyRegister)
 
 	// Employers: their own organisation.
 	r.Get("/organisation", a.requireRole(db.RoleEmployer), a.organisationShow)

@@ -30,6 +30,7 @@ type matrixRow struct {
 const (
 	s200 = http.StatusOK
 	s303 = http.StatusSeeOther
+	s400 = http.StatusBadRequest
 	s401 = http.StatusUnauthorized
 	s403 = http.StatusForbidden
 	s404 = http.StatusNotFound
@@ -152,6 +153,10 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "POST", pattern: "/login/mfa", path: "/login/mfa", want: [5]int{s303, s303, s303, s303, s303}},
 		{method: "GET", pattern: "/login/mfa/setup", path: "/login/mfa/setup", want: [5]int{s303, s303, s303, s303, s303}},
 		{method: "POST", pattern: "/login/mfa/setup", path: "/login/mfa/setup", want: [5]int{s303, s303, s303, s303, s303}},
+		// Passkey sign-in: anyone may ask for a challenge; an answer without
+		// one is refused (the ceremony itself: e2e/auth_test.go).
+		{method: "POST", pattern: "/login/passkey/options", path: "/login/passkey/options", want: [5]int{s200, s200, s200, s200, s200}},
+		{method: "POST", pattern: "/login/passkey", path: "/login/passkey", want: [5]int{s400, s400, s400, s400, s400}},
 		{method: "GET", pattern: "/signup", path: "/signup", want: [5]int{s200, s303, s303, s303, s303}},
 		{method: "POST", pattern: "/signup", path: "/signup", want: [5]int{s422, s303, s303, s303, s303}},
 		{method: "POST", pattern: "/lang", path: "/lang", form: url.Values{"lang": {"nb"}, "back": {"/"}}, want: [5]int{s303, s303, s303, s303, s303}},
@@ -169,6 +174,8 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "POST", pattern: "/settings/totp/new", path: "/settings/totp/new", want: [5]int{s401, s303, s303, s303, s303}},
 		{method: "GET", pattern: "/settings/totp", path: "/settings/totp", want: [5]int{s303, s200, s200, s200, s200}},
 		{method: "POST", pattern: "/settings/totp", path: "/settings/totp", want: [5]int{s401, s422, s422, s422, s422}},
+		{method: "POST", pattern: "/settings/passkeys/options", path: "/settings/passkeys/options", want: [5]int{s401, s200, s200, s200, s200}},
+		{method: "POST", pattern: "/settings/passkeys", path: "/settings/passkeys", want: [5]int{s401, s400, s400, s400, s400}},
 
 		// Password reset and e-mail links are for visitors above all, but a
 		// signed-in person may use them too (nothing redirects). The link
