@@ -22,10 +22,7 @@ type loginPage struct {
 
 func (a *App) newLoginPage(c *fiber.Ctx, next string) loginPage {
 	p := loginPage{Page: a.newPage(c, "login.title"), Form: newForm(), Next: safeNext(next),
-		Password: a.passwordAllowedFor(AudienceStaff) || a.passwordAllowedFor(AudienceEmployers)}
-	for _, o := range a.cfg.OIDC {
-		p.Providers = append(p.Providers, o)
-	}
+		Password: a.passwordAllowedFor(AudienceStaff) || a.passwordAllowedFor(AudienceEmployers), Providers: a.cfg.OIDC}
 	return p
 }
 

@@ -80,3 +80,18 @@ func TestConfigOIDCRefused(t *testing.T) {
 		t.Errorf("development: %v", err)
 	}
 }
+
+// The demo accounts are exempt from MFA_REQUIRED_ROLES in development only.
+func TestMFAExemptDemoAccounts(t *testing.T) {
+	dev, err := loadConfig(env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mfaExempt(dev); len(got) != 4 || !strings.Contains(strings.Join(got, ","), "admin@example.org") {
+		t.Errorf("development exempts %v", got)
+	}
+	prod, _ := loadConfig(env("APP_ENV", "production", "BASE_URL", "https://p.no", "SECRET_KEY", goodSecret))
+	if got := mfaExempt(prod); len(got) != 0 {
+		t.Errorf("production exempts %v", got)
+	}
+}
