@@ -142,3 +142,12 @@ func (s *Store) ResetFactors(ctx context.Context, userID, adminID int64, ip stri
 		return err
 	})
 }
+
+// ResealTOTP replaces the sealed secret (the same secret under a new
+// SECRET_KEY).
+func (s *Store) ResealTOTP(ctx context.Context, userID int64, sealed []byte) error {
+	if _, err := s.DB.ExecContext(ctx, `UPDATE user_totp SET secret = $2 WHERE user_id = $1`, userID, sealed); err != nil {
+		return fmt.Errorf("db: reseal totp: %w", err)
+	}
+	return nil
+}

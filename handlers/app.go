@@ -63,6 +63,9 @@ type Config struct {
 	OIDC             []OIDCProvider
 	MFARequiredRoles []string
 	MFAExempt        []string
+	// PreviousSecretKey is SECRET_KEY before a rotation (empty: none):
+	// authenticator secrets and sign-in cookies it sealed still open.
+	PreviousSecretKey []byte
 }
 
 // Deps are the parts main builds and the web layer uses.

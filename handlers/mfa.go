@@ -201,8 +201,13 @@ func (a *App) checkSecondFactor(c *fiber.Ctx, u db.User, code string) (bool, err
 		} else if err != nil {
 			return false, err
 		}
-		secret, err := a.openSecret(t.Secret)
-		if err != nil {
+		secret, err := a.openTOTP(c, u.ID, t.Secret)
+		if errors.Is(err, errUnopenable) {
+			// The person uses a recovery code or a passkey, or an admin
+			// resets the factor; the code is simply not accepted.
+			a.log.Error("authenticator secret cannot be opened: SECRET_KEY changed without SECRET_KEY_PREVIOUS", "user", u.ID)
+			return false, nil
+		} else if err != nil {
 			return false, err
 		}
 		step, ok := a.totpStep(secret, digits)
@@ -269,7 +274,7 @@ func (a *App) showTOTPSetup(c *fiber.Ctx, u db.User, p *totpSetupPage) error {
 	if t.ConfirmedAt != nil {
 		return db.ErrNotFound
 	}
-	secret, err := a.openSecret(t.Secret)
+	secret, err := a.openTOTP(c, u.ID, t.Secret)
 	if err != nil {
 		return err
 	}
@@ -311,7 +316,7 @@ func (a *App) confirmTOTP(c *fiber.Ctx, u db.User, code string) ([]string, bool,
 	} else if err != nil {
 		return nil, false, err
 	}
-	secret, err := a.openSecret(t.Secret)
+	secret, err := a.openTOTP(c, u.ID, t.Secret)
 	if err != nil {
 		return nil, false, err
 	}
@@ -428,7 +433,7 @@ func (a *App) confirmAndShowCodes(c *fiber.Ctx, u db.User, p *totpSetupPage, don
 // sealSecret encrypts a TOTP secret with a key derived from SECRET_KEY
 // (AES-256-GCM), so a copy of the database alone gives no codes away.
 func (a *App) sealSecret(secret string) ([]byte, error) {
-	gcm, err := a.totpAEAD()
+	gcm, err := totpAEAD(a.cfg.SecretKey)
 	if err != nil {
 		return nil, err
 	}
@@ -439,23 +444,48 @@ func (a *App) sealSecret(secret string) ([]byte, error) {
 	return gcm.Seal(nonce, nonce, []byte(secret), nil), nil
 }
 
-func (a *App) openSecret(sealed []byte) (string, error) {
-	gcm, err := a.totpAEAD()
+// openSecret decrypts a sealed TOTP secret with SECRET_KEY or, after a
+// rotation, SECRET_KEY_PREVIOUS (old reports that: the caller seals the
+// secret anew).
+func (a *App) openSecret(sealed []byte) (secret string, old bool, err error) {
+	for i, key := range [][]byte{a.cfg.SecretKey, a.cfg.PreviousSecretKey} {
+		if len(key) == 0 {
+			continue
+		}
+		gcm, err := totpAEAD(key)
+		if err != nil {
+			return "", false, err
+		}
+		if len(sealed) < gcm.NonceSize() {
+			return "", false, errors.New("handlers: totp secret too short")
+		}
+		if plain, err := gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], nil); err == nil {
+			return string(plain), i == 1, nil
+		}
+	}
+	return "", false, errUnopenable
+}
+
+// errUnopenable: SECRET_KEY changed without SECRET_KEY_PREVIOUS, and the
+// authenticator can no longer be used (docs/operations.md).
+var errUnopenable = errors.New("handlers: totp secret opens with neither SECRET_KEY nor SECRET_KEY_PREVIOUS")
+
+// openTOTP opens a person's stored secret, sealing it anew with the
+// current SECRET_KEY when it was sealed with the previous one.
+func (a *App) openTOTP(c *fiber.Ctx, userID int64, sealed []byte) (string, error) {
+	secret, old, err := a.openSecret(sealed)
+	if err != nil || !old {
+		return secret, err
+	}
+	fresh, err := a.sealSecret(secret)
 	if err != nil {
 		return "", err
 	}
-	if len(sealed) < gcm.NonceSize() {
-		return "", errors.New("handlers: totp secret too short")
-	}
-	plain, err := gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], nil)
-	if err != nil {
-		return "", fmt.Errorf("handlers: totp secret (was SECRET_KEY changed?): %w", err)
-	}
-	return string(plain), nil
+	return secret, a.store.ResealTOTP(c.UserContext(), userID, fresh)
 }
 
-func (a *App) totpAEAD() (cipher.AEAD, error) {
-	k := sha256.Sum256(append([]byte("praksis totp secret\x00"), a.cfg.SecretKey...))
+func totpAEAD(secretKey []byte) (cipher.AEAD, error) {
+	k := sha256.Sum256(append([]byte("praksis totp secret\x00"), secretKey...))
 	block, err := aes.NewCipher(k[:])
 	if err != nil {
 		return nil, err

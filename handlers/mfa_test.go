@@ -235,3 +235,41 @@ func TestMFAAdminReset(t *testing.T) {
 		t.Errorf("an adviser resetting: %d", res.status)
 	}
 }
+
+// SECRET_KEY rotated with SECRET_KEY_PREVIOUS: authenticators keep working
+// and are sealed anew; without it, a code is refused (not a 500).
+func TestMFASecretKeyRotation(t *testing.T) {
+	ta, clk := newMFAApp(t)
+	admin := ta.createUser(db.RoleAdmin)
+	secret, _ := setUpTOTP(t, ta.client(), admin, clk)
+	var before []byte
+	ta.store.DB.Get(&before, `SELECT secret FROM user_totp WHERE user_id = $1`, admin.ID)
+
+	newKey := []byte("a-brand-new-secret-key-of-32-bytes-or-more")
+	signIn := func(ta *testApp) response {
+		c := ta.client()
+		c.post("/login", url.Values{"email": {admin.Email}, "password": {testPassword}})
+		clk.add(30 * time.Second)
+		return c.post("/login/mfa", url.Values{"code": {code(t, secret, clk)}})
+	}
+	rotated, _ := newMFAApp(t, func(c *Config) { c.SecretKey = newKey; c.PreviousSecretKey = testConfig().SecretKey })
+	rotated.store.Clock = clk.now
+	if res := signIn(rotated); res.status != http.StatusSeeOther {
+		t.Fatalf("with the previous key: %d", res.status)
+	}
+	var after []byte
+	ta.store.DB.Get(&after, `SELECT secret FROM user_totp WHERE user_id = $1`, admin.ID)
+	if string(after) == string(before) {
+		t.Error("the secret was not sealed anew")
+	}
+	only, _ := newMFAApp(t, func(c *Config) { c.SecretKey = newKey })
+	only.store.Clock = clk.now
+	if res := signIn(only); res.status != http.StatusSeeOther {
+		t.Errorf("resealed secret with the new key alone: %d", res.status)
+	}
+	old, _ := newMFAApp(t) // the old key alone no longer opens it
+	old.store.Clock = clk.now
+	if res := signIn(old); res.status != http.StatusUnauthorized {
+		t.Errorf("unopenable secret: %d, want 401", res.status)
+	}
+}

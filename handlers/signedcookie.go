@@ -34,7 +34,11 @@ func (a *App) unseal(purpose, sealed string) ([]byte, bool) {
 	}
 	body, err1 := base64.RawURLEncoding.DecodeString(b64)
 	sig, err2 := base64.RawURLEncoding.DecodeString(sig64)
-	if err1 != nil || err2 != nil || len(body) < 8 || !hmac.Equal(sig, a.sign(purpose, body)) {
+	if err1 != nil || err2 != nil || len(body) < 8 {
+		return nil, false
+	}
+	if !hmac.Equal(sig, a.sign(purpose, body)) &&
+		(len(a.cfg.PreviousSecretKey) == 0 || !hmac.Equal(sig, signWith(a.cfg.PreviousSecretKey, purpose, body))) {
 		return nil, false
 	}
 	if a.store.Now().Unix() >= int64(binary.BigEndian.Uint64(body[:8])) {
@@ -44,7 +48,11 @@ func (a *App) unseal(purpose, sealed string) ([]byte, bool) {
 }
 
 func (a *App) sign(purpose string, body []byte) []byte {
-	m := hmac.New(sha256.New, a.cfg.SecretKey)
+	return signWith(a.cfg.SecretKey, purpose, body)
+}
+
+func signWith(key []byte, purpose string, body []byte) []byte {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte("sealed:" + purpose + "\x00"))
 	m.Write(body)
 	return m.Sum(nil)

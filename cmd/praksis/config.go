@@ -52,8 +52,11 @@ type Config struct {
 	Agreements db.AgreementRules
 	// MFARequiredRoles must set up a second factor at their next password
 	// sign-in; OIDC are the single sign-on providers (config_auth.go).
-	MFARequiredRoles      []string
-	OIDC                  []handlers.OIDCProvider
+	MFARequiredRoles []string
+	OIDC             []handlers.OIDCProvider
+	// SecretKeyPrevious is the SECRET_KEY before a rotation: what it sealed
+	// (authenticator secrets) still opens, and is sealed anew.
+	SecretKeyPrevious     string
 	secretFromEnvironment bool
 }
 

@@ -38,6 +38,10 @@ func loadAuthConfig(c *Config, getenv func(string) string, problems *[]string) {
 		}
 		c.MFARequiredRoles = append(c.MFARequiredRoles, r)
 	}
+	c.SecretKeyPrevious = strings.TrimSpace(getenv("SECRET_KEY_PREVIOUS"))
+	if c.SecretKeyPrevious != "" && len(c.SecretKeyPrevious) < 32 {
+		bad("SECRET_KEY_PREVIOUS must be at least 32 characters")
+	}
 	seen := map[string]bool{}
 	for _, name := range splitList(strings.ToLower(getenv("OIDC_PROVIDERS"))) {
 		if !providerName.MatchString(name) {

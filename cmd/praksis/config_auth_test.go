@@ -58,7 +58,7 @@ func TestConfigOIDCRefused(t *testing.T) {
 		"OIDC_PROVIDERS", "entra,Bad!,idporten", "OIDC_ENTRA_ISSUER", "http://idp.kommune.no", "OIDC_ENTRA_CLIENT_ID", "a",
 		"OIDC_ENTRA_ROLE_MAP", "g1:adviser,g2:superuser", "OIDC_ENTRA_AUDIENCE", "staff",
 		"OIDC_IDPORTEN_CLIENT_ID", "b", "OIDC_IDPORTEN_CLIENT_SECRET", "x", "OIDC_IDPORTEN_AUDIENCE", "citizens",
-		"MFA_REQUIRED_ROLES", "admin,boss",
+		"MFA_REQUIRED_ROLES", "admin,boss", "SECRET_KEY_PREVIOUS", "short",
 	))
 	if err == nil {
 		t.Fatal("accepted")
@@ -66,7 +66,7 @@ func TestConfigOIDCRefused(t *testing.T) {
 	for _, want := range []string{
 		"OIDC_ENTRA_ISSUER must be https in production", "OIDC_ENTRA_CLIENT_SECRET is required in production",
 		`OIDC_ENTRA_ROLE_MAP entry "g2:superuser"`, `OIDC_PROVIDERS: "bad!"`, "OIDC_IDPORTEN_ISSUER is required",
-		`OIDC_IDPORTEN_AUDIENCE="citizens"`, `MFA_REQUIRED_ROLES names "boss"`,
+		`OIDC_IDPORTEN_AUDIENCE="citizens"`, `MFA_REQUIRED_ROLES names "boss"`, "SECRET_KEY_PREVIOUS must be at least 32",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message lacks %q:\n%v", want, err)

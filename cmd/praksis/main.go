@@ -283,6 +283,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		OIDC:                  cfg.OIDC,
 		MFARequiredRoles:      cfg.MFARequiredRoles,
 		MFAExempt:             mfaExempt(cfg),
+		PreviousSecretKey:     []byte(cfg.SecretKeyPrevious),
 	}, handlers.Deps{Store: store, Log: log, Translator: sys.Translator, Mail: sys.Renderer, Sender: sys.Sender, Scheduler: sys.Scheduler})
 	if err != nil {
 		return err
