@@ -324,4 +324,12 @@ func TestSSOPasswordsOffForStaff(t *testing.T) {
 	}
 	employer := f.createUser(db.RoleEmployer)
 	f.client().signInAs(employer.Email, testPassword)
+	if page := f.client().get("/login"); !strings.Contains(page.body, `action="/login"`) {
+		t.Error("the password form is gone while employers may still use it")
+	}
+	// Both audiences through their providers: no password form at all.
+	g := newSSOApp(t, func(c *Config) { c.OIDC[0].PasswordAllowed, c.OIDC[1].PasswordAllowed = false, false })
+	if page := g.client().get("/login"); strings.Contains(page.body, `action="/login"`) || !strings.Contains(page.body, `href="/login/oidc/idporten"`) {
+		t.Error("password form shown with passwords off for everyone")
+	}
 }
