@@ -46,10 +46,13 @@ type oidcClient struct {
 // again after a failure: the provider may have been down).
 func (o *oidcClient) discover(ctx context.Context) (*oidc.Provider, error) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.provider != nil {
-		return o.provider, nil
+	known := o.provider
+	o.mu.Unlock()
+	if known != nil {
+		return known, nil
 	}
+	// Fetched without the lock: a provider that hangs must not queue every
+	// sign-in behind one request (each waits its own timeout instead).
 	ctx, cancel := context.WithTimeout(oidc.ClientContext(ctx, o.http), 10*time.Second)
 	defer cancel()
 	p, err := oidc.NewProvider(ctx, o.cfg.Issuer)
@@ -59,11 +62,13 @@ func (o *oidcClient) discover(ctx context.Context) (*oidc.Provider, error) {
 	var extra struct {
 		EndSession string `json:"end_session_endpoint"`
 	}
-	if err := p.Claims(&extra); err == nil {
-		o.endURL = extra.EndSession
+	_ = p.Claims(&extra) // a malformed extra field only costs the sign-out offer
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.provider == nil {
+		o.provider, o.endURL = p, extra.EndSession
 	}
-	o.provider = p
-	return p, nil
+	return o.provider, nil
 }
 
 func (a *App) oauth2Config(o *oidcClient, p *oidc.Provider) *oauth2.Config {
