@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/template/html/v2"
@@ -58,6 +59,15 @@ type Config struct {
 	// ReadTimeout bounds reading a whole request, so a slow client cannot
 	// hold a connection (0: 30 s).
 	ReadTimeout time.Duration
+	// OIDC are the single sign-on providers; MFARequiredRoles must set up
+	// a second factor at their next password sign-in, except the accounts
+	// in MFAExempt (the demo accounts in development: README).
+	OIDC             []OIDCProvider
+	MFARequiredRoles []string
+	MFAExempt        []string
+	// PreviousSecretKey is SECRET_KEY before a rotation (empty: none):
+	// authenticator secrets and sign-in cookies it sealed still open.
+	PreviousSecretKey []byte
 }
 
 // Deps are the parts main builds and the web layer uses.
@@ -68,6 +78,9 @@ type Deps struct {
 	Mail       *mail.Renderer  // renders e-mail into the outbox
 	Sender     Waker           // woken after a commit that queued mail
 	Scheduler  *jobs.Scheduler // for /admin/jobs
+	// Employers answers which organisation an ID-porten user acts for;
+	// nil means Praksis's own invitations (employers_directory.go).
+	Employers EmployerDirectory
 }
 
 // Waker is the outbox sender as the web layer sees it.
@@ -89,6 +102,10 @@ type App struct {
 	secure  bool         // cookies get Secure when BASE_URL is https
 	schema  int64        // the migration version this binary expects
 	trusted []*net.IPNet // TRUSTED_PROXIES
+
+	oidc      map[string]*oidcClient // single sign-on providers by name
+	employers EmployerDirectory
+	webauthn  *webauthn.WebAuthn // passkeys: this site as relying party
 
 	metrics      *metrics    // request counters for /metrics
 	patternsOnce sync.Once   // routeOf's table of (method, pattern),
@@ -118,6 +135,16 @@ func New(cfg Config, d Deps) (*App, error) {
 		return nil, fmt.Errorf("handlers: New needs the store, a logger, the translator, the mail renderer and the scheduler")
 	}
 	a := &App{cfg: cfg, store: d.Store, log: d.Log, tr: d.Translator, mail: d.Mail, sender: d.Sender, sched: d.Scheduler, metrics: newMetrics(), origin: u.Scheme + "://" + u.Host, secure: u.Scheme == "https", schema: db.LatestVersion()}
+	a.oidc, a.employers = newOIDCClients(cfg.OIDC), d.Employers
+	if a.employers == nil {
+		a.employers = invitationDirectory{store: d.Store}
+	}
+	if a.webauthn, err = newWebAuthn(cfg.BaseURL); err != nil {
+		// A relying party must be a host name: at an address (a test
+		// server on 127.0.0.1) passkeys are simply not offered.
+		a.log.Info("passkeys are off", "base_url", cfg.BaseURL, "err", err)
+		a.webauthn = nil
+	}
 	if a.trusted, err = parseTrusted(cfg.TrustedProxies); err != nil {
 		return nil, err
 	}

@@ -14,13 +14,23 @@ type loginPage struct {
 	Form  Form
 	Next  string
 	Error string // message ID of a sign-in failure
+	// Providers are the single sign-on buttons; Password says whether the
+	// password form is shown (some audience may still use it).
+	Providers []OIDCProvider
+	Password  bool
+}
+
+func (a *App) newLoginPage(c *fiber.Ctx, next string) loginPage {
+	p := loginPage{Page: a.newPage(c, "login.title"), Form: newForm(), Next: safeNext(next),
+		Password: a.passwordAllowedFor(AudienceStaff) || a.passwordAllowedFor(AudienceEmployers), Providers: a.cfg.OIDC}
+	return p
 }
 
 func (a *App) loginForm(c *fiber.Ctx) error {
 	if session(c) != nil {
 		return a.redirect(c, "/", "")
 	}
-	p := loginPage{Page: a.newPage(c, "login.title"), Form: newForm(), Next: safeNext(c.Query("next"))}
+	p := a.newLoginPage(c, c.Query("next"))
 	return a.render(c, fiber.StatusOK, "auth/login", &p)
 }
 
@@ -29,7 +39,7 @@ func (a *App) loginForm(c *fiber.Ctx) error {
 // the same time in each case.
 func (a *App) login(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	p := loginPage{Page: a.newPage(c, "login.title"), Form: newForm(), Next: safeNext(c.FormValue("next"))}
+	p := a.newLoginPage(c, c.FormValue("next"))
 	email := strings.TrimSpace(c.FormValue("email"))
 	password := c.FormValue("password")
 	p.Form.Values["email"] = email
@@ -66,17 +76,13 @@ func (a *App) login(c *fiber.Ctx) error {
 		p.Error = "login.failed"
 		return a.render(c, fiber.StatusUnauthorized, "auth/login", &p)
 	}
-	if err := a.startSession(c, u); err != nil {
-		return err
+	// Told only to whoever knows the password: this audience signs in
+	// through its provider now.
+	if !a.passwordAllowed(u.Role) {
+		p.Error = "login.use_sso"
+		return a.render(c, fiber.StatusForbidden, "auth/login", &p)
 	}
-	if u.MustChangePassword {
-		return a.redirect(c, "/password", "")
-	}
-	next := p.Next
-	if next == "" {
-		next = "/"
-	}
-	return a.redirect(c, next, "flash.signed_in")
+	return a.afterPassword(c, u, p.Next)
 }
 
 // startSession signs a user in with a brand-new session id (any session
@@ -127,7 +133,20 @@ func (a *App) logout(c *fiber.Ctx) error {
 	}
 	a.clearCookie(c, sessionCookie)
 	c.Locals(sessionKey, nil)
+	// After single sign-on the provider's own session lives on: offer its
+	// sign-out too (a shared computer), when it has one.
+	if end := a.ssoLogoutURL(c); end != "" {
+		a.clearCookie(c, ssoCookie)
+		p := signedOutPage{Page: a.newPage(c, "sso.signed_out_title"), LogoutURL: end, Provider: a.oidc[c.Cookies(ssoCookie)].cfg.Label}
+		return a.render(c, fiber.StatusOK, "auth/signed_out", &p)
+	}
+	a.clearCookie(c, ssoCookie)
 	return a.redirect(c, "/login", "flash.signed_out")
+}
+
+type signedOutPage struct {
+	Page
+	LogoutURL, Provider string
 }
 
 type passwordPage struct {

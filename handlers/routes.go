@@ -24,6 +24,23 @@ func (a *App) routes() {
 	r.Get("/", a.home)
 	r.Get("/login", a.loginForm)
 	r.Post("/login", a.login)
+	// Single sign-on (oidc.go): a link on /login starts here and goes to
+	// the provider (a link, not a form: CSP's form-action would refuse the
+	// redirect to another site); the provider sends the browser back to
+	// the callback. Both are GETs that write nothing to the database but
+	// the session at the end, guarded by the state in a signed cookie.
+	r.Get("/login/oidc/:provider", a.ssoStart)
+	r.Get("/login/oidc/:provider/callback", a.ssoCallback)
+	// The second factor after a right password (mfa.go): only with the
+	// half-authenticated cookie, which is no session of any role.
+	r.Get("/login/mfa", a.mfaForm)
+	r.Post("/login/mfa", a.mfaVerify)
+	r.Get("/login/mfa/setup", a.mfaSetupForm)
+	r.Post("/login/mfa/setup", a.mfaSetupConfirm)
+	// Passkeys (passkeys.go, static/js/passkeys.js): a sign-in on its own,
+	// or the second factor after a password.
+	r.Post("/login/passkey/options", a.passkeysOn, a.passkeyLoginOptions)
+	r.Post("/login/passkey", a.passkeysOn, a.passkeyLogin)
 	r.Get("/signup", a.signupForm)
 	r.Post("/signup", a.limit("signup", a.cfg.SignupMaxPerIP, time.Hour), a.signup)
 	r.Post("/lang", a.setLanguage)
@@ -39,6 +56,13 @@ func (a *App) routes() {
 	// Their own reminder choices (the digest of the reminders job).
 	r.Get("/settings/reminders", a.requireUser, a.reminderPrefsForm)
 	r.Post("/settings/reminders", a.requireUser, a.reminderPrefsSave)
+	// Their own second factors (security.go).
+	r.Get("/settings/security", a.requireUser, a.securityShow)
+	r.Post("/settings/totp/new", a.requireUser, a.totpStart)
+	r.Get("/settings/totp", a.requireUser, a.totpSettingsForm)
+	r.Post("/settings/totp", a.requireUser, a.totpSettingsConfirm)
+	r.Post("/settings/passkeys/options", a.requireUser, a.passkeysOn, a.passkeyRegisterOptions)
+	r.Post("/settings/passkeys", a.requireUser, a.passkeysOn, a.passkeyRegister)
 
 	// Employers: their own organisation.
 	r.Get("/organisation", a.requireRole(db.RoleEmployer), a.organisationShow)
@@ -153,6 +177,7 @@ func (a *App) routes() {
 	admin.Post("/users/:id/disable", a.adminUserDisable)
 	admin.Post("/users/:id/enable", a.adminUserEnable)
 	admin.Post("/users/invite", a.adminUserInvite)
+	admin.Post("/users/:id/mfa-reset", a.adminFactorsReset)
 	admin.Get("/outbox", a.adminOutbox)
 	admin.Get("/outbox/:id", a.adminMail)
 	admin.Get("/outbox/:id/html", a.adminMailHTML)

@@ -30,6 +30,7 @@ type matrixRow struct {
 const (
 	s200 = http.StatusOK
 	s303 = http.StatusSeeOther
+	s400 = http.StatusBadRequest
 	s401 = http.StatusUnauthorized
 	s403 = http.StatusForbidden
 	s404 = http.StatusNotFound
@@ -143,6 +144,20 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "GET", pattern: "/", path: "/", want: [5]int{s200, s200, s200, s200, s200}},
 		{method: "GET", pattern: "/login", path: "/login", want: [5]int{s200, s303, s303, s303, s303}},
 		{method: "POST", pattern: "/login", path: "/login", want: [5]int{s422, s422, s422, s422, s422}},
+		// Single sign-on: this app has no providers, so any name is unknown
+		// (oidc_test.go drives both through real providers).
+		{method: "GET", pattern: "/login/oidc/:provider", path: "/login/oidc/entra", want: [5]int{s404, s404, s404, s404, s404}},
+		{method: "GET", pattern: "/login/oidc/:provider/callback", path: "/login/oidc/entra/callback?state=x&code=y", want: [5]int{s404, s404, s404, s404, s404}},
+		// The second factor needs the half-authenticated cookie of a right
+		// password (mfa_test.go); without it, sign in (again) or go home.
+		{method: "GET", pattern: "/login/mfa", path: "/login/mfa", want: [5]int{s303, s303, s303, s303, s303}},
+		{method: "POST", pattern: "/login/mfa", path: "/login/mfa", want: [5]int{s303, s303, s303, s303, s303}},
+		{method: "GET", pattern: "/login/mfa/setup", path: "/login/mfa/setup", want: [5]int{s303, s303, s303, s303, s303}},
+		{method: "POST", pattern: "/login/mfa/setup", path: "/login/mfa/setup", want: [5]int{s303, s303, s303, s303, s303}},
+		// Passkey sign-in: anyone may ask for a challenge; an answer without
+		// one is refused (the ceremony itself: e2e/auth_test.go).
+		{method: "POST", pattern: "/login/passkey/options", path: "/login/passkey/options", want: [5]int{s200, s200, s200, s200, s200}},
+		{method: "POST", pattern: "/login/passkey", path: "/login/passkey", want: [5]int{s400, s400, s400, s400, s400}},
 		{method: "GET", pattern: "/signup", path: "/signup", want: [5]int{s200, s303, s303, s303, s303}},
 		{method: "POST", pattern: "/signup", path: "/signup", want: [5]int{s422, s303, s303, s303, s303}},
 		{method: "POST", pattern: "/lang", path: "/lang", form: url.Values{"lang": {"nb"}, "back": {"/"}}, want: [5]int{s303, s303, s303, s303, s303}},
@@ -154,6 +169,14 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		// Their own reminder choices: an empty form (no weekday) is 422.
 		{method: "GET", pattern: "/settings/reminders", path: "/settings/reminders", want: [5]int{s303, s200, s200, s200, s200}},
 		{method: "POST", pattern: "/settings/reminders", path: "/settings/reminders", want: [5]int{s401, s422, s422, s422, s422}},
+		// Their own second factors: starting an authenticator (303 to its
+		// page), the page with the secret just made, an empty code (422).
+		{method: "GET", pattern: "/settings/security", path: "/settings/security", want: [5]int{s303, s200, s200, s200, s200}},
+		{method: "POST", pattern: "/settings/totp/new", path: "/settings/totp/new", want: [5]int{s401, s303, s303, s303, s303}},
+		{method: "GET", pattern: "/settings/totp", path: "/settings/totp", want: [5]int{s303, s200, s200, s200, s200}},
+		{method: "POST", pattern: "/settings/totp", path: "/settings/totp", want: [5]int{s401, s422, s422, s422, s422}},
+		{method: "POST", pattern: "/settings/passkeys/options", path: "/settings/passkeys/options", want: [5]int{s401, s200, s200, s200, s200}},
+		{method: "POST", pattern: "/settings/passkeys", path: "/settings/passkeys", want: [5]int{s401, s400, s400, s400, s400}},
 
 		// Password reset and e-mail links are for visitors above all, but a
 		// signed-in person may use them too (nothing redirects). The link
@@ -304,6 +327,7 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "POST", pattern: "/admin/users/:id/disable", path: "/admin/users/" + id(fx.target) + "/disable", want: [5]int{s401, s403, s403, s403, s303}},
 		{method: "POST", pattern: "/admin/users/:id/enable", path: "/admin/users/" + id(fx.target) + "/enable", want: [5]int{s401, s403, s403, s403, s303}},
 		{method: "POST", pattern: "/admin/users/invite", path: "/admin/users/invite", want: [5]int{s401, s403, s403, s403, s422}},
+		{method: "POST", pattern: "/admin/users/:id/mfa-reset", path: "/admin/users/" + id(fx.target) + "/mfa-reset", want: [5]int{s401, s403, s403, s403, s303}},
 		{method: "GET", pattern: "/admin/outbox", path: "/admin/outbox?status=dead", want: [5]int{s303, s403, s403, s403, s200}},
 		{method: "GET", pattern: "/admin/outbox/:id", path: "/admin/outbox/" + id(fx.mail), want: [5]int{s303, s403, s403, s403, s200}},
 		{method: "GET", pattern: "/admin/outbox/:id/html", path: "/admin/outbox/" + id(fx.mail) + "/html", want: [5]int{s303, s403, s403, s403, s200}},

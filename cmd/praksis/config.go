@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"praksis/db"
+	"praksis/handlers"
 )
 
 // devSecret is the development default of SECRET_KEY; production refuses it.
@@ -48,7 +49,14 @@ type Config struct {
 	// Agreements are the agreement cadences and limits DOMAIN.md calls
 	// configurable (follow-up weeks, employer access, self-certified
 	// sickness, one-click link lifetime).
-	Agreements            db.AgreementRules
+	Agreements db.AgreementRules
+	// MFARequiredRoles must set up a second factor at their next password
+	// sign-in; OIDC are the single sign-on providers (config_auth.go).
+	MFARequiredRoles []string
+	OIDC             []handlers.OIDCProvider
+	// SecretKeyPrevious is the SECRET_KEY before a rotation: what it sealed
+	// (authenticator secrets) still opens, and is sealed anew.
+	SecretKeyPrevious     string
 	secretFromEnvironment bool
 }
 
@@ -187,6 +195,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, "SECRET_KEY must be set to a secret of your own in production")
 		}
 	}
+	loadAuthConfig(&c, getenv, &problems)
 	if len(problems) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(problems, "; "))
 	}

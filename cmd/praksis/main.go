@@ -281,6 +281,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		MetricsToken:          cfg.MetricsToken,
 		SignupMaxPerIP:        cfg.SignupMaxPerIP,
 		ResetMaxPerIP:         cfg.ResetMaxPerIP,
+		OIDC:                  cfg.OIDC,
+		MFARequiredRoles:      cfg.MFARequiredRoles,
+		MFAExempt:             mfaExempt(cfg),
+		PreviousSecretKey:     []byte(cfg.SecretKeyPrevious),
 	}, handlers.Deps{Store: store, Log: log, Translator: tr, Mail: sys.Renderer, Sender: sys.Sender, Scheduler: sys.Scheduler})
 	if err != nil {
 		return err

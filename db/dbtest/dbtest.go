@@ -49,14 +49,13 @@ func New(ctx context.Context) (dbURL string, cleanup func(), err error) {
 	if err := admin.PingContext(pctx); err != nil {
 		return "", nil, fmt.Errorf("dbtest: PostgreSQL does not answer at TEST_DATABASE_URL (%s): %w; start it with scripts/dev-postgres", adminURL(), err)
 	}
-	tmpl, err := ensureTemplate(ctx, admin)
-	if err != nil {
-		return "", nil, err
-	}
 	name := fmt.Sprintf("praksis_test_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, counter.Add(1))
 	// CREATE DATABASE ... TEMPLATE fails while another session is connected
 	// to the template; the template is only connected to while it is built,
-	// under the advisory lock, so take the lock here too.
+	// under the advisory lock. The clone happens under the same lock as
+	// the check that the template exists: another checkout with other
+	// migrations drops templates not its own, and could otherwise do so
+	// between the two.
 	conn, err := admin.Conn(ctx)
 	if err != nil {
 		return "", nil, err
@@ -65,7 +64,10 @@ func New(ctx context.Context) (dbURL string, cleanup func(), err error) {
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(727274)`); err != nil {
 		return "", nil, err
 	}
-	_, err = conn.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name)+` TEMPLATE `+pq.QuoteIdentifier(tmpl))
+	tmpl, err := ensureTemplate(ctx, conn)
+	if err == nil {
+		_, err = conn.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name)+` TEMPLATE `+pq.QuoteIdentifier(tmpl))
+	}
 	_, _ = conn.ExecContext(ctx, `SELECT pg_advisory_unlock(727274)`)
 	if err != nil {
 		return "", nil, fmt.Errorf("dbtest: clone template: %w", err)
@@ -109,21 +111,12 @@ func OpenURL(t testing.TB) (string, *db.Store) {
 // ensureTemplate builds (once per set of migrations) a database with every
 // migration applied. Its name carries a hash of the migrations, so a new
 // migration makes a new template and old ones are dropped.
-func ensureTemplate(ctx context.Context, admin *sql.DB) (string, error) {
+func ensureTemplate(ctx context.Context, conn *sql.Conn) (string, error) {
 	h := sha256.New()
 	for _, f := range db.MigrationFiles() {
 		_, _ = io.WriteString(h, f)
 	}
 	name := "praksis_template_" + hex.EncodeToString(h.Sum(nil))[:12]
-	conn, err := admin.Conn(ctx)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(727274)`); err != nil {
-		return "", err
-	}
-	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(727274)`)
 	var exists bool
 	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate)`, name).Scan(&exists); err != nil {
 		return "", err
