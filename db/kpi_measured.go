@@ -2,8 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -24,17 +22,24 @@ func (m KPIMeasurement) ByHand() bool {
 	return m.Forced || m.StartedAt.Sub(m.Slot) > time.Hour
 }
 
-// LatestKPIMeasurement returns the latest successful progress run, or nil
-// before the first.
-func (s *Store) LatestKPIMeasurement(ctx context.Context) (*KPIMeasurement, error) {
-	var m KPIMeasurement
-	err := s.DB.GetContext(ctx, &m, `SELECT slot, started_at, forced FROM job_runs
-		WHERE job = 'progress' AND status = 'ok' ORDER BY started_at DESC LIMIT 1`)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+// LatestKPI returns, in one round trip, the latest measured day on
+// /admin/kpi (nil before the first measurement) and the run that measured
+// it (nil before the first successful progress run).
+func (s *Store) LatestKPI(ctx context.Context) (*time.Time, *KPIMeasurement, error) {
+	var row struct {
+		Day       *time.Time `db:"day"`
+		Slot      *time.Time `db:"slot"`
+		StartedAt *time.Time `db:"started_at"`
+		Forced    *bool      `db:"forced"`
 	}
+	err := s.DB.GetContext(ctx, &row, `SELECT (SELECT max(day) FROM kpi_snapshots) AS day, r.slot, r.started_at, r.forced
+		FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT slot, started_at, forced FROM job_runs
+			WHERE job = 'progress' AND status = 'ok' ORDER BY started_at DESC LIMIT 1) r ON true`)
 	if err != nil {
-		return nil, fmt.Errorf("db: latest kpi measurement: %w", err)
+		return nil, nil, fmt.Errorf("db: latest kpi: %w", err)
 	}
-	return &m, nil
+	if row.Slot == nil || row.StartedAt == nil || row.Forced == nil {
+		return row.Day, nil, nil
+	}
+	return row.Day, &KPIMeasurement{Slot: *row.Slot, StartedAt: *row.StartedAt, Forced: *row.Forced}, nil
 }

@@ -50,15 +50,12 @@ func (a *App) kpiShow(c *fiber.Ctx) error {
 	u := session(c).User
 	p.ForAdviser = u.Role == db.RoleAdviser
 	var err error
-	if p.Day, err = a.store.LatestKPIDay(ctx); err != nil || p.Day == nil {
+	var m *db.KPIMeasurement
+	if p.Day, m, err = a.store.LatestKPI(ctx); err != nil || p.Day == nil {
 		if err != nil {
 			return err
 		}
 		return a.render(c, fiber.StatusOK, "admin/kpi", &p)
-	}
-	m, err := a.store.LatestKPIMeasurement(ctx)
-	if err != nil {
-		return err
 	}
 	if m != nil && m.ByHand() {
 		at := m.StartedAt.In(oslo)

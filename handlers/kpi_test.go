@@ -220,7 +220,7 @@ func TestKPIMeasuredByHand(t *testing.T) {
 	if r, err := ta.sys.Scheduler.Run(context.Background(), "progress", kpiDay2.Add(7*time.Hour), true); err != nil || r.Status != "ok" {
 		t.Fatalf("forced run: %+v %v", r, err)
 	}
-	m, err := ta.store.LatestKPIMeasurement(context.Background())
+	_, m, err := ta.store.LatestKPI(context.Background())
 	if err != nil || m == nil || !m.ByHand() {
 		t.Fatalf("latest measurement: %+v %v", m, err)
 	}
