@@ -3,8 +3,8 @@ package db
 import (
 	"context"
 	"fmt"
-	"html"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -64,19 +64,15 @@ func ParseCursor(s string) (*Cursor, error) {
 }
 
 // PlacementHit is a search result: the placement, its rank and a snippet
-// of its tasks around the words searched for.
+// of its tasks around the words searched for. In Snippet and MarkedTitle
+// the matched words are between the control characters 1 and 2 (taken
+// out of the employer's text first, so they only ever mark matches); the
+// web layer escapes the text and turns them into markup.
 type PlacementHit struct {
 	Placement
-	Rank    float64 `db:"rank"`
-	Snippet string  `db:"snippet"`
-}
-
-// SnippetHTML is the snippet with every character the employer typed
-// escaped and only the matched words marked.
-func (h PlacementHit) SnippetHTML() string {
-	s := html.EscapeString(h.Snippet)
-	s = strings.ReplaceAll(s, "\x01", "<mark>")
-	return strings.ReplaceAll(s, "\x02", "</mark>")
+	Rank        float64 `db:"rank"`
+	Snippet     string  `db:"snippet"`
+	MarkedTitle string  `db:"marked_title"`
 }
 
 // The search is one statement per page, in two shapes. Without search
@@ -102,8 +98,8 @@ const searchVisibleRanked = `
 
 // searchFilters are the adviser's filters. Kind, sector and municipality
 // are also columns of the text search's GIN index
-// (placements_search_filters_idx, migration 00011), so with words they
-// narrow the matches inside the index.
+// (placements_search_filters_idx, migrations 00011 and 00013), so with
+// words they narrow the matches inside the index.
 const searchFilters = `
 	  AND ($1 = '' OR p.kind = $1)
 	  AND ($2 = '' OR p.sector = $2)
@@ -120,9 +116,82 @@ const searchFilters = `
 // sort by creation. The index is on this same expression.
 const searchOrderKey = `coalesce(p.published_at, p.created_at)`
 
-const searchBrowse = `SELECT ` + placementColumns + `, 0::float8 AS rank, '' AS snippet` + placementFrom + searchVisible + searchFilters + `
+const searchBrowse = `SELECT ` + placementColumns + `, 0::float8 AS rank, '' AS snippet, '' AS marked_title` + placementFrom + searchVisible + searchFilters + `
 	  AND ($13::timestamptz IS NULL OR (` + searchOrderKey + `, p.id) < ($13::timestamptz, $14::bigint))
 	ORDER BY ` + searchOrderKey + ` DESC, p.id DESC
+	LIMIT $12`
+
+// searchWords turns what was typed ($15) into two text search queries,
+// computed once per statement (CTEs the statement reads as InitPlans).
+// The placements' vector holds their words folded (lower case, no
+// accents) and unstemmed (text search configuration praksis_fold,
+// migration 00013). Each typed word, folded the same way, becomes the OR
+// of the words of search_terms that
+//
+//   - begin with it: its inflections and the compounds it begins
+//     ('lager' → lageret, lagermedarbeider);
+//   - end with it, after at least two letters and before at most an
+//     inflection ('assistent' → kjøkkenassistent, barnehageassistenten);
+//     only for words of four letters or more, and never in the middle of
+//     a word, where a short word is mostly a coincidence ('lege' is not
+//     found in 'kolleger');
+//   - or, for a word of five letters or more, are one typo away
+//     (levenshtein ≤ 1, candidates from the trigram index), and the
+//     words that begin or end with those ('barnehge' → barnehage,
+//     barnehageassistent);
+//   - or begin or end with its Norwegian stem, when the stem has five
+//     letters or more ('barnehagene' → barnehag → barnehage); a shorter
+//     stem matches too much ('lager' → lag → lage, laget).
+//
+// at most 40 per typed word, the closest first; the typed words are
+// ANDed. "exact" is the typed words alone. Lexemes are quoted for the
+// tsquery syntax (a backslash before a quote or a backslash), and a word
+// used in LIKE or a regular expression has its special characters
+// escaped.
+const searchWords = `WITH typed AS (
+	SELECT lexeme AS w FROM unnest(to_tsvector('praksis_fold', $15)) LIMIT 8
+), bases AS (
+	SELECT w, w AS base FROM typed
+	UNION
+	SELECT y.w, t.term FROM typed y JOIN search_terms t ON t.term % y.w
+	WHERE length(y.w) >= 5 AND levenshtein_less_equal(t.term, y.w, 1) <= 1
+	UNION
+	SELECT y.w, s.lexeme FROM typed y, unnest(to_tsvector('norwegian', y.w)) s
+	WHERE length(s.lexeme) >= 5 AND s.lexeme <> y.w
+), alts AS (
+	SELECT w, base AS term FROM bases
+	UNION
+	SELECT b.w, t.term FROM bases b JOIN search_terms t
+		ON length(b.base) >= 3 AND t.term LIKE replace(replace(replace(b.base, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+	UNION
+	SELECT b.w, t.term FROM bases b JOIN search_terms t
+		ON length(b.base) >= 4 AND t.term LIKE '%' || replace(replace(replace(b.base, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+		AND t.term ~ ('^..+' || regexp_replace(b.base, '([^[:alnum:]])', '\\\1', 'g') || '(e|en|er|et|a|s|ene|ere|erne|ens|ets|ane)?$')
+), ranked AS (
+	SELECT w, term, row_number() OVER (PARTITION BY w ORDER BY term <> w, length(term), term) AS n FROM alts
+), per_word AS (
+	SELECT w, '(' || string_agg('''' || replace(replace(term, '\', '\\'), '''', '\''') || '''', ' | ') || ')' AS any_of
+	FROM ranked WHERE n <= 40 GROUP BY w
+), q AS (
+	SELECT (SELECT string_agg(any_of, ' & ') FROM per_word)::tsquery AS tsq,
+		(SELECT string_agg('''' || replace(replace(w, '\', '\\'), '''', '\''') || '''', ' & ') FROM typed)::tsquery AS exact
+)`
+
+// searchRank is a match's rank: its rank for every word searched for
+// plus its rank for the words exactly as typed, so a placement with the
+// word itself comes before one with only a compound of it, and, through
+// the vector's weights, a match in the title before one in the tasks.
+const searchRank = `(ts_rank(p.search, (SELECT tsq FROM q)) + ts_rank(p.search, (SELECT exact FROM q)))::float8`
+
+// searchRanked ranks a text search's matches: the ids, ranks and sort
+// keys of one page (or, for a count, of up to $12 matches).
+const searchRanked = `
+	SELECT p.id, ` + searchRank + ` AS rank, ` + searchOrderKey + ` AS at
+	FROM placements p` + searchVisibleRanked + searchFilters + `
+	  AND p.search @@ (SELECT tsq FROM q)
+	  AND ($16::float8 IS NULL OR (` + searchRank + `, ` + searchOrderKey + `, p.id)
+	        < ($16::float8, $13::timestamptz, $14::bigint))
+	ORDER BY rank DESC, at DESC, p.id DESC
 	LIMIT $12`
 
 // searchText ranks every match (the order needs them all, on page 20 as
@@ -131,24 +200,28 @@ const searchBrowse = `SELECT ` + placementColumns + `, 0::float8 AS rank, '' AS 
 // organisation and given a snippet afterwards. Sorting thousands of whole
 // rows (tasks and all) to keep 21 cost more than ranking them.
 //
-// The snippet marks matches with the control characters 1 and 2 (which
-// SnippetHTML turns into <mark>), so they are removed from the employer's
-// text first: typed ones must not become markup.
-const searchText = `SELECT ` + placementColumns + `, top.rank,
-	ts_headline('norwegian', translate(p.tasks, chr(1) || chr(2), ''), websearch_to_tsquery('norwegian', $15),
-		'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=28, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
-FROM (
-	SELECT p.id, ts_rank(p.search, websearch_to_tsquery('norwegian', $15))::float8 AS rank
-	FROM placements p` + searchVisibleRanked + searchFilters + `
-	  AND p.search @@ websearch_to_tsquery('norwegian', $15)
-	  AND ($16::float8 IS NULL OR (ts_rank(p.search, websearch_to_tsquery('norwegian', $15))::float8, ` + searchOrderKey + `, p.id)
-	        < ($16::float8, $13::timestamptz, $14::bigint))
-	ORDER BY rank DESC, ` + searchOrderKey + ` DESC, p.id DESC
-	LIMIT $12
+// The snippet and the title mark matches with the control characters 1
+// and 2, so they are removed from the employer's text first: typed ones
+// must not become markup.
+const searchText = searchWords + `
+SELECT ` + placementColumns + `, top.rank,
+	ts_headline('praksis_fold', translate(p.tasks, chr(1) || chr(2), ''), (SELECT tsq FROM q),
+		'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=28, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') AS snippet,
+	ts_headline('praksis_fold', translate(p.title, chr(1) || chr(2), ''), (SELECT tsq FROM q),
+		'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', HighlightAll=true') AS marked_title
+FROM (` + searchRanked + `
 ) top
 JOIN placements p ON p.id = top.id
 JOIN organisations o ON o.id = p.organisation_id
 ORDER BY top.rank DESC, ` + searchOrderKey + ` DESC, p.id DESC`
+
+// searchCount counts a text search's matches, up to $12.
+const searchCount = searchWords + `
+SELECT count(*) FROM (` + searchRanked + `) top`
+
+// searchBrowseCount counts the placements of a search without words, up
+// to $12.
+const searchBrowseCount = `SELECT count(*) FROM (` + searchBrowse + `) b`
 
 // searchQuery picks the statement and its arguments for a filter.
 func searchQuery(f PlacementFilter) (string, []any) {
@@ -167,6 +240,16 @@ func searchQuery(f PlacementFilter) (string, []any) {
 		return searchText, append(args, q, rank)
 	}
 	return searchBrowse, args
+}
+
+// countQuery is searchQuery's statement counting the matches, up to max.
+func countQuery(f PlacementFilter, max int) (string, []any) {
+	f.After, f.Limit = nil, max-1
+	q, args := searchQuery(f)
+	if q == searchText {
+		return searchCount, args
+	}
+	return searchBrowseCount, args
 }
 
 // SearchPlacements returns one page of hits and the cursor of the next
@@ -237,4 +320,113 @@ func (s *Store) ExplainSearch(ctx context.Context, f PlacementFilter) (string, e
 		b.WriteString(line + "\n")
 	}
 	return b.String(), rows.Err()
+}
+
+// CountPlacements counts the matches of a search, up to max (a page of
+// nothing found asks how many each relaxation would give; an exact count
+// beyond a hundred would not change what it says).
+func (s *Store) CountPlacements(ctx context.Context, f PlacementFilter, max int) (int, error) {
+	q, args := countQuery(f, max)
+	var n int
+	if err := s.DB.GetContext(ctx, &n, q, args...); err != nil {
+		return 0, fmt.Errorf("db: count placements: %w", err)
+	}
+	return n, nil
+}
+
+// nearWords are the words of the placements nearest to a typed word by
+// trigram similarity, as the employers wrote them (one spelling per
+// folded word), the nearest first.
+const nearWords = `SELECT word FROM (
+	SELECT DISTINCT ON (term) word, similarity(term, search_fold($1)) AS sim
+	FROM search_terms WHERE term % search_fold($1) AND term <> search_fold($1)
+	ORDER BY term, word) near
+ORDER BY sim DESC, word LIMIT $2`
+
+// SearchSuggestions are other searches, close to one that found nothing,
+// that do find placements with the same filters ("Mente du …?"): the
+// query with one of its words replaced by the nearest word of the
+// placements. At most max, each checked to have hits.
+func (s *Store) SearchSuggestions(ctx context.Context, f PlacementFilter, max int) ([]string, error) {
+	words := strings.Fields(f.Query)
+	if len(words) > 4 {
+		words = words[:4]
+	}
+	var out []string
+	seen := map[string]bool{}
+	for i, w := range words {
+		var near []string
+		if err := s.DB.SelectContext(ctx, &near, nearWords, w, 5); err != nil {
+			return nil, fmt.Errorf("db: search suggestions: %w", err)
+		}
+		for _, n := range near {
+			alt := append(append(append([]string{}, words[:i]...), n), words[i+1:]...)
+			q := strings.Join(alt, " ")
+			if seen[q] {
+				continue
+			}
+			seen[q] = true
+			g := f
+			g.Query = q
+			hits, err := s.CountPlacements(ctx, g, 1)
+			if err != nil {
+				return nil, err
+			}
+			if hits > 0 {
+				out = append(out, q)
+				if len(out) == max {
+					return out, nil
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Relaxation is how many placements a search finds without one of its
+// filters.
+type Relaxation struct {
+	Filter string // the filter's URL parameter: kind, sector, municipality, level_<skill>, free, start_before, lang
+	Count  int
+}
+
+// SearchRelaxations counts, for every filter a search uses, what it finds
+// without that filter (up to max), the most first; filters whose removal
+// finds nothing are left out.
+func (s *Store) SearchRelaxations(ctx context.Context, f PlacementFilter, max int) ([]Relaxation, error) {
+	var tries []Relaxation
+	var filters []PlacementFilter
+	try := func(name string, on bool, drop func(*PlacementFilter)) {
+		if !on {
+			return
+		}
+		g := f
+		g.Levels = map[string]Level{}
+		for k, v := range f.Levels {
+			g.Levels[k] = v
+		}
+		drop(&g)
+		tries, filters = append(tries, Relaxation{Filter: name}), append(filters, g)
+	}
+	try("kind", f.Kind != "", func(g *PlacementFilter) { g.Kind = "" })
+	try("sector", f.Sector != "", func(g *PlacementFilter) { g.Sector = "" })
+	try("municipality", strings.TrimSpace(f.Municipality) != "", func(g *PlacementFilter) { g.Municipality = "" })
+	for _, sk := range Skills {
+		try("level_"+sk, f.Levels[sk] != "", func(g *PlacementFilter) { g.Levels[sk] = "" })
+	}
+	try("free", f.FreeSeats, func(g *PlacementFilter) { g.FreeSeats = false })
+	try("start_before", f.StartBefore != nil, func(g *PlacementFilter) { g.StartBefore = nil })
+	try("lang", f.Language != "", func(g *PlacementFilter) { g.Language = "" })
+	var out []Relaxation
+	for i, g := range filters {
+		n, err := s.CountPlacements(ctx, g, max)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			out = append(out, Relaxation{Filter: tries[i].Filter, Count: n})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out, nil
 }
