@@ -154,8 +154,9 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
 $$;
 -- +goose StatementEnd
 
--- name_patterns turns what a person typed into one LIKE pattern per word
--- (every word must begin a key of the name), or NULL when a word is
+-- name_patterns turns what a person typed into one LIKE pattern per word,
+-- a hyphen separating words (every word must begin a key of the name;
+-- 'anne-marie' finds Anne Marie and Anne-Marie), or NULL when a word is
 -- shorter than three letters: a key that short matches too much, and the
 -- plain substring search still finds it. The query may be LIKE-escaped:
 -- escapes are not letters, and name_key keeps only letters.
@@ -166,7 +167,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
         SELECT regexp_replace(regexp_replace(search_fold(query), '[''’`´ʼ]', '', 'g'),
             '(^|[^[:alpha:]])[ae]l[ -]+([[:alpha:]])', '\1al\2', 'g') AS s
     ), words AS (
-        SELECT name_word(w) AS k FROM folded, regexp_split_to_table(replace(s, '-', ''), '[^[:alpha:]]+') w WHERE w <> ''
+        SELECT name_word(w) AS k FROM folded, regexp_split_to_table(s, '[^[:alpha:]]+') w WHERE w <> ''
     )
     SELECT CASE WHEN count(*) > 0 AND min(length(k)) >= 3 THEN array_agg('% ' || k || '%') END FROM words
 $$;
