@@ -201,7 +201,7 @@ func (s *Store) ExplainCaseload(ctx context.Context, sc Scope, f CaseloadFilter)
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+q, append(sc.args(), f.Status, "", f.Limit, f.Offset)...)
+	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+q, append(sc.args(), f.Status, likeEscape(NormalisedName(f.Search)), f.Limit, f.Offset)...)
 	if err != nil {
 		return "", fmt.Errorf("db: explain caseload: %w", err)
 	}
