@@ -66,6 +66,7 @@ func TestNameKey(t *testing.T) {
 		{"Yusuf Haddad", "Yosef"},
 		{"Anne-Marie Dahl", "anne-mari-ella"},
 		{"Ali Haddad", "al"}, // too short for the spelling rules
+		{"Tilgang Matrise1234", "matrise1235"}, // digits are part of a word
 	}
 	for _, c := range match {
 		var ok bool

@@ -144,8 +144,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
     ), joined AS (                                          -- 2. an Arabic article joined to its name: el Sayed = Al-Sayed = alsayed
         SELECT regexp_replace(s, '(^|[^[:alpha:]])[ae]l[ -]+([[:alpha:]])', '\1al\2', 'g') AS s FROM folded
     ), words AS (
-        SELECT w FROM joined, regexp_split_to_table(s, '[^[:alpha:]]+') w
-        UNION SELECT w FROM joined, regexp_split_to_table(replace(s, '-', ''), '[^[:alpha:]]+') w
+        SELECT w FROM joined, regexp_split_to_table(s, '[^[:alnum:]]+') w
+        UNION SELECT w FROM joined, regexp_split_to_table(replace(s, '-', ''), '[^[:alnum:]]+') w
     ), keys AS (
         SELECT name_word(w) AS k FROM words WHERE w <> ''
         UNION SELECT name_word(substr(w, 3)) FROM words WHERE w ~ '^al[[:alpha:]]{3,}'
@@ -159,7 +159,7 @@ $$;
 -- 'anne-marie' finds Anne Marie and Anne-Marie), or NULL when a word is
 -- shorter than three letters: a key that short matches too much, and the
 -- plain substring search still finds it. The query may be LIKE-escaped:
--- escapes are not letters, and name_key keeps only letters.
+-- escapes are neither letters nor digits, the only characters kept.
 -- +goose StatementBegin
 CREATE FUNCTION name_patterns(query text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
@@ -167,7 +167,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
         SELECT regexp_replace(regexp_replace(search_fold(query), '[''’`´ʼ]', '', 'g'),
             '(^|[^[:alpha:]])[ae]l[ -]+([[:alpha:]])', '\1al\2', 'g') AS s
     ), words AS (
-        SELECT name_word(w) AS k FROM folded, regexp_split_to_table(s, '[^[:alpha:]]+') w WHERE w <> ''
+        SELECT name_word(w) AS k FROM folded, regexp_split_to_table(s, '[^[:alnum:]]+') w WHERE w <> ''
     )
     SELECT CASE WHEN count(*) > 0 AND min(length(k)) >= 3 THEN array_agg('% ' || k || '%') END FROM words
 $$;
