@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"slices"
@@ -42,6 +43,15 @@ func demoPlacement(t *testing.T, title string) int64 {
 // JavaScript; a word with two typos finds nothing but offers the word
 // meant ("Mente du …?"), which finds it. axe checks each kind of page.
 func TestSearchFindsWhatPeopleType(t *testing.T) {
+	// The demo placements are those of `praksis seed --demo`, which the
+	// journeys' database does not hold by default (TestMain seeds only the
+	// accounts); the seeds are idempotent, and no later journey counts
+	// the demo employer's placements or the demo adviser's caseload.
+	for _, seed := range []func(context.Context) error{store.SeedDemoCaseload, store.SeedDemoPlacements, store.SeedDemoAgreements} {
+		if err := seed(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	t.Run("javascript", func(t *testing.T) {
 		b := newTab(t)
 		b.expectStatus("adviser signs in", b.signIn("radgiver@example.org", db.DemoPassword), 200)
