@@ -65,7 +65,7 @@ func TestNameKey(t *testing.T) {
 		{"Ahmed Al-Sayed", "Ahmed Kovalenko"}, // every word must match
 		{"Yusuf Haddad", "Yosef"},
 		{"Anne-Marie Dahl", "anne-mari-ella"},
-		{"Ali Haddad", "al"}, // too short for the spelling rules
+		{"Ali Haddad", "al"},                   // too short for the spelling rules
 		{"Tilgang Matrise1234", "matrise1235"}, // digits are part of a word
 	}
 	for _, c := range match {
