@@ -135,10 +135,12 @@ const searchBrowse = `SELECT ` + placementColumns + `, 0::float8 AS rank, '' AS 
 //     only for words of four letters or more, and never in the middle of
 //     a word, where a short word is mostly a coincidence ('lege' is not
 //     found in 'kolleger');
-//   - or, for a word of five letters or more, are one typo away
-//     (levenshtein ≤ 1, candidates from the trigram index), and the
-//     words that begin or end with those ('barnehge' → barnehage,
-//     barnehageassistent);
+//   - or, for a word of five letters or more found in no word of the
+//     placements, are one typo away (levenshtein ≤ 1, candidates from the
+//     trigram index), and the words that begin or end with those
+//     ('barnehge' → barnehage, barnehageassistent); a word found as it
+//     is, if only inside a compound, is taken as meant ('lager' does not
+//     also find 'dager');
 //   - or begin or end with its Norwegian stem, when the stem has five
 //     letters or more ('barnehagene' → barnehag → barnehage); a shorter
 //     stem matches too much ('lager' → lag → lage, laget);
@@ -160,6 +162,8 @@ const searchWords = `WITH typed AS (
 	UNION
 	SELECT y.w, t.term FROM typed y JOIN search_terms t ON t.term % y.w
 	WHERE length(y.w) >= 5 AND levenshtein_less_equal(t.term, y.w, 1) <= 1
+		AND NOT EXISTS (SELECT 1 FROM search_terms k
+			WHERE k.term LIKE '%' || replace(replace(replace(y.w, '\', '\\'), '%', '\%'), '_', '\_') || '%')
 	UNION
 	SELECT y.w, s.lexeme FROM typed y, unnest(to_tsvector('norwegian', y.w)) s
 	WHERE length(s.lexeme) >= 5 AND s.lexeme <> y.w
