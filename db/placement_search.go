@@ -179,20 +179,24 @@ const searchWords = `WITH typed AS (
 ), ranked AS (
 	SELECT w, term, row_number() OVER (PARTITION BY w ORDER BY term <> w, length(term), term) AS n FROM alts
 ), per_word AS (
-	SELECT w, '(' || string_agg('''' || replace(replace(term, '\', '\\'), '''', '\''') || '''', ' | ') || ')' AS any_of
-	FROM ranked WHERE n <= 40 GROUP BY w
+	SELECT w, '(' || string_agg(quoted, ' | ') || ')' AS any_of, string_agg(quoted || ':A', ' | ') AS in_title
+	FROM (SELECT w, '''' || replace(replace(term, '\', '\\'), '''', '\''') || '''' AS quoted FROM ranked WHERE n <= 40) t
+	GROUP BY w
 ), q AS (
 	SELECT coalesce((SELECT string_agg(any_of, ' & ') FROM per_word), '') AS words,
-	coalesce((SELECT string_agg('''' || replace(replace(w, '\', '\\'), '''', '\''') || '''', ' & ') FROM typed), '') AS exact
+	coalesce((SELECT string_agg('''' || replace(replace(w, '\', '\\'), '''', '\''') || '''', ' & ') FROM typed), '') AS exact,
+	coalesce((SELECT string_agg(in_title, ' | ') FROM per_word), '') AS title
 )
-SELECT words, exact, words::tsquery = exact::tsquery AS same FROM q`
+SELECT words, exact, title, words::tsquery = exact::tsquery AS same FROM q`
 
-// searchTerms are the two queries of searchWords; Any is "" when nothing
-// typed can be searched for (only punctuation), Same when no typed word
-// has other forms.
+// searchTerms are the queries of searchWords: Any, the words with their
+// other forms ("" when nothing typed can be searched for: only
+// punctuation); Exact, the words as typed; Title, any of the words' forms
+// in a title; Same when no typed word has other forms.
 type searchTerms struct {
 	Any   string `db:"words"`
 	Exact string `db:"exact"`
+	Title string `db:"title"`
 	Same  bool   `db:"same"`
 }
 
@@ -206,16 +210,19 @@ func (s *Store) expand(ctx context.Context, typed string) (searchTerms, error) {
 }
 
 // searchRank is a match's rank ($15 the words with their other forms,
-// $17 the words as typed): its rank for every word searched for plus its
-// rank for the words exactly as typed, so a placement with the word
-// itself comes before one with only a compound of it, and, through the
-// vector's weights, a match in the title before one in the tasks.
-// searchRankSame is the same when no typed word has other forms (the two
-// queries are one): twice the one rank, computed once, since ranking is
-// most of a text search's time.
+// $17 the words as typed, $18 any of their forms in the title): the rank
+// of the words as typed, plus one when a form of one of them is in the
+// title. So a title with the word or a compound of it ('Lagermedarbeider'
+// for 'lager') comes first, then the word itself in the tasks or the
+// employer's name (through the vector's weights), then a compound of it
+// there. searchRankSame is the rank when no typed word has other forms
+// (the queries are one). Ranking is most of a text search's time, and
+// ts_rank's cost grows with the terms of its query: ranking by the
+// expanded query itself took 11.4–24.0 ms for 'lager' at national scale
+// against 7.1–15.0 ms for this (docs/benchmarks.md, "Search").
 const (
-	searchRank     = `(ts_rank(p.search, $15::tsquery) + ts_rank(p.search, $17::tsquery))::float8`
-	searchRankSame = `(2 * ts_rank(p.search, $15::tsquery))::float8`
+	searchRank     = `(ts_rank(p.search, $17::tsquery) + CASE WHEN p.search @@ $18::tsquery THEN 1 ELSE 0 END)::float8`
+	searchRankSame = `ts_rank(p.search, $15::tsquery)::float8`
 )
 
 // searchRanked ranks a text search's matches: the ids, ranks and sort
@@ -290,9 +297,9 @@ func searchQuery(f PlacementFilter, t searchTerms, count bool) (string, []any) {
 		}
 		return searchTextOne, append(args, t.Any, rank)
 	case count:
-		return searchCountTwo, append(args, t.Any, rank, t.Exact)
+		return searchCountTwo, append(args, t.Any, rank, t.Exact, t.Title)
 	}
-	return searchTextTwo, append(args, t.Any, rank, t.Exact)
+	return searchTextTwo, append(args, t.Any, rank, t.Exact, t.Title)
 }
 
 // searchStatement expands a filter's words, if any, and picks its statement.

@@ -169,3 +169,25 @@ func TestSearchTypoOnlyForUnknownWords(t *testing.T) {
 		}
 	}
 }
+
+// Ranking: the word or a compound of it in the title first, then the
+// word itself in the tasks, then only a compound of it there; an older
+// placement does not lose its place to a newer one that matches less.
+func TestSearchRanksTitleAndWholeWordFirst(t *testing.T) {
+	st := dbtest.Open(t)
+	ctx := context.Background()
+	org, user := newOrg(t, st)
+	inTitle := publish(t, st, org, user, db.PlacementInput{Title: "Lagermedarbeider", Tasks: "Plukke varer"})
+	word := publish(t, st, org, user, db.PlacementInput{Title: "Butikkmedarbeider", Tasks: "Rydde i butikk og lager"})
+	compound := publish(t, st, org, user, db.PlacementInput{Title: "Kontorhjelp", Tasks: "Noe lagerrydding"})
+	if _, err := st.DB.Exec(`UPDATE placements SET published_at = now() - interval '1 day' * (100 - id)`); err != nil {
+		t.Fatal(err)
+	}
+	hits, _, err := st.SearchPlacements(ctx, db.PlacementFilter{Query: "lager"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(ids(hits)), fmt.Sprint([]int64{inTitle, word, compound}); got != want {
+		t.Errorf("lager: %s, want %s", got, want)
+	}
+}
