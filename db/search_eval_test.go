@@ -191,3 +191,35 @@ func TestSearchRanksTitleAndWholeWordFirst(t *testing.T) {
 		t.Errorf("lager: %s, want %s", got, want)
 	}
 }
+
+// The demo data (`praksis seed --demo`) has the placements the words of
+// issue 17 are about, and the search finds them: parts of compounds both
+// ways, with and without accents, and the employer's name.
+func TestSeedDemoFindsDemoWords(t *testing.T) {
+	st := dbtest.Open(t)
+	ctx := context.Background()
+	for _, seed := range []func(context.Context) error{st.SeedDemo, st.SeedDemoCaseload, st.SeedDemoPlacements, st.SeedDemoAgreements} {
+		if err := seed(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for word, titles := range map[string][]string{
+		"lager": {"Lagermedarbeider"}, "kjøkken": {"Kjøkkenassistent"}, "assistent": {"Kjøkkenassistent", "Bakeriassistent"},
+		"bakeri": {"Bakeriassistent", "Kafémedarbeider", "Lagermedarbeider"}, "kafe": {"Kafémedarbeider"}, "kafé": {"Kafémedarbeider"},
+		"KJOKKEN": {"Kjøkkenassistent"},
+	} {
+		hits, _, err := st.SearchPlacements(ctx, db.PlacementFilter{Query: word})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := map[string]bool{}
+		for _, h := range hits {
+			found[h.Title] = true
+		}
+		for _, title := range titles {
+			if !found[title] {
+				t.Errorf("%q does not find the demo's %s: %v", word, title, found)
+			}
+		}
+	}
+}
