@@ -121,12 +121,12 @@ const searchBrowse = `SELECT ` + placementColumns + `, 0::float8 AS rank, '' AS 
 	ORDER BY ` + searchOrderKey + ` DESC, p.id DESC
 	LIMIT $12`
 
-// searchWords turns what was typed ($1) into two text search queries,
-// as text: "words" for matching and "exact" for ranking. The placements'
-// vector holds their words folded (lower case, no accents) and unstemmed
-// (text search configuration praksis_fold, migration 00013). Each typed
-// word, folded the same way, becomes the OR of the words of search_terms
-// that
+// searchWords turns what was typed ($1) into text search queries, as
+// text: "words" for matching, "exact" and "title" for ranking. The
+// placements' vector holds their words folded (lower case, no accents)
+// and unstemmed (text search configuration praksis_fold, migration
+// 00013). Each typed word, folded the same way, becomes the OR of the
+// words of search_terms that
 //
 //   - begin with it: its inflections and the compounds it begins
 //     ('lager' → lageret, lagermedarbeider);
@@ -146,7 +146,8 @@ const searchBrowse = `SELECT ` + placementColumns + `, 0::float8 AS rank, '' AS 
 //     stem matches too much ('lager' → lag → lage, laget);
 //
 // at most 40 per typed word, the closest first; the typed words are
-// ANDed. "exact" is the typed words alone. Lexemes are quoted for the
+// ANDed. "exact" is the typed words alone; "title" is any form of any of
+// them, weighted A (a title). Lexemes are quoted for the
 // tsquery syntax (a backslash before a quote or a backslash), and a word
 // used in LIKE or a regular expression has its special characters
 // escaped.
@@ -218,8 +219,8 @@ func (s *Store) expand(ctx context.Context, typed string) (searchTerms, error) {
 // there. searchRankSame is the rank when no typed word has other forms
 // (the queries are one). Ranking is most of a text search's time, and
 // ts_rank's cost grows with the terms of its query: ranking by the
-// expanded query itself took 11.4–24.0 ms for 'lager' at national scale
-// against 7.1–15.0 ms for this (docs/benchmarks.md, "Search").
+// expanded query as well took 4.1–4.6 ms for 'lager' at national scale
+// against 3.2–3.4 ms for this (docs/benchmarks.md, "Search").
 const (
 	searchRank     = `(ts_rank(p.search, $17::tsquery) + CASE WHEN p.search @@ $18::tsquery THEN 1 ELSE 0 END)::float8`
 	searchRankSame = `ts_rank(p.search, $15::tsquery)::float8`
