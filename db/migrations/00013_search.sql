@@ -24,15 +24,25 @@ $$;
 -- +goose StatementEnd
 
 -- The text search configuration of the placement search: words as they
--- are, without accents, lower-cased, not stemmed. The Norwegian snowball
--- stemmer neither splits compounds nor knows accents, and it conflates
--- words a person means apart ('lager' and 'lage' are both 'lag'); the
--- search instead expands each word it is given to the words of the
--- placements that begin or end with it (db/placement_search.go). The
--- unaccent dictionary ships with the extension: no file to install.
+-- are, without accents, lower-cased, not stemmed, without Norwegian
+-- stopwords ('og', 'i', 'på': a query 'jobb i barnehage' must not require
+-- an 'i', and they made the vector half as big again). The Norwegian
+-- snowball stemmer neither splits compounds nor knows accents, and it
+-- conflates words a person means apart ('lager' and 'lage' are both
+-- 'lag'); the search instead expands each word it is given to the words
+-- of the placements that begin or end with it (db/placement_search.go).
+-- praksis_stop drops a stopword and passes every other word on
+-- (ACCEPT = false) to unaccent, then simple (lower case). The stopword
+-- list and the unaccent rules ship with PostgreSQL and the extension: no
+-- file to install. praksis_words is the same without unaccent, for the
+-- words as written (search_terms).
+CREATE TEXT SEARCH DICTIONARY praksis_stop (TEMPLATE = pg_catalog.simple, STOPWORDS = norwegian, ACCEPT = false);
 CREATE TEXT SEARCH CONFIGURATION praksis_fold (COPY = pg_catalog.simple);
 ALTER TEXT SEARCH CONFIGURATION praksis_fold
-    ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH public.unaccent, pg_catalog.simple;
+    ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH praksis_stop, public.unaccent, pg_catalog.simple;
+CREATE TEXT SEARCH CONFIGURATION praksis_words (COPY = pg_catalog.simple);
+ALTER TEXT SEARCH CONFIGURATION praksis_words
+    ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH praksis_stop, pg_catalog.simple;
 
 -- The organisation's name is searched with the placement's own text, so
 -- it is copied onto the placement (a generated column cannot read
@@ -96,7 +106,7 @@ BEGIN
     -- Lexemes of a tsvector come sorted, so two writers add shared new
     -- words in the same order and cannot deadlock on them.
     INSERT INTO search_terms (word)
-    SELECT lexeme FROM unnest(to_tsvector('simple', NEW.title || ' ' || NEW.org_name || ' ' || NEW.tasks || ' ' ||
+    SELECT lexeme FROM unnest(to_tsvector('praksis_words', NEW.title || ' ' || NEW.org_name || ' ' || NEW.tasks || ' ' ||
         NEW.municipality || ' ' || NEW.address || ' ' || NEW.adaptations_other))
     WHERE length(lexeme) BETWEEN 2 AND 60
     ON CONFLICT DO NOTHING;
@@ -108,7 +118,7 @@ CREATE TRIGGER placements_search_terms_ins AFTER INSERT ON placements
 CREATE TRIGGER placements_search_terms_upd AFTER UPDATE ON placements
     FOR EACH ROW WHEN (OLD.search IS DISTINCT FROM NEW.search) EXECUTE FUNCTION placements_search_terms();
 INSERT INTO search_terms (word)
-SELECT DISTINCT lexeme FROM placements, unnest(to_tsvector('simple', title || ' ' || org_name || ' ' || tasks || ' ' ||
+SELECT DISTINCT lexeme FROM placements, unnest(to_tsvector('praksis_words', title || ' ' || org_name || ' ' || tasks || ' ' ||
     municipality || ' ' || address || ' ' || adaptations_other))
 WHERE length(lexeme) BETWEEN 2 AND 60
 ON CONFLICT DO NOTHING;
@@ -200,7 +210,9 @@ DROP FUNCTION organisations_name_to_placements();
 DROP TRIGGER placements_org_name ON placements;
 DROP FUNCTION placements_org_name();
 ALTER TABLE placements DROP COLUMN org_name;
+DROP TEXT SEARCH CONFIGURATION praksis_words;
 DROP TEXT SEARCH CONFIGURATION praksis_fold;
+DROP TEXT SEARCH DICTIONARY praksis_stop;
 DROP FUNCTION search_fold(text);
 DROP EXTENSION IF EXISTS fuzzystrmatch;
 DROP EXTENSION IF EXISTS pg_trgm;
