@@ -92,11 +92,21 @@ LEFT JOIN LATERAL (
 
 // caseloadWhere reads only the participant's own columns ($4 status, $5
 // name search), so it can narrow the list before any LATERAL runs.
+//
+// The name search ($5, lower-cased and LIKE-escaped) finds a part of the
+// name as typed, or any common Latin spelling of it: name_key (migration
+// 00013) reduces a name to keys without accents, case, hyphens or
+// apostrophes, with transliteration variants folded together (Oleksandr
+// = Aleksandr = Oleksander, Kowalenko = Kovalenko, Mohammed = Muhammad =
+// Mohamad, Al-Sayed = alsayed = el Sayed), and every word typed must
+// begin one of the stored name's keys (name_patterns; TestNameKey has
+// the pairs that must and must not match).
 const caseloadWhere = `
 WHERE ` + scopeSQL + `
   AND ($4 = '' OR p.status = $4)
   AND ($5 = '' OR lower(p.first_name || ' ' || p.last_name) LIKE '%' || $5 || '%'
-       OR lower(p.last_name || ', ' || p.first_name) LIKE '%' || $5 || '%')`
+       OR lower(p.last_name || ', ' || p.first_name) LIKE '%' || $5 || '%'
+       OR p.name_key LIKE ALL (name_patterns($5)))`
 
 // caseloadSelect is the whole query, each row with the number of matches.
 var caseloadSelect = `SELECT ` + caseloadColumns + `, count(*) OVER () AS total
@@ -191,7 +201,7 @@ func (s *Store) ExplainCaseload(ctx context.Context, sc Scope, f CaseloadFilter)
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+q, append(sc.args(), f.Status, "", f.Limit, f.Offset)...)
+	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+q, append(sc.args(), f.Status, likeEscape(NormalisedName(f.Search)), f.Limit, f.Offset)...)
 	if err != nil {
 		return "", fmt.Errorf("db: explain caseload: %w", err)
 	}

@@ -229,7 +229,7 @@ func TestSearchTextRankFiltersAndPages(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", c.name, ids(hits), c.want)
 		}
 		for _, h := range hits {
-			if h.OrgName == "" || h.Title == "" || (c.f.Query != "" && (h.Rank <= 0 || h.SnippetHTML() == "")) {
+			if h.OrgName == "" || h.Title == "" || (c.f.Query != "" && (h.Rank <= 0 || h.Snippet == "")) {
 				t.Errorf("%s: hit %d incomplete: %+v", c.name, h.ID, h)
 			}
 		}

@@ -3,8 +3,8 @@ package db
 import (
 	"context"
 	"fmt"
-	"html"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -64,19 +64,15 @@ func ParseCursor(s string) (*Cursor, error) {
 }
 
 // PlacementHit is a search result: the placement, its rank and a snippet
-// of its tasks around the words searched for.
+// of its tasks around the words searched for. In Snippet and MarkedTitle
+// the matched words are between the control characters 1 and 2 (taken
+// out of the employer's text first, so they only ever mark matches); the
+// web layer escapes the text and turns them into markup.
 type PlacementHit struct {
 	Placement
-	Rank    float64 `db:"rank"`
-	Snippet string  `db:"snippet"`
-}
-
-// SnippetHTML is the snippet with every character the employer typed
-// escaped and only the matched words marked.
-func (h PlacementHit) SnippetHTML() string {
-	s := html.EscapeString(h.Snippet)
-	s = strings.ReplaceAll(s, "\x01", "<mark>")
-	return strings.ReplaceAll(s, "\x02", "</mark>")
+	Rank        float64 `db:"rank"`
+	Snippet     string  `db:"snippet"`
+	MarkedTitle string  `db:"marked_title"`
 }
 
 // The search is one statement per page, in two shapes. Without search
@@ -102,8 +98,8 @@ const searchVisibleRanked = `
 
 // searchFilters are the adviser's filters. Kind, sector and municipality
 // are also columns of the text search's GIN index
-// (placements_search_filters_idx, migration 00011), so with words they
-// narrow the matches inside the index.
+// (placements_search_filters_idx, migrations 00011 and 00013), so with
+// words they narrow the matches inside the index.
 const searchFilters = `
 	  AND ($1 = '' OR p.kind = $1)
 	  AND ($2 = '' OR p.sector = $2)
@@ -120,10 +116,139 @@ const searchFilters = `
 // sort by creation. The index is on this same expression.
 const searchOrderKey = `coalesce(p.published_at, p.created_at)`
 
-const searchBrowse = `SELECT ` + placementColumns + `, 0::float8 AS rank, '' AS snippet` + placementFrom + searchVisible + searchFilters + `
+const searchBrowse = `SELECT ` + placementColumns + `, 0::float8 AS rank, '' AS snippet, '' AS marked_title` + placementFrom + searchVisible + searchFilters + `
 	  AND ($13::timestamptz IS NULL OR (` + searchOrderKey + `, p.id) < ($13::timestamptz, $14::bigint))
 	ORDER BY ` + searchOrderKey + ` DESC, p.id DESC
 	LIMIT $12`
+
+// searchWords turns what was typed ($1) into text search queries, as
+// text: "words" for matching, "exact" and "title" for ranking. The
+// placements' vector holds their words folded (lower case, no accents)
+// and unstemmed (text search configuration praksis_fold, migration
+// 00013). Each typed word, folded the same way, becomes the OR of the
+// words of search_terms that
+//
+//   - begin with it: its inflections and the compounds it begins
+//     ('lager' → lageret, lagermedarbeider);
+//   - end with it, after at least two letters and before at most an
+//     inflection ('assistent' → kjøkkenassistent, barnehageassistenten);
+//     only for words of four letters or more, and never in the middle of
+//     a word, where a short word is mostly a coincidence ('lege' is not
+//     found in 'kolleger');
+//   - or, for a word of five letters or more found in no word of the
+//     placements, are one typo away (levenshtein ≤ 1, candidates from the
+//     trigram index), and the words that begin or end with those
+//     ('barnehge' → barnehage, barnehageassistent); a word found as it
+//     is, if only inside a compound, is taken as meant ('lager' does not
+//     also find 'dager');
+//   - or begin or end with its Norwegian stem, when the stem has five
+//     letters or more ('barnehagene' → barnehag → barnehage); a shorter
+//     stem matches too much ('lager' → lag → lage, laget);
+//
+// at most 40 per typed word, the closest first; the typed words are
+// ANDed. "exact" is the typed words alone; "title" is any form of any of
+// them, weighted A (a title). Lexemes are quoted for the
+// tsquery syntax (a backslash before a quote or a backslash), and a word
+// used in LIKE or a regular expression has its special characters
+// escaped.
+//
+// One trigram index scan finds the words that contain a typed word
+// (inside); the forms above are picked from those, so a word found as
+// typed costs one scan, and only corrections and stems cost more.
+//
+// It is its own statement, prepared (a lookup of a few words in a table
+// of a few thousand; its plan does not depend on them): folded into the
+// search as CTEs it made every search plan 0.5 ms longer, and the search
+// itself keeps the shape whose plan depends on the filters.
+const searchWords = `WITH typed AS (
+	SELECT lexeme AS w FROM unnest(to_tsvector('praksis_fold', $1)) LIMIT 8
+), inside AS (
+	SELECT y.w, t.term FROM typed y JOIN search_terms t
+		ON length(y.w) >= 3 AND t.term LIKE '%' || replace(replace(replace(y.w, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+), fixes AS (
+	SELECT y.w, t.term FROM typed y JOIN search_terms t ON t.term % y.w
+	WHERE length(y.w) >= 5 AND NOT EXISTS (SELECT 1 FROM inside i WHERE i.w = y.w)
+		AND levenshtein_less_equal(t.term, y.w, 1) <= 1
+), stems AS (
+	SELECT y.w, s.lexeme AS term FROM typed y, unnest(to_tsvector('norwegian', y.w)) s
+	WHERE length(s.lexeme) >= 5 AND s.lexeme <> y.w
+), bases AS (
+	SELECT w, w AS base FROM typed
+	UNION SELECT w, term FROM fixes
+	UNION SELECT w, term FROM stems
+), near AS (
+	SELECT w, w AS base, term FROM inside
+	UNION ALL
+	SELECT b.w, b.base, t.term FROM bases b JOIN search_terms t
+		ON b.base <> b.w AND length(b.base) >= 3
+		AND t.term LIKE '%' || replace(replace(replace(b.base, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+), alts AS (
+	SELECT w, base AS term FROM bases
+	UNION
+	SELECT w, term FROM near
+	WHERE starts_with(term, base)
+		OR (length(base) >= 4 AND term ~ ('^..+' || regexp_replace(base, '([^[:alnum:]])', '\\\1', 'g') || '(e|en|er|et|a|s|ene|ere|erne|ens|ets|ane)?$'))
+), ranked AS (
+	SELECT w, term, row_number() OVER (PARTITION BY w ORDER BY term <> w, length(term), term) AS n FROM alts
+), per_word AS (
+	SELECT w, '(' || string_agg(quoted, ' | ') || ')' AS any_of, string_agg(quoted || ':A', ' | ') AS in_title
+	FROM (SELECT w, '''' || replace(replace(term, '\', '\\'), '''', '\''') || '''' AS quoted FROM ranked WHERE n <= 40) t
+	GROUP BY w
+), q AS (
+	SELECT coalesce((SELECT string_agg(any_of, ' & ') FROM per_word), '') AS words,
+	coalesce((SELECT string_agg('''' || replace(replace(w, '\', '\\'), '''', '\''') || '''', ' & ') FROM typed), '') AS exact,
+	coalesce((SELECT string_agg(in_title, ' | ') FROM per_word), '') AS title
+)
+SELECT words, exact, title, words::tsquery = exact::tsquery AS same FROM q`
+
+// searchTerms are the queries of searchWords: Any, the words with their
+// other forms ("" when nothing typed can be searched for: only
+// punctuation); Exact, the words as typed; Title, any of the words' forms
+// in a title; Same when no typed word has other forms.
+type searchTerms struct {
+	Any   string `db:"words"`
+	Exact string `db:"exact"`
+	Title string `db:"title"`
+	Same  bool   `db:"same"`
+}
+
+// expand looks the typed words up (searchWords).
+func (s *Store) expand(ctx context.Context, typed string) (searchTerms, error) {
+	var t searchTerms
+	if err := s.getPrepared(ctx, &t, searchWords, typed); err != nil {
+		return t, fmt.Errorf("db: search words: %w", err)
+	}
+	return t, nil
+}
+
+// searchRank is a match's rank ($15 the words with their other forms,
+// $17 the words as typed, $18 any of their forms in the title): the rank
+// of the words as typed, plus one when a form of one of them is in the
+// title. So a title with the word or a compound of it ('Lagermedarbeider'
+// for 'lager') comes first, then the word itself in the tasks or the
+// employer's name (through the vector's weights), then a compound of it
+// there. searchRankSame is the rank when no typed word has other forms
+// (the queries are one). Ranking is most of a text search's time, and
+// ts_rank's cost grows with the terms of its query: ranking by the
+// expanded query as well took 4.1–4.6 ms for 'lager' at national scale
+// against 3.2–3.4 ms for this (docs/benchmarks.md, "Search").
+const (
+	searchRank     = `(ts_rank(p.search, $17::tsquery) + CASE WHEN p.search @@ $18::tsquery THEN 1 ELSE 0 END)::float8`
+	searchRankSame = `ts_rank(p.search, $15::tsquery)::float8`
+)
+
+// searchRanked ranks a text search's matches: the ids, ranks and sort
+// keys of one page (or, for a count, of up to $12 matches).
+func searchRanked(rank string) string {
+	return `
+	SELECT p.id, ` + rank + ` AS rank, ` + searchOrderKey + ` AS at
+	FROM placements p` + searchVisibleRanked + searchFilters + `
+	  AND p.search @@ $15::tsquery
+	  AND ($16::float8 IS NULL OR (` + rank + `, ` + searchOrderKey + `, p.id)
+	        < ($16::float8, $13::timestamptz, $14::bigint))
+	ORDER BY rank DESC, at DESC, p.id DESC
+	LIMIT $12`
+}
 
 // searchText ranks every match (the order needs them all, on page 20 as
 // on page 1) but carries only the id, the rank and the sort key through
@@ -131,27 +256,35 @@ const searchBrowse = `SELECT ` + placementColumns + `, 0::float8 AS rank, '' AS 
 // organisation and given a snippet afterwards. Sorting thousands of whole
 // rows (tasks and all) to keep 21 cost more than ranking them.
 //
-// The snippet marks matches with the control characters 1 and 2 (which
-// SnippetHTML turns into <mark>), so they are removed from the employer's
-// text first: typed ones must not become markup.
-const searchText = `SELECT ` + placementColumns + `, top.rank,
-	ts_headline('norwegian', translate(p.tasks, chr(1) || chr(2), ''), websearch_to_tsquery('norwegian', $15),
-		'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=28, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
-FROM (
-	SELECT p.id, ts_rank(p.search, websearch_to_tsquery('norwegian', $15))::float8 AS rank
-	FROM placements p` + searchVisibleRanked + searchFilters + `
-	  AND p.search @@ websearch_to_tsquery('norwegian', $15)
-	  AND ($16::float8 IS NULL OR (ts_rank(p.search, websearch_to_tsquery('norwegian', $15))::float8, ` + searchOrderKey + `, p.id)
-	        < ($16::float8, $13::timestamptz, $14::bigint))
-	ORDER BY rank DESC, ` + searchOrderKey + ` DESC, p.id DESC
-	LIMIT $12
+// The snippet and the title mark matches with the control characters 1
+// and 2, so they are removed from the employer's text first: typed ones
+// must not become markup.
+func searchText(rank string) string {
+	return `SELECT ` + placementColumns + `, top.rank,
+	ts_headline('praksis_fold', translate(p.tasks, chr(1) || chr(2), ''), $15::tsquery,
+		'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=28, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') AS snippet,
+	ts_headline('praksis_fold', translate(p.title, chr(1) || chr(2), ''), $15::tsquery,
+		'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', HighlightAll=true') AS marked_title
+FROM (` + searchRanked(rank) + `
 ) top
 JOIN placements p ON p.id = top.id
 JOIN organisations o ON o.id = p.organisation_id
 ORDER BY top.rank DESC, ` + searchOrderKey + ` DESC, p.id DESC`
+}
 
-// searchQuery picks the statement and its arguments for a filter.
-func searchQuery(f PlacementFilter) (string, []any) {
+// The text search's statements, with one rank or two.
+var (
+	searchTextTwo   = searchText(searchRank)
+	searchTextOne   = searchText(searchRankSame)
+	searchCountTwo  = `SELECT count(*) FROM (` + searchRanked(searchRank) + `) top`
+	searchCountOne  = `SELECT count(*) FROM (` + searchRanked(searchRankSame) + `) top`
+	searchBrowseCnt = `SELECT count(*) FROM (` + searchBrowse + `) b`
+)
+
+// searchQuery picks the statement and its arguments for a filter and the
+// expansion of its words ("" when it has none). An empty statement means
+// nothing can match (words that are only punctuation).
+func searchQuery(f PlacementFilter, t searchTerms, count bool) (string, []any) {
 	var at, id, rank any
 	if f.After != nil {
 		at, id, rank = f.After.PublishedAt, f.After.ID, f.After.Rank
@@ -163,10 +296,35 @@ func searchQuery(f PlacementFilter) (string, []any) {
 	args := []any{f.Kind, f.Sector, strings.TrimSpace(f.Municipality),
 		levelArg(f.Levels["listening"]), levelArg(f.Levels["reading"]), levelArg(f.Levels["writing"]), levelArg(f.Levels["oral"]),
 		f.FreeSeats, startBefore, f.Language, f.AnyStatus, f.Limit + 1, at, id}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		return searchText, append(args, q, rank)
+	switch {
+	case strings.TrimSpace(f.Query) == "" && count:
+		return searchBrowseCnt, args
+	case strings.TrimSpace(f.Query) == "":
+		return searchBrowse, args
+	case t.Any == "":
+		return "", nil
+	case t.Same:
+		if count {
+			return searchCountOne, append(args, t.Any, rank)
+		}
+		return searchTextOne, append(args, t.Any, rank)
+	case count:
+		return searchCountTwo, append(args, t.Any, rank, t.Exact, t.Title)
 	}
-	return searchBrowse, args
+	return searchTextTwo, append(args, t.Any, rank, t.Exact, t.Title)
+}
+
+// searchStatement expands a filter's words, if any, and picks its statement.
+func (s *Store) searchStatement(ctx context.Context, f PlacementFilter, count bool) (string, []any, error) {
+	var t searchTerms
+	if strings.TrimSpace(f.Query) != "" {
+		var err error
+		if t, err = s.expand(ctx, strings.TrimSpace(f.Query)); err != nil {
+			return "", nil, err
+		}
+	}
+	q, args := searchQuery(f, t, count)
+	return q, args, nil
 }
 
 // SearchPlacements returns one page of hits and the cursor of the next
@@ -175,7 +333,10 @@ func (s *Store) SearchPlacements(ctx context.Context, f PlacementFilter) ([]Plac
 	if f.Limit <= 0 || f.Limit > 100 {
 		f.Limit = 20
 	}
-	q, args := searchQuery(f)
+	q, args, err := s.searchStatement(ctx, f, false)
+	if err != nil || q == "" {
+		return nil, nil, err
+	}
 	var hits []PlacementHit
 	if err := s.DB.SelectContext(ctx, &hits, q, args...); err != nil {
 		return nil, nil, fmt.Errorf("db: search placements: %w", err)
@@ -222,7 +383,10 @@ func (s *Store) ExplainSearch(ctx context.Context, f PlacementFilter) (string, e
 	if f.Limit <= 0 {
 		f.Limit = 20
 	}
-	q, args := searchQuery(f)
+	q, args, err := s.searchStatement(ctx, f, false)
+	if err != nil || q == "" {
+		return "", err
+	}
 	rows, err := s.DB.QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q, args...)
 	if err != nil {
 		return "", fmt.Errorf("db: explain: %w", err)
@@ -237,4 +401,117 @@ func (s *Store) ExplainSearch(ctx context.Context, f PlacementFilter) (string, e
 		b.WriteString(line + "\n")
 	}
 	return b.String(), rows.Err()
+}
+
+// CountPlacements counts the matches of a search, up to max (a page of
+// nothing found asks how many each relaxation would give; an exact count
+// beyond a hundred would not change what it says).
+func (s *Store) CountPlacements(ctx context.Context, f PlacementFilter, max int) (int, error) {
+	f.After, f.Limit = nil, max-1
+	q, args, err := s.searchStatement(ctx, f, true)
+	if err != nil || q == "" {
+		return 0, err
+	}
+	var n int
+	if err := s.DB.GetContext(ctx, &n, q, args...); err != nil {
+		return 0, fmt.Errorf("db: count placements: %w", err)
+	}
+	return n, nil
+}
+
+// nearWords are the words of the placements nearest to a typed word by
+// trigram similarity, as the employers wrote them (one spelling per
+// folded word), the nearest first.
+const nearWords = `SELECT word FROM (
+	SELECT DISTINCT ON (term) word, similarity(term, search_fold($1)) AS sim
+	FROM search_terms WHERE term % search_fold($1) AND term <> search_fold($1)
+	ORDER BY term, word) near
+ORDER BY sim DESC, word LIMIT $2`
+
+// SearchSuggestions are other searches, close to one that found nothing,
+// that do find placements with the same filters ("Mente du …?"): the
+// query with one of its words replaced by the nearest word of the
+// placements. At most max, each checked to have hits.
+func (s *Store) SearchSuggestions(ctx context.Context, f PlacementFilter, max int) ([]string, error) {
+	words := strings.Fields(f.Query)
+	if len(words) > 4 {
+		words = words[:4]
+	}
+	var out []string
+	seen := map[string]bool{}
+	for i, w := range words {
+		var near []string
+		if err := s.DB.SelectContext(ctx, &near, nearWords, w, 5); err != nil {
+			return nil, fmt.Errorf("db: search suggestions: %w", err)
+		}
+		for _, n := range near {
+			alt := append(append(append([]string{}, words[:i]...), n), words[i+1:]...)
+			q := strings.Join(alt, " ")
+			if seen[q] {
+				continue
+			}
+			seen[q] = true
+			g := f
+			g.Query = q
+			hits, err := s.CountPlacements(ctx, g, 1)
+			if err != nil {
+				return nil, err
+			}
+			if hits > 0 {
+				out = append(out, q)
+				if len(out) == max {
+					return out, nil
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Relaxation is how many placements a search finds without one of its
+// filters.
+type Relaxation struct {
+	Filter string // the filter's URL parameter: kind, sector, municipality, level_<skill>, free, start_before, lang
+	Count  int
+}
+
+// SearchRelaxations counts, for every filter a search uses, what it finds
+// without that filter (up to max), the most first; filters whose removal
+// finds nothing are left out.
+func (s *Store) SearchRelaxations(ctx context.Context, f PlacementFilter, max int) ([]Relaxation, error) {
+	var tries []Relaxation
+	var filters []PlacementFilter
+	try := func(name string, on bool, drop func(*PlacementFilter)) {
+		if !on {
+			return
+		}
+		g := f
+		g.Levels = map[string]Level{}
+		for k, v := range f.Levels {
+			g.Levels[k] = v
+		}
+		drop(&g)
+		tries, filters = append(tries, Relaxation{Filter: name}), append(filters, g)
+	}
+	try("kind", f.Kind != "", func(g *PlacementFilter) { g.Kind = "" })
+	try("sector", f.Sector != "", func(g *PlacementFilter) { g.Sector = "" })
+	try("municipality", strings.TrimSpace(f.Municipality) != "", func(g *PlacementFilter) { g.Municipality = "" })
+	for _, sk := range Skills {
+		try("level_"+sk, f.Levels[sk] != "", func(g *PlacementFilter) { g.Levels[sk] = "" })
+	}
+	try("free", f.FreeSeats, func(g *PlacementFilter) { g.FreeSeats = false })
+	try("start_before", f.StartBefore != nil, func(g *PlacementFilter) { g.StartBefore = nil })
+	try("lang", f.Language != "", func(g *PlacementFilter) { g.Language = "" })
+	var out []Relaxation
+	for i, g := range filters {
+		n, err := s.CountPlacements(ctx, g, max)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			out = append(out, Relaxation{Filter: tries[i].Filter, Count: n})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out, nil
 }

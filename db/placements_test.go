@@ -134,7 +134,7 @@ func TestSearchPlacementsFilters(t *testing.T) {
 		}
 	}
 	hits, _, _ := st.SearchPlacements(ctx, db.PlacementFilter{Query: "brød"})
-	if len(hits) != 1 || hits[0].SnippetHTML() == "" || !contains(hits[0].SnippetHTML(), "<mark>brød</mark>") {
+	if len(hits) != 1 || hits[0].Snippet == "" || !contains(hits[0].Snippet, "\x01brød\x02") {
 		t.Fatalf("snippet: %+v", hits)
 	}
 }
@@ -156,20 +156,23 @@ func TestSnippetEscapesEmployerText(t *testing.T) {
 	if err != nil || len(hits) != 1 {
 		t.Fatalf("%v %v", hits, err)
 	}
-	got := hits[0].SnippetHTML()
-	// ts_headline drops what looks like a tag; what remains is escaped.
-	if contains(got, "<script") || !contains(got, "&amp;") || !contains(got, "&#34;<mark>kaffe</mark>&#34;") {
-		t.Fatalf("snippet not escaped: %s", got)
+	// ts_headline drops what looks like a tag; what remains is the
+	// employer's text as typed (the web layer escapes it,
+	// handlers.TestPlacementTextEscapedEverywhere), with the match between the
+	// marker characters 1 and 2.
+	got := hits[0].Snippet
+	if contains(got, "<script") || !contains(got, "&") || !contains(got, "\"\x01kaffe\x02\"") {
+		t.Fatalf("snippet: %q", got)
 	}
 	// The characters the search marks matches with, typed by an employer,
-	// do not become markup.
+	// do not become markers.
 	publish(t, st, org, user, db.PlacementInput{Title: "Bakeri", Tasks: "Bake \x01brød\x02 og \x02\x01kaker\x01 i bakeriet"})
 	hits, _, err = st.SearchPlacements(context.Background(), db.PlacementFilter{Query: "bakeriet"})
 	if err != nil || len(hits) != 1 {
 		t.Fatalf("%v %v", hits, err)
 	}
-	if got := hits[0].SnippetHTML(); strings.Count(got, "<mark>") != 1 || strings.Count(got, "</mark>") != 1 || !contains(got, "<mark>bakeriet</mark>") {
-		t.Fatalf("typed marker characters became markup: %q", got)
+	if got := hits[0].Snippet; strings.Count(got, "\x01") != 1 || strings.Count(got, "\x02") != 1 || !contains(got, "\x01bakeriet\x02") {
+		t.Fatalf("typed marker characters became markers: %q", got)
 	}
 }
 

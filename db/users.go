@@ -83,11 +83,13 @@ func createUser(ctx context.Context, q sqlx.QueryerContext, in NewUser) (int64, 
 }
 
 // Users lists accounts, filtered by role ("" for all) and a search over
-// name and e-mail, ordered by name.
+// name and e-mail, ordered by name. A name is also found from another
+// common Latin spelling of it, as in the caseload (caseloadWhere).
 func (s *Store) Users(ctx context.Context, role, search string) ([]User, error) {
 	const q = `SELECT ` + userColumns + userFrom + `
 		WHERE ($1 = '' OR u.role = $1)
-		  AND ($2 = '' OR u.name ILIKE '%' || $2 || '%' OR u.email ILIKE '%' || $2 || '%') -- $2 is LIKE-escaped
+		  AND ($2 = '' OR u.name ILIKE '%' || $2 || '%' OR u.email ILIKE '%' || $2 || '%' -- $2 is LIKE-escaped
+		       OR u.name_key LIKE ALL (name_patterns($2)))
 		ORDER BY u.disabled_at IS NOT NULL, lower(u.name), u.id LIMIT 500`
 	var out []User
 	if err := s.DB.SelectContext(ctx, &out, q, role, likeEscape(search)); err != nil {

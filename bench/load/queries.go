@@ -31,6 +31,10 @@ func benchQueries(dbURL string) error {
 	if err != nil {
 		return err
 	}
+	name, err := caseloadName(dbURL)
+	if err != nil {
+		return err
+	}
 	today := st.Today()
 	sc := db.Scope{AdviserID: adviser.ID}
 	search := db.PlacementFilter{Query: "norsk", Kind: "sprakpraksis", Levels: map[string]db.Level{"oral": db.LevelA2}, Limit: 20}
@@ -48,6 +52,21 @@ func benchQueries(dbURL string) error {
 		}},
 		{"search", "SearchPlacements (norsk, språkpraksis, oral ≤ A2)", func() error { _, _, err := st.SearchPlacements(ctx, search); return err }},
 		{"search (full page only)", "Municipalities", func() error { _, err := st.Municipalities(ctx); return err }},
+		{"search: compound part", "SearchPlacements (lager)", func() error {
+			_, _, err := st.SearchPlacements(ctx, db.PlacementFilter{Query: "lager", Levels: map[string]db.Level{}, Limit: 20})
+			return err
+		}},
+		{"search: nothing found", "SearchPlacements + SearchSuggestions + SearchRelaxations (kjøkenasistent, arbeidspraksis)", func() error {
+			f := db.PlacementFilter{Query: "kjøkenasistent", Kind: "arbeidspraksis", Levels: map[string]db.Level{}, Limit: 20}
+			if _, _, err := st.SearchPlacements(ctx, f); err != nil {
+				return err
+			}
+			if _, err := st.SearchSuggestions(ctx, f, 3); err != nil {
+				return err
+			}
+			_, err := st.SearchRelaxations(ctx, f, 101)
+			return err
+		}},
 		{"profile", "CaseloadRowFor", func() error { _, err := st.CaseloadRowFor(ctx, participant, sc); return err }},
 		{"profile", "Results", func() error { _, err := st.Results(ctx, participant); return err }},
 		{"profile", "Outcomes", func() error { _, err := st.Outcomes(ctx, participant); return err }},
@@ -60,6 +79,10 @@ func benchQueries(dbURL string) error {
 		}},
 		{"caseload", "Caseload (first 100 of 500, at risk first)", func() error {
 			_, err := st.Caseload(ctx, sc, db.CaseloadFilter{Sort: "risk", Limit: 100})
+			return err
+		}},
+		{"caseload name search", "Caseload (q=" + name + ")", func() error {
+			_, err := st.Caseload(ctx, sc, db.CaseloadFilter{Search: name, Sort: "end", Limit: 100})
 			return err
 		}},
 		{"employer dashboard", "TodoFor (employer)", func() error {
