@@ -9,6 +9,7 @@ import (
 
 	"praksis/db"
 	"praksis/db/dbtest"
+	"praksis/db/seed"
 )
 
 // searchEval is db/testdata/search_eval.json: a fixed set of placements
@@ -198,10 +199,8 @@ func TestSearchRanksTitleAndWholeWordFirst(t *testing.T) {
 func TestSeedDemoFindsDemoWords(t *testing.T) {
 	st := dbtest.Open(t)
 	ctx := context.Background()
-	for _, seed := range []func(context.Context) error{st.SeedDemo, st.SeedDemoCaseload, st.SeedDemoPlacements, st.SeedDemoAgreements} {
-		if err := seed(ctx); err != nil {
-			t.Fatal(err)
-		}
+	if err := seed.DemoAll(ctx, st); err != nil {
+		t.Fatal(err)
 	}
 	for word, titles := range map[string][]string{
 		"lager": {"Lagermedarbeider"}, "kjøkken": {"Kjøkkenassistent"}, "assistent": {"Kjøkkenassistent", "Bakeriassistent"},
