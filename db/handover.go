@@ -26,7 +26,8 @@ type HandoverRow struct {
 	Org       *string `db:"org"`
 }
 
-// handoverSQL: the NAV user's linked, active participants whose programme
+// handoverSQL: the NAV user's linked participants in the programme (active
+// or on leave: leave moves the end, it does not end the need) whose programme
 // ends today or within $2 months and whose latest outcome (by date, a
 // future start included: a job that is arranged is in place) is not work
 // or education.
@@ -40,7 +41,7 @@ LEFT JOIN LATERAL (
 	FROM agreements ag JOIN placements pl ON pl.id = ag.placement_id JOIN organisations o ON o.id = ag.organisation_id
 	WHERE ag.participant_id = p.id AND ag.cancelled_at IS NULL AND ag.ended_on IS NULL AND (ag.end_date IS NULL OR ag.end_date >= $3::date)
 	ORDER BY ag.start_date NULLS LAST, ag.id DESC LIMIT 1) cp ON true
-WHERE p.nav_contact_id = $1 AND p.status = 'active'
+WHERE p.nav_contact_id = $1 AND p.status IN ('active', 'on_leave')
   AND p.programme_end BETWEEN $3::date AND $3::date + make_interval(months => $2)
   AND coalesce((SELECT oc.kind FROM outcomes oc WHERE oc.participant_id = p.id
 		ORDER BY oc.from_date DESC, oc.id DESC LIMIT 1) NOT IN ('work_full', 'work_part', 'education'), true)

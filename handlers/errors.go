@@ -87,7 +87,9 @@ func (a *App) answerError(c *fiber.Ctx, err error) error {
 	// reach this handler too; they carry the same headers as every response.
 	a.setSecurityHeaders(c)
 	if status >= 500 {
-		a.log.Error("request failed", "status", status, "method", c.Method(), "path", c.Path(),
+		// The route's pattern, not the path: a path can hold a bearer token
+		// (/l/:token) that must not reach the log.
+		a.log.Error("request failed", "status", status, "method", c.Method(), "route", a.routeOf(c),
 			"request_id", c.Locals(requestIDKey), "err", err)
 	}
 	p := errorPage{Page: a.newPage(c, "error.title"), Status: status, Read: c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead}

@@ -33,6 +33,7 @@ func TestHandoverList(t *testing.T) {
 	add("Senere", nav, 9, "active")
 	add("Annen", otherNAV, 2, "active")
 	add("Slutt", nav, 2, "ended_early")
+	onLeave := add("Permisjon", nav, 4, "on_leave")
 
 	c := ta.sessionFor(nav)
 	before := ta.count("audit_log")
@@ -44,7 +45,7 @@ func TestHandoverList(t *testing.T) {
 	if !strings.Contains(page, msg(t, "nb", "handover.heading")) {
 		t.Fatal("no hand-over list on NAV's dashboard")
 	}
-	for _, name := range []string{"Listet", "Grense"} {
+	for _, name := range []string{"Listet", "Grense", "Permisjon"} {
 		if !strings.Contains(page, "Overlevering, "+name) {
 			t.Errorf("%s is not on the list", name)
 		}
@@ -54,15 +55,15 @@ func TestHandoverList(t *testing.T) {
 			t.Errorf("%s is on the list", name)
 		}
 	}
-	if got := ta.count("audit_log") - before; got != 2 {
-		t.Errorf("%d audit rows for a list of two", got)
+	if got := ta.count("audit_log") - before; got != 3 {
+		t.Errorf("%d audit rows for a list of three", got)
 	}
 	var audited []int64
 	if err := ta.store.DB.Select(&audited, `SELECT entity_id FROM audit_log WHERE actor_id = $1 AND action = 'participant.list' ORDER BY entity_id`, nav.ID); err != nil {
 		t.Fatal(err)
 	}
-	if len(audited) != 2 || audited[0] != listed || audited[1] != boundary {
-		t.Errorf("audited %v, want %d and %d", audited, listed, boundary)
+	if len(audited) != 3 || audited[0] != listed || audited[1] != boundary || audited[2] != onLeave {
+		t.Errorf("audited %v, want %d, %d and %d", audited, listed, boundary, onLeave)
 	}
 
 	res = c.get("/handover.csv")
@@ -70,7 +71,7 @@ func TestHandoverList(t *testing.T) {
 		t.Errorf("export: %d %q", res.status, res.body)
 	}
 	var exported int
-	if err := ta.store.DB.Get(&exported, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'participant.export'`, nav.ID); err != nil || exported != 2 {
-		t.Errorf("export audited %d times (%v), want 2", exported, err)
+	if err := ta.store.DB.Get(&exported, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'participant.export'`, nav.ID); err != nil || exported != 3 {
+		t.Errorf("export audited %d times (%v), want 3", exported, err)
 	}
 }

@@ -286,6 +286,9 @@ func (a *App) ssoAccount(c *fiber.Ctx, o *oidcClient, person ssoPerson) (db.User
 		if staff && role == "" { // taken out of the groups at the provider
 			return u, "sso.no_role", nil
 		}
+		if staff && role != u.Role { // moved to another group at the provider
+			return u, "sso.role_changed", nil
+		}
 		return u, "", nil
 	case !errors.Is(err, db.ErrNotFound):
 		return u, "", err
@@ -305,6 +308,12 @@ func (a *App) ssoAccount(c *fiber.Ctx, o *oidcClient, person ssoPerson) (db.User
 	case err == nil:
 		if u.DisabledAt != nil || !Contains(audienceRoles(o.cfg.Audience), u.Role) {
 			return u, "sso.no_account", nil
+		}
+		// The provider's groups are the source of the staff role: an
+		// account whose role they do not give is not linked (an admin
+		// account must not open to someone the mapping makes NAV).
+		if staff && role != u.Role {
+			return u, "sso.role_changed", nil
 		}
 		if err := a.store.LinkIdentity(ctx, u.ID, person.ID, ip); errors.Is(err, db.ErrConflict) {
 			return u, "sso.linked_elsewhere", nil

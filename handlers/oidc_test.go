@@ -186,6 +186,23 @@ func TestSSOCreatesStaffOnlyWhereMapped(t *testing.T) {
 	f.entra.Add(p)
 	c = f.client()
 	f.expectRefused(c, c.ssoSignIn("entra"), http.StatusForbidden, "sso.no_role", "Kommunens konto")
+	// Moved to another group at the provider: the stored role is not kept
+	// (an adviser now in NAV's group is refused until an admin changes the
+	// account), and an existing account is not linked to a person the
+	// mapping gives another role.
+	p.Groups = []string{"g-nav"}
+	f.entra.Add(p)
+	c = f.client()
+	f.expectRefused(c, c.ssoSignIn("entra"), http.StatusForbidden, "sso.role_changed", "Kommunens konto")
+	admin := f.createUser(db.RoleAdmin)
+	q := f.person("g-adv")
+	q.Email = admin.Email
+	f.entra.Add(q)
+	c = f.client()
+	f.expectRefused(c, c.ssoSignIn("entra"), http.StatusForbidden, "sso.role_changed", "Kommunens konto")
+	if n := f.countWhere("user_identities", "user_id = $1", admin.ID); n != 0 {
+		t.Errorf("an admin account was linked to a person mapped to adviser")
+	}
 }
 
 func TestSSORefusals(t *testing.T) {
