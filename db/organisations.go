@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Organisation kinds.
@@ -131,27 +133,91 @@ func (s *Store) Organisations(ctx context.Context, status string) ([]Organisatio
 // DecideOrganisation approves or rejects an organisation and records who
 // did it in the audit log, in one transaction. Deciding again changes the
 // decision (an admin may correct a mistake).
-func (s *Store) DecideOrganisation(ctx context.Context, id, adminID int64, approve bool, ip string) (Organisation, error) {
-	tx, err := s.DB.BeginTxx(ctx, nil)
-	if err != nil {
-		return Organisation{}, fmt.Errorf("db: begin: %w", err)
-	}
-	defer tx.Rollback()
-	const q = `UPDATE organisations SET
-			approved_at = CASE WHEN $2 THEN coalesce(approved_at, now()) END,
-			rejected_at = CASE WHEN $2 THEN NULL ELSE coalesce(rejected_at, now()) END,
-			decided_by = $3
-		WHERE id = $1 RETURNING ` + orgColumns
+//
+// Rejecting an approved organisation withdraws it (README, "Matching and
+// agreements"): its employers lose every
+// employer route and one-click link (the session's org status and the
+// agreements' org_approved say so at once), and in the same transaction
+// its published placements are taken down (paused, with the event
+// "withdraw") and mails, the advisers' notices of its open agreements
+// rendered by the caller (OpenAgreementsOf), are queued. Those are queued
+// only when the decision withdraws an approval, so a second click queues
+// nothing.
+func (s *Store) DecideOrganisation(ctx context.Context, id, adminID int64, approve bool, ip string, mails ...Mail) (Organisation, error) {
 	var o Organisation
-	if err := tx.GetContext(ctx, &o, q, id, approve, adminID); err != nil {
-		return o, translate(err)
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var wasApproved bool
+		err := tx.GetContext(ctx, &wasApproved, `SELECT approved_at IS NOT NULL FROM organisations WHERE id = $1 FOR UPDATE`, id)
+		if err != nil {
+			return translate(err)
+		}
+		const q = `UPDATE organisations SET
+				approved_at = CASE WHEN $2 THEN coalesce(approved_at, now()) END,
+				rejected_at = CASE WHEN $2 THEN NULL ELSE coalesce(rejected_at, now()) END,
+				decided_by = $3
+			WHERE id = $1 RETURNING ` + orgColumns
+		if err := tx.GetContext(ctx, &o, q, id, approve, adminID); err != nil {
+			return translate(err)
+		}
+		action := "organisation.reject"
+		if approve {
+			action = "organisation.approve"
+		}
+		if err := audit(ctx, tx, adminID, action, "organisation", id, ip); err != nil {
+			return err
+		}
+		if approve || !wasApproved {
+			return nil
+		}
+		return withdrawOrganisation(ctx, tx, id, adminID, mails)
+	})
+	return o, err
+}
+
+// withdrawOrganisation takes down a rejected organisation's published
+// placements, with an event each, and queues the advisers' mails.
+func withdrawOrganisation(ctx context.Context, tx *sqlx.Tx, id, adminID int64, mails []Mail) error {
+	_, err := tx.ExecContext(ctx, `WITH down AS (
+			UPDATE placements SET status = 'paused', updated_at = now()
+			WHERE organisation_id = $1 AND status = 'published' RETURNING id)
+		INSERT INTO placement_events (placement_id, action, actor_id) SELECT id, 'withdraw', $2 FROM down`, id, adminID)
+	if err != nil {
+		return fmt.Errorf("db: withdraw placements: %w", err)
 	}
-	action := "organisation.reject"
-	if approve {
-		action = "organisation.approve"
+	for _, m := range mails {
+		if _, err := Enqueue(ctx, tx, m); err != nil {
+			return err
+		}
 	}
-	if err := audit(ctx, tx, adminID, action, "organisation", id, ip); err != nil {
-		return o, err
+	return nil
+}
+
+// OpenAgreement is an agreement of an organisation that is not over
+// (neither ended nor cancelled), with the participant's adviser: whom to
+// tell when the organisation is rejected, and whom its employers can
+// contact then.
+type OpenAgreement struct {
+	ID            int64  `db:"id"`
+	AdviserName   string `db:"adviser_name"`
+	AdviserEmail  string `db:"adviser_email"`
+	AdviserLocale string `db:"adviser_locale"`
+	Title         string `db:"title"`
+}
+
+// OpenAgreementsOf lists an organisation's agreements that are not over
+// on today, with each participant's (enabled) adviser.
+func (s *Store) OpenAgreementsOf(ctx context.Context, orgID int64, today time.Time) ([]OpenAgreement, error) {
+	var out []OpenAgreement
+	err := s.DB.SelectContext(ctx, &out, `SELECT ag.id, ad.name AS adviser_name, ad.email AS adviser_email, ad.locale AS adviser_locale,
+			coalesce(nullif(ag.job_title, ''), pl.title) AS title
+		FROM agreements ag
+		JOIN placements pl ON pl.id = ag.placement_id
+		JOIN participants p ON p.id = ag.participant_id
+		JOIN users ad ON ad.id = p.adviser_id
+		WHERE ag.organisation_id = $1 AND agreement_status(ag, $2::date) NOT IN ('ended', 'cancelled') AND ad.disabled_at IS NULL
+		ORDER BY ag.id`, orgID, dateOnly(today))
+	if err != nil {
+		return nil, fmt.Errorf("db: open agreements: %w", err)
 	}
-	return o, translate(tx.Commit())
+	return out, nil
 }

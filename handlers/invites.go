@@ -30,7 +30,12 @@ type organisationPage struct {
 	Members     []db.User
 	Invitations []db.Invitation
 	Form        Form
+	// Contacts are, for a rejected organisation, the advisers of its
+	// agreements that are not over: whom its employers can ask.
+	Contacts []contact
 }
+
+type contact struct{ Name, Email string }
 
 func (a *App) orgPage(c *fiber.Ctx) (organisationPage, error) {
 	p := organisationPage{Page: a.newPage(c, "org.page_title"), Form: newForm()}
@@ -43,8 +48,23 @@ func (a *App) orgPage(c *fiber.Ctx) (organisationPage, error) {
 	if p.Members, err = a.store.OrganisationMembers(ctx, orgID); err != nil {
 		return p, err
 	}
-	p.Invitations, err = a.store.OpenInvitations(ctx, orgID)
-	return p, err
+	if p.Invitations, err = a.store.OpenInvitations(ctx, orgID); err != nil {
+		return p, err
+	}
+	if p.Org.Status() == db.OrgRejected {
+		open, err := a.store.OpenAgreementsOf(ctx, orgID, a.today())
+		if err != nil {
+			return p, err
+		}
+		seen := map[string]bool{}
+		for _, ag := range open {
+			if !seen[ag.AdviserEmail] {
+				seen[ag.AdviserEmail] = true
+				p.Contacts = append(p.Contacts, contact{Name: ag.AdviserName, Email: ag.AdviserEmail})
+			}
+		}
+	}
+	return p, nil
 }
 
 // organisationShow is the employer's organisation page: its details, the

@@ -41,7 +41,10 @@ func (a *App) routes() {
 	r.Post("/settings/reminders", a.requireUser, a.reminderPrefsSave)
 
 	// Employers: their own organisation.
-	r.Get("/organisation", a.requireRole(db.RoleEmployer), a.organisationShow)
+	// Its page stays open to a rejected organisation's employers: it says
+	// their access was withdrawn and whom to contact (requireRole refuses
+	// them everywhere else).
+	r.Get("/organisation", a.requireOwnOrganisation(), a.organisationShow)
 	r.Post("/organisation/invite", a.requireRole(db.RoleEmployer), a.organisationInvite)
 
 	// Placements: employers manage their own; advisers search published
