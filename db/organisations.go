@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -69,11 +70,14 @@ type Signup struct {
 // employer in one transaction. ErrConflict means the organisation number or
 // the e-mail is taken; which one is reported in the returned field name.
 func (s *Store) CreateOrganisationWithUser(ctx context.Context, in Signup) (orgID, userID int64, conflictField string, err error) {
-	tx, err := s.DB.BeginTxx(ctx, nil)
-	if err != nil {
-		return 0, 0, "", fmt.Errorf("db: begin: %w", err)
-	}
-	defer tx.Rollback()
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		orgID, userID, conflictField, err = createOrganisationWithUser(ctx, tx, in)
+		return err
+	})
+	return orgID, userID, conflictField, err
+}
+
+func createOrganisationWithUser(ctx context.Context, tx *sqlx.Tx, in Signup) (orgID, userID int64, conflictField string, err error) {
 	const insOrg = `INSERT INTO organisations (name, org_number, kind, sector, municipality)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_number) DO NOTHING RETURNING id`
 	err = tx.QueryRowContext(ctx, insOrg, in.OrgName, in.OrgNumber, in.Kind, in.Sector, in.Municipality).Scan(&orgID)
@@ -90,10 +94,67 @@ func (s *Store) CreateOrganisationWithUser(ctx context.Context, in Signup) (orgI
 	} else if err != nil {
 		return 0, 0, "", fmt.Errorf("db: insert user: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, 0, "", fmt.Errorf("db: commit: %w", err)
-	}
 	return orgID, userID, "", nil
+}
+
+// SignupMailKey is the outbox dedupe key of a sign-up mail (the
+// confirmation, or the notice to an address that has an account): each
+// its own mail, all under a prefix per address, which RequestSignup's
+// "sent lately?" check looks for.
+func SignupMailKey(email, token string) string {
+	return fmt.Sprintf("%s%x", signupKeyPrefix(email), HashToken(token)[:12])
+}
+
+func signupKeyPrefix(email string) string { return "signup:" + strings.ToLower(email) + ":" }
+
+// RequestSignup queues m, the sign-up mail to email, and stores its
+// confirmation token in (nil when the address has an account: m then
+// tells its owner someone tried), unless a sign-up mail to the address was
+// queued within every; sent says which. Both kinds share the limit, so
+// the form cannot flood an inbox, and neither answer differs.
+func (s *Store) RequestSignup(ctx context.Context, email string, in *NewLinkToken, m Mail, every time.Duration) (sent bool, err error) {
+	prefix := signupKeyPrefix(email)
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// One request per address at a time, so two at once cannot both
+		// see "no recent mail" (there may be no account row to lock).
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, prefix); err != nil {
+			return fmt.Errorf("db: lock sign-up: %w", err)
+		}
+		recent, err := MailQueuedWithin(ctx, tx, prefix, every)
+		if err != nil || recent {
+			return err
+		}
+		if in != nil {
+			in.Purpose = PurposeSignup
+			if err := createLinkToken(ctx, tx, *in); err != nil {
+				return err
+			}
+		}
+		sent, err = Enqueue(ctx, tx, m)
+		return err
+	})
+	return sent && err == nil, err
+}
+
+// ConfirmSignup uses up a sign-up token and registers what it was for (in,
+// built by the caller from the token's payload), in one transaction, and
+// returns the new employer's id. ErrNotFound: the token was used or
+// expired meanwhile; ErrConflict: the organisation number or the e-mail
+// was registered since, which conflictField names (the token stays
+// unused).
+func (s *Store) ConfirmSignup(ctx context.Context, token string, in Signup) (userID int64, conflictField string, err error) {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		t, err := useLinkToken(ctx, tx, token, PurposeSignup)
+		if err != nil {
+			return err
+		}
+		if t.Email == nil || !strings.EqualFold(*t.Email, in.Email) {
+			return fmt.Errorf("db: sign-up token for another address")
+		}
+		_, userID, conflictField, err = createOrganisationWithUser(ctx, tx, in)
+		return err
+	})
+	return userID, conflictField, err
 }
 
 // Organisation returns one organisation.

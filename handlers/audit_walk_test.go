@@ -15,7 +15,7 @@ import (
 // route must be added to one list or the other.
 var noParticipantPages = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /static/:version/*": true,
-	"GET /login": true, "GET /signup": true, "GET /password/forgot": true, "GET /password": true,
+	"GET /login": true, "GET /signup": true, "GET /signup/sent": true, "GET /password/forgot": true, "GET /password": true,
 	"GET /settings/reminders": true, "GET /organisation": true,
 	"GET /placements": true, "GET /placements/new": true, "GET /placements/:id": true, "GET /placements/:id/edit": true,
 	"GET /participants/new": true, "GET /admin/kpi": true,

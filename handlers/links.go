@@ -49,6 +49,7 @@ var linkRooms = map[string]linkRoom{
 	db.PurposeAttendance:  {show: (*App).attendanceLinkShow, use: (*App).attendanceLinkUse, lang: payloadLang},
 	db.PurposeEvaluation:  {show: (*App).evaluationLinkShow, use: (*App).evaluationLinkUse, lang: payloadLang},
 	db.PurposeOfferAnswer: {show: (*App).offerAnswerShow, use: (*App).offerAnswerUse, lang: payloadLang},
+	db.PurposeSignup:      {show: (*App).signupLinkShow, use: (*App).signupLinkUse, lang: payloadLang},
 }
 
 // language is the room's language hint for t, "" for none.

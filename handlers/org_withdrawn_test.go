@@ -16,7 +16,7 @@ import (
 // other route an employer may call answers 403 with error.org_withdrawn.
 var withdrawnOpen = map[string]int{
 	"GET /healthz": s200, "GET /readyz": s200, "GET /metrics": s200, "GET /static/:version/*": s200,
-	"GET /": s200, "GET /login": s303, "POST /login": s422, "GET /signup": s303, "POST /signup": s303, "POST /lang": s303,
+	"GET /": s200, "GET /login": s303, "POST /login": s422, "GET /signup": s303, "POST /signup": s303, "GET /signup/sent": s200, "POST /lang": s303,
 	"POST /logout": s303, "GET /password": s200, "POST /password": s422,
 	"GET /settings/reminders": s200, "POST /settings/reminders": s422,
 	"GET /password/forgot": s200, "POST /password/forgot": s422, "GET /l/:token": s200, "POST /l/:token": s422,
