@@ -161,6 +161,16 @@ func TestRejectedOrganisationMatrix(t *testing.T) {
 	if res.status != s303 {
 		t.Errorf("the adviser ends the agreement: %d\n%s", res.status, res.text())
 	}
+	// Nor can the adviser mail the supervisor a link that would not work.
+	outbox := ta.count("outbox")
+	for _, l := range []struct{ path, field, value string }{{"/attendance-link", "week", week}, {"/evaluation-link", "phase", "mid"}} {
+		if res := adviser.post(aPath(fx.agreement, l.path), url.Values{l.field: {l.value}}); res.status != http.StatusConflict {
+			t.Errorf("the adviser mails a %s of the rejected organisation: %d", l.path, res.status)
+		}
+	}
+	if ta.count("outbox") != outbox {
+		t.Error("a link of the rejected organisation was mailed")
+	}
 	// The organisation page says what happened and whom to contact.
 	org := ta.sessionFor(fx.employer).get("/organisation")
 	if !strings.Contains(org.text(), msg(t, "nb", "org.withdrawn_heading")) || !strings.Contains(org.text(), adviserEmail) {
