@@ -185,6 +185,10 @@ type Agreement struct {
 	PlacementEnd   *time.Time `db:"placement_end"`
 	PlacementHours *int       `db:"placement_hours"`
 	OrgName        string     `db:"org_name"`
+	// OrgApproved is false once the organisation has been rejected: its
+	// employers and their one-click links no longer reach the agreement,
+	// and the adviser's page says so (docs/operations.md).
+	OrgApproved bool `db:"org_approved"`
 	// The participant and their adviser.
 	FirstName      string    `db:"first_name"`
 	LastName       string    `db:"last_name"`
@@ -255,7 +259,7 @@ const agreementSelect = `SELECT ag.id, ag.proposal_id, ag.participant_id, ag.pla
 	ag.adviser_approved_at, ag.first_approved_at, ag.cancelled_at, ag.ended_on, ag.end_reason, ag.end_note, ag.employer_access_until,
 	ag.offer_answer, ag.offer_answered_at, ag.created_at, ag.updated_at,
 	pl.title AS placement_title, pl.kind AS placement_kind, pl.start_date AS placement_start, pl.end_date AS placement_end,
-	pl.hours_per_week AS placement_hours, o.name AS org_name,
+	pl.hours_per_week AS placement_hours, o.name AS org_name, o.approved_at IS NOT NULL AS org_approved,
 	p.first_name, p.last_name, p.adviser_id, ad.name AS adviser_name, ad.email AS adviser_email, p.nav_contact_id,
 	p.programme_start, p.programme_end, p.programme_hours::float8 AS programme_hours,
 	(SELECT count(*) FROM agreement_versions v WHERE v.agreement_id = ag.id) AS versions,

@@ -85,14 +85,17 @@ type LinkWriter struct {
 
 // checkOpen locks the agreement row and checks, inside the transaction,
 // that it is running or ended (ErrNotStarted otherwise) and, for a link,
-// that the employer's access has not ended (ErrNotFound, as for a link
-// that no longer works).
+// that the employer's access has not ended and the organisation has not
+// been rejected meanwhile (ErrNotFound, as for a link that no longer
+// works).
 func checkOpen(ctx context.Context, tx *sqlx.Tx, agreementID int64, who LinkWriter) error {
 	var row struct {
-		Status string     `db:"status"`
-		Until  *time.Time `db:"employer_access_until"`
+		Status      string     `db:"status"`
+		Until       *time.Time `db:"employer_access_until"`
+		OrgApproved bool       `db:"org_approved"`
 	}
-	err := tx.GetContext(ctx, &row, `SELECT agreement_status(ag, $2::date) AS status, employer_access_until
+	err := tx.GetContext(ctx, &row, `SELECT agreement_status(ag, $2::date) AS status, employer_access_until,
+			EXISTS (SELECT 1 FROM organisations o WHERE o.id = ag.organisation_id AND o.approved_at IS NOT NULL) AS org_approved
 		FROM agreements ag WHERE id = $1 FOR UPDATE`, agreementID, dateOnly(who.Today))
 	if err != nil {
 		return translate(err)
@@ -100,7 +103,7 @@ func checkOpen(ctx context.Context, tx *sqlx.Tx, agreementID int64, who LinkWrit
 	if !AttendanceOpen(row.Status) {
 		return ErrNotStarted
 	}
-	if who.UserID == 0 && row.Until != nil && who.Today.After(*row.Until) {
+	if who.UserID == 0 && (!row.OrgApproved || row.Until != nil && who.Today.After(*row.Until)) {
 		return ErrNotFound
 	}
 	return nil

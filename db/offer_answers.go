@@ -48,8 +48,10 @@ func (s *Store) RecordOfferAnswer(ctx context.Context, token string, agreementID
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		res, err = tx.ExecContext(ctx, `UPDATE agreements SET offer_answer = $2, offer_answered_at = now()
-			WHERE id = $1 AND cancelled_at IS NULL`, agreementID, answer)
+		// Not for an organisation rejected meanwhile: its links are withdrawn.
+		res, err = tx.ExecContext(ctx, `UPDATE agreements ag SET offer_answer = $2, offer_answered_at = now()
+			WHERE id = $1 AND cancelled_at IS NULL
+			  AND EXISTS (SELECT 1 FROM organisations o WHERE o.id = ag.organisation_id AND o.approved_at IS NOT NULL)`, agreementID, answer)
 		if err != nil {
 			return fmt.Errorf("db: record offer answer: %w", err)
 		}

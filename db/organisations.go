@@ -3,7 +3,10 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Organisation kinds.
@@ -67,11 +70,14 @@ type Signup struct {
 // employer in one transaction. ErrConflict means the organisation number or
 // the e-mail is taken; which one is reported in the returned field name.
 func (s *Store) CreateOrganisationWithUser(ctx context.Context, in Signup) (orgID, userID int64, conflictField string, err error) {
-	tx, err := s.DB.BeginTxx(ctx, nil)
-	if err != nil {
-		return 0, 0, "", fmt.Errorf("db: begin: %w", err)
-	}
-	defer tx.Rollback()
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		orgID, userID, conflictField, err = createOrganisationWithUser(ctx, tx, in)
+		return err
+	})
+	return orgID, userID, conflictField, err
+}
+
+func createOrganisationWithUser(ctx context.Context, tx *sqlx.Tx, in Signup) (orgID, userID int64, conflictField string, err error) {
 	const insOrg = `INSERT INTO organisations (name, org_number, kind, sector, municipality)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_number) DO NOTHING RETURNING id`
 	err = tx.QueryRowContext(ctx, insOrg, in.OrgName, in.OrgNumber, in.Kind, in.Sector, in.Municipality).Scan(&orgID)
@@ -88,10 +94,67 @@ func (s *Store) CreateOrganisationWithUser(ctx context.Context, in Signup) (orgI
 	} else if err != nil {
 		return 0, 0, "", fmt.Errorf("db: insert user: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, 0, "", fmt.Errorf("db: commit: %w", err)
-	}
 	return orgID, userID, "", nil
+}
+
+// SignupMailKey is the outbox dedupe key of a sign-up mail (the
+// confirmation, or the notice to an address that has an account): each
+// its own mail, all under a prefix per address, which RequestSignup's
+// "sent lately?" check looks for.
+func SignupMailKey(email, token string) string {
+	return fmt.Sprintf("%s%x", signupKeyPrefix(email), HashToken(token)[:12])
+}
+
+func signupKeyPrefix(email string) string { return "signup:" + strings.ToLower(email) + ":" }
+
+// RequestSignup queues m, the sign-up mail to email, and stores its
+// confirmation token in (nil when the address has an account: m then
+// tells its owner someone tried), unless a sign-up mail to the address was
+// queued within every; sent says which. Both kinds share the limit, so
+// the form cannot flood an inbox, and neither answer differs.
+func (s *Store) RequestSignup(ctx context.Context, email string, in *NewLinkToken, m Mail, every time.Duration) (sent bool, err error) {
+	prefix := signupKeyPrefix(email)
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// One request per address at a time, so two at once cannot both
+		// see "no recent mail" (there may be no account row to lock).
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, prefix); err != nil {
+			return fmt.Errorf("db: lock sign-up: %w", err)
+		}
+		recent, err := MailQueuedWithin(ctx, tx, prefix, every)
+		if err != nil || recent {
+			return err
+		}
+		if in != nil {
+			in.Purpose = PurposeSignup
+			if err := createLinkToken(ctx, tx, *in); err != nil {
+				return err
+			}
+		}
+		sent, err = Enqueue(ctx, tx, m)
+		return err
+	})
+	return sent && err == nil, err
+}
+
+// ConfirmSignup uses up a sign-up token and registers what it was for (in,
+// built by the caller from the token's payload), in one transaction, and
+// returns the new employer's id. ErrNotFound: the token was used or
+// expired meanwhile; ErrConflict: the organisation number or the e-mail
+// was registered since, which conflictField names (the token stays
+// unused).
+func (s *Store) ConfirmSignup(ctx context.Context, token string, in Signup) (userID int64, conflictField string, err error) {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		t, err := useLinkToken(ctx, tx, token, PurposeSignup)
+		if err != nil {
+			return err
+		}
+		if t.Email == nil || !strings.EqualFold(*t.Email, in.Email) {
+			return fmt.Errorf("db: sign-up token for another address")
+		}
+		_, userID, conflictField, err = createOrganisationWithUser(ctx, tx, in)
+		return err
+	})
+	return userID, conflictField, err
 }
 
 // Organisation returns one organisation.
@@ -131,27 +194,91 @@ func (s *Store) Organisations(ctx context.Context, status string) ([]Organisatio
 // DecideOrganisation approves or rejects an organisation and records who
 // did it in the audit log, in one transaction. Deciding again changes the
 // decision (an admin may correct a mistake).
-func (s *Store) DecideOrganisation(ctx context.Context, id, adminID int64, approve bool, ip string) (Organisation, error) {
-	tx, err := s.DB.BeginTxx(ctx, nil)
-	if err != nil {
-		return Organisation{}, fmt.Errorf("db: begin: %w", err)
-	}
-	defer tx.Rollback()
-	const q = `UPDATE organisations SET
-			approved_at = CASE WHEN $2 THEN coalesce(approved_at, now()) END,
-			rejected_at = CASE WHEN $2 THEN NULL ELSE coalesce(rejected_at, now()) END,
-			decided_by = $3
-		WHERE id = $1 RETURNING ` + orgColumns
+//
+// Rejecting an approved organisation withdraws it (README, "Matching and
+// agreements"): its employers lose every
+// employer route and one-click link (the session's org status and the
+// agreements' org_approved say so at once), and in the same transaction
+// its published placements are taken down (paused, with the event
+// "withdraw") and mails, the advisers' notices of its open agreements
+// rendered by the caller (OpenAgreementsOf), are queued. Those are queued
+// only when the decision withdraws an approval, so a second click queues
+// nothing.
+func (s *Store) DecideOrganisation(ctx context.Context, id, adminID int64, approve bool, ip string, mails ...Mail) (Organisation, error) {
 	var o Organisation
-	if err := tx.GetContext(ctx, &o, q, id, approve, adminID); err != nil {
-		return o, translate(err)
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var wasApproved bool
+		err := tx.GetContext(ctx, &wasApproved, `SELECT approved_at IS NOT NULL FROM organisations WHERE id = $1 FOR UPDATE`, id)
+		if err != nil {
+			return translate(err)
+		}
+		const q = `UPDATE organisations SET
+				approved_at = CASE WHEN $2 THEN coalesce(approved_at, now()) END,
+				rejected_at = CASE WHEN $2 THEN NULL ELSE coalesce(rejected_at, now()) END,
+				decided_by = $3
+			WHERE id = $1 RETURNING ` + orgColumns
+		if err := tx.GetContext(ctx, &o, q, id, approve, adminID); err != nil {
+			return translate(err)
+		}
+		action := "organisation.reject"
+		if approve {
+			action = "organisation.approve"
+		}
+		if err := audit(ctx, tx, adminID, action, "organisation", id, ip); err != nil {
+			return err
+		}
+		if approve || !wasApproved {
+			return nil
+		}
+		return withdrawOrganisation(ctx, tx, id, adminID, mails)
+	})
+	return o, err
+}
+
+// withdrawOrganisation takes down a rejected organisation's published
+// placements, with an event each, and queues the advisers' mails.
+func withdrawOrganisation(ctx context.Context, tx *sqlx.Tx, id, adminID int64, mails []Mail) error {
+	_, err := tx.ExecContext(ctx, `WITH down AS (
+			UPDATE placements SET status = 'paused', updated_at = now()
+			WHERE organisation_id = $1 AND status = 'published' RETURNING id)
+		INSERT INTO placement_events (placement_id, action, actor_id) SELECT id, 'withdraw', $2 FROM down`, id, adminID)
+	if err != nil {
+		return fmt.Errorf("db: withdraw placements: %w", err)
 	}
-	action := "organisation.reject"
-	if approve {
-		action = "organisation.approve"
+	for _, m := range mails {
+		if _, err := Enqueue(ctx, tx, m); err != nil {
+			return err
+		}
 	}
-	if err := audit(ctx, tx, adminID, action, "organisation", id, ip); err != nil {
-		return o, err
+	return nil
+}
+
+// OpenAgreement is an agreement of an organisation that is not over
+// (neither ended nor cancelled), with the participant's adviser: whom to
+// tell when the organisation is rejected, and whom its employers can
+// contact then.
+type OpenAgreement struct {
+	ID            int64  `db:"id"`
+	AdviserName   string `db:"adviser_name"`
+	AdviserEmail  string `db:"adviser_email"`
+	AdviserLocale string `db:"adviser_locale"`
+	Title         string `db:"title"`
+}
+
+// OpenAgreementsOf lists an organisation's agreements that are not over
+// on today, with each participant's (enabled) adviser.
+func (s *Store) OpenAgreementsOf(ctx context.Context, orgID int64, today time.Time) ([]OpenAgreement, error) {
+	var out []OpenAgreement
+	err := s.DB.SelectContext(ctx, &out, `SELECT ag.id, ad.name AS adviser_name, ad.email AS adviser_email, ad.locale AS adviser_locale,
+			coalesce(nullif(ag.job_title, ''), pl.title) AS title
+		FROM agreements ag
+		JOIN placements pl ON pl.id = ag.placement_id
+		JOIN participants p ON p.id = ag.participant_id
+		JOIN users ad ON ad.id = p.adviser_id
+		WHERE ag.organisation_id = $1 AND agreement_status(ag, $2::date) NOT IN ('ended', 'cancelled') AND ad.disabled_at IS NULL
+		ORDER BY ag.id`, orgID, dateOnly(today))
+	if err != nil {
+		return nil, fmt.Errorf("db: open agreements: %w", err)
 	}
-	return o, translate(tx.Commit())
+	return out, nil
 }

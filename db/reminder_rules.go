@@ -118,21 +118,25 @@ const reminderAgreements = `ag AS MATERIALIZED (
 	SELECT ag.id, ag.participant_id, ag.start_date, ag.end_date, ag.ended_on, ag.supervisor_email, ag.supervisor_name,
 		ag.follow_up_weeks, ag.employer_access_until, agreement_status(ag, $1::date) AS status,
 		coalesce(nullif(ag.job_title, ''), (SELECT pl.title FROM placements pl WHERE pl.id = ag.placement_id)) AS title,
-		o.name AS org_name, p.first_name, ad.email AS ad_email, ad.name AS ad_name, ad.disabled_at IS NULL AS ad_enabled
+		o.name AS org_name, o.approved_at IS NOT NULL AS org_approved,
+		p.first_name, ad.email AS ad_email, ad.name AS ad_name, ad.disabled_at IS NULL AS ad_enabled
 	FROM agreements ag
 	JOIN organisations o ON o.id = ag.organisation_id
 	JOIN participants p ON p.id = ag.participant_id
 	JOIN users ad ON ad.id = p.adviser_id
 	WHERE ag.cancelled_at IS NULL AND ag.end_date >= $1::date - 14)`
 
-// reminderBoth sends an agreement item to its supervisor and its adviser.
+// reminderBoth sends an agreement item to its supervisor (unless the
+// organisation has been rejected: it has no access any more) and its
+// adviser.
 const reminderBoth = `
-CROSS JOIN LATERAL (VALUES ('supervisor', ag.supervisor_email, ag.supervisor_name, true),
+CROSS JOIN LATERAL (VALUES ('supervisor', ag.supervisor_email, ag.supervisor_name, ag.org_approved),
 	('adviser', ag.ad_email::text, ag.ad_name, ag.ad_enabled)) r(audience, email, name, enabled)`
 
-// reminderEmployerOpen: the employer still sees the person (a one-click
-// link would be refused after that).
-const reminderEmployerOpen = `(ag.employer_access_until IS NULL OR ag.employer_access_until >= $1::date)`
+// reminderEmployerOpen: the employer still sees the person and the
+// organisation has not been rejected (a one-click link would be refused
+// otherwise).
+const reminderEmployerOpen = `(ag.org_approved AND (ag.employer_access_until IS NULL OR ag.employer_access_until >= $1::date))`
 
 // reminderProposalFrom joins an open proposal pr to its placement pl,
 // organisation o and participant p, each looked up by its key (OFFSET 0
@@ -142,7 +146,7 @@ const reminderEmployerOpen = `(ag.employer_access_until IS NULL OR ag.employer_a
 const reminderProposalFrom = `
 		CROSS JOIN LATERAL (SELECT pl.title, pl.organisation_id, pl.supervisor_email, pl.supervisor_name
 			FROM placements pl WHERE pl.id = pr.placement_id OFFSET 0) pl
-		CROSS JOIN LATERAL (SELECT o.name FROM organisations o WHERE o.id = pl.organisation_id OFFSET 0) o
+		CROSS JOIN LATERAL (SELECT o.name, o.approved_at FROM organisations o WHERE o.id = pl.organisation_id OFFSET 0) o
 		CROSS JOIN LATERAL (SELECT p.id, p.first_name FROM participants p WHERE p.id = pr.participant_id OFFSET 0) p`
 
 // reminderRule is one rule: its name and the SELECT of its due items.
@@ -222,7 +226,7 @@ var reminderRules = []reminderRule{
 			UNION ALL
 			SELECT u.email::text, u.name FROM users u WHERE pl.supervisor_email = '' AND u.organisation_id = pl.organisation_id
 				AND u.role = 'employer' AND u.disabled_at IS NULL) r
-		WHERE pr.status = 'proposed' AND pr.created_at < $9::timestamptz`},
+		WHERE pr.status = 'proposed' AND pr.created_at < $9::timestamptz AND o.approved_at IS NOT NULL`},
 
 	// 6, then: still open $10 (so many more working days) → the adviser
 	// who proposed.

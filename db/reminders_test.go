@@ -271,6 +271,44 @@ func TestReminderRules(t *testing.T) {
 	}
 }
 
+// TestReminderRulesRejectedOrganisation: once an approved organisation is
+// rejected, its supervisors and employers get no more reminders (their
+// one-click links would answer 410); the adviser still does.
+func TestReminderRulesRejectedOrganisation(t *testing.T) {
+	f := newRemFixture(t)
+	startSup, attSup := f.supervisor(), f.supervisor()
+	aStart := f.agreement("Amal", "2025-06-16", "2025-09-30", startSup)
+	aAtt := f.agreement("Chen", "2025-06-02", "2025-09-30", attSup)
+	f.logWeek(aAtt, "2025-06-02")
+	aEval := f.agreement("Emil", "2025-05-30", "2025-09-30", f.supervisor())
+	pPart := f.participant("Ivan", "2026-09-01")
+	pl := publish(t, f.st, f.org, f.employer, db.PlacementInput{Title: "Lager", Tasks: "Plukke", Sector: "retail",
+		Municipality: "Trondheim", Address: "Gate 2", Seats: 1})
+	prop := propose(t, f.st, f.adviser, pPart, pl)
+	f.exec(`UPDATE proposals SET created_at = '2025-06-06 10:00+02' WHERE id = $1`, prop)
+	employer := f.email(f.employer)
+	due := func(items []db.ReminderItem) map[string]bool {
+		return map[string]bool{
+			"starts, supervisor": has(items, db.RuleStarts, aStart, startSup), "starts, adviser": has(items, db.RuleStarts, aStart, f.adviserEmail),
+			"attendance": has(items, db.RuleAttendance, aAtt, attSup), "evaluation": len(about(items, db.RuleEvaluation, aEval)) > 0,
+			"proposal, employer": has(items, db.RuleProposal, prop, employer),
+		}
+	}
+	for k, v := range due(f.preview(remFriday)) {
+		if !v {
+			t.Fatalf("%s: not due while the organisation is approved", k)
+		}
+	}
+	if _, err := f.st.DecideOrganisation(context.Background(), f.org, f.adm, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range due(f.preview(remFriday)) {
+		if want := k == "starts, adviser"; v != want {
+			t.Errorf("%s after the rejection: due %v, want %v", k, v, want)
+		}
+	}
+}
+
 // TestRemindersRecordOnce: recording marks items sent, so the same day
 // again records nothing; the follow-up comes back in the next ISO week
 // until it is held; two runs at once record each item once.

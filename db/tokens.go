@@ -25,6 +25,10 @@ const (
 	// agreement_id, answer (OfferAnswers) and lang; recording an answer
 	// uses up all the agreement's open answer links.
 	PurposeOfferAnswer = "offer_answer"
+	// A sign-up's confirmation, mailed to the address it gives: using it
+	// registers the organisation and its first employer. Payload: what
+	// was entered (SignupPayload).
+	PurposeSignup = "signup"
 )
 
 // LinkToken is a one-time link sent by e-mail.
@@ -178,6 +182,18 @@ func (s *Store) OpenInvitations(ctx context.Context, orgID int64) ([]Invitation,
 		return nil, fmt.Errorf("db: open invitations: %w", err)
 	}
 	return out, nil
+}
+
+// InvitationsSentBy counts the invitations userID sent within window (the
+// per-person limit on invitations; the tokens are the record).
+func (s *Store) InvitationsSentBy(ctx context.Context, userID int64, window time.Duration) (int, error) {
+	var n int
+	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM link_tokens
+		WHERE purpose = 'invite' AND created_by = $1 AND created_at > now() - make_interval(secs => $2)`, userID, window.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("db: invitations sent: %w", err)
+	}
+	return n, nil
 }
 
 // useUserTokens marks every unused token of a purpose for a user used,

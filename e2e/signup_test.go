@@ -69,11 +69,23 @@ func employerSignupApproval(t *testing.T, lang string) {
 	}
 	b.checkPage("signup-error")
 
-	// Corrected, the sign-up goes through and signs the employer in.
+	// Corrected, the sign-up asks to confirm the address by e-mail (the
+	// same answer an address with an account gets), and the link in the
+	// mail registers the organisation and signs the employer in.
 	number := orgNumber()
 	b.fill("#f-org_number", number)
 	b.fill("#f-password", password)
 	b.expectStatus("sign up", b.submit(`main form[action="/signup"] button[type="submit"]`), 200)
+	b.expectPath("/signup/sent")
+	b.expect("check your e-mail", b.text("main h1"), b.msg("signup.sent_heading"))
+	b.checkPage("signup-sent")
+	m := b.mailTo(email)
+	b.expect("subject", m.Subject, message(t, lang, "email.signup_confirm.subject"))
+	link := b.mailLink(m)
+	b.expectStatus("open the confirmation link", b.open(link), 200)
+	b.expect("confirm heading", b.text("main h1"), b.msg("signup.confirm_heading"))
+	b.checkPage("signup-confirm")
+	b.expectStatus("confirm", b.submit(`main form[action="`+link+`"] button[type="submit"]`), 200)
 	b.expectPath("/")
 	b.expect("flash", b.text("#alerts"), b.msg("flash.signed_up"))
 	b.expect("greeting", b.text("main h1"), b.msg("dashboard.hello", "Name", "Eva Employer"))

@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"fmt"
+
 	"github.com/gofiber/fiber/v2"
 
 	"praksis/db"
+	"praksis/mail"
 )
 
 type adminOrgsPage struct {
@@ -48,9 +51,18 @@ func (a *App) decideOrganisation(c *fiber.Ctx, approve bool) error {
 	if err != nil {
 		return err
 	}
-	o, err := a.store.DecideOrganisation(c.UserContext(), id, session(c).User.ID, approve, clientIP(c))
+	var mails []db.Mail
+	if !approve {
+		if mails, err = a.withdrawalMails(c, id); err != nil {
+			return err
+		}
+	}
+	o, err := a.store.DecideOrganisation(c.UserContext(), id, session(c).User.ID, approve, clientIP(c), mails...)
 	if err != nil {
 		return err
+	}
+	if len(mails) > 0 {
+		a.wakeMail()
 	}
 	flash := "flash.org_rejected"
 	if approve {
@@ -58,4 +70,34 @@ func (a *App) decideOrganisation(c *fiber.Ctx, approve bool) error {
 	}
 	return a.rowAnswer(c, "/admin/organisations", "admin.orgs.title", flash, o.Name, "admin/org_row",
 		func(p *Page) any { return newOrgRow(p, o) })
+}
+
+// withdrawalMails are the mails rejecting an approved organisation sends:
+// one to the adviser of each of its agreements that is not over, with a
+// link to the agreement, where they can end it early or cancel it. The
+// store queues them only if the rejection withdraws an approval. The key
+// names the approval withdrawn, so a later approval and rejection tell
+// the advisers again.
+func (a *App) withdrawalMails(c *fiber.Ctx, orgID int64) ([]db.Mail, error) {
+	ctx := c.UserContext()
+	o, err := a.store.Organisation(ctx, orgID)
+	if err != nil || o.ApprovedAt == nil {
+		return nil, err
+	}
+	open, err := a.store.OpenAgreementsOf(ctx, orgID, a.today())
+	if err != nil {
+		return nil, err
+	}
+	mails := make([]db.Mail, 0, len(open))
+	for _, ag := range open {
+		d := mail.Data{FirstName: mail.FirstName(ag.AdviserName), Link: a.mail.Link(agreementPath(ag.ID)),
+			Vars: map[string]string{"Org": o.Name, "Title": ag.Title}}
+		key := fmt.Sprintf("org_withdrawn:%d:%d:%d", orgID, ag.ID, o.ApprovedAt.Unix())
+		m, err := a.mail.Render("org_withdrawn", ag.AdviserLocale, ag.AdviserEmail, key, d)
+		if err != nil {
+			return nil, err
+		}
+		mails = append(mails, m)
+	}
+	return mails, nil
 }

@@ -122,7 +122,7 @@ func (a *App) adminUserInvite(c *fiber.Ctx) error {
 	}
 	f := &p.Form
 	if f.Valid() {
-		err = a.invite(c, f.Values["email"], invitePayload{Role: f.Values["role"], Name: f.Values["name"], Lang: f.Values["locale"]}, "")
+		err = a.invite(c, f.Values["email"], invitePayload{Role: f.Values["role"], Name: f.Values["name"], Lang: f.Values["locale"]}, "", false)
 		if errors.Is(err, db.ErrConflict) {
 			f.Check(false, "email", "admin.users.email_taken")
 		} else if err != nil {

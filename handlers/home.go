@@ -27,7 +27,9 @@ func (a *App) home(c *fiber.Ctx) error {
 	}
 	p := dashboardPage{Page: a.newPage(c, "dashboard.title")}
 	ctx := c.UserContext()
-	if s.User.Role != db.RoleAdmin {
+	// A rejected organisation's employers see its status, not counts of
+	// what they can no longer open.
+	if s.User.Role != db.RoleAdmin && !orgWithdrawn(s) {
 		t, err := a.store.TodoFor(ctx, agreementScope(c), a.today())
 		if err != nil {
 			return err

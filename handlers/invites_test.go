@@ -39,16 +39,14 @@ func TestEmployerInvitesColleague(t *testing.T) {
 		t.Error("the menu does not mark the organisation page")
 	}
 
-	// Refused: an invalid address and one that has an account; nothing queued.
+	// Refused: an invalid address; nothing queued. (An address that has
+	// an account answers like any other: TestInviteSameAnswerForAnyAddress.)
 	outbox, tokens := ta.count("outbox"), ta.count("link_tokens")
-	taken := ta.createUser(db.RoleAdviser)
 	for _, lang := range []string{"nb", "en"} {
 		ta.exec(`UPDATE users SET locale = $2 WHERE id = $1`, employer.ID, lang)
 		for _, tc := range []struct{ name, email, id string }{
 			{"Ola Nordmann", "ola(at)firma.no", "form.email_invalid"},
 			{"Ola Nordmann", "", "form.required"},
-			{"Ola Nordmann", strings.ToUpper(taken.Email), "invite.email_taken"},
-			{"Ola Nordmann", employer.Email, "invite.email_taken"},
 		} {
 			res := c.post("/organisation/invite", url.Values{"name": {tc.name}, "email": {tc.email}})
 			got, _ := fieldError(res.body, "email")
@@ -389,5 +387,103 @@ func TestAccountCreationAudited(t *testing.T) {
 	}
 	if n := ta.countWhere("audit_log", "action = 'user.invite_accept' AND actor_id = $1 AND entity_id = $1", u.ID); n != 1 {
 		t.Errorf("user.invite_accept rows: %d", n)
+	}
+}
+
+// TestInviteSameAnswerForAnyAddress: an employer's invitation answers the
+// same for an unknown address and for one that has an account (an
+// adviser's, an admin's, the employer's own): the same redirect and flash,
+// the same row among the open invitations. The owner of an existing
+// account gets a mail saying someone tried, with no link that could make
+// an account; the account's role and organisation do not change.
+func TestInviteSameAnswerForAnyAddress(t *testing.T) {
+	ta := newTestApp(t)
+	employer := ta.createUser(db.RoleEmployer)
+	c := ta.sessionFor(employer)
+	adviser, admin := ta.createUser(db.RoleAdviser), ta.createUser(db.RoleAdmin)
+	type answer struct {
+		status   int
+		location string
+		flash    bool
+		listed   bool
+	}
+	invite := func(email string) answer {
+		res := c.post("/organisation/invite", url.Values{"name": {"Ola Nordmann"}, "email": {email}})
+		page := c.get("/organisation")
+		return answer{res.status, res.location(), strings.Contains(page.text(), msg(t, "nb", "flash.invited")),
+			strings.Contains(page.text(), email)}
+	}
+	want := invite(unique("ukjent") + "@test.example")
+	if want.status != http.StatusSeeOther || !want.flash || !want.listed {
+		t.Fatalf("an unknown address: %+v", want)
+	}
+	users := ta.count("users")
+	for _, u := range []db.User{adviser, admin, employer} {
+		if got := invite(u.Email); got != want {
+			t.Errorf("%s (%s): %+v, want the same answer as for an unknown address %+v", u.Email, u.Role, got, want)
+		}
+		ta.drain()
+		m := oneMailTo(t, u.Email)
+		if m.Subject != msg(t, "nb", "email.invite_exists.subject") || strings.Contains(m.Text, "/l/") {
+			t.Errorf("%s: mail %q, or it carries a link token", u.Email, m.Subject)
+		}
+		after, err := ta.store.UserByID(context.Background(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Role != u.Role || (after.OrganisationID == nil) != (u.OrganisationID == nil) ||
+			(u.OrganisationID != nil && *after.OrganisationID != *u.OrganisationID) {
+			t.Errorf("%s: the account changed: %+v", u.Email, after)
+		}
+	}
+	if ta.count("users") != users {
+		t.Error("an invitation to a taken address made an account")
+	}
+}
+
+// TestInviteLimits: an employer sends at most inviteMaxPerUser invitations
+// an hour, whatever the address or the IP; an IP at most inviteMaxPerIP,
+// whoever sends them. Past a limit: 429 with the message in the sender's
+// language, and no mail.
+func TestInviteLimits(t *testing.T) {
+	ta := newTestApp(t)
+	employer := ta.createUser(db.RoleEmployer)
+	c := ta.sessionFor(employer)
+	for i := 0; i < inviteMaxPerUser; i++ {
+		c.ip = ta.client().ip // a fresh address each time: the person is limited
+		if res := c.post("/organisation/invite", url.Values{"name": {"Ola"}, "email": {unique("ola") + "@test.example"}}); res.status != http.StatusSeeOther {
+			t.Fatalf("invitation %d: %d", i+1, res.status)
+		}
+	}
+	for _, lang := range []string{"nb", "en"} {
+		ta.exec(`UPDATE users SET locale = $2 WHERE id = $1`, employer.ID, lang)
+		c.ip = ta.client().ip
+		email := unique("ola") + "@test.example"
+		res := c.post("/organisation/invite", url.Values{"name": {"Ola"}, "email": {email}})
+		if res.status != http.StatusTooManyRequests || !strings.Contains(res.text(), msg(t, lang, "limit.invite")) {
+			t.Errorf("%s: invitation past the per-person limit: %d", lang, res.status)
+		}
+		if ta.outboxFor(email) != 0 {
+			t.Errorf("%s: a refused invitation queued mail", lang)
+		}
+	}
+	// One IP, many employers.
+	ip := ta.client().ip
+	sent := 0
+	for sent < inviteMaxPerIP {
+		e := ta.sessionFor(ta.createUser(db.RoleEmployer))
+		e.ip = ip
+		for i := 0; i < inviteMaxPerUser && sent < inviteMaxPerIP; i++ {
+			if res := e.post("/organisation/invite", url.Values{"name": {"Ola"}, "email": {unique("ola") + "@test.example"}}); res.status != http.StatusSeeOther {
+				t.Fatalf("invitation %d from one IP: %d", sent+1, res.status)
+			}
+			sent++
+		}
+	}
+	e := ta.sessionFor(ta.createUser(db.RoleEmployer))
+	e.ip = ip
+	if res := e.post("/organisation/invite", url.Values{"name": {"Ola"}, "email": {unique("ola") + "@test.example"}}); res.status != http.StatusTooManyRequests ||
+		!strings.Contains(res.text(), msg(t, "nb", "limit.invite")) {
+		t.Errorf("invitation past the per-IP limit: %d", res.status)
 	}
 }

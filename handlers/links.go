@@ -11,7 +11,10 @@ import (
 )
 
 // Guessing tokens is throttled per IP: after this many unknown, used or
-// expired tokens within the window, every link answers 429 for a while.
+// expired tokens within the window, further unknown tokens answer 429 for
+// a while. A token that exists is always served: it is 256 bits, so the
+// throttle protects nothing there, and behind a municipal NAT one person
+// guessing would otherwise lock out every colleague's real links.
 const (
 	linkMaxFailures = 20
 	linkWindow      = 15 * time.Minute
@@ -46,6 +49,7 @@ var linkRooms = map[string]linkRoom{
 	db.PurposeAttendance:  {show: (*App).attendanceLinkShow, use: (*App).attendanceLinkUse, lang: payloadLang},
 	db.PurposeEvaluation:  {show: (*App).evaluationLinkShow, use: (*App).evaluationLinkUse, lang: payloadLang},
 	db.PurposeOfferAnswer: {show: (*App).offerAnswerShow, use: (*App).offerAnswerUse, lang: payloadLang},
+	db.PurposeSignup:      {show: (*App).signupLinkShow, use: (*App).signupLinkUse, lang: payloadLang},
 }
 
 // language is the room's language hint for t, "" for none.
@@ -68,19 +72,14 @@ func payloadLang(_ *App, _ *fiber.Ctx, t db.LinkToken) string {
 	return ""
 }
 
-// lookupLink finds the token in the URL and says what state it is in. A
-// bad token is recorded against the IP; too many of those are refused
-// before any lookup.
+// lookupLink finds the token in the URL and says what state it is in.
+// The token is looked up first: one that exists is served whatever the
+// IP's record. An unknown one from an IP with too many failures within
+// the window is refused (429); otherwise every token that does not work
+// is recorded against the IP.
 func (a *App) lookupLink(c *fiber.Ctx) (linkPage, db.LinkToken, error) {
 	p := linkPage{Page: a.newPage(c, "link.title"), Token: c.Params("token"), Form: newForm()}
 	ctx := c.UserContext()
-	n, err := a.store.TokenFailures(ctx, clientIP(c), linkWindow)
-	if err != nil {
-		return p, db.LinkToken{}, err
-	}
-	if n >= linkMaxFailures {
-		return p, db.LinkToken{}, errStatus(fiber.StatusTooManyRequests, "link.throttled")
-	}
 	t, err := db.LinkToken{}, error(nil)
 	if len(p.Token) >= 20 && len(p.Token) <= 100 {
 		t, err = a.store.LinkTokenLookup(ctx, p.Token)
@@ -90,6 +89,13 @@ func (a *App) lookupLink(c *fiber.Ctx) (linkPage, db.LinkToken, error) {
 	switch {
 	case errors.Is(err, db.ErrNotFound):
 		p.State = db.TokenUnknown
+		n, err := a.store.TokenFailures(ctx, clientIP(c), linkWindow)
+		if err != nil {
+			return p, t, err
+		}
+		if n >= linkMaxFailures {
+			return p, t, errStatus(fiber.StatusTooManyRequests, "link.throttled")
+		}
 	case err != nil:
 		return p, t, err
 	default:

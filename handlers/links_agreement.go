@@ -15,6 +15,10 @@ import (
 // are attendance.go's and evaluations.go's; the offer answer links are in
 // links_offer.go.
 
+// linkWithdrawn is the link page's state for a valid token whose
+// agreement's organisation has been rejected.
+const linkWithdrawn = "withdrawn"
+
 // linkPayload is what an attendance or evaluation link is for. Only the
 // token's payload says which agreement and week or phase a link may
 // touch; nothing in the form it shows is trusted for that.
@@ -26,8 +30,11 @@ type linkPayload struct {
 }
 
 // linkAgreement loads the agreement a one-click link was made for, from
-// the token's payload alone. An agreement whose employer access has ended
-// makes the link one that no longer works (410).
+// the token's payload alone: the one access check of every agreement link
+// (attendance, evaluation, offer answer). An agreement whose employer
+// access has ended makes the link one that no longer works (410), and so
+// does one whose organisation has been rejected (410, saying the
+// organisation's access was withdrawn).
 func (a *App) linkAgreement(c *fiber.Ctx, lp *linkPage, t db.LinkToken) (db.Agreement, linkPayload, bool, error) {
 	var pl linkPayload
 	if err := json.Unmarshal(t.Payload, &pl); err != nil || pl.AgreementID <= 0 {
@@ -37,6 +44,10 @@ func (a *App) linkAgreement(c *fiber.Ctx, lp *linkPage, t db.LinkToken) (db.Agre
 	ag, err := a.store.AgreementIn(c.UserContext(), pl.AgreementID, db.AgreementScope{Role: db.RoleAdmin}, today)
 	if err != nil {
 		return ag, pl, false, err
+	}
+	if !ag.OrgApproved {
+		lp.State = linkWithdrawn
+		return ag, pl, false, a.renderLinkProblem(c, lp)
 	}
 	if !ag.EmployerMaySee(today) {
 		lp.State = db.TokenExpired

@@ -44,6 +44,10 @@ func (a *App) offerAnswerPage(c *fiber.Ctx, lp *linkPage, t db.LinkToken) (*offe
 	}
 	p := &offerAnswerPage{Page: lp.Page, A: ag, Answer: pl.Answer, Action: "/l/" + lp.Token}
 	p.Title = p.T("offer.title")
+	// The page names the person, as the attendance and evaluation links do.
+	if err := a.logAgreementRead(c, ag.ID); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

@@ -66,6 +66,10 @@ func (a *App) linkSender(c *fiber.Ctx) (db.Agreement, error) {
 	if ag.SupervisorEmail == "" {
 		return ag, errStatus(fiber.StatusConflict, "attendance.no_supervisor")
 	}
+	if !ag.OrgApproved {
+		// The organisation was rejected: the link would answer 410.
+		return ag, errStatus(fiber.StatusConflict, "agreements.org_withdrawn_heading")
+	}
 	return ag, nil
 }
 

@@ -218,8 +218,25 @@ func (a *App) requireUser(c *fiber.Ctx) error {
 	return a.redirect(c, "/login?next="+url.QueryEscape(c.OriginalURL()), "")
 }
 
-// requireRole lets through signed-in users with one of the roles.
+// requireRole lets through signed-in users with one of the roles. It is
+// also the one place a rejected organisation's employers are stopped: the
+// session carries the organisation's status, read on every request, so
+// rejecting an approved organisation withdraws every employer route at
+// once (agreements, attendance, evaluations, placements, proposals,
+// invitations). Only their organisation page (requireOwnOrganisation),
+// the dashboard and their own account stay open to them.
 func (a *App) requireRole(roles ...string) fiber.Handler {
+	return a.roleCheck(true, roles)
+}
+
+// requireOwnOrganisation lets an employer read their organisation's page
+// whatever its status: there a rejected organisation's employers read
+// that their access was withdrawn and whom to contact.
+func (a *App) requireOwnOrganisation() fiber.Handler {
+	return a.roleCheck(false, []string{db.RoleEmployer})
+}
+
+func (a *App) roleCheck(refuseWithdrawn bool, roles []string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		s := session(c)
 		if s == nil {
@@ -228,8 +245,17 @@ func (a *App) requireRole(roles ...string) fiber.Handler {
 		if !Contains(roles, s.User.Role) {
 			return errStatus(fiber.StatusForbidden, "error.forbidden")
 		}
+		if refuseWithdrawn && orgWithdrawn(s) {
+			return errStatus(fiber.StatusForbidden, "error.org_withdrawn")
+		}
 		return c.Next()
 	}
+}
+
+// orgWithdrawn reports whether s is an employer whose organisation has
+// been rejected (before or after an approval).
+func orgWithdrawn(s *db.Session) bool {
+	return s.User.Role == db.RoleEmployer && orgStatus(s) == db.OrgRejected
 }
 
 // checkText refuses a request whose query or form holds text PostgreSQL

@@ -72,8 +72,18 @@ func (a *App) proposalsIndex(c *fiber.Ctx) error {
 	if p.Proposals, err = a.store.ProposalsForOrganisation(c.UserContext(), *session(c).User.OrganisationID); err != nil {
 		return err
 	}
+	// Every person the list names is a read of participant data, audited
+	// like the caseload and agreement lists; one whose name the employer
+	// may no longer see (Redact) is not shown, so not logged.
+	var shown []int64
 	for i := range p.Proposals {
 		p.Proposals[i].Redact(a.today(), a.store.AgreementRules().EmployerAccessWeeks)
+		if p.Proposals[i].FirstName != "" {
+			shown = append(shown, p.Proposals[i].ParticipantID)
+		}
+	}
+	if err := a.store.LogListed(c.UserContext(), session(c).User.ID, "participant", shown, clientIP(c)); err != nil {
+		return err
 	}
 	return a.render(c, fiber.StatusOK, "proposals/index", &p)
 }

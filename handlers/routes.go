@@ -43,6 +43,7 @@ func (a *App) routes() {
 	r.Post("/login/passkey", a.passkeysOn, a.passkeyLogin)
 	r.Get("/signup", a.signupForm)
 	r.Post("/signup", a.limit("signup", a.cfg.SignupMaxPerIP, time.Hour), a.signup)
+	r.Get("/signup/sent", a.signupSent)
 	r.Post("/lang", a.setLanguage)
 	r.Get("/password/forgot", a.forgotForm)
 	r.Post("/password/forgot", a.limit("reset", a.cfg.ResetMaxPerIP, time.Hour), a.forgot)
@@ -65,8 +66,11 @@ func (a *App) routes() {
 	r.Post("/settings/passkeys", a.requireUser, a.passkeysOn, a.passkeyRegister)
 
 	// Employers: their own organisation.
-	r.Get("/organisation", a.requireRole(db.RoleEmployer), a.organisationShow)
-	r.Post("/organisation/invite", a.requireRole(db.RoleEmployer), a.organisationInvite)
+	// Its page stays open to a rejected organisation's employers: it says
+	// their access was withdrawn and whom to contact (requireRole refuses
+	// them everywhere else).
+	r.Get("/organisation", a.requireOwnOrganisation(), a.organisationShow)
+	r.Post("/organisation/invite", a.requireRole(db.RoleEmployer), a.limit("invite", inviteMaxPerIP, inviteWindow), a.organisationInvite)
 
 	// Placements: employers manage their own; advisers search published
 	// ones; admins see all and can take one down.

@@ -160,6 +160,8 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "POST", pattern: "/login/passkey", path: "/login/passkey", want: [5]int{s400, s400, s400, s400, s400}},
 		{method: "GET", pattern: "/signup", path: "/signup", want: [5]int{s200, s303, s303, s303, s303}},
 		{method: "POST", pattern: "/signup", path: "/signup", want: [5]int{s422, s303, s303, s303, s303}},
+		// Where a valid sign-up lands ("check your e-mail"): says nothing about anyone.
+		{method: "GET", pattern: "/signup/sent", path: "/signup/sent", want: [5]int{s200, s200, s200, s200, s200}},
 		{method: "POST", pattern: "/lang", path: "/lang", form: url.Values{"lang": {"nb"}, "back": {"/"}}, want: [5]int{s303, s303, s303, s303, s303}},
 
 		// Any signed-in user.

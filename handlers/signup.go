@@ -1,12 +1,15 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"praksis/db"
+	"praksis/mail"
 )
 
 type signupPage struct {
@@ -30,8 +33,32 @@ func (a *App) signupForm(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusOK, "auth/signup", &p)
 }
 
-// signup registers a pending organisation and its first employer, then
-// signs the employer in: they see at once that approval is pending.
+// Sign-up is confirmed by e-mail, so the form answers the same whether
+// or not the address has an account (no account enumeration): the link
+// works signupTTL, and an address gets at most one sign-up mail per
+// signupEvery.
+const (
+	signupTTL   = 24 * time.Hour
+	signupEvery = 10 * time.Minute
+)
+
+// signupPayload is stored with a sign-up token: what was entered, the
+// password as its argon2id hash only.
+type signupPayload struct {
+	OrgName      string `json:"org_name"`
+	OrgNumber    string `json:"org_number"`
+	Kind         string `json:"kind"`
+	Sector       string `json:"sector"`
+	Municipality string `json:"municipality"`
+	Name         string `json:"name"`
+	Lang         string `json:"lang"`
+	Hash         string `json:"hash"`
+}
+
+// signup checks the form and mails the address: a confirmation link that
+// registers the pending organisation and its first employer, or, to an
+// address that has an account, a notice that someone tried (with the way
+// to reset the password). Both answer with the same page.
 func (a *App) signup(c *fiber.Ctx) error {
 	if session(c) != nil {
 		// Signed in already: one person, one organisation. A colleague's
@@ -57,25 +84,108 @@ func (a *App) signup(c *fiber.Ctx) error {
 	if msg := PasswordProblem(password, f.Values["email"], f.Values["name"], f.Values["org_name"]); msg != "" {
 		f.Check(false, "password", msg)
 	}
+	ctx := c.UserContext()
+	if f.Valid() {
+		// An organisation number is public (the Central Coordinating
+		// Register), so saying it is registered reveals no person.
+		_, err := a.store.OrganisationByNumber(ctx, f.Values["org_number"])
+		if err == nil {
+			f.Check(false, "org_number", "signup.org_number_taken")
+		} else if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+	}
 	if !f.Valid() {
 		return a.render(c, fiber.StatusUnprocessableEntity, "auth/signup", &p)
 	}
+	// Hashed either way, so both answers take the same time.
 	hash, err := db.HashPassword(password)
 	if err != nil {
 		return err
 	}
-	_, userID, field, err := a.store.CreateOrganisationWithUser(c.UserContext(), db.Signup{
-		OrgName: f.Values["org_name"], OrgNumber: f.Values["org_number"], Kind: f.Values["kind"],
-		Sector: f.Values["sector"], Municipality: f.Values["municipality"], Name: f.Values["name"],
-		Email: f.Values["email"], PasswordHash: hash, Locale: p.Locale,
-	})
-	if errors.Is(err, db.ErrConflict) {
-		f.Check(false, field, "signup."+field+"_taken")
-		return a.render(c, fiber.StatusUnprocessableEntity, "auth/signup", &p)
-	} else if err != nil {
+	token, err := db.NewToken()
+	if err != nil {
 		return err
 	}
-	u, err := a.store.UserByID(c.UserContext(), userID)
+	email := f.Values["email"]
+	u, err := a.store.UserByEmail(ctx, email)
+	switch {
+	case err == nil:
+		d := mail.Data{FirstName: mail.FirstName(u.Name), Link: a.mail.Link("/password/forgot")}
+		m, err := a.mail.Render("signup_exists", u.Locale, u.Email, db.SignupMailKey(email, token), d)
+		if err != nil {
+			return err
+		}
+		if _, err := a.store.RequestSignup(ctx, email, nil, m, signupEvery); err != nil {
+			return err
+		}
+	case errors.Is(err, db.ErrNotFound):
+		pl := signupPayload{OrgName: f.Values["org_name"], OrgNumber: f.Values["org_number"], Kind: f.Values["kind"],
+			Sector: f.Values["sector"], Municipality: f.Values["municipality"], Name: f.Values["name"], Lang: p.Locale, Hash: hash}
+		d := mail.Data{FirstName: mail.FirstName(pl.Name), Link: a.mail.Link("/l/" + token), Vars: map[string]string{"Org": pl.OrgName}}
+		m, err := a.mail.Render("signup_confirm", p.Locale, email, db.SignupMailKey(email, token), d)
+		if err != nil {
+			return err
+		}
+		in := db.NewLinkToken{Token: token, Email: email, Payload: pl, TTL: signupTTL}
+		if _, err := a.store.RequestSignup(ctx, email, &in, m, signupEvery); err != nil {
+			return err
+		}
+	default:
+		return err
+	}
+	a.wakeMail()
+	return a.redirect(c, "/signup/sent", "")
+}
+
+// signupSent is where every valid sign-up lands: check your e-mail.
+func (a *App) signupSent(c *fiber.Ctx) error {
+	p := a.newPage(c, "signup.sent_title")
+	return a.render(c, fiber.StatusOK, "auth/signup_sent", &p)
+}
+
+type signupLinkPage struct {
+	*linkPage
+	Org string
+}
+
+// signupLinkShow is GET /l/:token for a sign-up: what will be registered
+// and a button to confirm it (GET never registers).
+func (a *App) signupLinkShow(c *fiber.Ctx, lp *linkPage, t db.LinkToken) error {
+	var pl signupPayload
+	if err := json.Unmarshal(t.Payload, &pl); err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, "links/signup", &signupLinkPage{linkPage: lp, Org: pl.OrgName})
+}
+
+// signupLinkUse is POST /l/:token for a sign-up: the organisation and its
+// first employer are registered and the token used up in one
+// transaction, then the employer is signed in: they see at once that
+// approval is pending.
+func (a *App) signupLinkUse(c *fiber.Ctx, lp *linkPage, t db.LinkToken) error {
+	var pl signupPayload
+	if err := json.Unmarshal(t.Payload, &pl); err != nil {
+		return err
+	}
+	if !Contains(Locales, pl.Lang) {
+		pl.Lang = Locales[0]
+	}
+	ctx := c.UserContext()
+	userID, field, err := a.store.ConfirmSignup(ctx, lp.Token, db.Signup{OrgName: pl.OrgName, OrgNumber: pl.OrgNumber, Kind: pl.Kind,
+		Sector: pl.Sector, Municipality: pl.Municipality, Name: pl.Name, Email: lp.Email, PasswordHash: pl.Hash, Locale: pl.Lang})
+	switch {
+	case errors.Is(err, db.ErrConflict):
+		// Whoever holds the link owns the address: telling them it has an
+		// account (or the organisation is registered) reveals nothing.
+		return errStatus(fiber.StatusConflict, "signup."+field+"_taken")
+	case errors.Is(err, db.ErrNotFound): // used up by a concurrent request
+		lp.State = db.TokenUsed
+		return a.renderLinkProblem(c, lp)
+	case err != nil:
+		return err
+	}
+	u, err := a.store.UserByID(ctx, userID)
 	if err != nil {
 		return err
 	}

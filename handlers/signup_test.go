@@ -97,7 +97,6 @@ func TestSignupBadInput(t *testing.T) {
 		{"10 digits", func(f url.Values) { f.Set("org_number", f.Get("org_number")+"1") }, "org_number", "signup.org_number_invalid"},
 		{"letters", func(f url.Values) { f.Set("org_number", "91O00OOO4") }, "org_number", "signup.org_number_invalid"},
 		{"check digit 10", func(f url.Values) { f.Set("org_number", orgNumberWithCheck10(t)) }, "org_number", "signup.org_number_invalid"},
-		{"duplicate e-mail", func(f url.Values) { f.Set("email", strings.ToUpper(existing.employer.Email)) }, "email", "signup.email_taken"},
 		{"duplicate org number", func(f url.Values) { f.Set("org_number", existing.org.OrgNumber) }, "org_number", "signup.org_number_taken"},
 		{"duplicate org number with spaces", func(f url.Values) {
 			n := existing.org.OrgNumber
@@ -244,8 +243,34 @@ func TestSignupValid(t *testing.T) {
 		form.Set("org_number", n[:3]+" "+n[3:6]+" "+n[6:]) // as people type it
 		orgs, users := ta.count("organisations"), ta.count("users")
 		res := cl.post("/signup", form)
-		if res.status != http.StatusSeeOther || res.location() != "/" {
+		if res.status != http.StatusSeeOther || res.location() != "/signup/sent" {
 			t.Fatalf("%s: status %d to %q", lang, res.status, res.location())
+		}
+		if sent := cl.get("/signup/sent"); sent.status != http.StatusOK || !strings.Contains(sent.text(), msg(t, lang, "signup.sent_text")) {
+			t.Errorf("%s: the sent page: %d", lang, sent.status)
+		}
+		// Nothing is registered until the address confirms.
+		if ta.count("organisations") != orgs || ta.count("users") != users || res.cookie(sessionCookie) != nil {
+			t.Fatalf("%s: registered before the address was confirmed", lang)
+		}
+		ta.drain()
+		m := oneMailTo(t, form.Get("email"))
+		if m.Subject != msg(t, lang, "email.signup_confirm.subject") || strings.Contains(m.Text, form.Get("password")) {
+			t.Errorf("%s: mail %q, or it carries the password", lang, m.Subject)
+		}
+		link := "/l/" + mailToken(t, m)
+		if show := cl.get(link); show.status != http.StatusOK || !strings.Contains(show.text(), form.Get("org_name")) {
+			t.Fatalf("%s: the confirmation link: %d", lang, show.status)
+		}
+		if ta.count("organisations") != orgs {
+			t.Fatalf("%s: GET of the link registered", lang)
+		}
+		res = cl.post(link, url.Values{})
+		if res.status != http.StatusSeeOther || res.location() != "/" {
+			t.Fatalf("%s: confirm: %d to %q", lang, res.status, res.location())
+		}
+		if again := ta.client().post(link, url.Values{}); again.status != http.StatusGone {
+			t.Errorf("%s: the link used twice: %d", lang, again.status)
 		}
 		if ta.count("organisations") != orgs+1 || ta.count("users") != users+1 {
 			t.Fatalf("%s: signup did not add one organisation and one user", lang)
@@ -284,4 +309,62 @@ func TestSignupValid(t *testing.T) {
 			t.Errorf("%s: a pending organisation shown as approved", lang)
 		}
 	}
+}
+
+// TestSignupSameAnswer: signing up with an address that has an account
+// answers exactly as with a new one (the same redirect, the same page, no
+// session, no form error), registers nothing, and mails the owner that
+// someone tried, with the way to a new password and no link that
+// registers anything. A second try within signupEvery mails no one again.
+func TestSignupSameAnswer(t *testing.T) {
+	ta := newTestApp(t)
+	existing := ta.createPendingOrg()
+	try := func(email string) (response, response) {
+		cl := ta.client()
+		cl.get("/signup")
+		form := validSignup()
+		form.Set("email", email)
+		res := cl.post("/signup", form)
+		if res.location() == "" { // answered in place, not as a new address is
+			return res, res
+		}
+		return res, cl.get(res.location())
+	}
+	newRes, newPage := try(unique("ny") + "@test.example")
+	orgs, users := ta.count("organisations"), ta.count("users")
+	ta.drain()
+	outbox := ta.outboxFor(existing.employer.Email)
+	for _, email := range []string{existing.employer.Email, strings.ToUpper(existing.employer.Email)} {
+		res, page := try(email)
+		if res.status != newRes.status || res.location() != newRes.location() || page.status != newPage.status ||
+			mainOf(page) != mainOf(newPage) || res.cookie(sessionCookie) != nil {
+			t.Errorf("%s: %d to %q, page %d; a new address: %d to %q, page %d", email, res.status, res.location(), page.status,
+				newRes.status, newRes.location(), newPage.status)
+		}
+	}
+	if ta.count("organisations") != orgs || ta.count("users") != users {
+		t.Error("signing up with a taken address registered something")
+	}
+	if n := ta.outboxFor(existing.employer.Email); n != outbox+1 {
+		t.Errorf("notices to the owner: %d, want 1 (the second try within %s sends none)", n-outbox, signupEvery)
+	}
+	ta.drain()
+	m := oneMailTo(t, existing.employer.Email)
+	if m.Subject != msg(t, "nb", "email.signup_exists.subject") || strings.Contains(m.Text, "/l/") || !strings.Contains(m.Text, "/password/forgot") {
+		t.Errorf("the owner's mail: %q\n%s", m.Subject, m.Text)
+	}
+	if n := ta.countWhere("link_tokens", "purpose = 'signup' AND email = $1", existing.employer.Email); n != 0 {
+		t.Errorf("%d sign-up tokens for a taken address", n)
+	}
+}
+
+// mainOf is a page's <main> element: what it says, without the header's
+// per-response CSRF tokens.
+func mainOf(r response) string {
+	body := r.text()
+	start, end := strings.Index(body, "<main"), strings.Index(body, "</main>")
+	if start < 0 || end < start {
+		return body
+	}
+	return body[start:end]
 }
