@@ -144,6 +144,8 @@ func New(cfg Config, d Deps) (*App, error) {
 		"navCurrent":   navCurrent,
 		"skillLevels":  skillLevels,
 		"checks":       checkboxes,
+		"label":        labelFor,
+		"nameField":    nameField,
 		"newPassword":  newPasswordForm,
 	})
 	if err := a.views.Load(); err != nil {
