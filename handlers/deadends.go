@@ -32,6 +32,15 @@ func weekError(status int, msgID string, ag db.Agreement, monday time.Time) erro
 	return errStatus(status, msgID)
 }
 
+// firstStep is the agreement's first step with something missing, or its
+// first step when nothing is.
+func firstStep(ag db.Agreement) string {
+	if s := (&agreementPage{A: ag}).Next(); s != "" {
+		return s
+	}
+	return agreementSteps[0]
+}
+
 // returnLink is where an error page's "back" link goes, with its message
 // ID: the page the person came from (a local address other than this
 // one), else the resource the address belongs to (/agreements/7 for

@@ -142,8 +142,14 @@ func (a *App) decideProposal(c *fiber.Ctx, accept bool) error {
 		return err
 	}
 	if accept {
-		// Straight on to the agreement, which is mostly filled in already.
-		return a.redirect(c, "/agreements/"+strconv.FormatInt(agreementID, 10), "flash.proposal_accepted")
+		// Straight on to the agreement's first step to fill in (or, when
+		// the placement filled in everything, its first step to read):
+		// approval is offered on the agreement once the steps are done.
+		ag, err := a.store.AgreementIn(c.UserContext(), agreementID, agreementScope(c), a.today())
+		if err != nil {
+			return err
+		}
+		return a.redirect(c, agreementPath(agreementID)+"/steps/"+firstStep(ag), "flash.proposal_accepted")
 	}
 	return a.redirect(c, "/proposals/"+strconv.FormatInt(pr.ID, 10), "flash.proposal_declined")
 }
