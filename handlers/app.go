@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -146,6 +147,7 @@ func New(cfg Config, d Deps) (*App, error) {
 		"checks":       checkboxes,
 		"label":        labelFor,
 		"nameField":    nameField,
+		"runes":        utf8.RuneCountInString,
 		"newPassword":  newPasswordForm,
 	})
 	if err := a.views.Load(); err != nil {

@@ -130,3 +130,33 @@ func TestRefusedNoteHasSummaryAndCounter(t *testing.T) {
 		t.Error("the summary is not at the top of the note form")
 	}
 }
+
+// TestRefusedProposalKeepsWhatWasTyped: a proposal whose note is too long
+// shows the suggestions again with that placement's form open, the texts
+// as typed, a summary naming the field, and nothing sent.
+func TestRefusedProposalKeepsWhatWasTyped(t *testing.T) {
+	ta := newTestApp(t)
+	adviserUser, employerUser := ta.createUser(db.RoleAdviser), ta.createUser(db.RoleEmployer)
+	pid := ta.storeParticipant(adviserUser, participantInput("Omar", unique("Ali")))
+	pl := ta.storePlacement(employerUser, completePlacement("Trondheim"), db.PlacementPublished)
+	adviser := ta.sessionFor(adviserUser)
+	long, shared := strings.Repeat("n", 1001), unique("Trenger rolig start ")
+	before := ta.count("proposals")
+	res := adviser.post(pPath(pid, "/proposals"), url.Values{"placement_id": {itoa(pl)}, "note": {long}, "shared_adaptations": {shared}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a proposal with a note too long: %d", res.status)
+	}
+	if n := ta.count("proposals"); n != before {
+		t.Error("the refused proposal was stored")
+	}
+	checkSummary(t, "proposal", res.body, msg(t, "nb", "proposals.note")+": "+msg(t, "nb", "form.too_long"))
+	if !strings.Contains(res.body, long) || !strings.Contains(res.text(), shared) {
+		t.Error("the texts typed are gone")
+	}
+	if !strings.Contains(res.body, `<details class="propose" open>`) {
+		t.Error("the refused proposal's form is folded away")
+	}
+	if !strings.Contains(res.body, `href="#f-note-`+itoa(pl)+`"`) || !strings.Contains(res.body, `id="f-note-`+itoa(pl)+`"`) {
+		t.Error("the summary does not link to the note")
+	}
+}

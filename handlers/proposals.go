@@ -28,7 +28,13 @@ func (a *App) proposalCreate(c *fiber.Ctx) error {
 	note := strings.TrimSpace(c.FormValue("note"))
 	shared := strings.TrimSpace(c.FormValue("shared_adaptations"))
 	if utf8.RuneCountInString(note) > 1000 || utf8.RuneCountInString(shared) > 1000 {
-		return errStatus(fiber.StatusUnprocessableEntity, "form.too_long")
+		// The suggestions again, this placement's form open as typed.
+		f := newForm()
+		nf, sf := proposalFields(placementID)
+		f.Values[nf], f.Values[sf] = note, shared
+		f.Check(utf8.RuneCountInString(note) <= 1000, nf, "form.too_long")
+		f.Check(utf8.RuneCountInString(shared) <= 1000, sf, "form.too_long")
+		return a.suggestions(c, fiber.StatusUnprocessableEntity, f, placementID)
 	}
 	ctx := c.UserContext()
 	me := session(c).User
