@@ -160,3 +160,34 @@ func TestRefusedProposalKeepsWhatWasTyped(t *testing.T) {
 		t.Error("the summary does not link to the note")
 	}
 }
+
+// TestSummariesNameRepeatedFields: the summaries of the evaluation and
+// the attendance week name the criterion and the day with each message,
+// and sign-up's names each empty field instead of repeating "fill in".
+func TestSummariesNameRepeatedFields(t *testing.T) {
+	ta := newTestApp(t)
+	ta.fixedClock()
+	employerUser, adviserUser := ta.createUser(db.RoleEmployer), ta.createUser(db.RoleAdviser)
+	f := ta.attendanceAgreement(employerUser, adviserUser, attStart, attEnd, true)
+	employer := ta.sessionFor(employerUser)
+
+	res := employer.post(f.path("/evaluations/start"), url.Values{"cooperation": {"3"}, "instructions": {"3"}, "speaking": {"3"}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("an evaluation without punctuality: %d", res.status)
+	}
+	checkSummary(t, "evaluation", res.body, msg(t, "nb", "evaluation.criterion_punctuality")+": "+msg(t, "nb", "evaluation.rating_required"))
+
+	res = employer.post(f.path("/attendance/"+attLastWeek), weekForm("state_0", "present"))
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a day present without hours: %d", res.status)
+	}
+	checkSummary(t, "attendance", res.body, msg(t, "nb", "attendance.weekday_1")+" 03.06.2030 – "+msg(t, "nb", "attendance.hours_label")+": "+msg(t, "nb", "attendance.hours_required"))
+
+	visitor := ta.client()
+	visitor.get("/signup")
+	res = visitor.post("/signup", url.Values{})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("an empty sign-up: %d", res.status)
+	}
+	checkSummary(t, "sign-up", res.body, msg(t, "nb", "signup.org_name")+": "+msg(t, "nb", "form.required"))
+}
