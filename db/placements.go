@@ -77,7 +77,7 @@ func (p Placement) Level(skill string) Level {
 	return orNone(bySkill(skill, p.LevelListening, p.LevelReading, p.LevelWriting, p.LevelOral))
 }
 
-const placementColumns = `p.id, p.organisation_id, o.name AS org_name, o.approved_at IS NOT NULL AS org_approved, p.kind, p.title, p.tasks, p.sector, p.address,
+const placementColumns = `p.id, p.organisation_id, o.name AS org_name, o.approved_at IS NOT NULL AS org_approved, coalesce(p.kind, '') AS kind, p.title, p.tasks, p.sector, p.address,
 	p.municipality, p.hours_per_week, p.days_per_week, p.start_date, p.end_date, p.seats, p.seats_taken,
 	p.level_listening, p.level_reading, p.level_writing, p.level_oral, p.languages, p.adaptations,
 	p.adaptations_other, p.supervisor_name, p.supervisor_email, p.supervisor_phone, p.status,
@@ -110,7 +110,7 @@ func (s *Store) CreatePlacement(ctx context.Context, orgID, userID int64, in Pla
 	const q = `INSERT INTO placements (organisation_id, created_by, kind, title, tasks, sector, address, municipality,
 			hours_per_week, days_per_week, start_date, end_date, seats, level_listening, level_reading, level_writing,
 			level_oral, languages, adaptations, adaptations_other, supervisor_name, supervisor_email, supervisor_phone)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
 		RETURNING id`
 	var id int64
 	err := s.DB.QueryRowContext(ctx, q, orgID, userID, in.Kind, in.Title, in.Tasks, in.Sector, in.Address, in.Municipality,
@@ -134,7 +134,7 @@ func nonNil(v []string) []string {
 // UpdatePlacement changes an organisation's own placement; another
 // organisation's placement is ErrNotFound (no existence leak).
 func (s *Store) UpdatePlacement(ctx context.Context, id, orgID int64, in PlacementInput) error {
-	const q = `UPDATE placements SET kind = $3, title = $4, tasks = $5, sector = $6, address = $7, municipality = $8,
+	const q = `UPDATE placements SET kind = NULLIF($3, ''), title = $4, tasks = $5, sector = $6, address = $7, municipality = $8,
 			hours_per_week = $9, days_per_week = $10, start_date = $11, end_date = $12, seats = $13,
 			level_listening = $14, level_reading = $15, level_writing = $16, level_oral = $17, languages = $18,
 			adaptations = $19, adaptations_other = $20, supervisor_name = $21, supervisor_email = $22,
@@ -229,19 +229,20 @@ func (s *Store) PlacementEvents(ctx context.Context, id int64) ([]PlacementEvent
 }
 
 // DuplicatePlacement copies an organisation's placement into a new draft
-// (dates cleared: an old placement's dates are rarely right again).
-func (s *Store) DuplicatePlacement(ctx context.Context, id, orgID, userID int64) (int64, error) {
+// (dates cleared: an old placement's dates are rarely right again) titled
+// title, so the two can be told apart ("" keeps the original's title).
+func (s *Store) DuplicatePlacement(ctx context.Context, id, orgID, userID int64, title string) (int64, error) {
 	const q = `INSERT INTO placements (organisation_id, created_by, kind, title, tasks, sector, address, municipality,
 			hours_per_week, days_per_week, seats, level_listening, level_reading, level_writing, level_oral,
 			languages, adaptations, adaptations_other, supervisor_name, supervisor_email, supervisor_phone, unpublished_reason)
-		SELECT organisation_id, $3, kind, left(title, 150), tasks, sector, address, municipality,
+		SELECT organisation_id, $3, kind, left(coalesce(NULLIF($4, ''), title), 150), tasks, sector, address, municipality,
 			hours_per_week, days_per_week, seats, level_listening, level_reading, level_writing, level_oral,
 			languages, adaptations, adaptations_other, supervisor_name, supervisor_email, supervisor_phone,
 			unpublished_reason -- a copy of a taken-down placement is taken down too
 		FROM placements WHERE id = $1 AND organisation_id = $2
 		RETURNING id`
 	var newID int64
-	err := s.DB.QueryRowContext(ctx, q, id, orgID, userID).Scan(&newID)
+	err := s.DB.QueryRowContext(ctx, q, id, orgID, userID, title).Scan(&newID)
 	if err = translate(err); err != nil {
 		if err == ErrNotFound {
 			return 0, err

@@ -245,7 +245,7 @@ func TestPlacementOwnershipAndStatus(t *testing.T) {
 	if err := st.SetPlacementStatus(ctx, id, other, otherUser, db.PlacementPublished, []string{db.PlacementDraft}, "publish", ""); err != db.ErrNotFound {
 		t.Fatalf("publish by another org: %v", err)
 	}
-	if _, err := st.DuplicatePlacement(ctx, id, other, otherUser); err != db.ErrNotFound {
+	if _, err := st.DuplicatePlacement(ctx, id, other, otherUser, ""); err != db.ErrNotFound {
 		t.Fatalf("duplicate by another org: %v", err)
 	}
 	if err := st.SetPlacementStatus(ctx, id, org, user, db.PlacementPaused, []string{db.PlacementPublished}, "pause", ""); err != db.ErrConflict {
@@ -265,7 +265,7 @@ func TestPlacementOwnershipAndStatus(t *testing.T) {
 	if len(ev) != 2 || ev[0].Action != "unpublish" || ev[1].Action != "publish" {
 		t.Fatalf("events %+v", ev)
 	}
-	dup, err := st.DuplicatePlacement(ctx, id, org, user)
+	dup, err := st.DuplicatePlacement(ctx, id, org, user, "")
 	if err != nil {
 		t.Fatal(err)
 	}

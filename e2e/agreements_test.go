@@ -130,10 +130,15 @@ func TestAgreementJourney(t *testing.T) {
 	e.ensureLanguage("nb")
 	e.expectStatus("accept", e.submit(`main form[action="`+proposal+`/accept"] button`), 200)
 	e.expect("flash", e.text("#alerts"), e.msg("flash.proposal_accepted"))
-	agreementPath := e.path()
-	if !regexp.MustCompile(`^/agreements/\d+$`).MatchString(agreementPath) {
-		t.Fatalf("accepting led to %s, want /agreements/:id", agreementPath)
+	// Accepting leads to the agreement's first step (issue 20: before, to
+	// the agreement's page, where the steps were not read).
+	firstStep := regexp.MustCompile(`^(/agreements/\d+)/steps/contacts$`).FindStringSubmatch(e.path())
+	if firstStep == nil {
+		t.Fatalf("accepting led to %s, want /agreements/:id/steps/contacts", e.path())
 	}
+	agreementPath := firstStep[1]
+	e.expect("first step after accepting", e.text(`ol.steps a[aria-current="step"]`), e.msg("agreements.step.contacts"))
+	e.expectStatus("the agreement", e.open(agreementPath), 200)
 	statusTag := `.page-head .status`
 	e.expect("status after accepting", e.text(statusTag), e.msg("agreements.status.awaiting_approval"))
 	heading := e.text("main h1")

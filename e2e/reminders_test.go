@@ -68,7 +68,8 @@ func adminReminders(t *testing.T, lang string) {
 	save := `main form[action="/admin/reminders"] button[type="submit"]`
 	b.fill("#f-programme_end_days", "1000")
 	b.expectStatus("save 1000 days", b.submit(save), 422)
-	b.expect("error summary", b.text("main .ds-error-summary li"), b.msg("admin.reminders.range.programme_end_days"))
+	// The summary names the field (issue 20).
+	b.expect("error summary", b.text("main .ds-error-summary li"), b.msg("admin.reminders.field.programme_end_days")+": "+b.msg("admin.reminders.range.programme_end_days"))
 	b.expect("field message", b.text("#f-programme_end_days-error"), b.msg("admin.reminders.range.programme_end_days"))
 	if got, _ := store.ReminderSettings(ctx); got.ProgrammeEndDays != 90 {
 		t.Fatalf("a refused value was saved: %d", got.ProgrammeEndDays)
@@ -131,7 +132,7 @@ func adminReminders(t *testing.T, lang string) {
 		b.do(click("#f-day-" + d))
 	}
 	b.expectStatus("save without a day", b.submit(`main form[action="/settings/reminders"] button[type="submit"]`), 422)
-	b.expect("error", b.text("main .ds-error-summary li"), b.msg("settings.reminders.day_required"))
+	b.expect("error", b.text("main .ds-error-summary li"), b.msg("settings.reminders.days_legend")+": "+b.msg("settings.reminders.day_required"))
 	b.checkPage("settings-reminders-invalid")
 	b.do(click("#f-day-1"), click("#f-rule-org_waiting"))
 	b.expectStatus("save Monday only", b.submit(`main form[action="/settings/reminders"] button[type="submit"]`), 200)

@@ -370,7 +370,7 @@ func (a *App) agreementFollowUp(c *fiber.Ctx) error {
 	}
 	f := newForm()
 	f.Values["held_on"], f.Values["notes"] = c.FormValue("held_on"), strings.TrimSpace(c.FormValue("notes"))
-	with := formList(c, "with")
+	with := f.List(c, "with")
 	on := requiredDate(&f, "held_on")
 	if on != nil {
 		f.Check(!on.After(a.today()), "held_on", "agreements.follow_up_future")

@@ -260,8 +260,10 @@ func TestAgreementLifecycle(t *testing.T) {
 	if err := ta.store.DB.Get(&id, `SELECT id FROM agreements WHERE proposal_id = $1`, proposalID); err != nil {
 		t.Fatalf("no agreement after the acceptance: %v", err)
 	}
-	if res.status != http.StatusSeeOther || res.location() != agreementPath(id) {
-		t.Fatalf("accept: %d to %q, want 303 to %s", res.status, res.location(), agreementPath(id))
+	// To the first step with something missing (issue 20: before, to
+	// the agreement's page).
+	if res.status != http.StatusSeeOther || res.location() != aPath(id, "/steps/contacts") {
+		t.Fatalf("accept: %d to %q, want 303 to %s", res.status, res.location(), aPath(id, "/steps/contacts"))
 	}
 	if p := ta.placement(placementID); p.SeatsTaken != 1 {
 		t.Errorf("seats taken after the acceptance: %d, want 1", p.SeatsTaken)

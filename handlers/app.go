@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/gofiber/fiber/v2"
@@ -171,6 +172,9 @@ func New(cfg Config, d Deps) (*App, error) {
 		"navCurrent":   navCurrent,
 		"skillLevels":  skillLevels,
 		"checks":       checkboxes,
+		"label":        labelFor,
+		"nameField":    nameField,
+		"runes":        utf8.RuneCountInString,
 		"newPassword":  newPasswordForm,
 		"mailto":       mailtoURL,
 	})

@@ -211,7 +211,7 @@ func (a *App) newAttendancePage(c *fiber.Ctx, pg Page, ag db.Agreement, week str
 	}
 	today := a.today()
 	if status, msgID := weekProblem(ag, monday, today); status != 0 {
-		return nil, errStatus(status, msgID)
+		return nil, weekError(status, msgID, ag, monday)
 	}
 	p := &attendancePage{Page: pg, A: ag, Monday: monday, Days: weekDays(ag, monday, today), Categories: db.AbsenceCategories,
 		Form: newForm(), Action: fmt.Sprintf("/agreements/%d/attendance/%s", ag.ID, week)}

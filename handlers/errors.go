@@ -13,11 +13,13 @@ import (
 type httpError struct {
 	status int
 	msgID  string
+	whenID string // a second message: when it will be possible
+	args   []any  // whenID's template arguments
 }
 
 func (e *httpError) Error() string { return e.msgID }
 
-func errStatus(status int, msgID string) error { return &httpError{status, msgID} }
+func errStatus(status int, msgID string) error { return &httpError{status: status, msgID: msgID} }
 
 type errorPage struct {
 	Page
@@ -26,6 +28,8 @@ type errorPage struct {
 	// Read is a GET: a conflict met by opening a page (an evaluation link
 	// already used) is not a save that failed, and is not headed as one.
 	Read bool
+	// Return and ReturnID are the way back from a refusal (returnLink).
+	Return, ReturnID string
 }
 
 // handleError is the one place errors become responses. It is the app's
@@ -94,6 +98,10 @@ func (a *App) answerError(c *fiber.Ctx, err error) error {
 	}
 	p := errorPage{Page: a.newPage(c, "error.title"), Status: status, Read: c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead}
 	p.Message = p.T(msgID)
+	if he := (*httpError)(nil); errors.As(err, &he) && he.whenID != "" {
+		p.Message += " " + p.T(he.whenID, he.args...)
+	}
+	p.Return, p.ReturnID = a.returnLink(c, status)
 	if c.Get("HX-Request") == "true" {
 		// htmx is configured to swap error responses; put the alert in the
 		// page's alert region instead of the request's target.

@@ -1,6 +1,10 @@
 package handlers
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
 
 // fieldData is what partials/form/input and partials/form/select render.
 type fieldData struct {
@@ -9,6 +13,8 @@ type fieldData struct {
 	Value, Error            string
 	Autocomplete, Inputmode string
 	Required                bool
+	Max                     int    // a long text's limit in characters, shown with a counter
+	Count                   int    // characters in Value
 	Live                    string // URL that checks the field as the person types (htmx)
 	Options                 []option
 }
@@ -27,7 +33,26 @@ func newField(pg pager, f Form, name, labelID string) fieldData {
 	if id := f.Errors[name]; id != "" {
 		d.Error = p.T(id)
 	}
+	f.setLabel(name, d.Label)
 	return d
+}
+
+// labelFor is the template function `label`: the translated label of a
+// field the page writes itself (a fieldset's legend, a radio group), and
+// recorded, so the error summary names that field too.
+func labelFor(pg pager, f Form, name, labelID string) string {
+	l := pg.page().T(labelID)
+	f.setLabel(name, l)
+	return l
+}
+
+// nameField is the template function `nameField`: it records the text a
+// field is known by in the error summary (a repeated field such as one
+// day's hours: "Monday 1.12 – Hours") when the page writes the field
+// itself, and renders nothing.
+func nameField(f Form, name, text string) string {
+	f.setLabel(name, text)
+	return ""
 }
 
 // inputField is the template function `input`: a labelled input with its
@@ -49,6 +74,9 @@ func inputField(pg pager, f Form, name, typ, labelID string, opts ...string) fie
 			d.Required = false
 		case "live":
 			d.Live = v
+		case "max":
+			d.Max, _ = strconv.Atoi(v)
+			d.Count = utf8.RuneCountInString(d.Value)
 		}
 	}
 	return d
@@ -78,6 +106,10 @@ func checkboxes(pg pager, f Form, name, idPrefix, labelPrefix string, values, ch
 	d := checksData{Name: name, IDPrefix: idPrefix, Class: class}
 	if id := f.Errors[name]; id != "" {
 		d.Error = p.T(id)
+	}
+	if ticked, ok := f.Lists[name]; ok {
+		// A refused form: the ticks as sent, not as stored.
+		checked = ticked
 	}
 	for _, v := range values {
 		d.Options = append(d.Options, option{Value: v, Label: p.T(labelPrefix + v), Selected: Contains(checked, v)})

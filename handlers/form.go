@@ -15,23 +15,53 @@ import (
 // field. Errors hold message IDs; templates translate them.
 type Form struct {
 	Values map[string]string
+	// Lists are the multi-valued fields (checkboxes) as ticked, so a
+	// refused form shows every tick again.
+	Lists  map[string][]string
 	Errors map[string]string
 	order  []string // fields in the order their problems were found
+	// labels are the fields' labels as the page shows them, recorded as
+	// each field renders: the summary at the top names the field with its
+	// message (render renders a page twice when the summary came first).
+	labels map[string]string
 }
 
-// Problem is one field's error, for the summary at the top of a form.
-type Problem struct{ Field, MsgID string }
+// Problem is one field's error, for the summary at the top of a form:
+// the field's label (empty when the page has no labelled field of that
+// name) and the message ID.
+type Problem struct{ Field, Label, MsgID string }
 
 // Problems lists the errors in the order found (the form's field order).
 func (f Form) Problems() []Problem {
 	out := make([]Problem, 0, len(f.order))
 	for _, k := range f.order {
-		out = append(out, Problem{k, f.Errors[k]})
+		out = append(out, Problem{k, f.labels[k], f.Errors[k]})
 	}
 	return out
 }
 
-func newForm() Form { return Form{Values: map[string]string{}, Errors: map[string]string{}} }
+// Unlabelled reports whether a problem's field has no label recorded yet:
+// the summary marks itself so, and render renders the page once more.
+func (f Form) Unlabelled() bool {
+	for _, k := range f.order {
+		if f.labels[k] == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// setLabel records the label a field is shown with. A Form made without
+// newForm has no map and records nothing.
+func (f Form) setLabel(field, label string) {
+	if f.labels != nil && label != "" {
+		f.labels[field] = label
+	}
+}
+
+func newForm() Form {
+	return Form{Values: map[string]string{}, Lists: map[string][]string{}, Errors: map[string]string{}, labels: map[string]string{}}
+}
 
 // Check records msgID for field unless ok; the first problem per field wins.
 func (f *Form) Check(ok bool, field, msgID string) {
@@ -122,6 +152,17 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n])
+}
+
+// List reads a multi-valued field (checkboxes) like formList and keeps
+// it, so the form shows the ticks again if it is refused.
+func (f *Form) List(c *fiber.Ctx, name string) []string {
+	v := formList(c, name)
+	if f.Lists == nil {
+		f.Lists = map[string][]string{}
+	}
+	f.Lists[name] = v
+	return v
 }
 
 // formList reads a multi-valued form field (checkboxes); a value sent

@@ -45,7 +45,9 @@ func readPlacementForm(c *fiber.Ctx) placementForm {
 	in.SupervisorName, in.SupervisorEmail, in.SupervisorPhone = f.Values["supervisor_name"], f.Values["supervisor_email"], f.Values["supervisor_phone"]
 	in.Languages, in.Adaptations = pf.Languages, pf.Adaptations
 
-	f.Check(Contains(db.PlacementKinds, in.Kind), "kind", "form.choose")
+	// A draft may wait for its kind (a title alone saves one); publishing
+	// needs it (checkPublishable).
+	f.Check(in.Kind == "" || Contains(db.PlacementKinds, in.Kind), "kind", "form.choose")
 	f.Required("title", 150)
 	f.Check(utf8.RuneCountInString(in.Tasks) <= 4000, "tasks", "form.too_long")
 	f.Check(in.Sector == "" || Contains(db.Sectors, in.Sector), "sector", "form.choose")
@@ -123,6 +125,7 @@ func optionalDate(f *Form, field string) *time.Time {
 // checkPublishable adds the checks a placement must pass before advisers
 // may see it: enough for an adviser to judge it and a contact to call.
 func checkPublishable(f *Form, p db.Placement) {
+	f.Check(p.Kind != "", "kind", "placement.publish_needs")
 	f.Check(strings.TrimSpace(p.Tasks) != "", "tasks", "placement.publish_needs")
 	f.Check(p.Sector != "", "sector", "placement.publish_needs")
 	f.Check(strings.TrimSpace(p.Municipality) != "", "municipality", "placement.publish_needs")

@@ -196,6 +196,7 @@ func (a *App) placementUpdate(c *fiber.Ctx) error {
 
 // applyInput shows what a placement would look like after an update.
 func applyInput(p *db.Placement, in db.PlacementInput) {
+	p.Kind = in.Kind
 	p.Tasks, p.Sector, p.Municipality = in.Tasks, in.Sector, in.Municipality
 	p.HoursPerWeek, p.DaysPerWeek, p.StartDate = in.HoursPerWeek, in.DaysPerWeek, in.StartDate
 	p.SupervisorName, p.SupervisorEmail, p.SupervisorPhone = in.SupervisorName, in.SupervisorEmail, in.SupervisorPhone
@@ -270,7 +271,9 @@ func (a *App) placementDuplicate(c *fiber.Ctx) error {
 		return err
 	}
 	s := session(c)
-	id, err := a.store.DuplicatePlacement(c.UserContext(), pl.ID, pl.OrganisationID, s.User.ID)
+	// The copy is named as one, so the list tells the two apart.
+	title := truncateRunes(a.translate(a.locale(c), "placements.copy_title", "Title", pl.Title), 150)
+	id, err := a.store.DuplicatePlacement(c.UserContext(), pl.ID, pl.OrganisationID, s.User.ID, title)
 	if err != nil {
 		return err
 	}

@@ -510,7 +510,8 @@ func TestPlacementDuplicate(t *testing.T) {
 	if cp.Status != db.PlacementDraft || cp.OrganisationID != orig.OrganisationID || cp.StartDate != nil || cp.EndDate != nil || cp.PublishedAt != nil {
 		t.Errorf("copy: status %s, org %d, dates %v %v", cp.Status, cp.OrganisationID, cp.StartDate, cp.EndDate)
 	}
-	if cp.Title != orig.Title || cp.Tasks != orig.Tasks || cp.Kind != orig.Kind || cp.Sector != orig.Sector || cp.Seats != orig.Seats ||
+	// The copy is named as one (issue 20), the rest as the original.
+	if cp.Title != fill(msg(t, "nb", "placements.copy_title"), "Title", orig.Title) || cp.Tasks != orig.Tasks || cp.Kind != orig.Kind || cp.Sector != orig.Sector || cp.Seats != orig.Seats ||
 		cp.Level("listening") != db.LevelB1 || cp.Level("oral") != db.LevelA2 || strings.Join(cp.Languages, ",") != "uk,ar" ||
 		cp.SupervisorName != orig.SupervisorName || *cp.HoursPerWeek != *orig.HoursPerWeek {
 		t.Errorf("copy differs from the original: %+v", cp)

@@ -28,7 +28,13 @@ func (a *App) proposalCreate(c *fiber.Ctx) error {
 	note := strings.TrimSpace(c.FormValue("note"))
 	shared := strings.TrimSpace(c.FormValue("shared_adaptations"))
 	if utf8.RuneCountInString(note) > 1000 || utf8.RuneCountInString(shared) > 1000 {
-		return errStatus(fiber.StatusUnprocessableEntity, "form.too_long")
+		// The suggestions again, this placement's form open as typed.
+		f := newForm()
+		nf, sf := proposalFields(placementID)
+		f.Values[nf], f.Values[sf] = note, shared
+		f.Check(utf8.RuneCountInString(note) <= 1000, nf, "form.too_long")
+		f.Check(utf8.RuneCountInString(shared) <= 1000, sf, "form.too_long")
+		return a.suggestions(c, fiber.StatusUnprocessableEntity, f, placementID)
 	}
 	ctx := c.UserContext()
 	me := session(c).User
@@ -152,8 +158,14 @@ func (a *App) decideProposal(c *fiber.Ctx, accept bool) error {
 		return err
 	}
 	if accept {
-		// Straight on to the agreement, which is mostly filled in already.
-		return a.redirect(c, "/agreements/"+strconv.FormatInt(agreementID, 10), "flash.proposal_accepted")
+		// Straight on to the agreement's first step to fill in (or, when
+		// the placement filled in everything, its first step to read):
+		// approval is offered on the agreement once the steps are done.
+		ag, err := a.store.AgreementIn(c.UserContext(), agreementID, agreementScope(c), a.today())
+		if err != nil {
+			return err
+		}
+		return a.redirect(c, agreementPath(agreementID)+"/steps/"+firstStep(ag), "flash.proposal_accepted")
 	}
 	return a.redirect(c, "/proposals/"+strconv.FormatInt(pr.ID, 10), "flash.proposal_declined")
 }

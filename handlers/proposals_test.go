@@ -262,9 +262,10 @@ func TestProposalShowAndDecide(t *testing.T) {
 	// Accept: a seat taken, the status and an audit row; again is 409. A
 	// reason sent along with an acceptance is not kept as a decline reason.
 	res = employer.post("/proposals/"+itoa(id)+"/accept", url.Values{"reason": {"Sendt med ved en feil"}})
-	// Accepting starts the agreement: the employer goes straight to it.
-	if pr := ta.proposal(employerUser, id); res.status != http.StatusSeeOther || pr.AgreementID == nil || res.location() != agreementPath(*pr.AgreementID) {
-		t.Fatalf("accept: %d to %q, want 303 to the new agreement", res.status, res.location())
+	// Accepting starts the agreement: the employer goes straight to its
+	// first step (issue 20: before, to the agreement's page).
+	if pr := ta.proposal(employerUser, id); res.status != http.StatusSeeOther || pr.AgreementID == nil || !strings.HasPrefix(res.location(), agreementPath(*pr.AgreementID)+"/steps/") {
+		t.Fatalf("accept: %d to %q, want 303 to the new agreement's first step", res.status, res.location())
 	}
 	if pr := ta.proposal(employerUser, id); pr.Status != db.ProposalAccepted || pr.DecidedAt == nil || pr.DeclineReason != "" {
 		t.Errorf("after accepting: %s, decline reason %q", pr.Status, pr.DeclineReason)

@@ -139,6 +139,14 @@ func (a *App) render(c *fiber.Ctx, status int, name string, data pager) error {
 	if err := a.views.Render(&body, "pages/"+name, data); err != nil {
 		return err
 	}
+	if bytes.Contains(body.Bytes(), relabelMark) {
+		// An error summary came before the fields it names: their labels
+		// are known now (the fields recorded them), so render once more.
+		body.Reset()
+		if err := a.views.Render(&body, "pages/"+name, data); err != nil {
+			return err
+		}
+	}
 	if isFragment(c) {
 		return a.send(c, status, body.Bytes())
 	}
@@ -149,6 +157,10 @@ func (a *App) render(c *fiber.Ctx, status int, name string, data pager) error {
 	}
 	return a.send(c, status, full.Bytes())
 }
+
+// relabelMark is the attribute partials/form/errors carries while a
+// problem's field label is not yet known.
+var relabelMark = []byte(" data-relabel")
 
 // renderPartial writes one partials/<name> template, for htmx swaps.
 func (a *App) renderPartial(c *fiber.Ctx, status int, name string, data any) error {

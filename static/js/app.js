@@ -66,13 +66,107 @@
     }
   });
 
-  // Put focus on an error summary so screen readers read it first.
-  function focusSummary() {
-    var s = document.querySelector("[data-autofocus]");
+  // Put focus on an error summary so screen readers read it first (the
+  // autofocus attribute does the same without this script), also when
+  // htmx swapped a refused form in.
+  function focusSummary(root) {
+    var s = (root || document).querySelector("[data-autofocus]");
     if (s) s.focus();
   }
+  document.body.addEventListener("htmx:afterSwap", function (evt) {
+    var t = evt.detail.target;
+    if (t && t.querySelector) focusSummary(t);
+  });
+
+  // A long text's counter ("123 av 1000 tegn"): the server states the
+  // limit; this keeps the count current as the person types.
+  function updateCount(field) {
+    var box = document.querySelector('[data-count-for="' + field.id + '"]');
+    if (!box) return;
+    var n = Array.from(field.value).length, max = parseInt(box.getAttribute("data-max"), 10);
+    box.textContent = box.getAttribute("data-pattern").replace("{n}", String(n));
+    box.classList.toggle("char-count--over", n > max);
+  }
+  document.body.addEventListener("input", function (evt) {
+    var t = evt.target;
+    if (t && t.id && t.tagName === "TEXTAREA") updateCount(t);
+  });
+
+  // Switching language reloads the page: keep what was typed in its forms.
+  // The values go to sessionStorage under the page's address just before
+  // the switch and are put back once, right after the page loads again.
+  // Passwords, hidden fields (the CSRF token) and files are never kept.
+  // (After a refused POST the page's address is the form's action; the
+  // switch returns to the page the form was on, its "back" field.)
+  function carryKey(path) { return "praksis:carry:" + path; }
+  function kept(el) {
+    return el.name && !el.disabled && el.type !== "password" && el.type !== "hidden" &&
+      el.type !== "file" && el.type !== "submit" && el.type !== "button";
+  }
+  function pageForms() {
+    return Array.prototype.filter.call(document.querySelectorAll("main form"), function (f) {
+      return (f.getAttribute("method") || "").toLowerCase() === "post";
+    });
+  }
+  document.body.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form || form.getAttribute("action") !== "/lang") return;
+    var saved = [];
+    pageForms().forEach(function (f, i) {
+      var values = {};
+      Array.prototype.forEach.call(f.elements, function (el) {
+        if (!kept(el)) return;
+        if ((el.type === "checkbox" || el.type === "radio")) {
+          values[el.name] = values[el.name] || [];
+          if (el.checked) values[el.name].push(el.value);
+        } else {
+          values[el.name] = [el.value];
+        }
+      });
+      saved.push({ action: f.getAttribute("action"), index: i, values: values });
+    });
+    var back = form.querySelector('input[name="back"]'), path = location.pathname;
+    if (back && back.value) path = new URL(back.value, location.href).pathname;
+    try {
+      sessionStorage.setItem(carryKey(path), JSON.stringify({ at: Date.now(), forms: saved }));
+    } catch (e) { /* storage full or off: the switch still works */ }
+  }, true);
+  (function restore() {
+    var raw;
+    try {
+      raw = sessionStorage.getItem(carryKey(location.pathname));
+      sessionStorage.removeItem(carryKey(location.pathname));
+    } catch (e) { return; }
+    if (!raw) return;
+    var data;
+    try { data = JSON.parse(raw); } catch (e) { return; }
+    if (!data || Date.now() - data.at > 5 * 60 * 1000) return;
+    var forms = pageForms();
+    data.forms.forEach(function (s) {
+      var f = forms[s.index];
+      if (!f || f.getAttribute("action") !== s.action) return;
+      var changed = false;
+      Array.prototype.forEach.call(f.elements, function (el) {
+        if (!kept(el) || !Object.prototype.hasOwnProperty.call(s.values, el.name)) return;
+        var v = s.values[el.name];
+        if (el.type === "checkbox" || el.type === "radio") {
+          var on = v.indexOf(el.value) >= 0;
+          changed = changed || on !== el.checked;
+          el.checked = on;
+        } else if (typeof v[0] === "string" && v[0] !== el.value) {
+          changed = true;
+          el.value = v[0];
+          if (el.tagName === "TEXTAREA") updateCount(el);
+        }
+      });
+      // A form being filled in inside a <details> stays open.
+      var d = f.closest("details");
+      if (d && changed) d.open = true;
+    });
+  })();
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", focusSummary);
+    document.addEventListener("DOMContentLoaded", function () { focusSummary(); });
   } else {
     focusSummary();
   }
