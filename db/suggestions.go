@@ -88,18 +88,21 @@ SELECT *,
 	4 * (fit_listening::int + fit_reading::int + fit_writing::int + fit_oral::int)
 	+ 3 * same_town::int + 2 * kind_fits::int + 2 * shared_language::int + 2 * sector_fits::int + starts_soon::int AS score
 FROM scored
-ORDER BY score DESC, coalesce(published_at, created_at) DESC, id DESC
+ORDER BY id = $6 DESC, score DESC, coalesce(published_at, created_at) DESC, id DESC
 LIMIT $5`
 
 // Suggestions ranks placements for a participant the scope may see; for
 // anyone else's participant there are none (the scope is part of the one
 // query, so callers that already loaded the participant pay nothing more).
-func (s *Store) Suggestions(ctx context.Context, participantID int64, sc Scope, limit int) ([]Suggestion, error) {
+// pin (0 for none) comes first if it is still open: the placement of a
+// refused proposal, whose form is shown again as typed even when the
+// ranking has moved it off the page.
+func (s *Store) Suggestions(ctx context.Context, participantID int64, sc Scope, limit int, pin int64) ([]Suggestion, error) {
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}
 	var out []Suggestion
-	if err := s.DB.SelectContext(ctx, &out, suggestionsSQL, append(sc.args(), participantID, limit)...); err != nil {
+	if err := s.DB.SelectContext(ctx, &out, suggestionsSQL, append(sc.args(), participantID, limit, pin)...); err != nil {
 		return nil, fmt.Errorf("db: suggestions: %w", err)
 	}
 	return out, nil

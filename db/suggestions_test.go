@@ -37,7 +37,7 @@ func TestSuggestionsRankAndExplain(t *testing.T) {
 		t.Fatal(err)
 	}
 	draft, _ := st.CreatePlacement(ctx, org, user, db.PlacementInput{Kind: "annet", Title: "Kladd", Seats: 1})
-	got, err := st.Suggestions(ctx, pid, db.Scope{AdviserID: adviser}, 20)
+	got, err := st.Suggestions(ctx, pid, db.Scope{AdviserID: adviser}, 20, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +65,16 @@ func TestSuggestionsRankAndExplain(t *testing.T) {
 	if h.LevelFits != 2 || h.Fits("oral") || h.Fits("writing") || !h.Fits("reading") || h.SameTown || h.SectorFits {
 		t.Errorf("too hard: %+v", h)
 	}
+	// A pinned placement (a refused proposal's) comes first; a full or
+	// unpublished one is not brought back by a pin.
+	if pinned, err := st.Suggestions(ctx, pid, db.Scope{AdviserID: adviser}, 1, tooHard); err != nil || len(pinned) != 1 || pinned[0].ID != tooHard {
+		t.Errorf("pinned: %+v %v", pinned, err)
+	}
+	if pinned, err := st.Suggestions(ctx, pid, db.Scope{AdviserID: adviser}, 20, full); err != nil || len(pinned) != 2 || pinned[0].ID != best {
+		t.Errorf("a full placement pinned: %+v %v", pinned, err)
+	}
 	// Another adviser's participant is not theirs to rank: nothing.
-	if got, err := st.Suggestions(ctx, pid, db.Scope{AdviserID: newStaff(t, st, db.RoleAdviser)}, 20); err != nil || len(got) != 0 {
+	if got, err := st.Suggestions(ctx, pid, db.Scope{AdviserID: newStaff(t, st, db.RoleAdviser)}, 20, 0); err != nil || len(got) != 0 {
 		t.Errorf("another adviser: %d suggestions, %v", len(got), err)
 	}
 }
@@ -81,7 +89,7 @@ func TestSuggestionsWithoutResults(t *testing.T) {
 	pid := newParticipant(t, st, adviser, "Ny", 600, db.LevelA2)
 	needs := publish(t, st, org, user, db.PlacementInput{Title: "Krever lytting", Levels: map[string]db.Level{"listening": db.LevelA1}})
 	free := publish(t, st, org, user, db.PlacementInput{Title: "Ingen krav"})
-	got, err := st.Suggestions(ctx, pid, db.Scope{AdviserID: adviser}, 20)
+	got, err := st.Suggestions(ctx, pid, db.Scope{AdviserID: adviser}, 20, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,12 @@ var noParticipantPages = map[string]bool{
 	// The reminders preview lists participants; reminders_test.go holds
 	// its audit (it needs a due reminder of each rule to show any).
 	"GET /admin/reminders": true,
+	// Sign-in steps and the account's own security settings.
+	"GET /login/mfa": true, "GET /login/mfa/setup": true, "GET /login/oidc/:provider": true,
+	"GET /login/oidc/:provider/callback": true, "GET /settings/security": true, "GET /settings/totp": true,
+	// The archive list shows bundle and participant ids, no names; a
+	// bundle's download is audited by the store (archive_test.go).
+	"GET /admin/archive": true, "GET /admin/archive/:id": true,
 }
 
 // TestEveryParticipantPageIsAudited walks every GET route that shows a
@@ -72,6 +78,10 @@ func TestEveryParticipantPageIsAudited(t *testing.T) {
 		{pattern: "/participants/:id/edit", path: "/participants/" + pid + "/edit", roles: []string{db.RoleAdviser}},
 		{pattern: "/participants/:id/audit", path: "/participants/" + pid + "/audit", roles: []string{db.RoleAdmin}},
 		{pattern: "/participants/:id/suggestions", path: "/participants/" + pid + "/suggestions", roles: []string{db.RoleAdviser}},
+		{pattern: "/participants/:id/consent", path: "/participants/" + pid + "/consent", roles: []string{db.RoleAdviser}},
+		{pattern: "/participants/:id/absence", path: "/participants/" + pid + "/absence", roles: []string{db.RoleAdviser}},
+		{pattern: "/participants/:id/innsyn", path: "/participants/" + pid + "/innsyn", roles: []string{db.RoleAdviser, db.RoleAdmin}},
+		{pattern: "/participants/:id/innsyn.json", path: "/participants/" + pid + "/innsyn.json", roles: []string{db.RoleAdviser, db.RoleAdmin}},
 		{pattern: "/proposals", path: "/proposals", roles: []string{db.RoleEmployer}},
 		{pattern: "/proposals/:id", path: "/proposals/" + itoa(proposal), roles: []string{db.RoleEmployer}},
 		{pattern: "/agreements/:id/attendance/:week", path: ag + "/attendance/" + ymd(lastWeek), roles: []string{db.RoleEmployer}},

@@ -21,6 +21,13 @@ var withdrawnOpen = map[string]int{
 	"GET /settings/reminders": s200, "POST /settings/reminders": s422,
 	"GET /password/forgot": s200, "POST /password/forgot": s422, "GET /l/:token": s200, "POST /l/:token": s422,
 	"GET /organisation": s200,
+	// Signing in and the account's own security (second factor, passkeys):
+	// the account stays theirs; only the organisation's work is closed.
+	"GET /login/oidc/:provider": s404, "GET /login/oidc/:provider/callback": s404, // no provider configured here
+	"GET /login/mfa": s303, "POST /login/mfa": s303, "GET /login/mfa/setup": s303, "POST /login/mfa/setup": s303,
+	"POST /login/passkey/options": s200, "POST /login/passkey": http.StatusBadRequest,
+	"GET /settings/security": s200, "POST /settings/totp/new": s303, "GET /settings/totp": s200, "POST /settings/totp": s422,
+	"POST /settings/passkeys/options": s200, "POST /settings/passkeys": http.StatusBadRequest,
 }
 
 // TestRejectedOrganisationMatrix: an approved organisation with a running

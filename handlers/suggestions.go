@@ -38,7 +38,7 @@ func (a *App) suggestions(c *fiber.Ctx, status int, f Form, formFor int64) error
 	ctx := c.UserContext()
 	pt := row.Participant
 	p := suggestionsPage{Page: a.newPage(c, "suggestions.title"), P: pt, Row: row, Skills: db.Skills, Form: f, FormFor: formFor}
-	if p.Suggestions, err = a.store.Suggestions(ctx, pt.ID, scope(c), 20); err != nil {
+	if p.Suggestions, err = a.store.Suggestions(ctx, pt.ID, scope(c), 20, formFor); err != nil {
 		return err
 	}
 	if err := a.store.LogParticipantAccess(ctx, session(c).User.ID, pt.ID, "participant.suggestions", clientIP(c)); err != nil {
