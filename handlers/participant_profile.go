@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,10 +29,11 @@ type profilePage struct {
 	Sources     []string
 	Kinds       []string
 	Advisers    []db.User
-	Form        Form   // the form that failed, if any
-	FormName    string // result, outcome, note or reassign
-	CanEdit     bool   // the participant's adviser
-	ShowAddress bool   // protected addresses are for the adviser's eyes only
+	Form        Form              // the form that failed, if any
+	FormName    string            // result, outcome, note or reassign
+	CanEdit     bool              // the participant's adviser
+	ShowAddress bool              // protected addresses are for the adviser's eyes only
+	Ends        *db.ProgrammeEnds // the plan's original and the current end; nil without a plan
 }
 
 // timelineItem is one dated event on the profile's timeline.
@@ -54,6 +56,11 @@ func (a *App) profile(c *fiber.Ctx, row db.CaseloadRow) (profilePage, error) {
 	p.Title = pt.FirstName + " " + pt.LastName
 	p.ShowAddress = !pt.ProtectedAddress || p.CanEdit
 	var err error
+	if ends, err := a.store.ProgrammeEndsOf(ctx, pt.ID); err == nil {
+		p.Ends = &ends
+	} else if !errors.Is(err, db.ErrNoPlan) {
+		return p, err
+	}
 	if p.Results, err = a.store.Results(ctx, pt.ID); err != nil {
 		return p, err
 	}

@@ -90,6 +90,13 @@ func (a *App) routes() {
 	// person with a protected address lives.
 	r.Get("/participants/:id/suggestions", adviser, a.participantSuggestions)
 	r.Post("/participants/:id/proposals", adviser, a.proposalCreate)
+	// The integration plan: the adviser of the caseload edits; the linked
+	// NAV user and admins read (participantFor scopes every one of them).
+	r.Get("/participants/:id/plan", staff, a.planShow)
+	r.Post("/participants/:id/plan", adviser, a.planSave)
+	r.Post("/participants/:id/plan/reviews", adviser, a.planReviewCreate)
+	r.Post("/participants/:id/leave", adviser, a.leaveCreate)
+	r.Post("/participants/:id/extensions", adviser, a.extensionCreate)
 
 	// Proposals: the employer answers the adviser's proposals.
 	employer := a.requireRole(db.RoleEmployer)
