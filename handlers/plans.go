@@ -182,7 +182,9 @@ func (a *App) planPageFor(c *fiber.Ctx, pt db.Participant) (planPage, error) {
 	}
 	p.PlanForm = planFormFrom(pt, p.Plan)
 	p.Activities = activityRows(p.PlanForm)
-	return p, a.store.LogParticipantView(ctx, u.ID, pt.ID, clientIP(c))
+	// The plan is participant data: every read is audited, under its own
+	// action (as the suggestions are), so the profile's views stay countable.
+	return p, a.store.LogParticipantAccess(ctx, u.ID, pt.ID, "participant.plan_view", clientIP(c))
 }
 
 // planFormFrom fills the plan form from the current plan, or from the

@@ -156,6 +156,10 @@ func (a *App) routes() {
 	admin.Post("/jobs/:name/run", a.adminJobRun)
 	admin.Get("/reminders", a.adminReminders)
 	admin.Post("/reminders", a.adminRemindersSave)
+	admin.Get("/rules", a.adminRules)
+	admin.Post("/rules/preview", a.adminRulePreview)
+	admin.Post("/rules", a.adminRuleCreate)
+	admin.Post("/rules/measure", a.adminMeasureRuleCreate)
 
 	r.Use(func(*fiber.Ctx) error { return errStatus(fiber.StatusNotFound, "error.not_found") })
 }
