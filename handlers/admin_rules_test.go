@@ -39,6 +39,10 @@ func TestAdminRules(t *testing.T) {
 			t.Errorf("rules page lacks %q", want)
 		}
 	}
+	// The § 14 row for the sluttmål upper secondary names it.
+	if strings.Contains(res.text(), "participant.goal_category.") || !strings.Contains(res.text(), msg(t, "nb", "participant.goal_category.upper_secondary")) {
+		t.Error("a row's sluttmål is not named")
+	}
 	if res := adviser.get("/"); strings.Contains(res.body, `href="/admin/rules"`) {
 		t.Error("an adviser's menu links the rules page")
 	}
