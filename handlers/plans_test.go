@@ -126,6 +126,41 @@ func TestPlanJourney(t *testing.T) {
 		t.Error("the profile does not show the original and the current end")
 	}
 
+	// The edit form edits the plan's end: it shows the original end, and
+	// saving it unchanged keeps the leave (no new version, same ends).
+	res = c.get(pPath(id, "/edit"))
+	if v, _ := inputValue(res.body, "programme_end"); v != ymd(ends.Original) {
+		t.Errorf("edit form's end %q, want the original %s", v, ymd(ends.Original))
+	}
+	edit := kap6aForm("Oksana", p.LastName)
+	edit.Set("nav_contact", itoa(nav.ID))
+	edit.Set("municipality", "Malvik")
+	if res := c.post(pPath(id, ""), edit); res.status != http.StatusSeeOther {
+		t.Fatalf("edit: %d\n%s", res.status, res.text())
+	}
+	if after, err := ta.store.ProgrammeEndsOf(context.Background(), id); err != nil || after != ends {
+		t.Errorf("ends after an edit that kept the end: %+v, want %+v (%v)", after, ends, err)
+	}
+	if pl, _ := ta.store.Plan(context.Background(), id); pl.Version != 1 {
+		t.Errorf("an edit that kept the plan made version %d", pl.Version)
+	}
+	// An edit that moves the end makes version 2; the leave still counts.
+	edit.Set("programme_end", ymd(today().AddDate(0, 9, 0)))
+	if res := c.post(pPath(id, ""), edit); res.status != http.StatusSeeOther {
+		t.Fatalf("edit of the end: %d\n%s", res.status, res.text())
+	}
+	if after, _ := ta.store.ProgrammeEndsOf(context.Background(), id); !after.Original.Equal(today().AddDate(0, 9, 0)) ||
+		!after.Current.Equal(today().AddDate(0, 9, 10)) {
+		t.Errorf("ends after moving the end: %+v", after)
+	}
+	if pl, _ := ta.store.Plan(context.Background(), id); pl.Version != 2 || pl.HasNorskmal() {
+		t.Errorf("after moving the end: version %d, goal %v", pl.Version, pl.HasNorskmal())
+	}
+	res = c.get(pPath(id, "/plan"))
+	if !strings.Contains(res.text(), fill(msg(t, "nb", "plan.version_changed"), "Fields", msg(t, "nb", "plan.field.original_end"))) {
+		t.Error("version 2 does not say the end changed")
+	}
+
 	review := url.Values{"review_held_on": {ymd(today())}, "review_took_part": {"participant", "adviser"}, "review_changes": {"Mer språkpraksis"}}
 	if res := c.post(pPath(id, "/plan/reviews"), review); res.status != http.StatusSeeOther {
 		t.Fatalf("review: %d\n%s", res.status, res.text())
