@@ -34,10 +34,6 @@ func ensureKap6ARule(ta *testApp) {
 	})
 }
 
-// planTables are the rows a refused plan change must leave alone.
-var planTables = []string{"participants", "integration_plans", "integration_plan_versions", "plan_activities", "plan_reviews",
-	"programme_leave", "programme_extensions", "audit_log"}
-
 // planState is every plan row of one participant, as text, and their end:
 // a refused request must leave it as it was.
 func (ta *testApp) planState(id int64) string {
