@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"praksis/db"
+	"praksis/db/dbtest"
 )
 
 var kap6aOnce sync.Once
@@ -275,4 +276,36 @@ func TestPlanOtherAdviser(t *testing.T) {
 	if got := ta.planState(id); got != before {
 		t.Errorf("another adviser changed the plan: %s", got)
 	}
+}
+
+// Before an admin adds the next kap. 6A row, the seeded row (to
+// 2026-06-30) has expired for a programme starting after it: the
+// registration is refused beside the start, says which rule ended when
+// and that an admin must add one, in nb and en, and saves nothing. A
+// database of its own: the package's gets the next row.
+func TestParticipantRuleExpired(t *testing.T) {
+	dbURL, cleanup, err := dbtest.New(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	ta := newTestAppOn(t, dbURL)
+	adviser := ta.createUser(db.RoleAdviser)
+	c := ta.sessionFor(adviser)
+	form := kap6aForm("Halyna", unique("Kravets"))
+	form.Set("programme_start", "2026-08-03")
+	form.Set("programme_end", "2027-05-03")
+	before := ta.participantCounts()
+	for _, lang := range []string{"nb", "en"} {
+		ta.exec(`UPDATE users SET locale = $1 WHERE id = $2`, lang, adviser.ID)
+		res := c.post("/participants", form)
+		if res.status != http.StatusUnprocessableEntity || placementFieldError(res.body, "programme_start") != msg(t, lang, "plan.rule_expired") {
+			t.Errorf("%s: %d, beside the start %q", lang, res.status, placementFieldError(res.body, "programme_start"))
+		}
+		want := fill(msg(t, lang, "participant.rule_expired_on"), "Regime", msg(t, lang, "participant.regime.kap6a"), "Date", "30.06.2026")
+		if !strings.Contains(res.text(), want) {
+			t.Errorf("%s: the expired rule is not named: want %q", lang, want)
+		}
+	}
+	ta.sameCounts("registration under an expired rule", before)
 }
