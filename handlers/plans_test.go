@@ -122,6 +122,10 @@ func TestPlanJourney(t *testing.T) {
 		!strings.Contains(res.text(), ends.Current.Format("02.01.2006")) {
 		t.Error("the profile does not show the original and the current end")
 	}
+	if res := c.get(pPath(id, "")); !strings.Contains(res.text(), fill(msg(t, "nb", "participants.tl_leave"), "Kind", msg(t, "nb", "leave.kind.parental"),
+		"To", from.AddDate(0, 0, 9).Format("02.01.2006"), "Days", "10")) {
+		t.Error("the leave is not on the profile's timeline")
+	}
 
 	// The edit form edits the plan's end: it shows the original end, and
 	// saving it unchanged keeps the leave (no new version, same ends).
