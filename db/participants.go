@@ -48,6 +48,9 @@ type Participant struct {
 	Municipality     string         `db:"municipality"`
 	Address          string         `db:"address"`
 	Status           string         `db:"status"`
+	LegalBasis       string         `db:"legal_basis"`
+	PermitDate       *time.Time     `db:"permit_date"`
+	Sex              string         `db:"sex"`
 	CreatedAt        time.Time      `db:"created_at"`
 	UpdatedAt        time.Time      `db:"updated_at"`
 }
@@ -60,7 +63,7 @@ func (p Participant) Goal(skill string) Level {
 const participantColumns = `p.id, p.adviser_id, a.name AS adviser_name, p.nav_contact_id, n.name AS nav_name,
 	p.first_name, p.last_name, p.birth_year, p.languages, p.education, p.regime, p.programme_start, p.programme_end, p.programme_hours::float8 AS programme_hours,
 	p.goal_category, p.goal_sector, p.goal_listening, p.goal_reading, p.goal_writing, p.goal_oral,
-	p.protected_address, p.municipality, p.address, p.status, p.created_at, p.updated_at`
+	p.protected_address, p.municipality, p.address, p.status, p.legal_basis, p.permit_date, p.sex, p.created_at, p.updated_at`
 
 const participantFrom = ` FROM participants p JOIN users a ON a.id = p.adviser_id LEFT JOIN users n ON n.id = p.nav_contact_id `
 
@@ -118,43 +121,63 @@ func (in ParticipantInput) hours() float64 {
 func (s *Store) CreateParticipant(ctx context.Context, adviserID int64, in ParticipantInput, ip string) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		const q = `INSERT INTO participants (adviser_id, nav_contact_id, first_name, last_name, birth_year, languages, education,
-				regime, programme_start, programme_end, goal_category, goal_sector, goal_listening, goal_reading, goal_writing,
-				goal_oral, protected_address, municipality, address, status, programme_hours)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`
-		err := tx.QueryRowContext(ctx, q, adviserID, in.NavContactID, in.FirstName, in.LastName, in.BirthYear,
-			pq.Array(nonNil(in.Languages)), in.Education, in.Regime, in.ProgrammeStart, in.ProgrammeEnd, in.GoalCategory,
-			in.GoalSector, string(in.Goals["listening"]), string(in.Goals["reading"]), string(in.Goals["writing"]),
-			string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status, in.hours()).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("db: create participant: %w", err)
+		var err error
+		if id, err = insertParticipant(ctx, tx, adviserID, in); err != nil {
+			return err
 		}
 		return audit(ctx, tx, adviserID, "participant.create", "participant", id, ip)
 	})
 	return id, err
 }
 
+// insertParticipant inserts a participant row inside the caller's
+// transaction.
+func insertParticipant(ctx context.Context, tx *sqlx.Tx, adviserID int64, in ParticipantInput) (int64, error) {
+	var id int64
+	const q = `INSERT INTO participants (adviser_id, nav_contact_id, first_name, last_name, birth_year, languages, education,
+			regime, programme_start, programme_end, goal_category, goal_sector, goal_listening, goal_reading, goal_writing,
+			goal_oral, protected_address, municipality, address, status, programme_hours)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`
+	err := tx.QueryRowContext(ctx, q, adviserID, in.NavContactID, in.FirstName, in.LastName, in.BirthYear,
+		pq.Array(nonNil(in.Languages)), in.Education, in.Regime, in.ProgrammeStart, in.ProgrammeEnd, in.GoalCategory,
+		in.GoalSector, string(in.Goals["listening"]), string(in.Goals["reading"]), string(in.Goals["writing"]),
+		string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status, in.hours()).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("db: create participant: %w", err)
+	}
+	return id, nil
+}
+
 // UpdateParticipant changes a participant of the adviser's own caseload;
 // another adviser's participant is ErrNotFound.
 func (s *Store) UpdateParticipant(ctx context.Context, id, adviserID int64, in ParticipantInput, ip string) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		const q = `UPDATE participants SET nav_contact_id = $3, first_name = $4, last_name = $5, birth_year = $6, languages = $7,
-				education = $8, regime = $9, programme_start = $10, programme_end = $11, goal_category = $12, goal_sector = $13,
-				goal_listening = $14, goal_reading = $15, goal_writing = $16, goal_oral = $17, protected_address = $18,
-				municipality = $19, address = $20, status = $21, programme_hours = $22, updated_at = now()
-			WHERE id = $1 AND adviser_id = $2`
-		res, err := tx.ExecContext(ctx, q, id, adviserID, in.NavContactID, in.FirstName, in.LastName, in.BirthYear,
-			pq.Array(nonNil(in.Languages)), in.Education, in.Regime, in.ProgrammeStart, in.ProgrammeEnd, in.GoalCategory,
-			in.GoalSector, string(in.Goals["listening"]), string(in.Goals["reading"]), string(in.Goals["writing"]),
-			string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status, in.hours())
-		if err != nil {
-			return fmt.Errorf("db: update participant: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
+		if err := updateParticipant(ctx, tx, id, adviserID, in); err != nil {
+			return err
 		}
 		return audit(ctx, tx, adviserID, "participant.update", "participant", id, ip)
 	})
+}
+
+// updateParticipant writes a participant row inside the caller's
+// transaction; ErrNotFound for another adviser's participant.
+func updateParticipant(ctx context.Context, tx *sqlx.Tx, id, adviserID int64, in ParticipantInput) error {
+	const q = `UPDATE participants SET nav_contact_id = $3, first_name = $4, last_name = $5, birth_year = $6, languages = $7,
+			education = $8, regime = $9, programme_start = $10, programme_end = $11, goal_category = $12, goal_sector = $13,
+			goal_listening = $14, goal_reading = $15, goal_writing = $16, goal_oral = $17, protected_address = $18,
+			municipality = $19, address = $20, status = $21, programme_hours = $22, updated_at = now()
+		WHERE id = $1 AND adviser_id = $2`
+	res, err := tx.ExecContext(ctx, q, id, adviserID, in.NavContactID, in.FirstName, in.LastName, in.BirthYear,
+		pq.Array(nonNil(in.Languages)), in.Education, in.Regime, in.ProgrammeStart, in.ProgrammeEnd, in.GoalCategory,
+		in.GoalSector, string(in.Goals["listening"]), string(in.Goals["reading"]), string(in.Goals["writing"]),
+		string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status, in.hours())
+	if err != nil {
+		return fmt.Errorf("db: update participant: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // Reassign moves a participant to another adviser (admin), audited.

@@ -175,77 +175,87 @@ func validatePlan(in PlanInput, p planParticipant, r ProgrammeRule) error {
 // programme's current end and audits. Bad input is a *FieldError and
 // changes nothing; another adviser's participant is ErrNotFound.
 func (s *Store) SavePlan(ctx context.Context, participantID, adviserID int64, in PlanInput, ip string) error {
-	in.DecidedOn, in.PlanDate, in.OriginalEnd = civilDay(in.DecidedOn), civilDay(in.PlanDate), civilDay(in.OriginalEnd)
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var p planParticipant
-		if err := tx.GetContext(ctx, &p, `SELECT regime, education, birth_year, programme_start FROM participants
-			WHERE id = $1 AND adviser_id = $2 FOR UPDATE`, participantID, adviserID); err != nil {
-			return translate(err)
-		}
-		r, err := ruleAt(ctx, tx, RuleQuery{Regime: p.Regime, Education: p.Education, GoalCategory: in.GoalCategory,
-			BirthYear: p.BirthYear, On: in.PlanDate})
-		switch {
-		case errors.Is(err, ErrRuleExpired):
-			return &FieldError{"plan_date", "plan.rule_expired"}
-		case errors.Is(err, ErrNotFound):
-			return &FieldError{"plan_date", "plan.no_rule"}
-		case err != nil:
-			return err
-		}
-		if err := validatePlan(in, p, r); err != nil {
-			return err
-		}
-		goal := func(sk string) any {
-			if l, ok := in.Goals[sk]; ok {
-				return string(l)
-			}
-			return nil
-		}
-		var interval int
-		if err := tx.GetContext(ctx, &interval, `SELECT review_interval_months FROM measure_rules
-			WHERE valid_from <= $1::date ORDER BY valid_from DESC LIMIT 1`, dateOnly(in.PlanDate)); err != nil {
-			return fmt.Errorf("db: measure rule: %w", translate(err))
-		}
-		var planID int64
-		err = tx.GetContext(ctx, &planID, `INSERT INTO integration_plans (participant_id, decided_on, plan_date, rule_id, original_end,
-				goal_category, goal_sector, goal_listening, goal_reading, goal_writing, goal_oral, next_review_due, confirmed_at, updated_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ($3::date + make_interval(months => $12))::date, now(), $13)
-			ON CONFLICT (participant_id) DO UPDATE SET version = integration_plans.version + 1, decided_on = EXCLUDED.decided_on,
-				plan_date = EXCLUDED.plan_date, rule_id = EXCLUDED.rule_id, original_end = EXCLUDED.original_end,
-				goal_category = EXCLUDED.goal_category, goal_sector = EXCLUDED.goal_sector,
-				goal_listening = EXCLUDED.goal_listening, goal_reading = EXCLUDED.goal_reading,
-				goal_writing = EXCLUDED.goal_writing, goal_oral = EXCLUDED.goal_oral,
-				next_review_due = coalesce(integration_plans.next_review_due, EXCLUDED.next_review_due),
-				confirmed_at = now(), updated_by = EXCLUDED.updated_by, updated_at = now()
-			RETURNING id`,
-			participantID, dateOnly(in.DecidedOn), dateOnly(in.PlanDate), r.ID, dateOnly(in.OriginalEnd), in.GoalCategory, in.GoalSector,
-			goal("listening"), goal("reading"), goal("writing"), goal("oral"), interval, adviserID)
-		if err != nil {
-			return fmt.Errorf("db: save plan: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM plan_activities WHERE plan_id = $1`, planID); err != nil {
-			return fmt.Errorf("db: save plan activities: %w", err)
-		}
-		for _, a := range in.Activities {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO plan_activities (plan_id, kind, description, starts_on, ends_on)
-				VALUES ($1, $2, $3, $4, $5)`, planID, a.Kind, strings.TrimSpace(a.Description), dateOnly(a.StartsOn), dateOnly(a.EndsOn)); err != nil {
-				return fmt.Errorf("db: save plan activities: %w", err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, planVersionInsert, planID, strings.TrimSpace(in.Reason), adviserID); err != nil {
-			return fmt.Errorf("db: keep plan version: %w", err)
-		}
-		// The sluttmål is also on the participant (read there until phase 2
-		// moves its readers to the plan).
-		if _, err := tx.ExecContext(ctx, `UPDATE participants SET goal_category = $2, goal_sector = $3, updated_at = now() WHERE id = $1`,
-			participantID, in.GoalCategory, in.GoalSector); err != nil {
-			return fmt.Errorf("db: save plan: %w", err)
-		}
-		if err := updateCurrentEnd(ctx, tx, participantID); err != nil {
+		if err := savePlan(ctx, tx, participantID, adviserID, in); err != nil {
 			return err
 		}
 		return audit(ctx, tx, adviserID, "participant.plan", "participant", participantID, ip)
 	})
+}
+
+// savePlan is SavePlan inside a transaction the caller holds, which
+// audits: the registration form creates version 1 as part of registering
+// (one audit row for the one use case).
+func savePlan(ctx context.Context, tx *sqlx.Tx, participantID, adviserID int64, in PlanInput) error {
+	in.DecidedOn, in.PlanDate, in.OriginalEnd = civilDay(in.DecidedOn), civilDay(in.PlanDate), civilDay(in.OriginalEnd)
+	var p planParticipant
+	if err := tx.GetContext(ctx, &p, `SELECT regime, education, birth_year, programme_start FROM participants
+		WHERE id = $1 AND adviser_id = $2 FOR UPDATE`, participantID, adviserID); err != nil {
+		return translate(err)
+	}
+	r, err := ruleAt(ctx, tx, RuleQuery{Regime: p.Regime, Education: p.Education, GoalCategory: in.GoalCategory,
+		BirthYear: p.BirthYear, On: in.PlanDate})
+	switch {
+	case errors.Is(err, ErrRuleExpired):
+		return &FieldError{"plan_date", "plan.rule_expired"}
+	case errors.Is(err, ErrNotFound):
+		return &FieldError{"plan_date", "plan.no_rule"}
+	case err != nil:
+		return err
+	}
+	if err := validatePlan(in, p, r); err != nil {
+		return err
+	}
+	goal := func(sk string) any {
+		if l, ok := in.Goals[sk]; ok {
+			return string(l)
+		}
+		return nil
+	}
+	var interval int
+	if err := tx.GetContext(ctx, &interval, `SELECT review_interval_months FROM measure_rules
+		WHERE valid_from <= $1::date ORDER BY valid_from DESC LIMIT 1`, dateOnly(in.PlanDate)); err != nil {
+		return fmt.Errorf("db: measure rule: %w", translate(err))
+	}
+	var planID int64
+	err = tx.GetContext(ctx, &planID, `INSERT INTO integration_plans (participant_id, decided_on, plan_date, rule_id, original_end,
+			goal_category, goal_sector, goal_listening, goal_reading, goal_writing, goal_oral, next_review_due, confirmed_at, updated_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ($3::date + make_interval(months => $12))::date, now(), $13)
+		ON CONFLICT (participant_id) DO UPDATE SET version = integration_plans.version + 1, decided_on = EXCLUDED.decided_on,
+			plan_date = EXCLUDED.plan_date, rule_id = EXCLUDED.rule_id, original_end = EXCLUDED.original_end,
+			goal_category = EXCLUDED.goal_category, goal_sector = EXCLUDED.goal_sector,
+			goal_listening = EXCLUDED.goal_listening, goal_reading = EXCLUDED.goal_reading,
+			goal_writing = EXCLUDED.goal_writing, goal_oral = EXCLUDED.goal_oral,
+			next_review_due = coalesce(integration_plans.next_review_due, EXCLUDED.next_review_due),
+			confirmed_at = now(), updated_by = EXCLUDED.updated_by, updated_at = now()
+		RETURNING id`,
+		participantID, dateOnly(in.DecidedOn), dateOnly(in.PlanDate), r.ID, dateOnly(in.OriginalEnd), in.GoalCategory, in.GoalSector,
+		goal("listening"), goal("reading"), goal("writing"), goal("oral"), interval, adviserID)
+	if err != nil {
+		return fmt.Errorf("db: save plan: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM plan_activities WHERE plan_id = $1`, planID); err != nil {
+		return fmt.Errorf("db: save plan activities: %w", err)
+	}
+	for _, a := range in.Activities {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO plan_activities (plan_id, kind, description, starts_on, ends_on)
+			VALUES ($1, $2, $3, $4, $5)`, planID, a.Kind, strings.TrimSpace(a.Description), dateOnly(a.StartsOn), dateOnly(a.EndsOn)); err != nil {
+			return fmt.Errorf("db: save plan activities: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, planVersionInsert, planID, strings.TrimSpace(in.Reason), adviserID); err != nil {
+		return fmt.Errorf("db: keep plan version: %w", err)
+	}
+	// The sluttmål is also on the participant (read there until phase 2
+	// moves its readers to the plan).
+	if _, err := tx.ExecContext(ctx, `UPDATE participants SET goal_category = $2, goal_sector = $3, updated_at = now() WHERE id = $1`,
+		participantID, in.GoalCategory, in.GoalSector); err != nil {
+		return fmt.Errorf("db: save plan: %w", err)
+	}
+	if err := updateCurrentEnd(ctx, tx, participantID); err != nil {
+		return err
+	}
+	return nil
 }
 
 // planVersionInsert keeps the plan ($1) as it now is, activities

@@ -109,14 +109,8 @@ type LegalStatus struct {
 // regime it stored. Bad input is a *FieldError; another adviser's
 // participant is ErrNotFound.
 func (s *Store) SetLegalStatus(ctx context.Context, participantID, adviserID int64, in LegalStatus, ip string) (string, error) {
-	if !oneOf(LegalBases, in.LegalBasis) {
-		return "", &FieldError{Field: "legal_basis", Code: "form.choose"}
-	}
-	if !oneOf(Sexes, in.Sex) {
-		return "", &FieldError{Field: "sex", Code: "form.choose"}
-	}
-	if in.LegalBasis != BasisUnknown && in.PermitDate == nil {
-		return "", &FieldError{Field: "permit_date", Code: "form.required"}
+	if err := in.validate(); err != nil {
+		return "", err
 	}
 	var regime string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -124,32 +118,66 @@ func (s *Store) SetLegalStatus(ctx context.Context, participantID, adviserID int
 			participantID, adviserID); err != nil {
 			return translate(err)
 		}
-		if in.LegalBasis != BasisUnknown {
-			var rules []RegimeRule
-			if err := tx.SelectContext(ctx, &rules, `SELECT id, legal_basis, permit_from, permit_to, regime, source, confirm
-				FROM regime_rules WHERE legal_basis = $1`, in.LegalBasis); err != nil {
-				return fmt.Errorf("db: regime rules: %w", err)
-			}
-			r, err := DeriveRegime(in.LegalBasis, in.PermitDate, rules)
-			if errors.Is(err, ErrNoRegimeRule) {
-				return &FieldError{Field: "permit_date", Code: "participant.no_regime_rule"}
-			}
-			if err != nil {
-				return err
-			}
-			regime = r.Regime
-		}
-		var permit any
-		if in.PermitDate != nil {
-			permit = dateOnly(*in.PermitDate)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE participants SET legal_basis = $2, permit_date = $3, sex = $4, regime = $5,
-			updated_at = now() WHERE id = $1`, participantID, in.LegalBasis, permit, in.Sex, regime); err != nil {
-			return fmt.Errorf("db: legal status: %w", err)
+		var err error
+		if regime, err = setLegalStatus(ctx, tx, participantID, in, regime); err != nil {
+			return err
 		}
 		return audit(ctx, tx, adviserID, "participant.legal_status", "participant", participantID, ip)
 	})
 	return regime, err
+}
+
+// validate checks a legal status on its own.
+func (in LegalStatus) validate() error {
+	switch {
+	case !oneOf(LegalBases, in.LegalBasis):
+		return &FieldError{Field: "legal_basis", Code: "form.choose"}
+	case !oneOf(Sexes, in.Sex):
+		return &FieldError{Field: "sex", Code: "form.choose"}
+	case in.LegalBasis != BasisUnknown && in.PermitDate == nil:
+		return &FieldError{Field: "permit_date", Code: "form.required"}
+	}
+	return nil
+}
+
+// deriveRegimeTx derives the regime of a legal status by the dated rules
+// read in tx; an unknown basis keeps current.
+func deriveRegimeTx(ctx context.Context, tx *sqlx.Tx, in LegalStatus, current string) (string, error) {
+	if in.LegalBasis == BasisUnknown {
+		return current, nil
+	}
+	var rules []RegimeRule
+	if err := tx.SelectContext(ctx, &rules, `SELECT id, legal_basis, permit_from, permit_to, regime, source, confirm
+		FROM regime_rules WHERE legal_basis = $1`, in.LegalBasis); err != nil {
+		return "", fmt.Errorf("db: regime rules: %w", err)
+	}
+	r, err := DeriveRegime(in.LegalBasis, in.PermitDate, rules)
+	if errors.Is(err, ErrNoRegimeRule) {
+		return "", &FieldError{Field: "permit_date", Code: "participant.no_regime_rule"}
+	}
+	if err != nil {
+		return "", err
+	}
+	return r.Regime, nil
+}
+
+// setLegalStatus stores a validated legal status and the regime derived
+// from it (current kept for an unknown basis) inside the caller's
+// transaction, which audits; it returns the regime stored.
+func setLegalStatus(ctx context.Context, tx *sqlx.Tx, participantID int64, in LegalStatus, current string) (string, error) {
+	regime, err := deriveRegimeTx(ctx, tx, in, current)
+	if err != nil {
+		return "", err
+	}
+	var permit any
+	if in.PermitDate != nil {
+		permit = dateOnly(*in.PermitDate)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE participants SET legal_basis = $2, permit_date = $3, sex = $4, regime = $5,
+		updated_at = now() WHERE id = $1`, participantID, in.LegalBasis, permit, in.Sex, regime); err != nil {
+		return "", fmt.Errorf("db: legal status: %w", err)
+	}
+	return regime, nil
 }
 
 // oneOf reports whether v is one of list.

@@ -95,6 +95,16 @@ func TestCSRFRejected(t *testing.T) {
 		"POST /l/:token":            {"password": {"forged-new-password"}, "confirm": {"forged-new-password"}},
 	}
 	forms["POST /participants/:id/reassign"] = url.Values{"adviser": {strconv.FormatInt(fx.newAdviser, 10)}}
+	// The rule forms as an admin would send them (the admin may call these
+	// routes); the plan forms need the adviser, so the token check alone
+	// stands between them and the tables counted below.
+	forms["POST /admin/rules"] = url.Values{"regime": {db.RegimeKap6A}, "track": {db.TrackAny}, "min_age": {"18"}, "max_age": {"55"},
+		"min_months": {"3"}, "max_months": {"12"}, "extension_months": {"0"}, "valid_from": {"2031-07-01"}, "norskmal": {"optional"},
+		"source": {"forged"}}
+	forms["POST /admin/rules/measure"] = url.Values{"m_valid_from": {"2031-01-01"}, "m_risk_horizon_months": {"6"},
+		"m_pace_window_months": {"6"}, "m_review_interval_months": {"6"}, "m_source": {"forged"}}
+	forms["POST /participants/:id/leave"] = url.Values{"leave_kind": {"welfare"}, "leave_from_date": {ymd(today())},
+		"leave_to_date": {ymd(today())}, "leave_decided_on": {ymd(today())}}
 	routes := stateChangingRoutes(ta.app)
 	if len(routes) < 10 {
 		t.Fatalf("only %d state-changing routes found: %v", len(routes), routes)
@@ -114,7 +124,9 @@ func TestCSRFRejected(t *testing.T) {
 	tables := []string{"organisations", "users", "sessions", "audit_log", "login_failures",
 		"outbox", "link_tokens", "link_token_failures", "job_runs", "placements", "placement_events",
 		"participants", "language_results", "outcomes", "participant_notes", "proposals", "agreements",
-		"agreement_versions", "attendance", "evaluations", "follow_ups", "consents", "absence_classifications", "archive_bundles"}
+		"agreement_versions", "attendance", "evaluations", "follow_ups", "consents", "absence_classifications", "archive_bundles",
+		"programme_rules", "measure_rules", "integration_plans", "integration_plan_versions", "plan_reviews", "programme_leave",
+		"programme_extensions"}
 	for _, tbl := range tables {
 		before[tbl] = ta.count(tbl)
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,10 +29,13 @@ type profilePage struct {
 	Sources     []string
 	Kinds       []string
 	Advisers    []db.User
-	Form        Form   // the form that failed, if any
-	FormName    string // result, outcome, note or reassign
-	CanEdit     bool   // the participant's adviser
-	ShowAddress bool   // protected addresses are for the adviser's eyes only
+	Form        Form              // the form that failed, if any
+	FormName    string            // result, outcome, note or reassign
+	CanEdit     bool              // the participant's adviser
+	ShowAddress bool              // protected addresses are for the adviser's eyes only
+	Ends        *db.ProgrammeEnds // the plan's original and the current end; nil without a plan
+	Leaves      []db.Leave        // on the timeline: leave moves the end
+	Extensions  []db.Extension
 }
 
 // timelineItem is one dated event on the profile's timeline.
@@ -54,6 +58,17 @@ func (a *App) profile(c *fiber.Ctx, row db.CaseloadRow) (profilePage, error) {
 	p.Title = pt.FirstName + " " + pt.LastName
 	p.ShowAddress = !pt.ProtectedAddress || p.CanEdit
 	var err error
+	if ends, err := a.store.ProgrammeEndsOf(ctx, pt.ID); err == nil {
+		p.Ends = &ends
+	} else if !errors.Is(err, db.ErrNoPlan) {
+		return p, err
+	}
+	if p.Leaves, err = a.store.Leaves(ctx, pt.ID); err != nil {
+		return p, err
+	}
+	if p.Extensions, err = a.store.Extensions(ctx, pt.ID); err != nil {
+		return p, err
+	}
 	if p.Results, err = a.store.Results(ctx, pt.ID); err != nil {
 		return p, err
 	}
@@ -92,6 +107,13 @@ func (a *App) timeline(p *profilePage) []timelineItem {
 			l += " – " + o.Employer
 		}
 		items = append(items, timelineItem{Date: o.FromDate, Kind: "outcome", Label: l})
+	}
+	for _, l := range p.Leaves {
+		items = append(items, timelineItem{Date: l.FromDate, Kind: "leave",
+			Label: p.T("participants.tl_leave", "Kind", p.T("leave.kind."+l.Kind), "To", dateOf(l.ToDate), "Days", l.Days())})
+	}
+	for _, x := range p.Extensions {
+		items = append(items, timelineItem{Date: x.DecidedOn, Kind: "extension", Label: p.T("participants.tl_extension", "N", x.Months)})
 	}
 	items = append(items, timelineItem{Date: p.P.ProgrammeEnd, Kind: "end", Label: p.T("participants.tl_end")})
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Date.Before(items[j].Date) })

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -232,12 +233,15 @@ type participantFormPage struct {
 	Langs       []string
 	Statuses    []string
 	NavUsers    []db.User
+	Bases       []string
+	Sexes       []string
 }
 
 func (a *App) participantFormPage(c *fiber.Ctx, titleID string, pf participantForm) (participantFormPage, error) {
 	p := participantFormPage{Page: a.newPage(c, titleID), PF: pf, Form: pf.Form, Educations: db.Educations, Regimes: db.Regimes,
 		Categories: db.GoalCategories, Sectors: db.Sectors, Levels: db.Levels, Skills: db.Skills,
-		Langs: db.ParticipantLanguages, Statuses: db.ParticipantStatuses, Hours: db.ProgrammeHours}
+		Langs: db.ParticipantLanguages, Statuses: db.ParticipantStatuses, Hours: db.ProgrammeHours,
+		Bases: db.LegalBases, Sexes: db.Sexes}
 	if p.Form.Values["programme_hours"] == "" {
 		p.Form.Values["programme_hours"] = db.ProgrammeHours[0]
 	}
@@ -249,7 +253,7 @@ func (a *App) participantFormPage(c *fiber.Ctx, titleID string, pf participantFo
 func (a *App) participantNew(c *fiber.Ctx) error {
 	pf := participantForm{Form: newForm()}
 	pf.Values["status"] = "active"
-	pf.Values["regime"] = "integreringsloven"
+	pf.Values["sex"] = "not_given"
 	p, err := a.participantFormPage(c, "participants.new_title", pf)
 	if err != nil {
 		return err
@@ -257,11 +261,21 @@ func (a *App) participantNew(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusOK, "participants/form", &p)
 }
 
-// participantCreate registers a participant in the adviser's caseload.
+// participantCreate registers a participant in the adviser's caseload,
+// with version 1 of their plan.
 func (a *App) participantCreate(c *fiber.Ctx) error {
-	pf, err := a.readParticipantForm(c)
+	pf, err := a.readParticipantForm(c, "")
 	if err != nil {
 		return err
+	}
+	var id int64
+	if pf.Valid() {
+		id, err = a.store.RegisterParticipant(c.UserContext(), session(c).User.ID, pf.registration(), clientIP(c))
+		if fe := (*db.FieldError)(nil); errors.As(err, &fe) {
+			pf.Check(false, participantFieldOf(fe.Field), fe.Code)
+		} else if err != nil {
+			return err
+		}
 	}
 	if !pf.Valid() {
 		p, err := a.participantFormPage(c, "participants.new_title", pf)
@@ -269,10 +283,6 @@ func (a *App) participantCreate(c *fiber.Ctx) error {
 			return err
 		}
 		return a.render(c, fiber.StatusUnprocessableEntity, "participants/form", &p)
-	}
-	id, err := a.store.CreateParticipant(c.UserContext(), session(c).User.ID, pf.Input, clientIP(c))
-	if err != nil {
-		return err
 	}
 	return a.redirect(c, "/participants/"+strconv.FormatInt(id, 10), "flash.participant_saved")
 }
@@ -303,7 +313,13 @@ func (a *App) participantEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.participantFormPage(c, "participants.edit_title", formFromParticipant(pt))
+	pf := formFromParticipant(pt)
+	if plan, err := a.store.Plan(c.UserContext(), pt.ID); err == nil {
+		pf = withPlan(pf, plan)
+	} else if !errors.Is(err, db.ErrNoPlan) {
+		return err
+	}
+	p, err := a.participantFormPage(c, "participants.edit_title", pf)
 	if err != nil {
 		return err
 	}
@@ -320,9 +336,17 @@ func (a *App) participantUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pf, err := a.readParticipantForm(c)
+	pf, err := a.readParticipantForm(c, pt.Regime)
 	if err != nil {
 		return err
+	}
+	if pf.Valid() {
+		err = a.store.EditParticipant(c.UserContext(), pt.ID, session(c).User.ID, pf.registration(), clientIP(c))
+		if fe := (*db.FieldError)(nil); errors.As(err, &fe) {
+			pf.Check(false, participantFieldOf(fe.Field), fe.Code)
+		} else if err != nil {
+			return err
+		}
 	}
 	if !pf.Valid() {
 		p, err := a.participantFormPage(c, "participants.edit_title", pf)
@@ -334,9 +358,6 @@ func (a *App) participantUpdate(c *fiber.Ctx) error {
 			return err
 		}
 		return a.render(c, fiber.StatusUnprocessableEntity, "participants/form", &p)
-	}
-	if err := a.store.UpdateParticipant(c.UserContext(), pt.ID, session(c).User.ID, pf.Input, clientIP(c)); err != nil {
-		return err
 	}
 	return a.redirect(c, "/participants/"+strconv.FormatInt(pt.ID, 10), "flash.participant_saved")
 }

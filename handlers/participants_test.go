@@ -73,12 +73,14 @@ func (ta *testApp) namedUser(role, name string) db.User {
 }
 
 // validParticipantForm is the registration form filled in completely, the
-// norskmål left on "default".
+// norskmål left on "default": asylum granted in 2023 gives
+// integreringsloven, and with upper secondary education § 13's main rule
+// of 6 months.
 func validParticipantForm(first, last string) url.Values {
 	return url.Values{
 		"first_name": {first}, "last_name": {last}, "birth_year": {"1990"}, "languages": {"uk", "ru"},
-		"education": {"upper_secondary"}, "regime": {"integreringsloven"},
-		"programme_start": {ymd(today().AddDate(0, -2, 0))}, "programme_end": {ymd(today().AddDate(1, 6, 0))},
+		"education": {"upper_secondary"}, "legal_basis": {"asylum"}, "permit_date": {"2023-03-01"}, "sex": {"woman"},
+		"programme_start": {ymd(today().AddDate(0, -2, 0))}, "programme_end": {ymd(today().AddDate(0, 4, 0))},
 		"status": {"active"}, "goal_category": {"work_or_education"}, "goal_sector": {""},
 		"goal_listening": {""}, "goal_reading": {""}, "goal_writing": {""}, "goal_oral": {""},
 		"municipality": {"Trondheim"}, "address": {"Kongens gate 2"}, "nav_contact": {""},
@@ -114,7 +116,7 @@ func pPath(id int64, suffix string) string { return "/participants/" + itoa(id) 
 // checks the reads).
 var participantTables = []string{"participants", "language_results", "outcomes", "participant_notes", "audit_log"}
 
-const auditChanges = "action NOT IN ('participant.view', 'participant.list', 'participant.audit', 'participant.suggestions')"
+const auditChanges = "action NOT IN ('participant.view', 'participant.list', 'participant.audit', 'participant.suggestions', 'participant.plan_view')"
 
 func (ta *testApp) tableCount(tbl string) int {
 	if tbl == "audit_log" {
@@ -260,7 +262,7 @@ func TestParticipantRegister(t *testing.T) {
 		t.Errorf("defaults from the 2029 rule: %s %s %s %s", p.GoalListening, p.GoalReading, p.GoalWriting, p.GoalOral)
 	}
 	form.Set("programme_start", ymd(today().AddDate(0, -1, 0)))
-	form.Set("programme_end", ymd(today().AddDate(2, 0, 0)))
+	form.Set("programme_end", ymd(today().AddDate(1, 11, 0))) // § 14: at most 24 months
 	p = ta.participant(createParticipant(t, c, form))
 	if p.GoalOral != db.LevelA1 || p.GoalListening != db.LevelA1 {
 		t.Errorf("defaults before the 2029 rule: %s %s", p.GoalListening, p.GoalOral)
@@ -277,6 +279,7 @@ func TestParticipantRegisterBadInput(t *testing.T) {
 	disabledNAV := ta.createUser(db.RoleNAV)
 	ta.exec(`UPDATE users SET disabled_at = now() WHERE id = $1`, disabledNAV.ID)
 	start := today().AddDate(0, -2, 0)
+	ensureKap6ARule(ta)
 
 	type tc struct {
 		name, field, msgID string
@@ -291,7 +294,10 @@ func TestParticipantRegisterBadInput(t *testing.T) {
 		{"birth year not a number", "birth_year", "participant.birth_year_range", map[string]string{"birth_year": "nitten"}},
 		{"no birth year", "birth_year", "participant.birth_year_range", map[string]string{"birth_year": ""}},
 		{"unknown education", "education", "form.choose", map[string]string{"education": "phd"}},
-		{"unknown regime", "regime", "form.choose", map[string]string{"regime": "eu"}},
+		{"unknown legal basis", "legal_basis", "form.choose", map[string]string{"legal_basis": "eu"}},
+		{"legal basis not recorded", "legal_basis", "participant.basis_needed", map[string]string{"legal_basis": "unknown"}},
+		{"no permit date", "permit_date", "form.required", map[string]string{"permit_date": ""}},
+		{"unknown sex", "sex", "form.choose", map[string]string{"sex": "x"}},
 		{"unknown goal category", "goal_category", "form.choose", map[string]string{"goal_category": "retire"}},
 		{"unknown status", "status", "form.choose", map[string]string{"status": "gone"}},
 		{"unknown goal level", "goal_oral", "form.choose", map[string]string{"goal_oral": "c2"}},
@@ -304,11 +310,13 @@ func TestParticipantRegisterBadInput(t *testing.T) {
 		{"no start", "programme_start", "form.required", map[string]string{"programme_start": ""}},
 		{"impossible start", "programme_start", "placement.date_invalid", map[string]string{"programme_start": "2026-02-30"}},
 		{"too long for the Ukraine rules", "programme_end", "participant.too_long",
-			map[string]string{"regime": "kap6a", "programme_start": ymd(start), "programme_end": ymd(start.AddDate(0, 24, 0))}},
+			map[string]string{"legal_basis": "collective_protection", "permit_date": "2022-04-01", "programme_start": ymd(start), "programme_end": ymd(start.AddDate(0, 24, 0))}},
 		{"too long for the Integration Act", "programme_end", "participant.too_long",
-			map[string]string{"regime": "integreringsloven", "programme_start": ymd(start), "programme_end": ymd(start.AddDate(0, 48, 1))}},
+			map[string]string{"legal_basis": "asylum", "permit_date": "2023-03-01", "programme_start": ymd(start), "programme_end": ymd(start.AddDate(0, 48, 1))}},
 		{"shorter than 3 months", "programme_end", "participant.too_short",
-			map[string]string{"regime": "integreringsloven", "programme_start": ymd(start), "programme_end": ymd(start.AddDate(0, 2, 0))}},
+			map[string]string{"legal_basis": "asylum", "permit_date": "2023-03-01", "programme_start": ymd(start), "programme_end": ymd(start.AddDate(0, 2, 0))}},
+		{"a Norwegian goal under the Introduction Act", "goal_oral", "plan.no_norskmal",
+			map[string]string{"permit_date": "2019-05-01", "goal_oral": "b1"}},
 		{"NAV contact is an adviser", "nav_contact", "participant.not_nav", map[string]string{"nav_contact": itoa(other.ID)}},
 		{"NAV contact unknown", "nav_contact", "participant.not_nav", map[string]string{"nav_contact": "999999999"}},
 		{"NAV contact not a number", "nav_contact", "participant.not_nav", map[string]string{"nav_contact": "nav"}},
@@ -322,7 +330,7 @@ func TestParticipantRegisterBadInput(t *testing.T) {
 		ta.exec(`UPDATE users SET locale = $1 WHERE id = $2`, lang, adviser.ID)
 		for _, k := range cases {
 			form := validParticipantForm("Selam", "Tesfay-"+lang)
-			form.Set("regime", "introduksjonsloven")
+			form.Set("permit_date", "2019-05-01") // asylum before 2021: introduksjonsloven
 			for f, v := range k.set {
 				form.Set(f, v)
 			}
@@ -348,19 +356,19 @@ func TestParticipantRegisterBadInput(t *testing.T) {
 			if v, _ := inputValue(res.body, "last_name"); v != "Tesfay-"+lang && k.field != "last_name" {
 				t.Errorf("%s %s: last name not kept: %q", lang, k.name, v)
 			}
-			if k.field != "regime" && !strings.Contains(res.body, `<option value="`+form.Get("regime")+`" selected>`) {
-				t.Errorf("%s %s: regime not kept", lang, k.name)
+			if k.field != "legal_basis" && !strings.Contains(res.body, `<option value="`+form.Get("legal_basis")+`" selected>`) {
+				t.Errorf("%s %s: legal basis not kept", lang, k.name)
 			}
 			if !strings.Contains(res.body, `value="uk" checked`) {
 				t.Errorf("%s %s: languages not kept", lang, k.name)
 			}
 			if k.name == "too long for the Ukraine rules" &&
-				!strings.Contains(res.text(), fill(msg(t, lang, "participant.max_months"), "Months", "12")) {
+				!strings.Contains(res.text(), fill(msg(t, lang, "participant.plan_max_months"), "Months", "12")) {
 				t.Errorf("%s: no hint on the longest programme (12 months)", lang)
 			}
 			if k.name == "too long for the Integration Act" &&
-				!strings.Contains(res.text(), fill(msg(t, lang, "participant.max_months"), "Months", "48")) {
-				t.Errorf("%s: no hint on the longest programme (48 months)", lang)
+				!strings.Contains(res.text(), fill(msg(t, lang, "participant.plan_max_months"), "Months", "6")) {
+				t.Errorf("%s: no hint on the longest programme (§ 13: 6 months)", lang)
 			}
 		}
 	}
@@ -371,7 +379,8 @@ func TestParticipantRegisterBadInput(t *testing.T) {
 	// The longest programme the rule allows is accepted.
 	ta.exec(`UPDATE users SET locale = 'nb' WHERE id = $1`, adviser.ID)
 	form := validParticipantForm("Selam", "Tesfay")
-	form.Set("regime", "kap6a")
+	form.Set("legal_basis", "collective_protection")
+	form.Set("permit_date", "2022-04-01")
 	form.Set("programme_start", ymd(start))
 	form.Set("programme_end", ymd(start.AddDate(0, 12, 0)))
 	createParticipant(t, c, form)

@@ -130,6 +130,13 @@ func (a *App) routes() {
 	r.Post("/participants/:id/absence", adviser, a.absenceClassify)
 	r.Get("/participants/:id/innsyn", exporter, a.innsynShow)
 	r.Get("/participants/:id/innsyn.json", exporter, a.innsynJSON)
+	// The integration plan: the adviser of the caseload edits; the linked
+	// NAV user and admins read (participantFor scopes every one of them).
+	r.Get("/participants/:id/plan", staff, a.planShow)
+	r.Post("/participants/:id/plan", adviser, a.planSave)
+	r.Post("/participants/:id/plan/reviews", adviser, a.planReviewCreate)
+	r.Post("/participants/:id/leave", adviser, a.leaveCreate)
+	r.Post("/participants/:id/extensions", adviser, a.extensionCreate)
 
 	// Proposals: the employer answers the adviser's proposals.
 	employer := a.requireRole(db.RoleEmployer)
@@ -194,6 +201,10 @@ func (a *App) routes() {
 	admin.Get("/archive", a.adminArchive)
 	admin.Get("/archive/:id", a.adminArchiveDownload)
 	admin.Post("/archive/:id/anonymise", a.adminArchiveAnonymise)
+	admin.Get("/rules", a.adminRules)
+	admin.Post("/rules/preview", a.adminRulePreview)
+	admin.Post("/rules", a.adminRuleCreate)
+	admin.Post("/rules/measure", a.adminMeasureRuleCreate)
 
 	r.Use(func(*fiber.Ctx) error { return errStatus(fiber.StatusNotFound, "error.not_found") })
 }

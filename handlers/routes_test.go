@@ -268,6 +268,14 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 
 		// Proposals: the employer of the placement's organisation reads,
 		// accepts and declines (with a reason); nobody else.
+		// The integration plan: empty forms are refused (422) before
+		// anything is saved, so the participant stays as it was.
+		{method: "GET", pattern: "/participants/:id/plan", path: "/participants/" + id(fx.participant) + "/plan", want: [5]int{s303, s403, s200, s200, s200}},
+		{method: "POST", pattern: "/participants/:id/plan", path: "/participants/" + id(fx.participant) + "/plan", want: [5]int{s401, s403, s422, s403, s403}},
+		{method: "POST", pattern: "/participants/:id/plan/reviews", path: "/participants/" + id(fx.participant) + "/plan/reviews", want: [5]int{s401, s403, s422, s403, s403}},
+		{method: "POST", pattern: "/participants/:id/leave", path: "/participants/" + id(fx.participant) + "/leave", want: [5]int{s401, s403, s422, s403, s403}},
+		{method: "POST", pattern: "/participants/:id/extensions", path: "/participants/" + id(fx.participant) + "/extensions", want: [5]int{s401, s403, s422, s403, s403}},
+
 		{method: "GET", pattern: "/proposals", path: "/proposals", want: [5]int{s303, s200, s403, s403, s403}},
 		{method: "GET", pattern: "/proposals/:id", path: "/proposals/" + id(fx.proposal), want: [5]int{s303, s200, s403, s403, s403}},
 		{method: "POST", pattern: "/proposals/:id/accept", path: "/proposals/" + id(fx.toAccept) + "/accept", want: [5]int{s401, s303, s403, s403, s403}},
@@ -344,6 +352,10 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "GET", pattern: "/admin/archive", path: "/admin/archive", want: [5]int{s303, s403, s403, s403, s200}},
 		{method: "GET", pattern: "/admin/archive/:id", path: "/admin/archive/" + id(px.bundle), want: [5]int{s303, s403, s403, s403, s200}},
 		{method: "POST", pattern: "/admin/archive/:id/anonymise", path: "/admin/archive/" + id(px.bundle) + "/anonymise", want: [5]int{s401, s403, s403, s403, http.StatusConflict}},
+		{method: "GET", pattern: "/admin/rules", path: "/admin/rules", want: [5]int{s303, s403, s403, s403, s200}},
+		{method: "POST", pattern: "/admin/rules/preview", path: "/admin/rules/preview", want: [5]int{s401, s403, s403, s403, s422}},
+		{method: "POST", pattern: "/admin/rules", path: "/admin/rules", want: [5]int{s401, s403, s403, s403, s422}},
+		{method: "POST", pattern: "/admin/rules/measure", path: "/admin/rules/measure", want: [5]int{s401, s403, s403, s403, s422}},
 	}
 }
 
@@ -794,6 +806,18 @@ func TestParticipantAccessMatrix(t *testing.T) {
 		{"POST", base + "/results", url.Values{"skill": {"oral"}, "level": {"a2"}, "taken_on": {ymd(today())}, "source": {"teacher"}},
 			st(s303, s404, s403, s403, s403, s403, s401)},
 		{"POST", base + "/outcomes", url.Values{"kind": {"work_part"}, "from_date": {ymd(today())}, "employer": {"Bakeriet"}},
+			st(s303, s404, s403, s403, s403, s403, s401)},
+		// The plan (the update above made version 1): the adviser edits,
+		// the linked NAV user and admins read.
+		{"GET", base + "/plan", nil, st(s200, s404, s200, s404, s403, s200, s303)},
+		{"POST", base + "/plan", url.Values{"decided_on": {ymd(today().AddDate(0, -2, 0))}, "plan_date": {ymd(today().AddDate(0, -2, 0))},
+			"original_end": {ymd(today().AddDate(0, 4, 0))}, "goal_category": {"work_or_education"}, "goal_oral": {"b1"}},
+			st(s303, s404, s403, s403, s403, s403, s401)},
+		{"POST", base + "/plan/reviews", url.Values{"review_held_on": {ymd(today())}, "review_took_part": {"adviser"}},
+			st(s303, s404, s403, s403, s403, s403, s401)},
+		{"POST", base + "/leave", url.Values{"leave_kind": {"welfare"}, "leave_from_date": {ymd(today())},
+			"leave_to_date": {ymd(today().AddDate(0, 0, 4))}, "leave_decided_on": {ymd(today())}}, st(s303, s404, s403, s403, s403, s403, s401)},
+		{"POST", base + "/extensions", url.Values{"ext_decided_on": {ymd(today())}, "ext_months": {"3"}, "ext_reason": {"Sykdom"}},
 			st(s303, s404, s403, s403, s403, s403, s401)},
 		{"POST", base + "/notes", url.Values{"body": {"Et notat"}}, st(s303, s404, s303, s404, s403, s403, s401)},
 		{"GET", base + "/audit", nil, st(s403, s403, s403, s403, s403, s200, s303)},
