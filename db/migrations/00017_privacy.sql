@@ -8,11 +8,13 @@
 -- and views do with it. Runs after 00016 (issue 14), which renamed the
 -- regime `ukraine` to `kap6a`; nothing else of 00016 is relied on.
 
--- Sentinel SQLSTATEs (class PX, "Praksis"), raised by the guards below
+-- A sentinel SQLSTATE (class PX, "Praksis"), raised by the guards below
 -- and mapped to db's sentinel errors by translate (db/errors.go), so
 -- every path that writes, old or new, gets the same refusal:
 --   PX006  the participant has a strictly confidential address (kode 6)
---   PX001  no valid consent covers what is being shared
+-- What a consent covers is checked in Go before a write (db/consent.go,
+-- ErrNoConsent), not by a guard here: the check compares free text (the
+-- proposal's note, each adaptation) with what the consent lists.
 
 ------------------------------------------------------------------------
 -- Protected address: two grades.
