@@ -40,10 +40,6 @@ type Store struct {
 	stmts *stmtCache
 }
 
-// oslo is where the programme's days begin and end (calendar.Oslo, under
-// the name db's date helpers use).
-var oslo = calendar.Oslo
-
 // Now is the store's clock.
 func (s *Store) Now() time.Time {
 	if s.Clock != nil {
