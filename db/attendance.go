@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"praksis/calendar"
 )
 
 // AbsenceCategories are the kinds of absence an employer logs (DOMAIN.md):
@@ -44,13 +46,6 @@ func (a Agreement) LastDay() *time.Time {
 		last = a.EndedOn
 	}
 	return last
-}
-
-// Monday returns the Monday of t's week (ISO weeks begin on Monday).
-func Monday(t time.Time) time.Time {
-	y, m, d := t.Date()
-	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
 }
 
 // AttendanceDay is one logged day: present with hours, or absent with a
@@ -262,9 +257,9 @@ func attendanceWeeks(a Agreement, days []AttendanceDay, today time.Time) []Atten
 	if a.StartDate == nil {
 		return nil
 	}
-	first, last := Monday(*a.StartDate), Monday(today)
-	if ld := a.LastDay(); ld != nil && Monday(*ld).Before(last) {
-		last = Monday(*ld)
+	first, last := calendar.Monday(*a.StartDate), calendar.Monday(today)
+	if ld := a.LastDay(); ld != nil && calendar.Monday(*ld).Before(last) {
+		last = calendar.Monday(*ld)
 	}
 	byWeek := map[time.Time]*AttendanceWeek{}
 	var out []AttendanceWeek
@@ -275,7 +270,7 @@ func attendanceWeeks(a Agreement, days []AttendanceDay, today time.Time) []Atten
 		byWeek[out[i].Monday] = &out[i]
 	}
 	for _, d := range days {
-		w := byWeek[Monday(d.Day)]
+		w := byWeek[calendar.Monday(d.Day)]
 		if w == nil {
 			continue
 		}

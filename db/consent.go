@@ -27,13 +27,12 @@ var (
 	ErrInvalidConsent = errors.New("db: invalid consent")
 )
 
-// privacyRefusal maps the SQLSTATEs the guards of migration 00017 raise.
+// privacyRefusal maps the SQLSTATE the guards of migration 00017 raise
+// (PX006, kode 6). ErrNoConsent comes from the Go check (proposalAllowed),
+// not from a guard.
 func privacyRefusal(code string) error {
-	switch code {
-	case "PX006":
+	if code == "PX006" {
 		return ErrProtectedAddress
-	case "PX001":
-		return ErrNoConsent
 	}
 	return nil
 }

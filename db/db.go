@@ -40,10 +40,6 @@ type Store struct {
 	stmts *stmtCache
 }
 
-// oslo is where the programme's days begin and end (calendar.Oslo, under
-// the name db's date helpers use).
-var oslo = calendar.Oslo
-
 // Now is the store's clock.
 func (s *Store) Now() time.Time {
 	if s.Clock != nil {
@@ -131,19 +127,46 @@ func LatestVersion() int64 {
 	return latest
 }
 
+// MigrateOption changes how Migrate applies the migrations.
+type MigrateOption func(*migrateOptions)
+
+type migrateOptions struct{ outOfOrder bool }
+
+// AllowOutOfOrder lets Migrate apply a migration numbered below the newest
+// one the database has run (development only: cmd/praksis passes it
+// outside production). Branches number their migrations in parallel, so a
+// developer's database that ran a branch's 00017 meets main's 00013 later;
+// without this goose refuses to start. In production the order is strict:
+// a database only ever runs main's migrations, in order, and a gap means
+// it ran a build that was not main's, which must be looked at, not papered
+// over (docs/operations.md, "Migrations").
+func AllowOutOfOrder() MigrateOption {
+	return func(o *migrateOptions) { o.outOfOrder = true }
+}
+
 // Migrate applies every pending migration under a PostgreSQL session
 // advisory lock, so replicas that start together migrate once and the
-// others wait, then find nothing to do.
-func Migrate(ctx context.Context, conn *sql.DB, log *slog.Logger) error {
+// others wait, then find nothing to do. A migration numbered below the
+// newest applied one is refused unless AllowOutOfOrder is given.
+func Migrate(ctx context.Context, conn *sql.DB, log *slog.Logger, opts ...MigrateOption) error {
+	var o migrateOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return fmt.Errorf("db: migrate: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, conn, migrations(), goose.WithSessionLocker(locker))
+	p, err := goose.NewProvider(goose.DialectPostgres, conn, migrations(), goose.WithSessionLocker(locker),
+		goose.WithAllowOutofOrder(o.outOfOrder))
 	if err != nil {
 		return fmt.Errorf("db: migrate: %w", err)
 	}
 	results, err := p.Up(ctx)
+	if err != nil && strings.Contains(err.Error(), "missing (out-of-order) migration") {
+		return fmt.Errorf("db: migrate: %w (this database ran a newer migration than one it lacks: a build that was not main's; "+
+			"production applies migrations in order only, see docs/operations.md, \"Migrations\")", err)
+	}
 	if err != nil {
 		return fmt.Errorf("db: migrate: %w", err)
 	}

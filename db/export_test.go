@@ -2,9 +2,11 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
 )
 
 // JobTxOf lets the package's external tests call a JobTx method inside a
@@ -22,4 +24,27 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error { re
 // (Store.RunJob does the same inside its own transaction).
 func BeginJobRun(ctx context.Context, tx *sqlx.Tx, job string, slot time.Time, forced bool) (int64, string, error) {
 	return beginJobRun(ctx, tx, job, slot, forced)
+}
+
+// ApplyMigration applies the one migration version (up) whatever else is
+// applied, as a branch's build does to a developer's database, so a test
+// can leave a gap below the newest applied version.
+func ApplyMigration(ctx context.Context, conn *sql.DB, version int64) error {
+	p, err := goose.NewProvider(goose.DialectPostgres, conn, migrations())
+	if err != nil {
+		return err
+	}
+	_, err = p.ApplyVersion(ctx, version, true)
+	return err
+}
+
+// MigrateDownTo rolls the migrations back until version is the newest
+// applied one.
+func MigrateDownTo(ctx context.Context, conn *sql.DB, version int64) error {
+	p, err := goose.NewProvider(goose.DialectPostgres, conn, migrations())
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, version)
+	return err
 }

@@ -3,9 +3,13 @@ package db
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Passkey is one WebAuthn credential of a person; Credential is the
@@ -71,12 +75,48 @@ func (s *Store) AddPasskey(ctx context.Context, userID int64, credID []byte, cre
 	return err
 }
 
-// UsePasskey stores the credential record after a sign-in (its new sign
-// count) and notes the use.
-func (s *Store) UsePasskey(ctx context.Context, id int64, credential json.RawMessage) error {
-	_, err := s.DB.ExecContext(ctx, `UPDATE passkeys SET credential = $2, last_used_at = now() WHERE id = $1`, id, string(credential))
-	if err != nil {
-		return fmt.Errorf("db: use passkey: %w", err)
-	}
-	return nil
+// ErrChallengeUsed refuses a passkey assertion whose challenge was
+// already accepted once: a replay of a captured cookie and answer.
+var ErrChallengeUsed = errors.New("db: passkey challenge already used")
+
+// PasskeyAssertion is a passkey sign-in the WebAuthn library accepted.
+type PasskeyAssertion struct {
+	// Challenge is the ceremony's challenge as the sealed cookie carried it.
+	Challenge string
+	// ValidUntil is when no cookie carrying the challenge can be valid any
+	// more; the record of its use is kept at least that long.
+	ValidUntil   time.Time
+	UserID       int64
+	CredentialID []byte
+	// Credential is the library's record after the sign-in (its new sign
+	// count), as JSON.
+	Credential json.RawMessage
+	IP         string
+}
+
+// AcceptPasskeyAssertion uses up the assertion's challenge, stores the
+// passkey's new record and audits the sign-in, in one transaction. A
+// challenge is accepted once across replicas (used_challenges' primary
+// key): a second use, even at the same moment, gets ErrChallengeUsed and
+// changes nothing. Many passkeys (synced ones) always send a sign count of
+// 0, so the count alone does not stop a replay.
+func (s *Store) AcceptPasskeyAssertion(ctx context.Context, a PasskeyAssertion) error {
+	sum := sha256.Sum256([]byte(a.Challenge))
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO used_challenges (hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+			sum[:], a.ValidUntil)
+		if err != nil {
+			return fmt.Errorf("db: use challenge: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("db: use challenge: %w", err)
+		} else if n == 0 {
+			return ErrChallengeUsed
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE passkeys SET credential = $3, last_used_at = now() WHERE user_id = $1 AND credential_id = $2`,
+			a.UserID, a.CredentialID, string(a.Credential)); err != nil {
+			return fmt.Errorf("db: use passkey: %w", err)
+		}
+		return audit(ctx, tx, a.UserID, "user.passkey_sign_in", "user", a.UserID, a.IP)
+	})
 }

@@ -2,88 +2,116 @@ package db_test
 
 import (
 	"context"
+	"strings"
 	"testing"
-	"testing/fstest"
-
-	"github.com/pressly/goose/v3"
 
 	"praksis/db"
 )
 
-// Migration 00017 on old data: the agreement's approval-time consent
-// becomes a consent row, the old flag kode 7 (unconfirmed), the employer's
-// absence categories stay proposals with no classification.
-func TestMigration00017OnOldData(t *testing.T) {
-	_, st := emptyDatabase(t)
+// TestMigration17Down: undoing 00017 once data moved on either gives the
+// old schema back faithfully or stops with a message naming why. An
+// anonymised participant cannot be put back (no name, no birth year) and
+// a day of absence with no category at all cannot either; a not-work-day
+// row becomes no row, and a classified absence takes its classification
+// in the old categories. After a refusal nothing changed, and the way up
+// again works.
+func TestMigration17Down(t *testing.T) {
 	ctx := context.Background()
-	files := fstest.MapFS{}
-	all := dbMigrationFiles()
-	var before int64
-	for i := 0; i < len(all); i += 2 {
-		files[all[i]] = &fstest.MapFile{Data: []byte(all[i+1])}
-		if v, err := goose.NumericComponent(all[i]); err == nil && v < 17 && v > before {
-			before = v
-		}
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, st.DB.DB, files)
-	if err != nil {
+	_, st := emptyDatabase(t)
+	conn := st.DB.DB
+	if err := db.MigrateTo(ctx, conn, 17); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.UpTo(ctx, before); err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string) {
+	exec := func(q string, args ...any) {
 		t.Helper()
-		if _, err := st.DB.Exec(q); err != nil {
+		if _, err := conn.Exec(q, args...); err != nil {
 			t.Fatal(err)
 		}
 	}
-	exec(`INSERT INTO users (id, email, name, role, password_hash) VALUES (1, 'r@x.example', 'R', 'adviser', 'x')`)
-	exec(`INSERT INTO organisations (id, name, org_number, kind, sector, municipality, approved_at) VALUES (1, 'Bakeri', '123456785', 'business', 'retail', 'Trondheim', now())`)
-	exec(`INSERT INTO placements (id, organisation_id, title, tasks, sector, municipality, address, seats, status, kind)
-		SELECT 1, 1, 'Baker', 'Bake', 'retail', 'Trondheim', 'Gate 1', 2, 'published', 'sprakpraksis'`)
+	version := func() int64 {
+		t.Helper()
+		v, err := st.SchemaVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	exec(`INSERT INTO users (id, email, name, role, password_hash) VALUES (1, 'r@x.example', 'Rådgiver', 'adviser', 'x')`)
 	exec(`INSERT INTO participants (id, adviser_id, first_name, last_name, birth_year, education, regime, programme_start, programme_end,
-		goal_category, goal_listening, goal_reading, goal_writing, goal_oral, protected_address)
-		VALUES (1, 1, 'Amal', 'T', 1990, 'primary', 'integreringsloven', '2030-01-07', '2031-12-31', 'work_or_education', 'a2', 'a2', 'a2', 'a2', true),
-		       (2, 1, 'Bo', 'T', 1990, 'primary', 'integreringsloven', '2030-01-07', '2031-12-31', 'work_or_education', 'a2', 'a2', 'a2', 'a2', false)`)
-	exec(`INSERT INTO proposals (id, participant_id, placement_id, adviser_id, shared_adaptations, status) VALUES
-		(1, 1, 1, 1, 'Pauser', 'accepted'), (2, 2, 1, 1, '', 'proposed')`)
-	exec(`INSERT INTO agreements (id, proposal_id, participant_id, placement_id, organisation_id, consent_by, consent_at, consent_mode,
-		consent_reason, consent_note, adaptations) VALUES (1, 1, 1, 1, 1, 1, '2030-05-01', 'on_behalf', 'low_digital', 'Leser dårlig', '')`)
-	exec(`INSERT INTO attendance (agreement_id, day, present, hours, absence) VALUES (1, '2030-06-03', false, 0, 'religious'),
-		(1, '2030-06-04', true, 7.5, NULL)`)
-	if _, err := p.Up(ctx); err != nil {
-		t.Fatal(err)
+			goal_category, goal_listening, goal_reading, goal_writing, goal_oral) VALUES
+		(1, 1, 'Aktiv', 'Deltaker', 1990, 'upper_secondary', 'integreringsloven', '2024-01-08', '2025-12-31', 'work_or_education', 'b1', 'b1', 'b1', 'b1')`)
+	exec(`INSERT INTO participants (id, adviser_id, first_name, last_name, birth_year, education, regime, programme_start, programme_end,
+			goal_category, goal_listening, goal_reading, goal_writing, goal_oral, anonymised_at, pseudonym) VALUES
+		(2, 1, '', '', NULL, 'none', 'integreringsloven', '2019-01-07', '2021-01-04', 'work_or_education', 'a2', 'a2', 'a2', 'a2',
+			now(), gen_random_uuid())`)
+	exec(`INSERT INTO organisations (id, name, org_number, kind, sector, municipality, approved_at) VALUES (1, 'Lager AS', '974760673', 'business', 'retail', 'Trondheim', now())`)
+	exec(`INSERT INTO placements (id, organisation_id, kind, title) VALUES (1, 1, 'sprakpraksis', 'Lager')`)
+	exec(`INSERT INTO proposals (id, participant_id, placement_id, adviser_id, status) VALUES (1, 1, 1, 1, 'accepted')`)
+	exec(`INSERT INTO agreements (id, proposal_id, participant_id, placement_id, organisation_id, start_date, end_date, hours_per_week,
+			days_per_week, job_title, supervisor_name, supervisor_email, employer_approved_at, consent_at, consent_mode, adviser_approved_at, first_approved_at) VALUES
+		(1, 1, 1, 1, 1, '2024-03-04', '2024-08-30', 30, 5, 'Lager', 'Kari', 'k@x.example', now(), now(), 'in_person', now(), now())`)
+	exec(`INSERT INTO attendance (agreement_id, day, present, hours, absence, mark) VALUES
+		(1, '2024-03-04', true, 6, NULL, 'present'),
+		(1, '2024-03-05', false, 0, NULL, 'not_work_day'),
+		(1, '2024-03-06', false, 0, NULL, 'absent_notified'),
+		(1, '2024-03-07', false, 0, 'illness', 'absent')`)
+	exec(`INSERT INTO absence_classifications (participant_id, day, classification, classified_by) VALUES (1, '2024-03-06', 'sick_child', 1)`)
+
+	err := db.MigrateDownTo(ctx, conn, 16)
+	if err == nil || !strings.Contains(err.Error(), "1 participant(s) are anonymised") || !strings.Contains(err.Error(), "one-way") {
+		t.Fatalf("down with an anonymised participant: %v, want a refusal naming why", err)
 	}
-	var c struct {
-		Items, Adaptations, How, Reason, Note string
+	if v := version(); v != 17 {
+		t.Fatalf("after the refusal the schema is at %d, want 17 untouched", v)
 	}
-	if err := st.DB.QueryRow(`SELECT items::text, adaptations::text, given_how, on_behalf_reason, reason_note FROM consents
-		WHERE participant_id = 1 AND organisation_id = 1 AND withdrawn_at IS NULL AND given_at = '2030-05-01' AND given_by = 1`).
-		Scan(&c.Items, &c.Adaptations, &c.How, &c.Reason, &c.Note); err != nil {
-		t.Fatal(err)
-	}
-	if c.Items != "{first_name,levels,languages,note,adaptations}" || c.Adaptations != "{Pauser}" || c.How != "on_behalf" ||
-		c.Reason != "low_digital" || c.Note != "Leser dårlig" {
-		t.Errorf("migrated consent: %+v", c)
+
+	exec(`DELETE FROM participants WHERE id = 2`)
+	exec(`INSERT INTO attendance (agreement_id, day, present, hours, absence, mark) VALUES (1, '2024-03-08', false, 0, NULL, 'absent_not_notified')`)
+	err = db.MigrateDownTo(ctx, conn, 16)
+	if err == nil || !strings.Contains(err.Error(), "1 day(s) of absence have neither") {
+		t.Fatalf("down with an unclassified absence: %v, want a refusal naming why", err)
 	}
 	var n int
-	if err := st.DB.Get(&n, `SELECT count(*) FROM consents WHERE participant_id = 2`); err != nil || n != 0 {
-		t.Errorf("an open proposal got a consent it never had: %d %v", n, err)
+	if err := conn.QueryRow(`SELECT count(*) FROM attendance WHERE mark = 'not_work_day'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the refused down changed attendance: %d not-work-day rows, %v", n, err)
 	}
-	var grades string
-	if err := st.DB.Get(&grades, `SELECT string_agg(protection || ':' || (protection_set_at IS NULL)::text, ',' ORDER BY id) FROM participants`); err != nil ||
-		grades != "fortrolig:true,none:true" {
-		t.Errorf("grades: %q %v", grades, err)
+
+	exec(`INSERT INTO absence_classifications (participant_id, day, classification, classified_by) VALUES (1, '2024-03-08', 'invalid', 1)`)
+	if err := db.MigrateDownTo(ctx, conn, 16); err != nil {
+		t.Fatalf("down with everything representable: %v", err)
 	}
-	var marks string
-	if err := st.DB.Get(&marks, `SELECT string_agg(mark || ':' || coalesce(absence, '-'), ',' ORDER BY day) FROM attendance`); err != nil ||
-		marks != "absent:religious,present:-" {
-		t.Errorf("attendance: %q %v", marks, err)
+	if v := version(); v != 16 {
+		t.Fatalf("schema at %d, want 16", v)
 	}
-	if err := st.DB.Get(&n, `SELECT count(*) FROM absence_classifications`); err != nil || n != 0 {
-		t.Errorf("old categories became classifications: %d %v", n, err)
+	got := map[string]string{}
+	rows, err := conn.Query(`SELECT day::text, present::text || ' ' || coalesce(absence, '-') FROM attendance ORDER BY day`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var day, s string
+		if err := rows.Scan(&day, &s); err != nil {
+			t.Fatal(err)
+		}
+		got[day] = s
+	}
+	rows.Close()
+	want := map[string]string{
+		"2024-03-04": "true -",
+		// 2024-03-05, not a work day: no row.
+		"2024-03-06": "false sick_child", // the adviser's classification
+		"2024-03-07": "false illness",    // the employer's category stays
+		"2024-03-08": "false invalid",
+	}
+	if len(got) != len(want) {
+		t.Errorf("attendance after down: %v, want %v", got, want)
+	}
+	for day, w := range want {
+		if got[day] != w {
+			t.Errorf("attendance %s: %q, want %q", day, got[day], w)
+		}
+	}
+	if err := db.MigrateTo(ctx, conn, 17); err != nil {
+		t.Fatalf("up again: %v", err)
 	}
 }
-
-func dbMigrationFiles() []string { return db.MigrationFiles() }

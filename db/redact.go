@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"praksis/calendar"
 )
 
 // Consent items: what a participant can agree to share with an
@@ -171,7 +173,7 @@ func relationHidden(r EmployerRelation, accessWeeks int, today time.Time) string
 
 // dayOf is t's day in Europe/Oslo, at midnight UTC like Store.Today.
 func dayOf(t time.Time) time.Time {
-	y, m, d := t.In(oslo).Date()
+	y, m, d := t.In(calendar.Oslo).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 

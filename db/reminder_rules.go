@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"praksis/calendar"
 )
 
 // The reminder rules, in the order a digest lists them. Each decides who
@@ -92,15 +94,15 @@ const reminderItemColumns = `rule, subject_id, period, recipient, audience, reci
 // week, $7 rule 3's start weeks, $8 rule 5's days, $9 and $10 rule 6's
 // cut-off instants, $11 rule 7's days, $12 rule 8's cut-off instant.
 func reminderArgs(today time.Time, set ReminderSettings, runID int64) []any {
-	return []any{dateOnly(today), IsoWeekday(today), runID, pq.Array(MandatoryReminders),
-		dateOnly(NextWorkday(today)),
-		dateOnly(DueAttendanceWeek(today, set.AttendanceWeekday)),
+	return []any{dateOnly(today), calendar.IsoWeekday(today), runID, pq.Array(MandatoryReminders),
+		dateOnly(calendar.NextWorkday(today)),
+		dateOnly(calendar.DueAttendanceWeek(today, set.AttendanceWeekday)),
 		set.EvaluationStartWeeks,
 		set.EndsWithinDays,
-		OsloMidnight(WorkdaysBack(today, set.ProposalWorkingDays).AddDate(0, 0, 1)),
-		OsloMidnight(WorkdaysBack(today, set.ProposalWorkingDays+set.ProposalAdviserDays).AddDate(0, 0, 1)),
+		calendar.OsloMidnight(calendar.WorkdaysBack(today, set.ProposalWorkingDays).AddDate(0, 0, 1)),
+		calendar.OsloMidnight(calendar.WorkdaysBack(today, set.ProposalWorkingDays+set.ProposalAdviserDays).AddDate(0, 0, 1)),
 		set.ProgrammeEndDays,
-		OsloMidnight(today.AddDate(0, 0, 1-set.OrgWaitingDays)),
+		calendar.OsloMidnight(today.AddDate(0, 0, 1-set.OrgWaitingDays)),
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"praksis/calendar"
 	"praksis/db"
 	"praksis/db/dbtest"
 )
@@ -51,7 +52,7 @@ func TestAgreementJourney(t *testing.T) {
 	}
 
 	today := osloToday(t)
-	monday := db.Monday(today)
+	monday := calendar.Monday(today)
 	todayIdx := int(today.Sub(monday).Hours() / 24) // 0 = Monday
 	// The week form shows Monday to Friday, or the whole week for more
 	// than five days a week: on a weekend the journey needs six.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"praksis/calendar"
 	"praksis/db"
 )
 
@@ -22,7 +23,7 @@ type absenceFx struct {
 func (ta *testApp) newAbsenceFx() absenceFx {
 	ta.t.Helper()
 	employer, adviser := ta.createUser(db.RoleEmployer), ta.createUser(db.RoleAdviser)
-	week := db.Monday(today()).AddDate(0, 0, -7)
+	week := calendar.Monday(today()).AddDate(0, 0, -7)
 	f := absenceFx{attAgreementFx: ta.attendanceAgreement(employer, adviser, ymd(week.AddDate(0, 0, -14)), ymd(today().AddDate(0, 0, 60)), true),
 		monday: ymd(week), tuesday: ymd(week.AddDate(0, 0, 1))}
 	ta.exec(`INSERT INTO attendance (agreement_id, day, present, hours, absence, mark, logged_by) VALUES

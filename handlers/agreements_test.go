@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"praksis/calendar"
 	"praksis/db"
 )
 
@@ -113,7 +114,7 @@ func (ta *testApp) approveAll(fx agreementFx) {
 
 // setToday moves the store's clock to midday (Oslo) of the day d.
 func (ta *testApp) setToday(d time.Time) {
-	at := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, oslo)
+	at := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, calendar.Oslo)
 	ta.store.Clock = func() time.Time { return at }
 }
 
@@ -1313,7 +1314,7 @@ func TestAgreementEditWhileRunningKeepsItRunning(t *testing.T) {
 		t.Errorf("cancel of a running agreement after an edit: %d, want 409", res.status)
 	}
 	// Attendance for the days under way can still be logged.
-	monday := db.Monday(start.AddDate(0, 0, 3))
+	monday := calendar.Monday(start.AddDate(0, 0, 3))
 	if res := employer.get(aPath(fx.id, "/attendance/"+ymd(monday))); res.status != http.StatusOK {
 		t.Errorf("the week's attendance form while changes wait: %d, want 200", res.status)
 	}

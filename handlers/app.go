@@ -217,9 +217,6 @@ func (a *App) Listen(addr string) error {
 // until ctx ends.
 func (a *App) Shutdown(ctx context.Context) error { return a.fiber.ShutdownWithContext(ctx) }
 
-// oslo is the zone pages show times in.
-var oslo = calendar.Oslo
-
 // dateOf is the template function `date`: a day as 02.01.2006 in Oslo,
 // from a time.Time or a *time.Time ("–" for nil).
 func dateOf(v any) string { return inOslo(v, "02.01.2006", "–") }
@@ -239,10 +236,10 @@ func datetime(v any) string { return inOslo(v, "02.01.2006 15:04", "") }
 func inOslo(v any, layout, none string) string {
 	switch t := v.(type) {
 	case time.Time:
-		return t.In(oslo).Format(layout)
+		return t.In(calendar.Oslo).Format(layout)
 	case *time.Time:
 		if t != nil {
-			return t.In(oslo).Format(layout)
+			return t.In(calendar.Oslo).Format(layout)
 		}
 	}
 	return none

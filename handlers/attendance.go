@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"praksis/calendar"
 	"praksis/db"
 )
 
@@ -74,7 +75,7 @@ func weekProblem(ag db.Agreement, monday, today time.Time) (int, string) {
 	if !ag.Loggable() {
 		return fiber.StatusConflict, "attendance.not_open"
 	}
-	if monday.After(db.Monday(today)) {
+	if monday.After(calendar.Monday(today)) {
 		return fiber.StatusUnprocessableEntity, "attendance.future_week"
 	}
 	last := ag.LastDay()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"praksis/calendar"
 	"praksis/db"
 )
 
@@ -40,7 +41,7 @@ func TestEveryParticipantPageIsAudited(t *testing.T) {
 	ta := newTestApp(t)
 	employer, adviser := ta.createUser(db.RoleEmployer), ta.createUser(db.RoleAdviser)
 	nav, admin := ta.createUser(db.RoleNAV), ta.createUser(db.RoleAdmin)
-	monday := db.Monday(today())
+	monday := calendar.Monday(today())
 	lastWeek := monday.AddDate(0, 0, -7)
 	f := ta.attendanceAgreement(employer, adviser, ymd(monday.AddDate(0, 0, -14)), ymd(today().AddDate(0, 0, 60)), true)
 	// NAV's hand-over list shows those linked to them whose programme ends soon.

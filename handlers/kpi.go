@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"praksis/calendar"
 	"praksis/db"
 )
 
@@ -58,7 +59,7 @@ func (a *App) kpiShow(c *fiber.Ctx) error {
 		return a.render(c, fiber.StatusOK, "admin/kpi", &p)
 	}
 	if m != nil && m.ByHand() {
-		at := m.StartedAt.In(oslo)
+		at := m.StartedAt.In(calendar.Oslo)
 		p.MeasuredAt = &at
 	}
 	dim, key := db.DimAll, db.DimAll

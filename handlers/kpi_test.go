@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"praksis/calendar"
 	"praksis/db"
 	"praksis/db/dbtest"
 )
@@ -30,8 +31,8 @@ type kpiFx struct {
 }
 
 var (
-	kpiDay1 = time.Date(2031, 3, 1, 1, 30, 0, 0, oslo)
-	kpiDay2 = time.Date(2031, 3, 2, 1, 30, 0, 0, oslo)
+	kpiDay1 = time.Date(2031, 3, 1, 1, 30, 0, 0, calendar.Oslo)
+	kpiDay2 = time.Date(2031, 3, 2, 1, 30, 0, 0, calendar.Oslo)
 )
 
 func newKPIFx(t *testing.T) kpiFx {
@@ -224,7 +225,7 @@ func TestKPIMeasuredByHand(t *testing.T) {
 	if err != nil || m == nil || !m.ByHand() {
 		t.Fatalf("latest measurement: %+v %v", m, err)
 	}
-	at := m.StartedAt.In(oslo)
+	at := m.StartedAt.In(calendar.Oslo)
 	want := fill(msg(t, "nb", "admin.kpi.measured_at"), "Date", at.Format("02.01.2006"), "Time", at.Format("15.04"))
 	page := admin.get("/admin/kpi").visible()
 	if !strings.Contains(squash(page), squash(want)) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"praksis/calendar"
 	"praksis/db"
 	"praksis/db/dbtest"
 )
@@ -116,7 +117,7 @@ func TestOfferAnswerLinks(t *testing.T) {
 
 	// The adviser sees the answer on the agreement page.
 	page := ta.sessionFor(adviserUser).get(f.path(""))
-	want := fill(msg(t, "nb", "agreements.offer_answered"), "Date", time.Now().In(oslo).Format("02.01.2006"),
+	want := fill(msg(t, "nb", "agreements.offer_answered"), "Date", time.Now().In(calendar.Oslo).Format("02.01.2006"),
 		"Answer", msg(t, "nb", "offer.answer_job"))
 	if page.status != http.StatusOK || !strings.Contains(page.text(), want) {
 		t.Errorf("the agreement page lacks %q: %d", want, page.status)

@@ -12,12 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"praksis/calendar"
 	"praksis/db"
 )
 
 // today is the date in Oslo as the app stores dates: midnight UTC.
 func today() time.Time {
-	n := time.Now().In(oslo)
+	n := time.Now().In(calendar.Oslo)
 	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
 }
 
@@ -607,7 +608,7 @@ func TestParticipantNotes(t *testing.T) {
 			t.Errorf("the note's author %s (%s) is not shown", who.Name, who.Role)
 		}
 	}
-	if !strings.Contains(res.text(), time.Now().In(oslo).Format("02.01.2006")) {
+	if !strings.Contains(res.text(), time.Now().In(calendar.Oslo).Format("02.01.2006")) {
 		t.Error("the note's date is not shown")
 	}
 }

@@ -231,15 +231,15 @@ func (a *App) passkeyLogin(c *fiber.Ctx) error {
 	if cred.Authenticator.CloneWarning {
 		return a.passkeyRefused(c, w.u.Email, errors.New("sign count did not grow: a cloned authenticator?"))
 	}
-	for _, k := range w.keys {
-		if bytes.Equal(k.CredentialID, cred.ID) {
-			raw, _ := json.Marshal(cred)
-			if err := a.store.UsePasskey(ctx, k.ID, raw); err != nil {
-				return err
-			}
-		}
-	}
-	if err := a.store.Audit(ctx, w.u.ID, "user.passkey_sign_in", "user", w.u.ID, clientIP(c)); err != nil {
+	// The challenge is used up with the sign-in: the sealed cookie is
+	// valid for webauthnTTL on every replica, so without this a captured
+	// cookie and answer would sign in again.
+	raw, _ := json.Marshal(cred)
+	err = a.store.AcceptPasskeyAssertion(ctx, db.PasskeyAssertion{Challenge: s.Challenge, ValidUntil: a.store.Now().Add(webauthnTTL),
+		UserID: w.u.ID, CredentialID: cred.ID, Credential: raw, IP: clientIP(c)})
+	if errors.Is(err, db.ErrChallengeUsed) {
+		return a.passkeyRefused(c, w.u.Email, err)
+	} else if err != nil {
 		return err
 	}
 	a.clearCookie(c, mfaCookie)

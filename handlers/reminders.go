@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"praksis/calendar"
 	"praksis/db"
 )
 
@@ -135,7 +136,7 @@ func (a *App) fillPreview(c *fiber.Ctx, p *adminRemindersPage) error {
 		return err
 	}
 	day := a.today().AddDate(0, 0, 1)
-	p.Day, p.Weekend = day.Format("02.01.2006"), !db.Workday(day)
+	p.Day, p.Weekend = day.Format("02.01.2006"), !calendar.Workday(day)
 	items, err := a.store.PreviewReminders(ctx, day, set)
 	if err != nil {
 		return err

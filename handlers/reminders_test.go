@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"praksis/calendar"
 	"praksis/db"
 )
 
@@ -112,7 +113,7 @@ func TestAdminRemindersPage(t *testing.T) {
 	ta := newTestApp(t)
 	ctx := context.Background()
 	// Wednesday 11 June 2025: the preview is of Thursday 12 June.
-	ta.store.Clock = func() time.Time { return time.Date(2025, 6, 11, 10, 0, 0, 0, oslo) }
+	ta.store.Clock = func() time.Time { return time.Date(2025, 6, 11, 10, 0, 0, 0, calendar.Oslo) }
 	admin := ta.createUser(db.RoleAdmin)
 	c := ta.sessionFor(admin)
 	before, err := ta.store.ReminderSettings(ctx)
@@ -248,7 +249,7 @@ func TestReminderDigestLinks(t *testing.T) {
 	ag := ta.attendanceAgreement(employer, adviser, "2025-06-02", "2025-09-30", true)
 	ta.exec(`INSERT INTO attendance (agreement_id, day, present, hours) VALUES ($1, '2025-06-02', true, 6)`, ag.id)
 	// Friday 13 June 2025, 10:00: the week of 9 June is due.
-	now := time.Date(2025, 6, 13, 10, 0, 0, 0, oslo)
+	now := time.Date(2025, 6, 13, 10, 0, 0, 0, calendar.Oslo)
 	ta.store.Clock = func() time.Time { return now }
 	res, err := ta.sys.Scheduler.Run(ctx, "reminders", now, true)
 	if err != nil || res.Status != "ok" {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"praksis/calendar"
 	"praksis/db"
 )
 
@@ -109,7 +110,7 @@ func (ta *testApp) newMatrixFixtures() matrixFixtures {
 		pt := ta.storeParticipant(adviser, participantInput("Foreslått", unique("Deltaker")))
 		return ta.storeProposal(adviser, pt, propPlacement, "", "")
 	}
-	thisMonday := db.Monday(today())
+	thisMonday := calendar.Monday(today())
 	running := ta.attendanceAgreement(employer, adviser, ymd(thisMonday.AddDate(0, 0, -14)), ymd(today().AddDate(0, 0, 60)), true)
 	return matrixFixtures{agreements: ta.agreementMatrixFixtures(employer, adviser, nav), agreement: running.id, agreementWeek: ymd(thisMonday.AddDate(0, 0, -7)), proposalPlacement: propPlacement, proposal: propose(), toAccept: propose(), toDecline: propose(),
 		toRepublish: takenDown, adviser: adviser, nav: nav,

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"praksis/calendar"
 	"praksis/db"
 	"praksis/mail"
 )
@@ -33,7 +34,7 @@ func Reminders(store *db.Store, r *mail.Renderer) Job {
 			run := tx.Run()
 			today := store.Today()
 			if !run.Forced {
-				today = db.OsloDate(run.Slot)
+				today = calendar.Today(run.Slot)
 			}
 			return SendReminders(ctx, tx, r, ReminderRun{ID: run.ID, Today: today, Now: store.Now(),
 				LinkTTL: time.Duration(store.AgreementRules().LinkDays) * 24 * time.Hour})

@@ -111,11 +111,20 @@ func migratedStore(ctx context.Context, cfg Config, log *slog.Logger) (*db.Store
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Migrate(ctx, store.DB.DB, log); err != nil {
+	if err := db.Migrate(ctx, store.DB.DB, log, migrateOptions(cfg)...); err != nil {
 		store.Close()
 		return nil, err
 	}
 	return store, nil
+}
+
+// migrateOptions: out-of-order migrations are applied outside production
+// only (db.AllowOutOfOrder says why).
+func migrateOptions(cfg Config) []db.MigrateOption {
+	if cfg.Production() {
+		return nil
+	}
+	return []db.MigrateOption{db.AllowOutOfOrder()}
 }
 
 // seedCmd is `praksis seed --demo` or `--scale N`; development only.
@@ -249,7 +258,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer store.Close()
-	if err := db.Migrate(ctx, store.DB.DB, log); err != nil {
+	if err := db.Migrate(ctx, store.DB.DB, log, migrateOptions(cfg)...); err != nil {
 		return err
 	}
 	if cfg.Production() {

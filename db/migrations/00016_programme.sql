@@ -499,8 +499,9 @@ ALTER TABLE kpi_snapshots ADD CONSTRAINT kpi_snapshots_dimension_check
 -- the participant. Order: the employer and the participant's consent
 -- first, then NAV, the adviser last (docs/plans/issue-14.md says why).
 --   nav_required           set from the placement's kind when the agreement is made
---   nav_decision           NAV's current decision; an edit that withdraws the
---                          approvals clears it (phase 2)
+--   nav_decision           NAV's current decision. Nothing here clears it: the
+--                          agreement edit that withdraws the approvals is to
+--                          clear it too (docs/plans/issue-14.md, phase 2 item 4)
 --   nav_first_approved_at  NAV's first approval, never cleared: like
 --                          first_approved_at, a placement under way does not stop
 --   reduced_capacity_reason  recorded by NAV to go past max_months (nav_measure_rules)

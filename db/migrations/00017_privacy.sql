@@ -8,11 +8,13 @@
 -- and views do with it. Runs after 00016 (issue 14), which renamed the
 -- regime `ukraine` to `kap6a`; nothing else of 00016 is relied on.
 
--- Sentinel SQLSTATEs (class PX, "Praksis"), raised by the guards below
+-- A sentinel SQLSTATE (class PX, "Praksis"), raised by the guards below
 -- and mapped to db's sentinel errors by translate (db/errors.go), so
 -- every path that writes, old or new, gets the same refusal:
 --   PX006  the participant has a strictly confidential address (kode 6)
---   PX001  no valid consent covers what is being shared
+-- What a consent covers is checked in Go before a write (db/consent.go,
+-- ErrNoConsent), not by a guard here: the check compares free text (the
+-- proposal's note, each adaptation) with what the consent lists.
 
 ------------------------------------------------------------------------
 -- Protected address: two grades.
@@ -293,6 +295,39 @@ ALTER TABLE outbox ADD COLUMN participant_id bigint REFERENCES participants (id)
 CREATE INDEX outbox_participant_idx ON outbox (participant_id) WHERE participant_id IS NOT NULL;
 
 -- +goose Down
+-- Undoing this migration gives back the old schema where it can say the
+-- same thing, and refuses where it cannot (docs/operations.md,
+-- "Migrations"):
+--   - an anonymised participant has no name and no birth year, which the
+--     old schema requires: nothing faithful can be put back, so Down stops
+--     and names why (restore a backup taken before the anonymisation);
+--   - a 'not_work_day' row becomes no row ("no row: not a working day",
+--     00006);
+--   - a day of absence without the employer's category takes the
+--     adviser's classification in the old categories; one with neither
+--     has no honest category, so Down stops and names it.
+-- +goose StatementBegin
+DO $$
+DECLARE n bigint;
+BEGIN
+    SELECT count(*) INTO n FROM participants WHERE anonymised_at IS NOT NULL;
+    IF n > 0 THEN
+        RAISE EXCEPTION '00017 down: % participant(s) are anonymised; the schema before 00017 needs a name and a birth year, which were erased. This migration is one-way once anyone is anonymised: restore a backup taken before it (docs/operations.md, "Migrations")', n;
+    END IF;
+    DELETE FROM attendance WHERE mark = 'not_work_day';
+    UPDATE attendance at SET absence = CASE ac.classification
+            WHEN 'own_illness_egenmelding' THEN 'illness' WHEN 'illness_doctor_note' THEN 'illness'
+            WHEN 'sick_child' THEN 'sick_child' WHEN 'welfare_leave' THEN 'welfare'
+            WHEN 'invalid' THEN 'invalid' ELSE 'other_valid' END
+        FROM agreements ag, absence_classifications ac
+        WHERE NOT at.present AND at.absence IS NULL AND ag.id = at.agreement_id
+            AND ac.participant_id = ag.participant_id AND ac.day = at.day;
+    SELECT count(*) INTO n FROM attendance WHERE NOT present AND absence IS NULL;
+    IF n > 0 THEN
+        RAISE EXCEPTION '00017 down: % day(s) of absence have neither the employer''s category nor the adviser''s classification, which the schema before 00017 requires; classify them first (docs/operations.md, "Migrations")', n;
+    END IF;
+END $$;
+-- +goose StatementEnd
 DROP INDEX outbox_participant_idx;
 ALTER TABLE outbox DROP COLUMN participant_id;
 DROP INDEX audit_log_at_idx;

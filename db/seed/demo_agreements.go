@@ -7,6 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"praksis/calendar"
 	"praksis/db"
 )
 
@@ -183,13 +184,13 @@ func seedDemoFollowThrough(ctx context.Context, tx *sqlx.Tx, id, adviser, employ
 		last = today.AddDate(0, 0, *d.endedDays)
 	}
 	// Whole weeks only, up to last Friday: this week is not logged yet.
-	weekStart := db.Monday(today)
+	weekStart := calendar.Monday(today)
 	if last.After(weekStart.AddDate(0, 0, -1)) {
 		last = weekStart.AddDate(0, 0, -1)
 	}
 	n := 0
 	for day := start; !day.After(last); day = day.AddDate(0, 0, 1) {
-		if !db.Workday(day) {
+		if !calendar.Workday(day) {
 			continue
 		}
 		n++

@@ -1,6 +1,7 @@
 package seed
 
 import (
+	"praksis/calendar"
 	"praksis/db"
 )
 
@@ -13,7 +14,7 @@ import "time"
 
 // lastFriday is the end of the last whole week before today's: the
 // attendance of this week is not logged yet.
-func (pl *scalePlan) lastFriday() time.Time { return addDays(db.Monday(pl.today), -3) }
+func (pl *scalePlan) lastFriday() time.Time { return addDays(calendar.Monday(pl.today), -3) }
 
 // clampTS keeps a planned timestamp in the past (yesterday at 20:00 at
 // the latest), whatever the hour the seed runs.
@@ -93,7 +94,7 @@ func (pl *scalePlan) planAgreements(sz scaleSizes, b *scaleBase) {
 			weeks := min(r.between(6, 20), (slot-7)/7)
 			length := weeks*7 - 3 // Monday to the Friday of the last week
 			s0 := addDays(from, j*slot)
-			start := db.Monday(addDays(s0, r.between(0, max(0, slot-length-7))))
+			start := calendar.Monday(addDays(s0, r.between(0, max(0, slot-length-7))))
 			if start.Before(s0) {
 				start = addDays(start, 7)
 			}
