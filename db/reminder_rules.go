@@ -234,23 +234,21 @@ var reminderRules = []reminderRule{
 		JOIN users ad ON ad.id = pr.adviser_id
 		WHERE pr.status = 'proposed' AND pr.created_at < $10::timestamptz AND ad.disabled_at IS NULL`},
 
-	// 7. An active participant's programme ends within $11 days and a
-	// skill's best level is below the norskmål, or no work or education
-	// is registered or planned: to the adviser and the NAV contact, once
-	// per programme end date.
+	// 7. An active participant's programme ends within $11 days and the
+	// one risk rule says they are at risk (participant_measure: no
+	// progress or behind pace towards the plan's norskmål, or no work,
+	// education or placement in place): to the adviser and the NAV
+	// contact, once per programme end date, with the reason (phase).
 	{RuleProgrammeEnd, `SELECT 'programme_end', p.id, p.programme_end::text, r.email::citext,
 		r.audience, r.name, p.first_name, NULL::bigint, NULL::bigint,
-		p.id, NULL::bigint, '', '', p.programme_end, NULL::date, ''
+		p.id, NULL::bigint, '', '', p.programme_end, NULL::date, m.risk_reason
 		FROM participants p
 		JOIN users ad ON ad.id = p.adviser_id
 		LEFT JOIN users nv ON nv.id = p.nav_contact_id
-		` + bestLevelsJoin + `
+		CROSS JOIN LATERAL (SELECT pm.risk_reason FROM participant_measure($1::date, ARRAY[p.id]) pm WHERE pm.risk) m
 		CROSS JOIN LATERAL (VALUES ('adviser', ad.email::text, ad.name, ad.disabled_at IS NULL),
 			('nav', nv.email::text, nv.name, nv.id IS NOT NULL AND nv.disabled_at IS NULL)) r(audience, email, name, enabled)
-		WHERE p.status = 'active' AND p.programme_end >= $1::date AND p.programme_end <= $1::date + $11::int AND r.enabled
-		  AND (b.best_listening IS NULL OR b.best_listening < p.goal_listening OR b.best_reading IS NULL OR b.best_reading < p.goal_reading
-			OR b.best_writing IS NULL OR b.best_writing < p.goal_writing OR b.best_oral IS NULL OR b.best_oral < p.goal_oral
-			OR NOT EXISTS (SELECT 1 FROM outcomes oc WHERE oc.participant_id = p.id AND oc.kind IN ('work_full', 'work_part', 'education')))`},
+		WHERE p.status = 'active' AND p.programme_end >= $1::date AND p.programme_end <= $1::date + $11::int AND r.enabled`},
 
 	// 8. An organisation registered before $12 still awaits a decision:
 	// every admin, once.

@@ -196,7 +196,9 @@ func TestReminderRules(t *testing.T) {
 	for _, skill := range []string{"listening", "reading", "writing", "oral"} {
 		f.exec(`INSERT INTO language_results (participant_id, skill, level, taken_on, source) VALUES ($1, $2, 'b1', '2025-05-01', 'norskprove')`, pDone, skill)
 	}
-	f.exec(`INSERT INTO outcomes (participant_id, kind, from_date) VALUES ($1, 'work_full', '2025-10-01')`, pDone)
+	// The job began in May: the one risk rule (participant_measure) counts
+	// an outcome from its date on, not one that begins after the day.
+	f.exec(`INSERT INTO outcomes (participant_id, kind, from_date) VALUES ($1, 'work_full', '2025-05-15')`, pDone)
 	// 8. An organisation registered on Wednesday 11 June, waiting.
 	var oWait int64
 	if err := f.st.DB.Get(&oWait, `INSERT INTO organisations (name, org_number, kind, sector, municipality, created_at)
@@ -249,6 +251,9 @@ func TestReminderRules(t *testing.T) {
 	}
 	if it := about(fri, db.RuleEvaluation, aEval); len(it) != 1 || it[0].Phase != "start" {
 		t.Errorf("evaluation items of a start on 30 May: %+v, want only the start phase", it)
+	}
+	if it := about(fri, db.RuleProgrammeEnd, pEnd); len(it) != 2 || it[0].Phase != db.RiskNoOutcome || it[1].Phase != db.RiskNoOutcome {
+		t.Errorf("programme-end items: %+v, want the one rule's reason (no plan: the sluttmål, and no outcome)", it)
 	}
 	if it := about(fri, db.RuleFollowUp, aFollow); len(it) != 1 || it[0].Period != "2025-W24" || it[0].On.Format("2006-01-02") != "2025-06-13" {
 		t.Errorf("follow-up item: %+v", it)
