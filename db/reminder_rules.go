@@ -19,11 +19,13 @@ const (
 	RuleProposalAdviser = "proposal_adviser" // 6: … still unanswered (to the adviser)
 	RuleProgrammeEnd    = "programme_end"    // 7: the programme ends soon, goals not met
 	RuleOrgWaiting      = "org_waiting"      // 8: an organisation awaits approval
+	RulePlanReview      = "plan_review"      // 9: a plan review is due (to the adviser)
+	RuleNAVAwaiting     = "nav_awaiting"     // 10: an agreement on a NAV measure awaits NAV (to the NAV user)
 )
 
 // ReminderRules lists every rule in digest order.
 var ReminderRules = []string{RuleStarts, RuleAttendance, RuleEvaluation, RuleFollowUp, RuleEnds,
-	RuleProposal, RuleProposalAdviser, RuleProgrammeEnd, RuleOrgWaiting}
+	RuleProposal, RuleProposalAdviser, RuleProgrammeEnd, RuleOrgWaiting, RulePlanReview, RuleNAVAwaiting}
 
 // Who an item is for: one rule can go to several audiences.
 const (
@@ -48,9 +50,9 @@ func OptionalReminderRules(role string) []string {
 	case RoleEmployer:
 		return []string{RuleEnds, RuleProposal}
 	case RoleAdviser:
-		return []string{RuleStarts, RuleEnds, RuleProposalAdviser, RuleProgrammeEnd}
+		return []string{RuleStarts, RuleEnds, RuleProposalAdviser, RuleProgrammeEnd, RulePlanReview}
 	case RoleNAV:
-		return []string{RuleProgrammeEnd}
+		return []string{RuleProgrammeEnd, RuleNAVAwaiting}
 	case RoleAdmin:
 		return []string{RuleOrgWaiting}
 	}
@@ -90,7 +92,8 @@ const reminderItemColumns = `rule, subject_id, period, recipient, audience, reci
 // $4 the mandatory rule:audience pairs, then one per rule that has a
 // threshold (reminderArgs): $5 rule 1's next working day, $6 rule 2's
 // week, $7 rule 3's start weeks, $8 rule 5's days, $9 and $10 rule 6's
-// cut-off instants, $11 rule 7's days, $12 rule 8's cut-off instant.
+// cut-off instants, $11 rule 7's days, $12 rule 8's cut-off instant, $13
+// rule 9's months.
 func reminderArgs(today time.Time, set ReminderSettings, runID int64) []any {
 	return []any{dateOnly(today), IsoWeekday(today), runID, pq.Array(MandatoryReminders),
 		dateOnly(NextWorkday(today)),
@@ -101,6 +104,7 @@ func reminderArgs(today time.Time, set ReminderSettings, runID int64) []any {
 		OsloMidnight(WorkdaysBack(today, set.ProposalWorkingDays+set.ProposalAdviserDays).AddDate(0, 0, 1)),
 		set.ProgrammeEndDays,
 		OsloMidnight(today.AddDate(0, 0, 1-set.OrgWaitingDays)),
+		set.PlanReviewMonths,
 	}
 }
 
@@ -258,6 +262,36 @@ var reminderRules = []reminderRule{
 		(o.created_at AT TIME ZONE 'Europe/Oslo')::date, NULL::date, ''
 		FROM organisations o JOIN users u ON u.role = 'admin' AND u.disabled_at IS NULL
 		WHERE o.approved_at IS NULL AND o.rejected_at IS NULL AND o.created_at < $12::timestamptz`},
+
+	// 9. An active participant's plan review is due: on the plan's next
+	// review date (set from measure_rules' cadence when the plan or a
+	// review is saved), else $13 months after the last review or the plan
+	// date. To the adviser once per ISO week until a review is recorded
+	// (as follow-ups, rule 4): an overdue review is not forgotten.
+	{RulePlanReview, `SELECT 'plan_review', p.id, to_char($1::date, 'IYYY-"W"IW'), ad.email,
+		'adviser', ad.name, p.first_name, NULL::bigint, NULL::bigint,
+		p.id, NULL::bigint, '', '', nr.due_on, NULL::date, ''
+		FROM integration_plans ip
+		JOIN participants p ON p.id = ip.participant_id
+		JOIN users ad ON ad.id = p.adviser_id
+		CROSS JOIN LATERAL (SELECT coalesce(ip.next_review_due, (coalesce((SELECT max(r.held_on) FROM plan_reviews r WHERE r.plan_id = ip.id),
+			ip.plan_date) + make_interval(months => $13::int))::date) AS due_on) nr
+		WHERE p.status = 'active' AND ad.disabled_at IS NULL AND nr.due_on <= $1::date`},
+
+	// 10. An agreement on a NAV measure waits for NAV's decision (the
+	// employer approved, the participant consented, NAV has not decided
+	// since): to the NAV user linked to the participant, once per version
+	// of the agreement (an edit asks again).
+	{RuleNAVAwaiting, `SELECT 'nav_awaiting', ag.id, ag.lock_version::text, nv.email,
+		'nav', nv.name, p.first_name, ag.id, NULL::bigint,
+		p.id, ag.organisation_id, coalesce(nullif(ag.job_title, ''), pl.title), o.name, ag.start_date, NULL::date, ''
+		FROM agreements ag
+		JOIN participants p ON p.id = ag.participant_id
+		JOIN users nv ON nv.id = p.nav_contact_id AND nv.role = 'nav' AND nv.disabled_at IS NULL
+		JOIN placements pl ON pl.id = ag.placement_id
+		JOIN organisations o ON o.id = ag.organisation_id
+		WHERE ag.nav_required AND ag.nav_decision IS NULL AND ag.cancelled_at IS NULL AND ag.ended_on IS NULL
+		  AND ag.employer_approved_at IS NOT NULL AND ag.consent_at IS NOT NULL`},
 }
 
 // reminderDue is every rule's due items, rule by rule, computed before

@@ -127,7 +127,7 @@ func (r *Renderer) digestItem(lang string, it db.ReminderItem, token string) Dig
 		out.Link, out.LinkLabel = r.Link("/admin/organisations"), r.t.T(lang, "email.digest.link_organisations")
 	case it.Rule == db.RuleProposal && it.ProposalID != nil:
 		out.Link, out.LinkLabel = r.Link("/proposals/"+id(it.ProposalID)), r.t.T(lang, "email.digest.link_proposal")
-	case (it.Rule == db.RuleProgrammeEnd || it.Rule == db.RuleProposalAdviser) && it.ParticipantID != nil:
+	case (it.Rule == db.RuleProgrammeEnd || it.Rule == db.RuleProposalAdviser || it.Rule == db.RulePlanReview) && it.ParticipantID != nil:
 		out.Link, out.LinkLabel = r.Link("/participants/"+id(it.ParticipantID)), r.t.T(lang, "email.digest.link_participant")
 	case it.AgreementID != nil:
 		out.Link, out.LinkLabel = r.Link("/agreements/"+id(it.AgreementID)), r.t.T(lang, "email.digest.link_agreement")
