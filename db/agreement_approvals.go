@@ -92,7 +92,8 @@ func (s *Store) AgreementVersions(ctx context.Context, a Agreement) ([]Agreement
 // the adviser last, after the employer and the participant's consent. The
 // adviser's approval that completes the first full set starts the
 // agreement's life by its dates (first_approved_at). ErrConflict: not
-// complete, ended or cancelled, not this party's turn, or already approved.
+// complete, ended or cancelled, not this party's turn, or already approved;
+// ErrAwaitingNAV: the adviser's turn on a NAV measure NAV has not approved.
 func (s *Store) Approve(ctx context.Context, id int64, lockVersion int, who AgreementActor) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		a, err := lockAgreement(ctx, tx, id, who.Scope, lockVersion, who.Today)
@@ -112,6 +113,17 @@ func (s *Store) Approve(ctx context.Context, id int64, lockVersion int, who Agre
 		case RoleAdviser:
 			if a.EmployerApprovedAt == nil || a.ConsentAt == nil || a.AdviserApprovedAt != nil {
 				return ErrConflict
+			}
+			// On NAV's measures NAV decides before the adviser's last
+			// approval (docs/plans/issue-14.md): the adviser confirms the
+			// full set and sees a refusal's reason first.
+			var navPending bool
+			if err := tx.GetContext(ctx, &navPending, `SELECT nav_required AND nav_decision IS DISTINCT FROM 'approved'
+				FROM agreements WHERE id = $1`, id); err != nil {
+				return fmt.Errorf("db: approve: %w", err)
+			}
+			if navPending {
+				return ErrAwaitingNAV
 			}
 			q = `UPDATE agreements SET adviser_approved_by = $2, adviser_approved_at = now(),
 				first_approved_at = coalesce(first_approved_at, now()), lock_version = lock_version + 1, updated_at = now() WHERE id = $1`

@@ -75,7 +75,9 @@ type AgreementActor struct {
 // still current (else ErrStale with nothing changed). An agreement that
 // ended or was cancelled is ErrConflict. If anyone had approved, the
 // content as approved is kept as a version and every approval is
-// withdrawn: nobody's approval covers text they have not seen.
+// withdrawn: nobody's approval covers text they have not seen — NAV's
+// decision on a NAV measure too (nav_first_approved_at stays: a placement
+// under way does not stop while NAV looks at the change).
 func (s *Store) SaveAgreement(ctx context.Context, id int64, lockVersion int, who AgreementActor, step string, edit func(*AgreementContent)) error {
 	r := s.AgreementRules()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -107,6 +109,7 @@ func (s *Store) SaveAgreement(ctx context.Context, id int64, lockVersion int, wh
 			mentor_phone = $17, mentor_tasks = $18,
 			employer_approved_by = NULL, employer_approved_at = NULL, consent_by = NULL, consent_at = NULL, consent_mode = NULL,
 			consent_reason = NULL, consent_note = '', adviser_approved_by = NULL, adviser_approved_at = NULL,
+			nav_decision = NULL, nav_decided_by = NULL, nav_decided_at = NULL, nav_reason = '',
 			employer_access_until = $10::date + 7 * $19, lock_version = lock_version + 1, updated_at = now()
 			WHERE id = $1`, id, c.SupervisorName, c.SupervisorEmail, c.SupervisorPhone, goals, c.GoalsText, c.JobTitle, c.Tasks,
 			c.StartDate, c.EndDate, c.HoursPerWeek, c.DaysPerWeek, c.FollowUpPlan, c.FollowUpWeeks, c.Adaptations, c.MentorName,

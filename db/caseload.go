@@ -17,7 +17,12 @@ type CaseloadRow struct {
 	MonthsLeft  int        `db:"months_left"`
 	OutcomeKind *string    `db:"outcome_kind"`
 	OutcomeFrom *time.Time `db:"outcome_from"`
-	Risk        bool       `db:"risk"`
+	// Risk, its reason and the basis come from participant_measure, the
+	// one rule the snapshot, the KPIs and the reminders read too. Basis
+	// is nil for a participant who is not active (nobody measures them).
+	Risk       bool    `db:"risk"`
+	RiskReason *string `db:"risk_reason"`
+	Basis      *string `db:"basis"`
 	// The current placement: the agreement that runs now or comes next
 	// (not cancelled, not ended), nil when there is none.
 	CurrentAgreement *int64  `db:"current_agreement"`
@@ -45,12 +50,10 @@ var CaseloadSorts = map[string]string{
 	"end":    "p.programme_end",
 	"gap":    "g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral",
 	"status": "p.status",
-	// At risk first (the negation of the risk column below, false sorting
-	// first), then the programme that ends first. Written without commas
-	// inside an expression: caseloadOrder puts the direction after each.
-	"risk": `p.status <> 'active' OR p.programme_end > oslo_today() + interval '6 months'
-		OR (g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral = 0 AND o.kind IS NOT NULL AND (o.kind LIKE 'work%' OR o.kind = 'education')),
-		p.programme_end`,
+	// At risk first by the one rule (participant_measure's risk; false
+	// sorts first), then the programme that ends first. Written without
+	// commas inside an expression: caseloadOrder puts the direction after each.
+	"risk": `m.risk IS NOT TRUE, p.programme_end`,
 }
 
 // gapExpr is the number of levels from the best result up to the goal
@@ -62,19 +65,17 @@ func gapExpr(skill string) string {
 // caseloadColumns, caseloadJoins and caseloadWhere make up the caseload's
 // one query: everything per participant comes from LATERAL subqueries that
 // use the (participant_id, …) indexes, so there is no query per row; gaps
-// are computed once per row (g).
+// are computed once per row (g); the risk, its reason and the basis are
+// participant_measure's for the row's id alone (m), so a page of a hundred
+// measures a hundred. $8 is the day (the store's today in Oslo).
 var caseloadColumns = participantColumns + `,
 	b.best_listening, b.best_reading, b.best_writing, b.best_oral,
 	g.gap_listening, g.gap_reading, g.gap_writing, g.gap_oral,
 	g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral AS gap_total,
-	CASE WHEN p.programme_end <= oslo_today() THEN 0
-		ELSE (extract(year FROM age(p.programme_end, oslo_today())) * 12 + extract(month FROM age(p.programme_end, oslo_today())))::int END AS months_left,
+	CASE WHEN p.programme_end <= $8::date THEN 0
+		ELSE (extract(year FROM age(p.programme_end, $8::date)) * 12 + extract(month FROM age(p.programme_end, $8::date)))::int END AS months_left,
 	o.kind AS outcome_kind, o.from_date AS outcome_from,
-	-- At risk: active, the programme ends within 6 months, and the
-	-- norskmål is not reached or no work or education is in place.
-	(p.status = 'active' AND p.programme_end <= oslo_today() + interval '6 months'
-		AND (g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral > 0
-			OR o.kind IS NULL OR o.kind NOT IN ('work_full', 'work_part', 'education'))) AS risk,
+	coalesce(m.risk, false) AS risk, m.risk_reason, m.basis,
 	cp.id AS current_agreement, cp.title AS current_title, cp.org AS current_org, cp.status AS current_status`
 
 var caseloadJoins = bestLevelsJoin + `
@@ -82,12 +83,13 @@ CROSS JOIN LATERAL (
 	SELECT ` + gapExpr("listening") + ` AS gap_listening, ` + gapExpr("reading") + ` AS gap_reading,
 		` + gapExpr("writing") + ` AS gap_writing, ` + gapExpr("oral") + ` AS gap_oral) g
 LEFT JOIN LATERAL (
-	SELECT kind, from_date FROM outcomes oc WHERE oc.participant_id = p.id AND oc.from_date <= oslo_today()
+	SELECT kind, from_date FROM outcomes oc WHERE oc.participant_id = p.id AND oc.from_date <= $8::date
 	ORDER BY oc.from_date DESC, oc.id DESC LIMIT 1) o ON true
+LEFT JOIN LATERAL (SELECT pm.basis, pm.risk, pm.risk_reason FROM participant_measure($8::date, ARRAY[p.id]) pm) m ON true
 LEFT JOIN LATERAL (
-	SELECT ag.id, coalesce(nullif(ag.job_title, ''), cpl.title) AS title, co.name AS org, agreement_status(ag, oslo_today()) AS status
+	SELECT ag.id, coalesce(nullif(ag.job_title, ''), cpl.title) AS title, co.name AS org, agreement_status(ag, $8::date) AS status
 	FROM agreements ag JOIN placements cpl ON cpl.id = ag.placement_id JOIN organisations co ON co.id = ag.organisation_id
-	WHERE ag.participant_id = p.id AND ag.cancelled_at IS NULL AND ag.ended_on IS NULL AND (ag.end_date IS NULL OR ag.end_date >= oslo_today())
+	WHERE ag.participant_id = p.id AND ag.cancelled_at IS NULL AND ag.ended_on IS NULL AND (ag.end_date IS NULL OR ag.end_date >= $8::date)
 	ORDER BY ag.start_date NULLS LAST, ag.id DESC LIMIT 1) cp ON true`
 
 // caseloadWhere reads only the participant's own columns ($4 status, $5
@@ -158,7 +160,7 @@ func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]Cas
 	}
 	search := NormalisedName(f.Search)
 	var out []CaseloadRow
-	if err := s.DB.SelectContext(ctx, &out, q, append(sc.args(), f.Status, likeEscape(search), f.Limit, f.Offset)...); err != nil {
+	if err := s.DB.SelectContext(ctx, &out, q, append(sc.args(), f.Status, likeEscape(search), f.Limit, f.Offset, dateOnly(s.Today()))...); err != nil {
 		return nil, fmt.Errorf("db: caseload: %w", err)
 	}
 	return out, nil
@@ -167,7 +169,7 @@ func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]Cas
 // CaseloadRowFor is one participant's caseload row (the profile's figures).
 func (s *Store) CaseloadRowFor(ctx context.Context, id int64, sc Scope) (CaseloadRow, error) {
 	var r CaseloadRow
-	err := s.getPrepared(ctx, &r, caseloadSelect+` AND p.id = $6`, append(sc.args(), "", "", id)...)
+	err := s.getPrepared(ctx, &r, caseloadSelect+` AND p.id = $6 LIMIT $7`, append(sc.args(), "", "", id, 1, dateOnly(s.Today()))...)
 	return r, translate(err)
 }
 
@@ -201,7 +203,7 @@ func (s *Store) ExplainCaseload(ctx context.Context, sc Scope, f CaseloadFilter)
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+q, append(sc.args(), f.Status, likeEscape(NormalisedName(f.Search)), f.Limit, f.Offset)...)
+	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+q, append(sc.args(), f.Status, likeEscape(NormalisedName(f.Search)), f.Limit, f.Offset, dateOnly(s.Today()))...)
 	if err != nil {
 		return "", fmt.Errorf("db: explain caseload: %w", err)
 	}

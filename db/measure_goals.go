@@ -126,6 +126,19 @@ func (s *Store) MeasureGoals(ctx context.Context, day time.Time) (snapshots, kpi
 	return snapshots, kpis, err
 }
 
+// WriteGoalSnapshots replaces the day's snapshots inside the job run's
+// transaction, measured against the goals people have (the nightly
+// progress job; MeasureGoals is the same outside a run).
+func (t *JobTx) WriteGoalSnapshots(ctx context.Context, day time.Time) (int64, error) {
+	return writeGoalSnapshots(ctx, t.tx, day)
+}
+
+// WriteGoalKPIs replaces the day's KPIs inside the job run's transaction,
+// from the day's goal snapshots (WriteGoalSnapshots first).
+func (t *JobTx) WriteGoalKPIs(ctx context.Context, day time.Time) (int64, error) {
+	return writeGoalKPIs(ctx, t.tx, day)
+}
+
 // GoalSnapshotsOn lists the day's goal snapshots of the given participants
 // (all when ids is empty), by participant.
 func (s *Store) GoalSnapshotsOn(ctx context.Context, day time.Time, ids []int64) ([]GoalSnapshot, error) {

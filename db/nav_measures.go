@@ -146,6 +146,10 @@ func (s *Store) NAVDecide(ctx context.Context, agreementID int64, lockVersion in
 	})
 }
 
+// ErrAwaitingNAV is returned when the adviser approves an agreement on a
+// NAV measure that NAV has not approved (pending or refused).
+var ErrAwaitingNAV = errors.New("db: awaiting nav")
+
 // ErrNotNAVMeasure is returned where a NAV decision is asked of an
 // agreement that needs none.
 var ErrNotNAVMeasure = errors.New("db: not a NAV measure")

@@ -43,7 +43,9 @@ func TestMigration16KeepsWhatWasThere(t *testing.T) {
 		(1, 1, 1, 1, 1, '2023-03-01', '2023-08-31', 30, 5, 'Lager', 'Kari', 'k@x.example', now(), now(), 'in_person', now(), now()),
 		(2, 2, 2, 2, 1, '2023-03-01', '2023-08-31', 30, 5, 'Lager', 'Kari', 'k@x.example', now(), NULL, NULL, NULL, NULL)`)
 
-	if err := db.MigrateTo(ctx, conn, db.LatestVersion()); err != nil {
+	// Migration 16 and what it kept; 00018 removes its transitional
+	// pieces (checked at the end).
+	if err := db.MigrateTo(ctx, conn, 16); err != nil {
 		t.Fatal(err)
 	}
 
@@ -105,5 +107,25 @@ func TestMigration16KeepsWhatWasThere(t *testing.T) {
 	if err := conn.QueryRow(`SELECT regime, legal_basis FROM participants WHERE id = 5`).Scan(&regime, &basis); err != nil ||
 		regime != "kap6a" || basis != "collective_protection" {
 		t.Errorf("a seed's 'ukraine' stored as %q, %q (%v)", regime, basis, err)
+	}
+	// From 00018 on the seeds write kap6a themselves: 'ukraine' is refused,
+	// and every new agreement on a NAV measure needs NAV, even one
+	// inserted approved by all.
+	if err := db.MigrateTo(ctx, conn, db.LatestVersion()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(`INSERT INTO participants (id, adviser_id, first_name, last_name, birth_year, education, regime, programme_start, programme_end,
+			goal_category, goal_listening, goal_reading, goal_writing, goal_oral)
+		VALUES (6, 1, 'Seed', 'Ukraina', 1990, 'higher', 'ukraine', '2025-01-06', '2025-12-31', 'work_or_education', 'b2', 'b2', 'b2', 'b2')`); err == nil {
+		t.Error("an inserted 'ukraine' was accepted after 00018")
+	}
+	exec(`INSERT INTO proposals (id, participant_id, placement_id, adviser_id, status) VALUES (3, 4, 1, 1, 'accepted')`)
+	exec(`INSERT INTO agreements (id, proposal_id, participant_id, placement_id, organisation_id, start_date, end_date, hours_per_week,
+			days_per_week, job_title, supervisor_name, supervisor_email, employer_approved_at, consent_at, consent_mode, adviser_approved_at, first_approved_at) VALUES
+		(3, 3, 4, 1, 1, '2023-03-01', '2023-08-31', 30, 5, 'Lager', 'Kari', 'k@x.example', now(), now(), 'in_person', now(), now())`)
+	var s string
+	if err := conn.QueryRow(`SELECT nav_required || ' ' || agreement_status(ag, '2023-05-02') FROM agreements ag WHERE id = 3`).Scan(&s); err != nil ||
+		s != "true awaiting_approval" {
+		t.Errorf("an arbeidstrening inserted approved by all after 00018: %q %v, want it to wait for NAV", s, err)
 	}
 }

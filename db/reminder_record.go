@@ -32,7 +32,7 @@ type ReminderItem struct {
 	OrgName       string     `db:"org_name"` // the organisation
 	On            *time.Time `db:"on_date"`  // the date the item is about
 	Week          *time.Time `db:"week"`     // attendance: the week's Monday
-	Phase         string     `db:"phase"`    // evaluation: start, mid or end
+	Phase         string     `db:"phase"`    // evaluation: start, mid or end; programme_end: the risk reason
 }
 
 // key identifies an item as reminders_sent's unique key does.

@@ -21,11 +21,13 @@ const (
 	RuleProposalAdviser = "proposal_adviser" // 6: … still unanswered (to the adviser)
 	RuleProgrammeEnd    = "programme_end"    // 7: the programme ends soon, goals not met
 	RuleOrgWaiting      = "org_waiting"      // 8: an organisation awaits approval
+	RulePlanReview      = "plan_review"      // 9: a plan review is due (to the adviser)
+	RuleNAVAwaiting     = "nav_awaiting"     // 10: an agreement on a NAV measure awaits NAV (to the NAV user)
 )
 
 // ReminderRules lists every rule in digest order.
 var ReminderRules = []string{RuleStarts, RuleAttendance, RuleEvaluation, RuleFollowUp, RuleEnds,
-	RuleProposal, RuleProposalAdviser, RuleProgrammeEnd, RuleOrgWaiting}
+	RuleProposal, RuleProposalAdviser, RuleProgrammeEnd, RuleOrgWaiting, RulePlanReview, RuleNAVAwaiting}
 
 // Who an item is for: one rule can go to several audiences.
 const (
@@ -50,9 +52,9 @@ func OptionalReminderRules(role string) []string {
 	case RoleEmployer:
 		return []string{RuleEnds, RuleProposal}
 	case RoleAdviser:
-		return []string{RuleStarts, RuleEnds, RuleProposalAdviser, RuleProgrammeEnd}
+		return []string{RuleStarts, RuleEnds, RuleProposalAdviser, RuleProgrammeEnd, RulePlanReview}
 	case RoleNAV:
-		return []string{RuleProgrammeEnd}
+		return []string{RuleProgrammeEnd, RuleNAVAwaiting}
 	case RoleAdmin:
 		return []string{RuleOrgWaiting}
 	}
@@ -92,7 +94,8 @@ const reminderItemColumns = `rule, subject_id, period, recipient, audience, reci
 // $4 the mandatory rule:audience pairs, then one per rule that has a
 // threshold (reminderArgs): $5 rule 1's next working day, $6 rule 2's
 // week, $7 rule 3's start weeks, $8 rule 5's days, $9 and $10 rule 6's
-// cut-off instants, $11 rule 7's days, $12 rule 8's cut-off instant.
+// cut-off instants, $11 rule 7's days, $12 rule 8's cut-off instant, $13
+// rule 9's months.
 func reminderArgs(today time.Time, set ReminderSettings, runID int64) []any {
 	return []any{dateOnly(today), calendar.IsoWeekday(today), runID, pq.Array(MandatoryReminders),
 		dateOnly(calendar.NextWorkday(today)),
@@ -103,6 +106,7 @@ func reminderArgs(today time.Time, set ReminderSettings, runID int64) []any {
 		calendar.OsloMidnight(calendar.WorkdaysBack(today, set.ProposalWorkingDays+set.ProposalAdviserDays).AddDate(0, 0, 1)),
 		set.ProgrammeEndDays,
 		calendar.OsloMidnight(today.AddDate(0, 0, 1-set.OrgWaitingDays)),
+		set.PlanReviewMonths,
 	}
 }
 
@@ -240,23 +244,21 @@ var reminderRules = []reminderRule{
 		JOIN users ad ON ad.id = pr.adviser_id
 		WHERE pr.status = 'proposed' AND pr.created_at < $10::timestamptz AND ad.disabled_at IS NULL`},
 
-	// 7. An active participant's programme ends within $11 days and a
-	// skill's best level is below the norskmål, or no work or education
-	// is registered or planned: to the adviser and the NAV contact, once
-	// per programme end date.
+	// 7. An active participant's programme ends within $11 days and the
+	// one risk rule says they are at risk (participant_measure: no
+	// progress or behind pace towards the plan's norskmål, or no work,
+	// education or placement in place): to the adviser and the NAV
+	// contact, once per programme end date, with the reason (phase).
 	{RuleProgrammeEnd, `SELECT 'programme_end', p.id, p.programme_end::text, r.email::citext,
 		r.audience, r.name, p.first_name, NULL::bigint, NULL::bigint,
-		p.id, NULL::bigint, '', '', p.programme_end, NULL::date, ''
+		p.id, NULL::bigint, '', '', p.programme_end, NULL::date, m.risk_reason
 		FROM participants p
 		JOIN users ad ON ad.id = p.adviser_id
 		LEFT JOIN users nv ON nv.id = p.nav_contact_id
-		` + bestLevelsJoin + `
+		CROSS JOIN LATERAL (SELECT pm.risk_reason FROM participant_measure($1::date, ARRAY[p.id]) pm WHERE pm.risk) m
 		CROSS JOIN LATERAL (VALUES ('adviser', ad.email::text, ad.name, ad.disabled_at IS NULL),
 			('nav', nv.email::text, nv.name, nv.id IS NOT NULL AND nv.disabled_at IS NULL)) r(audience, email, name, enabled)
-		WHERE p.status = 'active' AND p.programme_end >= $1::date AND p.programme_end <= $1::date + $11::int AND r.enabled
-		  AND (b.best_listening IS NULL OR b.best_listening < p.goal_listening OR b.best_reading IS NULL OR b.best_reading < p.goal_reading
-			OR b.best_writing IS NULL OR b.best_writing < p.goal_writing OR b.best_oral IS NULL OR b.best_oral < p.goal_oral
-			OR NOT EXISTS (SELECT 1 FROM outcomes oc WHERE oc.participant_id = p.id AND oc.kind IN ('work_full', 'work_part', 'education')))`},
+		WHERE p.status = 'active' AND p.programme_end >= $1::date AND p.programme_end <= $1::date + $11::int AND r.enabled`},
 
 	// 8. An organisation registered before $12 still awaits a decision:
 	// every admin, once.
@@ -266,6 +268,36 @@ var reminderRules = []reminderRule{
 		(o.created_at AT TIME ZONE 'Europe/Oslo')::date, NULL::date, ''
 		FROM organisations o JOIN users u ON u.role = 'admin' AND u.disabled_at IS NULL
 		WHERE o.approved_at IS NULL AND o.rejected_at IS NULL AND o.created_at < $12::timestamptz`},
+
+	// 9. An active participant's plan review is due: on the plan's next
+	// review date (set from measure_rules' cadence when the plan or a
+	// review is saved), else $13 months after the last review or the plan
+	// date. To the adviser once per ISO week until a review is recorded
+	// (as follow-ups, rule 4): an overdue review is not forgotten.
+	{RulePlanReview, `SELECT 'plan_review', p.id, to_char($1::date, 'IYYY-"W"IW'), ad.email,
+		'adviser', ad.name, p.first_name, NULL::bigint, NULL::bigint,
+		p.id, NULL::bigint, '', '', nr.due_on, NULL::date, ''
+		FROM integration_plans ip
+		JOIN participants p ON p.id = ip.participant_id
+		JOIN users ad ON ad.id = p.adviser_id
+		CROSS JOIN LATERAL (SELECT coalesce(ip.next_review_due, (coalesce((SELECT max(r.held_on) FROM plan_reviews r WHERE r.plan_id = ip.id),
+			ip.plan_date) + make_interval(months => $13::int))::date) AS due_on) nr
+		WHERE p.status = 'active' AND ad.disabled_at IS NULL AND nr.due_on <= $1::date`},
+
+	// 10. An agreement on a NAV measure waits for NAV's decision (the
+	// employer approved, the participant consented, NAV has not decided
+	// since): to the NAV user linked to the participant, once per version
+	// of the agreement (an edit asks again).
+	{RuleNAVAwaiting, `SELECT 'nav_awaiting', ag.id, ag.lock_version::text, nv.email,
+		'nav', nv.name, p.first_name, ag.id, NULL::bigint,
+		p.id, ag.organisation_id, coalesce(nullif(ag.job_title, ''), pl.title), o.name, ag.start_date, NULL::date, ''
+		FROM agreements ag
+		JOIN participants p ON p.id = ag.participant_id
+		JOIN users nv ON nv.id = p.nav_contact_id AND nv.role = 'nav' AND nv.disabled_at IS NULL
+		JOIN placements pl ON pl.id = ag.placement_id
+		JOIN organisations o ON o.id = ag.organisation_id
+		WHERE ag.nav_required AND ag.nav_decision IS NULL AND ag.cancelled_at IS NULL AND ag.ended_on IS NULL
+		  AND ag.employer_approved_at IS NOT NULL AND ag.consent_at IS NOT NULL`},
 }
 
 // reminderDue is every rule's due items, rule by rule, computed before

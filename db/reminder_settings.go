@@ -18,6 +18,7 @@ type ReminderSettings struct {
 	ProgrammeEndDays     int        `db:"programme_end_days"`
 	OrgWaitingDays       int        `db:"org_waiting_days"`
 	AttendanceWeekday    int        `db:"attendance_weekday"`
+	PlanReviewMonths     int        `db:"plan_review_months"`
 	UpdatedAt            *time.Time `db:"updated_at"`
 	UpdatedBy            *string    `db:"updated_by"` // the admin's name
 }
@@ -33,7 +34,7 @@ type ReminderLimit struct {
 var ReminderLimits = []ReminderLimit{
 	{"evaluation_start_weeks", 1, 12}, {"ends_within_days", 1, 60}, {"proposal_working_days", 1, 30},
 	{"proposal_adviser_days", 0, 30}, {"programme_end_days", 7, 365}, {"org_waiting_days", 1, 30},
-	{"attendance_weekday", 1, 5},
+	{"attendance_weekday", 1, 5}, {"plan_review_months", 1, 24},
 }
 
 // Field points at a setting by its column name (nil for an unknown name).
@@ -53,12 +54,14 @@ func (s *ReminderSettings) Field(name string) *int {
 		return &s.OrgWaitingDays
 	case "attendance_weekday":
 		return &s.AttendanceWeekday
+	case "plan_review_months":
+		return &s.PlanReviewMonths
 	}
 	return nil
 }
 
 const reminderSettingsSelect = `SELECT rs.evaluation_start_weeks, rs.ends_within_days, rs.proposal_working_days,
-	rs.proposal_adviser_days, rs.programme_end_days, rs.org_waiting_days, rs.attendance_weekday, rs.updated_at,
+	rs.proposal_adviser_days, rs.programme_end_days, rs.org_waiting_days, rs.attendance_weekday, rs.plan_review_months, rs.updated_at,
 	u.name AS updated_by
 	FROM reminder_settings rs LEFT JOIN users u ON u.id = rs.updated_by`
 
@@ -90,9 +93,9 @@ func (s *Store) SaveReminderSettings(ctx context.Context, in ReminderSettings, a
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE reminder_settings SET evaluation_start_weeks = $1, ends_within_days = $2,
 			proposal_working_days = $3, proposal_adviser_days = $4, programme_end_days = $5, org_waiting_days = $6,
-			attendance_weekday = $7, updated_by = NULLIF($8::bigint, 0), updated_at = now()`,
+			attendance_weekday = $7, plan_review_months = $9, updated_by = NULLIF($8::bigint, 0), updated_at = now()`,
 			in.EvaluationStartWeeks, in.EndsWithinDays, in.ProposalWorkingDays, in.ProposalAdviserDays,
-			in.ProgrammeEndDays, in.OrgWaitingDays, in.AttendanceWeekday, actorID)
+			in.ProgrammeEndDays, in.OrgWaitingDays, in.AttendanceWeekday, actorID, in.PlanReviewMonths)
 		if err != nil {
 			return fmt.Errorf("db: save reminder settings: %w", translate(err))
 		}

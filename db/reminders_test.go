@@ -196,7 +196,9 @@ func TestReminderRules(t *testing.T) {
 	for _, skill := range []string{"listening", "reading", "writing", "oral"} {
 		f.exec(`INSERT INTO language_results (participant_id, skill, level, taken_on, source) VALUES ($1, $2, 'b1', '2025-05-01', 'norskprove')`, pDone, skill)
 	}
-	f.exec(`INSERT INTO outcomes (participant_id, kind, from_date) VALUES ($1, 'work_full', '2025-10-01')`, pDone)
+	// The job began in May: the one risk rule (participant_measure) counts
+	// an outcome from its date on, not one that begins after the day.
+	f.exec(`INSERT INTO outcomes (participant_id, kind, from_date) VALUES ($1, 'work_full', '2025-05-15')`, pDone)
 	// 8. An organisation registered on Wednesday 11 June, waiting.
 	var oWait int64
 	if err := f.st.DB.Get(&oWait, `INSERT INTO organisations (name, org_number, kind, sector, municipality, created_at)
@@ -249,6 +251,9 @@ func TestReminderRules(t *testing.T) {
 	}
 	if it := about(fri, db.RuleEvaluation, aEval); len(it) != 1 || it[0].Phase != "start" {
 		t.Errorf("evaluation items of a start on 30 May: %+v, want only the start phase", it)
+	}
+	if it := about(fri, db.RuleProgrammeEnd, pEnd); len(it) != 2 || it[0].Phase != db.RiskNoOutcome || it[1].Phase != db.RiskNoOutcome {
+		t.Errorf("programme-end items: %+v, want the one rule's reason (no plan: the sluttmål, and no outcome)", it)
 	}
 	if it := about(fri, db.RuleFollowUp, aFollow); len(it) != 1 || it[0].Period != "2025-W24" || it[0].On.Format("2006-01-02") != "2025-06-13" {
 		t.Errorf("follow-up item: %+v", it)
@@ -479,5 +484,72 @@ func TestReminderSettingsSave(t *testing.T) {
 	}
 	if got, _ := f.st.ReminderSettings(ctx); got.ProgrammeEndDays != 90 {
 		t.Errorf("after a refused save: %d", got.ProgrammeEndDays)
+	}
+}
+
+// TestReminderPlanReviewAndNAV: rule 9 (a plan review due, by the plan's
+// own date or the settings' cadence, weekly until held) to the adviser,
+// and rule 10 (an agreement on a NAV measure awaiting NAV) to the linked
+// NAV user, not once NAV has refused it.
+func TestReminderPlanReviewAndNAV(t *testing.T) {
+	f := newRemFixture(t)
+	plan := func(first, planDate string, next any) int64 {
+		p := f.participant(first, "2026-09-01")
+		f.exec(`INSERT INTO integration_plans (participant_id, decided_on, plan_date, original_end, goal_category, next_review_due)
+			VALUES ($1, $2, $2, '2026-09-01', 'work_or_education', $3)`, p, planDate, next)
+		return p
+	}
+	due := plan("Lina", "2024-12-01", "2025-06-13")   // the plan's own date: Friday
+	later := plan("Mats", "2024-12-01", "2025-06-20") // next week
+	noDate := plan("Nora", "2024-12-13", nil)         // 6 months after the plan date: Friday
+	held := plan("Omar", "2024-06-01", nil)           // reviewed on 1 June: due in December
+	var planID int64
+	if err := f.st.DB.Get(&planID, `SELECT id FROM integration_plans WHERE participant_id = $1`, held); err != nil {
+		t.Fatal(err)
+	}
+	f.exec(`INSERT INTO plan_reviews (plan_id, held_on, took_part, next_review_due, written_by) VALUES ($1, '2025-06-01', '{adviser}', '2025-12-01', $2)`, planID, f.adviser)
+
+	awaiting := f.agreement("Petra", "2025-07-01", "2025-12-31", f.supervisor())
+	refused := f.agreement("Rami", "2025-07-01", "2025-12-31", f.supervisor())
+	f.exec(`UPDATE agreements SET nav_required = true, adviser_approved_at = NULL WHERE id IN ($1, $2)`, awaiting, refused)
+	f.exec(`UPDATE agreements SET nav_decision = 'refused', nav_reason = 'Mangler plan', nav_decided_by = $2, nav_decided_at = now() WHERE id = $1`, refused, f.nav)
+
+	thu, fri := f.preview(remThursday), f.preview(remFriday)
+	for _, c := range []struct {
+		name      string
+		rule      string
+		subject   int64
+		recipient string
+		thu, fri  bool
+	}{
+		{"review due on the plan's date", db.RulePlanReview, due, f.adviserEmail, false, true},
+		{"review due next week", db.RulePlanReview, later, "", false, false},
+		{"review due by the cadence", db.RulePlanReview, noDate, f.adviserEmail, false, true},
+		{"review held", db.RulePlanReview, held, "", false, false},
+		{"awaiting NAV", db.RuleNAVAwaiting, awaiting, f.navE, true, true},
+		{"refused by NAV", db.RuleNAVAwaiting, refused, "", false, false},
+	} {
+		got := func(items []db.ReminderItem) bool {
+			if c.recipient == "" {
+				return len(about(items, c.rule, c.subject)) > 0
+			}
+			return has(items, c.rule, c.subject, c.recipient)
+		}
+		if got(thu) != c.thu || got(fri) != c.fri {
+			t.Errorf("%s: due Thursday %v, Friday %v; want %v, %v", c.name, got(thu), got(fri), c.thu, c.fri)
+		}
+	}
+	if it := about(fri, db.RulePlanReview, due); len(it) != 1 || it[0].Period != "2025-W24" || it[0].On.Format("2006-01-02") != "2025-06-13" {
+		t.Errorf("plan review item: %+v, want once in week 24, due 13 June", it)
+	}
+	// A longer cadence moves the plan without a date of its own.
+	set := f.set
+	set.PlanReviewMonths = 7
+	items, err := f.st.PreviewReminders(context.Background(), remFriday, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(about(items, db.RulePlanReview, noDate)) != 0 || len(about(items, db.RulePlanReview, due)) != 1 {
+		t.Error("plan_review_months should move only the plan without its own next review date")
 	}
 }

@@ -84,6 +84,7 @@ func (a *App) agreementsIndex(c *fiber.Ctx) error {
 type agreementPage struct {
 	Page
 	A           db.Agreement
+	NAV         *db.NAVState // NAV's side of a NAV measure; nil for other kinds
 	Today       time.Time
 	Hidden      bool // an employer whose access to the person has ended
 	Steps       []string
@@ -130,10 +131,33 @@ func (p *agreementPage) Waiting() []string {
 	if p.A.ConsentAt == nil {
 		out = append(out, "participant")
 	}
+	if p.NAVPending() {
+		out = append(out, "nav")
+	}
 	if p.A.AdviserApprovedAt == nil {
 		out = append(out, "adviser")
 	}
 	return out
+}
+
+// NAVPending reports whether the agreement is a NAV measure NAV has not
+// approved (not yet decided, or refused): the adviser's approval waits.
+func (p *agreementPage) NAVPending() bool {
+	return p.NAV != nil && (p.NAV.Decision == nil || *p.NAV.Decision != "approved")
+}
+
+// NAVRefused reports whether NAV refused the agreement as it stands.
+func (p *agreementPage) NAVRefused() bool {
+	return p.NAV != nil && p.NAV.Decision != nil && *p.NAV.Decision == "refused"
+}
+
+// NAVCanDecide reports whether the signed-in NAV user is asked to decide:
+// the employer approved and the participant consented, NAV has not
+// approved, and it is still open. (NAVDecide checks the link to the
+// participant; the page is only shown to the linked NAV user.)
+func (p *agreementPage) NAVCanDecide() bool {
+	return p.Role() == db.RoleNAV && p.NAVPending() && p.A.PendingApproval() && !p.Print &&
+		p.A.EmployerApprovedAt != nil && p.A.ConsentAt != nil
 }
 
 // Next is the first step with something missing, for "Continue".
@@ -157,6 +181,12 @@ func (a *App) agreementView(c *fiber.Ctx, ag db.Agreement, action string) (agree
 		Goals: db.AgreementGoals, Reasons: db.EndReasons, Consent: db.ConsentReasons, Parties: db.FollowUpParties, Form: newForm()}
 	p.Hidden = a.employerCut(c, ag)
 	p.A.RedactFor(session(c).User.Role, p.Today)
+	switch st, err := a.store.NAVStateOf(ctx, ag.ID); {
+	case err == nil:
+		p.NAV = &st
+	case !errors.Is(err, db.ErrNotNAVMeasure):
+		return p, err
+	}
 	var err error
 	if p.Versions, err = a.store.AgreementVersions(ctx, ag); err != nil {
 		return p, err
@@ -253,6 +283,9 @@ func (a *App) agreementApprove(c *fiber.Ctx) error {
 		return errStatus(fiber.StatusForbidden, "agreements.access_ended")
 	}
 	err = a.store.Approve(c.UserContext(), ag.ID, lockVersion(c), a.actor(c))
+	if errors.Is(err, db.ErrAwaitingNAV) {
+		return errStatus(fiber.StatusConflict, "agreements.nav_first")
+	}
 	if err != nil {
 		return a.refuseChange(c, err, newForm(), "approve")
 	}
@@ -260,6 +293,43 @@ func (a *App) agreementApprove(c *fiber.Ctx) error {
 		return err
 	}
 	return a.redirect(c, agreementPath(ag.ID), "flash.agreement_approved")
+}
+
+// agreementNAV records the linked NAV user's decision on an agreement on
+// a NAV measure: approve (past the ordinary maximum only with a
+// reduced-capacity reason) or refuse with a reason the adviser sees. A
+// NAV user not linked to the participant does not see the agreement (404).
+func (a *App) agreementNAV(c *fiber.Ctx) error {
+	ag, err := a.agreementFor(c)
+	if err != nil {
+		return err
+	}
+	f := newForm()
+	decision := c.FormValue("decision")
+	f.Values["decision"] = decision
+	f.Values["reason"] = strings.TrimSpace(c.FormValue("reason"))
+	f.Values["reduced_capacity_reason"] = strings.TrimSpace(c.FormValue("reduced_capacity_reason"))
+	f.Check(decision == "approve" || decision == "refuse", "decision", "form.choose")
+	if !f.Valid() {
+		return a.refuseChange(c, nil, f, "nav")
+	}
+	err = a.store.NAVDecide(c.UserContext(), ag.ID, lockVersion(c), session(c).User.ID, db.NAVDecision{Approve: decision == "approve",
+		Reason: f.Values["reason"], ReducedCapacityReason: f.Values["reduced_capacity_reason"]}, clientIP(c))
+	var fe *db.FieldError
+	switch {
+	case errors.As(err, &fe):
+		field := fe.Field
+		if field == "end_date" {
+			field = "decision" // the dates are not NAV's to edit: the message goes beside the decision
+		}
+		f.Check(false, field, fe.Code)
+		return a.refuseChange(c, nil, f, "nav")
+	case errors.Is(err, db.ErrNotFound):
+		return err
+	case err != nil:
+		return a.refuseChange(c, err, f, "nav")
+	}
+	return a.redirect(c, agreementPath(ag.ID), "flash.nav_"+decision)
 }
 
 func agreementPath(id int64) string { return "/agreements/" + strconv.FormatInt(id, 10) }

@@ -1206,7 +1206,7 @@ var agreementPatterns = map[string]bool{
 	"GET /agreements": true, "GET /agreements/:id": true, "GET /agreements/:id/summary": true,
 	"GET /agreements/:id/steps/:step": true, "POST /agreements/:id/steps/:step": true, "POST /agreements/:id/approve": true,
 	"POST /agreements/:id/consent": true, "POST /agreements/:id/cancel": true, "POST /agreements/:id/end": true,
-	"POST /agreements/:id/follow-ups": true,
+	"POST /agreements/:id/follow-ups": true, "POST /agreements/:id/nav": true,
 }
 
 // TestAgreementMatrixEffects runs the matrix's agreement rows and checks

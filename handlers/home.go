@@ -12,7 +12,9 @@ type dashboardPage struct {
 	PendingOrgs  int
 	UsersPerRole map[string]int
 	Todo         *db.Todo // employers, advisers and NAV: what waits for them
-	// NAV: the hand-over list (handover.go).
+	// NAV: the agreements on NAV measures awaiting NAV's decision, above
+	// the hand-over list (handover.go).
+	AwaitingNAV    []db.AwaitingNAV
 	Handover       []db.HandoverRow
 	HandoverMonths int
 }
@@ -44,6 +46,10 @@ func (a *App) home(c *fiber.Ctx) error {
 		}
 		p.Org = &o
 	case db.RoleNAV:
+		var err error
+		if p.AwaitingNAV, err = a.store.AgreementsAwaitingNAV(ctx, s.User.ID); err != nil {
+			return err
+		}
 		if err := a.loadHandover(c, &p); err != nil {
 			return err
 		}

@@ -20,8 +20,11 @@ import (
 // it too. Everything comes from the latest measured day: headline
 // figures, trend lines over the last year from the stored KPIs, and bar
 // charts by cohort — for admins the stored cohorts (start year, regime,
-// adviser), for an adviser their own caseload split the same way,
-// computed by the job's query (db.AdviserKPIs).
+// sex, regime × sex, adviser), for an adviser their own caseload split the
+// same way, computed from the day's snapshots by the job's query
+// (db.GoalKPIsFor). Every figure is measured against the goals people
+// have (issue 14): at the goal and the gap over those with a norskmål,
+// the one-year outcome "as recorded" with the unknown counted beside it.
 
 // nationalTarget is the national goal for work or education one year
 // after the programme (DOMAIN.md).
@@ -66,9 +69,9 @@ func (a *App) kpiShow(c *fiber.Ctx) error {
 	var latest []db.KPI
 	if p.ForAdviser {
 		dim, key = db.DimAdviser, strconv.FormatInt(u.ID, 10)
-		latest, err = a.store.AdviserKPIs(ctx, *p.Day, u.ID)
+		latest, err = a.store.GoalKPIsFor(ctx, *p.Day, u.ID)
 	} else {
-		latest, err = a.store.KPIsOn(ctx, *p.Day, db.DimAll, db.DimStartYear, db.DimRegime, db.DimAdviser)
+		latest, err = a.store.KPIsOn(ctx, *p.Day, db.DimAll, db.DimStartYear, db.DimRegime, db.DimSex, db.DimRegimeSex, db.DimAdviser)
 	}
 	if err != nil {
 		return err
@@ -80,7 +83,7 @@ func (a *App) kpiShow(c *fiber.Ctx) error {
 	f := kpiFormat{p: &p.Page}
 	p.Figures, p.Skills = f.figures(latest)
 	p.Trends = f.trends(series)
-	dims := []string{db.DimStartYear, db.DimRegime}
+	dims := []string{db.DimStartYear, db.DimRegime, db.DimSex, db.DimRegimeSex}
 	if !p.ForAdviser {
 		dims = append(dims, db.DimAdviser)
 	}
@@ -103,6 +106,8 @@ func (f kpiFormat) value(metric string, v float64) string {
 		return f.t("admin.kpi.levels", "Value", f.decimal(v))
 	case db.MetricDaysToFirst:
 		return f.t("admin.kpi.days", "Value", strconv.Itoa(int(math.Round(v))))
+	case db.MetricUnknown1y:
+		return strconv.Itoa(int(math.Round(v))) // a count, not a share
 	}
 	return f.percent(v)
 }
@@ -136,12 +141,22 @@ func (f kpiFormat) figures(rows []db.KPI) (main, skills []kpiFigure) {
 		}
 		note := f.t("admin.kpi.n_"+noteKind(metric), "N", r.N)
 		if metric == db.MetricWorkEdu1y {
-			note += " · " + f.t("admin.kpi.target_note", "Target", f.percent(nationalTarget))
+			// "As recorded": an unknown outcome is not "not in work",
+			// so the unknown are counted beside it, not in it.
+			unknown := 0
+			if u, ok := all[db.MetricUnknown1y]; ok {
+				unknown = int(math.Round(u.Value))
+			}
+			note += " · " + f.t("admin.kpi.unknown_1y", "N", unknown) + " · " + f.t("admin.kpi.target_note", "Target", f.percent(nationalTarget))
 		}
 		return kpiFigure{Label: label, Value: f.value(metric, r.Value), Note: note}
 	}
-	for _, m := range []string{db.MetricAtGoal, db.MetricRisk, db.MetricAvgGap, db.MetricWorkEduEnd, db.MetricWorkEdu1y, db.MetricGotJob, db.MetricDaysToFirst} {
-		main = append(main, fig(m, f.t("admin.kpi.metric_"+m)))
+	for _, m := range []string{db.MetricAtGoal, db.MetricWithGoal, db.MetricRisk, db.MetricAvgGap, db.MetricWorkEduEnd, db.MetricWorkEdu1y, db.MetricGotJob, db.MetricDaysToFirst} {
+		label := f.t("admin.kpi.metric_" + m)
+		if m == db.MetricWorkEdu1y {
+			label = f.t("admin.kpi.metric_work_edu_1y_recorded")
+		}
+		main = append(main, fig(m, label))
 	}
 	for _, sk := range db.Skills {
 		skills = append(skills, fig(db.MetricAtGoalSkill+sk, f.t("skill."+sk)))
@@ -153,7 +168,14 @@ func (f kpiFormat) figures(rows []db.KPI) (main, skills []kpiFigure) {
 // whose programme ended, agreements, or participants with a placement.
 func noteKind(metric string) string {
 	switch metric {
-	case db.MetricWorkEduEnd, db.MetricWorkEdu1y:
+	case db.MetricAtGoal, db.MetricAvgGap, db.MetricAtGoalSkill + "listening", db.MetricAtGoalSkill + "reading",
+		db.MetricAtGoalSkill + "writing", db.MetricAtGoalSkill + "oral":
+		return "goal"
+	case db.MetricWorkEdu1y:
+		return "known"
+	case db.MetricUnknown1y:
+		return "year"
+	case db.MetricWorkEduEnd:
 		return "ended"
 	case db.MetricGotJob:
 		return "agreements"
@@ -221,7 +243,8 @@ func (f kpiFormat) trendDesc(series []lineInput, format func(float64) string) st
 // barMetrics are the bars of a cohort chart; tableMetrics its table.
 var (
 	barMetrics   = []string{db.MetricAtGoal, db.MetricRisk, db.MetricWorkEdu1y}
-	tableMetrics = []string{db.MetricAtGoal, db.MetricRisk, db.MetricAvgGap, db.MetricWorkEduEnd, db.MetricWorkEdu1y, db.MetricGotJob, db.MetricDaysToFirst}
+	tableMetrics = []string{db.MetricAtGoal, db.MetricWithGoal, db.MetricRisk, db.MetricAvgGap, db.MetricWorkEduEnd, db.MetricWorkEdu1y,
+		db.MetricUnknown1y, db.MetricGotJob, db.MetricDaysToFirst}
 )
 
 // cohortChart is the bar chart and table of one dimension.
@@ -242,6 +265,11 @@ func (f kpiFormat) cohortChart(dim string, rows []db.KPI) barChart {
 			switch dim {
 			case db.DimRegime:
 				co.label = f.t("participant.regime." + r.Key)
+			case db.DimSex:
+				co.label = f.t("admin.kpi.sex." + r.Key)
+			case db.DimRegimeSex:
+				regime, sex, _ := strings.Cut(r.Key, "/")
+				co.label = f.t("admin.kpi.regime_sex", "Regime", f.t("participant.regime."+regime), "Sex", f.t("admin.kpi.sex."+sex))
 			case db.DimAdviser:
 				if co.label == r.Key {
 					co.label = f.t("admin.kpi.unknown_adviser")

@@ -48,7 +48,14 @@ func newKPIFx(t *testing.T) kpiFx {
 		in := participantInput(first, "Måling")
 		in.ProgrammeStart, in.ProgrammeEnd = start, end
 		in.Goals = map[string]db.Level{"listening": goal, "reading": goal, "writing": goal, "oral": goal}
-		return ta.storeParticipant(adviser, in)
+		id := ta.storeParticipant(adviser, in)
+		// The plan holds the norskmål the measurement reads (issue 14;
+		// registration makes it once the form does, hence DO NOTHING).
+		ta.exec(`INSERT INTO integration_plans (participant_id, decided_on, plan_date, original_end, goal_category,
+				goal_listening, goal_reading, goal_writing, goal_oral)
+			SELECT id, programme_start, programme_start, programme_end, goal_category, goal_listening, goal_reading, goal_writing, goal_oral
+			FROM participants WHERE id = $1 ON CONFLICT (participant_id) DO NOTHING`, id)
+		return id
 	}
 	d := func(s string) time.Time { t, _ := time.Parse("2006-01-02", s); return t }
 	f.reached = add(f.adviserA, "Rita", d("2030-06-01"), d("2032-06-01"), db.LevelA2)
@@ -103,21 +110,27 @@ func TestKPIPage(t *testing.T) {
 	page := res.visible()
 	for _, want := range []string{
 		fill(msg(t, "nb", "admin.kpi.measured"), "Date", "02.03.2031"),
-		msg(t, "nb", "admin.kpi.metric_at_goal") + " 33 % " + fill(msg(t, "nb", "admin.kpi.n_active"), "N", "3"),
+		msg(t, "nb", "admin.kpi.metric_at_goal") + " 33 % " + fill(msg(t, "nb", "admin.kpi.n_goal"), "N", "3"),
 		msg(t, "nb", "admin.kpi.metric_risk") + " 33 %",
 		msg(t, "nb", "admin.kpi.metric_avg_gap") + " 6,7 nivåer",
 		msg(t, "nb", "admin.kpi.by_adviser"), "Astrid Rådgiver", "Bjørn Rådgiver",
 		msg(t, "nb", "admin.kpi.by_regime"), msg(t, "nb", "participant.regime.integreringsloven"),
 		msg(t, "nb", "admin.kpi.by_start_year"), "2030",
 		fill(msg(t, "nb", "admin.kpi.target_line"), "Target", "70 %"),
+		// Issue 14: the share with a norskmål, the splits by sex and by
+		// regime × sex, the one-year figure "as recorded".
+		msg(t, "nb", "admin.kpi.metric_with_norskmal") + " 100 %",
+		msg(t, "nb", "admin.kpi.by_sex"), msg(t, "nb", "admin.kpi.by_regime_sex"),
+		fill(fill(msg(t, "nb", "admin.kpi.regime_sex"), "Regime", msg(t, "nb", "participant.regime.integreringsloven")), "Sex", msg(t, "nb", "admin.kpi.sex.not_given")),
+		msg(t, "nb", "admin.kpi.metric_work_edu_1y_recorded"),
 	} {
 		if !strings.Contains(squash(page), squash(want)) {
 			t.Errorf("the admin's page lacks %q", want)
 		}
 	}
-	// Two trend charts and three cohort charts, each a figure with a named
-	// SVG and a table.
-	checkCharts(t, res.body, 5)
+	// Two trend charts and five cohort charts (start year, regime, sex,
+	// regime × sex, adviser), each a figure with a named SVG and a table.
+	checkCharts(t, res.body, 7)
 
 	// Adviser A: their own two participants only.
 	adviser := ta.sessionFor(f.adviserA)
@@ -128,7 +141,7 @@ func TestKPIPage(t *testing.T) {
 	page = squash(res.visible())
 	for _, want := range []string{
 		msg(t, "nb", "admin.kpi.heading_adviser"),
-		msg(t, "nb", "admin.kpi.metric_at_goal") + " 50 % " + fill(msg(t, "nb", "admin.kpi.n_active"), "N", "2"),
+		msg(t, "nb", "admin.kpi.metric_at_goal") + " 50 % " + fill(msg(t, "nb", "admin.kpi.n_goal"), "N", "2"),
 		msg(t, "nb", "admin.kpi.metric_risk") + " 50 %",
 		msg(t, "nb", "admin.kpi.metric_avg_gap") + " 2,0 nivåer",
 		// The trend table has both days: the gap fell from 8.0 to 2.0.
@@ -143,14 +156,14 @@ func TestKPIPage(t *testing.T) {
 			t.Errorf("the adviser's page shows %q, which is not about their caseload", leak)
 		}
 	}
-	checkCharts(t, res.body, 4)
+	checkCharts(t, res.body, 6)
 
 	// Adviser B sees their one participant; in English when that is their language.
 	ta.exec(`UPDATE users SET locale = 'en' WHERE id = $1`, f.adviser.ID)
 	res = ta.sessionFor(f.adviser).get("/admin/kpi")
 	page = squash(res.visible())
 	for _, want := range []string{msg(t, "en", "admin.kpi.heading_adviser"),
-		msg(t, "en", "admin.kpi.metric_at_goal") + " 0% " + fill(msg(t, "en", "admin.kpi.n_active"), "N", "1"),
+		msg(t, "en", "admin.kpi.metric_at_goal") + " 0% " + fill(msg(t, "en", "admin.kpi.n_goal"), "N", "1"),
 		msg(t, "en", "admin.kpi.metric_avg_gap") + " 16.0 levels"} {
 		if !strings.Contains(page, squash(want)) {
 			t.Errorf("adviser B's English page lacks %q", want)

@@ -45,6 +45,9 @@ type caseloadPage struct {
 	From, To int // the rows shown, 1-based
 	Statuses []string
 	Sorts    []string
+	// RiskHorizon: the months before the end from which the one risk
+	// rule flags (measure_rules), for the footnote.
+	RiskHorizon int
 }
 
 // caseloadLine is one row with every translated text worked out in Go:
@@ -60,6 +63,8 @@ type caseloadLine struct {
 	AdviserName         string
 	Status              string
 	Risk                bool
+	RiskText            string // why, by the one rule (risk.<reason>)
+	BasisText           string // what progress is measured against; "" when not measured
 	ProtectedAddress    bool
 	CurrentAgreement    int64 // 0 when there is none
 	CurrentTitle        string
@@ -101,6 +106,7 @@ func caseloadLines(p *Page, rows []db.CaseloadRow) []caseloadLine {
 		if o := r.Outcome(); o != "" {
 			l.OutcomeText = p.T("participant.outcome." + o)
 		}
+		l.RiskText, l.BasisText = riskTexts(p, r)
 		if r.CurrentAgreement != nil {
 			l.CurrentAgreement = *r.CurrentAgreement
 		}
@@ -111,6 +117,20 @@ func caseloadLines(p *Page, rows []db.CaseloadRow) []caseloadLine {
 		out[i] = l
 	}
 	return out
+}
+
+// riskTexts are a caseload row's risk badge ("" when not at risk) and its
+// measurement basis ("" when the participant is not measured), from
+// participant_measure's reason and basis: what the list, the profile and
+// the reminders say alike.
+func riskTexts(p *Page, r db.CaseloadRow) (risk, basis string) {
+	if r.Risk && r.RiskReason != nil {
+		risk = p.T("risk."+*r.RiskReason, "Months", r.MonthsLeft)
+	}
+	if r.Basis != nil {
+		basis = p.T("basis." + *r.Basis)
+	}
+	return risk, basis
 }
 
 // query is the list's address with its filters and sort, without a page.
@@ -206,6 +226,11 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 		p.PageNo = 1
 	}
 	p.Lines = caseloadLines(&p.Page, rows)
+	rule, err := a.store.MeasureRuleAt(c.UserContext(), a.store.Today())
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	p.RiskHorizon = rule.RiskHorizonMonths
 	// A list shows personal data too: every participant on it is audited
 	// (the page's, not the whole caseload).
 	ids := make([]int64, len(rows))

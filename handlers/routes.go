@@ -169,6 +169,9 @@ func (a *App) routes() {
 	r.Post("/agreements/:id/steps/:step", parties, a.agreementStepSave)
 	r.Post("/agreements/:id/approve", parties, a.agreementApprove)
 	r.Post("/agreements/:id/consent", adviser, a.agreementConsent)
+	// NAV's measures are NAV's decision: the linked NAV user approves or
+	// refuses (issue 14).
+	r.Post("/agreements/:id/nav", a.requireRole(db.RoleNAV), a.agreementNAV)
 	r.Post("/agreements/:id/cancel", parties, a.agreementCancel)
 	r.Post("/agreements/:id/end", parties, a.agreementEnd)
 	r.Post("/agreements/:id/follow-ups", adviser, a.agreementFollowUp)

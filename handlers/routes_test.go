@@ -320,6 +320,10 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 			form: url.Values{"lock_version": {strconv.Itoa(fx.agreements.approveLock)}}, want: [5]int{s401, http.StatusConflict, s303, s403, s403}},
 		{method: "POST", pattern: "/agreements/:id/consent", path: "/agreements/" + id(fx.agreements.toConsent) + "/consent",
 			form: url.Values{"lock_version": {strconv.Itoa(fx.agreements.consentLock)}, "mode": {"in_person"}}, want: [5]int{s401, s403, s303, s403, s403}},
+		// NAV's decision: the linked NAV user only; a form without a
+		// decision is refused beside the field and changes nothing.
+		{method: "POST", pattern: "/agreements/:id/nav", path: "/agreements/" + id(fx.agreements.id) + "/nav",
+			form: url.Values{"lock_version": {"0"}}, want: [5]int{s401, s403, s403, s422, s403}},
 		{method: "POST", pattern: "/agreements/:id/cancel", path: "/agreements/" + id(fx.agreements.id) + "/cancel", want: [5]int{s401, s422, s422, s403, s403}},
 		{method: "POST", pattern: "/agreements/:id/end", path: "/agreements/" + id(fx.agreements.running) + "/end", want: [5]int{s401, s422, s422, s403, s403}},
 		{method: "POST", pattern: "/agreements/:id/follow-ups", path: "/agreements/" + id(fx.agreements.id) + "/follow-ups",

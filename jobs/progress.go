@@ -10,8 +10,9 @@ import (
 
 // Progress runs at 01:30 Oslo time and measures the day (the store's
 // today in Oslo): a progress snapshot of every active participant, then
-// the cohort KPIs computed from them, both in the run's one transaction
-// (db/measure.go has the formulas). Each step replaces the day's rows, so
+// the cohort KPIs computed from them, both in the run's one transaction,
+// measured against the goals each person's plan has and with the one
+// risk rule (db/measure_goals.go, participant_measure in migration 00016). Each step replaces the day's rows, so
 // a rerun, a catch-up or a forced run gives the same result, and a run
 // that fails half way rolls back with the run's savepoint: no half-written
 // day is ever visible.
@@ -29,7 +30,7 @@ func progressJob(store *db.Store, between func() error) Job {
 			// Each step's time goes into the run's stats, as the
 			// reminders' do (docs/benchmarks.md).
 			began := time.Now()
-			n, err := tx.WriteProgressSnapshots(ctx, day)
+			n, err := tx.WriteGoalSnapshots(ctx, day)
 			if err != nil {
 				return stats, err
 			}
@@ -41,7 +42,7 @@ func progressJob(store *db.Store, between func() error) Job {
 				}
 			}
 			began = time.Now()
-			k, err := tx.WriteKPISnapshots(ctx, day)
+			k, err := tx.WriteGoalKPIs(ctx, day)
 			if err != nil {
 				return stats, err
 			}

@@ -17,8 +17,8 @@ import (
 var progressDay = time.Date(2031, 2, 3, 0, 0, 0, 0, time.UTC)
 
 // progressFixture is a store on a clock at 01:30 Oslo time on progressDay
-// and one active participant at risk (no results, the programme ends in
-// two months, nothing planned).
+// and one active participant at risk (a norskmål, no results, the
+// programme ends in two months, nothing planned).
 func progressFixture(t *testing.T) (*db.Store, int64) {
 	t.Helper()
 	st := openStore(t)
@@ -32,6 +32,13 @@ func progressFixture(t *testing.T) (*db.Store, int64) {
 			programme_start, programme_end, goal_category, goal_listening, goal_reading, goal_writing, goal_oral)
 		VALUES ($1, 'Mona', 'Måling', 1990, 'primary', 'integreringsloven', '2030-04-01', '2031-04-01', 'work_or_education', 'a2', 'a2', 'a2', 'a2')
 		RETURNING id`, adviser); err != nil {
+		t.Fatal(err)
+	}
+	// Her plan has the norskmål A2 in every skill: she is measured
+	// against it (participant_measure).
+	if _, err := st.DB.Exec(`INSERT INTO integration_plans (participant_id, decided_on, plan_date, original_end, goal_category,
+			goal_listening, goal_reading, goal_writing, goal_oral)
+		VALUES ($1, '2030-04-01', '2030-04-01', '2031-04-01', 'work_or_education', 'a2', 'a2', 'a2', 'a2')`, p); err != nil {
 		t.Fatal(err)
 	}
 	return st, p
@@ -78,6 +85,11 @@ func TestProgressJob(t *testing.T) {
 	}
 	if !risk || gap != 16 {
 		t.Errorf("risk %v, gap %d; want at risk with a gap of 16 (A2 in four skills, no results)", risk, gap)
+	}
+	var basis, reason string
+	if err := st.DB.QueryRow(`SELECT basis, risk_reason FROM progress_snapshots WHERE participant_id = $1 AND day = $2::date`,
+		p, "2031-02-03").Scan(&basis, &reason); err != nil || basis != db.BasisNorskmal || reason != db.RiskNoProgress {
+		t.Errorf("basis %q, reason %q (%v); want the job to measure against her norskmål, with no progress", basis, reason, err)
 	}
 	first := dayRows(t, st)
 	if !strings.Contains(first, "(2031-02-03,all,all,risk,") {

@@ -356,7 +356,9 @@ func TestDigestMessagesExist(t *testing.T) {
 	}
 	pairs := []string{"starts.supervisor", "starts.adviser", "attendance.supervisor", "evaluation.supervisor", "follow_up.adviser",
 		"ends.supervisor", "ends.adviser", "proposal.employer", "proposal_adviser.adviser", "programme_end.adviser",
-		"programme_end.nav", "org_waiting.admin"}
+		"programme_end.nav", "org_waiting.admin", "programme_end_reason.adviser", "programme_end_reason.nav",
+		"plan_review.adviser", "nav_awaiting.nav",
+		"reason." + db.RiskNoProgress, "reason." + db.RiskBehindPace, "reason." + db.RiskNoOutcome}
 	for _, lang := range []string{"nb", "en"} {
 		for _, p := range pairs {
 			if !tr.Has(lang, "email.digest."+p) {

@@ -107,12 +107,16 @@ func (r *Renderer) digestItem(lang string, it db.ReminderItem, token string) Dig
 		_, w := it.Week.ISOWeek()
 		week = strconv.Itoa(w)
 	}
-	phase := ""
-	if it.Phase != "" {
+	phase, msg, reason := "", "email.digest."+it.Rule+"."+it.Audience, ""
+	switch {
+	case it.Rule == db.RuleEvaluation && it.Phase != "":
 		phase = r.t.T(lang, "email.evaluation.phase_"+it.Phase)
+	case it.Rule == db.RuleProgrammeEnd && it.Phase != "":
+		// Why the one risk rule flags them (participant_measure).
+		msg, reason = "email.digest.programme_end_reason."+it.Audience, r.t.T(lang, "email.digest.reason."+it.Phase)
 	}
-	out := DigestItem{Text: r.t.T(lang, "email.digest."+it.Rule+"."+it.Audience, "Name", it.FirstName, "Title", it.Title,
-		"Org", it.OrgName, "Date", date, "Week", week, "Phase", phase)}
+	out := DigestItem{Text: r.t.T(lang, msg, "Name", it.FirstName, "Title", it.Title,
+		"Org", it.OrgName, "Date", date, "Week", week, "Phase", phase, "Reason", reason)}
 	id := func(p *int64) string { return strconv.FormatInt(*p, 10) }
 	switch {
 	case token != "":
@@ -123,7 +127,7 @@ func (r *Renderer) digestItem(lang string, it db.ReminderItem, token string) Dig
 		out.Link, out.LinkLabel = r.Link("/admin/organisations"), r.t.T(lang, "email.digest.link_organisations")
 	case it.Rule == db.RuleProposal && it.ProposalID != nil:
 		out.Link, out.LinkLabel = r.Link("/proposals/"+id(it.ProposalID)), r.t.T(lang, "email.digest.link_proposal")
-	case (it.Rule == db.RuleProgrammeEnd || it.Rule == db.RuleProposalAdviser) && it.ParticipantID != nil:
+	case (it.Rule == db.RuleProgrammeEnd || it.Rule == db.RuleProposalAdviser || it.Rule == db.RulePlanReview) && it.ParticipantID != nil:
 		out.Link, out.LinkLabel = r.Link("/participants/"+id(it.ParticipantID)), r.t.T(lang, "email.digest.link_participant")
 	case it.AgreementID != nil:
 		out.Link, out.LinkLabel = r.Link("/agreements/"+id(it.AgreementID)), r.t.T(lang, "email.digest.link_agreement")

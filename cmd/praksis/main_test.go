@@ -169,8 +169,18 @@ func TestSeedDemo(t *testing.T) {
 		JOIN agreements ag ON ag.id = a.agreement_id WHERE agreement_status(ag, current_date) = 'running')`).Scan(&agreements, &logged); err != nil {
 		t.Fatal(err)
 	}
-	if agreements != 8 || logged == 0 {
-		t.Errorf("after seeding twice: %d agreements (want 8), %d attendance days of the running one", agreements, logged)
+	// Eight on the arbeidspraksis, one arbeidstrening awaiting NAV (issue 14).
+	if agreements != 9 || logged == 0 {
+		t.Errorf("after seeding twice: %d agreements (want 9), %d attendance days of the running one", agreements, logged)
+	}
+	var kap6a, total, awaitingNAV int
+	if err := st.DB.QueryRowContext(ctx, `SELECT (SELECT count(*) FILTER (WHERE regime = 'kap6a') FROM participants),
+		(SELECT count(*) FROM participants), (SELECT count(*) FROM agreements ag WHERE ag.nav_required AND ag.nav_decision IS NULL
+			AND agreement_status(ag, current_date) = 'awaiting_approval')`).Scan(&kap6a, &total, &awaitingNAV); err != nil {
+		t.Fatal(err)
+	}
+	if kap6a*2 <= total || awaitingNAV != 1 {
+		t.Errorf("demo mix: %d of %d under kap. 6A (want most), %d awaiting NAV (want 1)", kap6a, total, awaitingNAV)
 	}
 }
 

@@ -49,7 +49,7 @@ func Demo(ctx context.Context, s *db.Store) error {
 // accounts, the adviser's caseload, the organisation's placements and the
 // agreements between them. Like each part, it is idempotent.
 func DemoAll(ctx context.Context, s *db.Store) error {
-	for _, part := range []func(context.Context, *db.Store) error{Demo, DemoCaseload, DemoPlacements, DemoAgreements} {
+	for _, part := range []func(context.Context, *db.Store) error{Demo, DemoRules, DemoCaseload, DemoPlacements, DemoAgreements} {
 		if err := part(ctx, s); err != nil {
 			return err
 		}

@@ -20,8 +20,9 @@ type demoAgreement struct {
 	endedDays  *int   // ended early this many days ago (relative)
 	endReason  string // with endedDays
 	cancelled  bool
-	approvals  int // 0 none, 1 employer, 3 all
+	approvals  int // 0 none, 1 employer, 2 and the participant's consent, 3 all
 	missing    bool
+	navMeasure bool // on the arbeidstrening placement: NAV decides (issue 14)
 }
 
 func days(n int) *int { return &n }
@@ -37,6 +38,9 @@ var demoAgreements = []demoAgreement{
 	{first: "Natalia", status: db.AgreementEnded, startDays: -60, lengthDays: 58, approvals: 3, endedDays: days(-21), endReason: "got_job"},
 	{first: "Ahmad", status: db.AgreementCancelled, startDays: 5, lengthDays: 60, approvals: 1, cancelled: true},
 	{first: "Mariam", status: db.AgreementEnded, startDays: -230, lengthDays: 90, approvals: 3},
+	// An arbeidstrening the employer approved and the participant agreed
+	// to: it waits for the NAV user's decision before the adviser's.
+	{first: "Svitlana", status: db.AgreementAwaiting, startDays: 21, lengthDays: 180, approvals: 2, navMeasure: true},
 }
 
 // DemoAgreements gives the demo employer and adviser agreements in
@@ -67,7 +71,21 @@ func DemoAgreements(ctx context.Context, s *db.Store) error {
 			org, employer, dateOnly(today)); err != nil {
 			return fmt.Errorf("seed: demo placement: %w", err)
 		}
+		var navPlacement int64
+		if err := tx.GetContext(ctx, &navPlacement, `INSERT INTO placements (organisation_id, created_by, kind, title, tasks, sector, address,
+				municipality, hours_per_week, days_per_week, start_date, seats, seats_taken, level_oral, languages, supervisor_name,
+				supervisor_email, supervisor_phone, status, published_at)
+			VALUES ($1, $2, 'arbeidstrening', 'Kjøkkenassistent i kantina', 'Forberede råvarer, servere lunsj og holde kjøkkenet rent. NAVs arbeidstrening.',
+				'hospitality', 'Industriveien 3', 'Trondheim', 30, 5, $3::date - 30, 2, 0, 'a1', '{en,uk}', 'Anne Arbeidsgiver',
+				'arbeidsgiver@example.org', '+47 900 00 000', 'published', now() - interval '30 days') RETURNING id`,
+			org, employer, dateOnly(today)); err != nil {
+			return fmt.Errorf("seed: demo nav placement: %w", err)
+		}
 		for _, d := range demoAgreements {
+			placement := placement
+			if d.navMeasure {
+				placement = navPlacement
+			}
 			var pt int64
 			if err := tx.GetContext(ctx, &pt, `SELECT id FROM participants WHERE adviser_id = $1 AND first_name = $2`, adviser, d.first); err != nil {
 				return fmt.Errorf("seed: demo participant %s: %w", d.first, err)
@@ -114,7 +132,7 @@ func DemoAgreements(ctx context.Context, s *db.Store) error {
 			}
 			consentMode := (*string)(nil)
 			consentReason := (*string)(nil)
-			if d.approvals >= 3 {
+			if d.approvals >= 2 {
 				m, why := "on_behalf", "no_bankid"
 				consentMode, consentReason = &m, &why
 			}
@@ -165,9 +183,9 @@ func DemoAgreements(ctx context.Context, s *db.Store) error {
 		}
 		// And a proposal the demo employer has yet to answer.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO proposals (participant_id, placement_id, adviser_id, note, shared_adaptations, created_at)
-			SELECT p.id, pl.id, $1, 'Abdi har jobbet i bakeri i Somalia og vil gjerne øve norsk med kolleger.',
+			SELECT p.id, pl.id, $1, 'Svitlana har jobbet i bakeri i Kharkiv og vil gjerne øve norsk med kolleger.',
 				'Trenger enkle instrukser i starten.', now() - interval '2 days'
-			FROM participants p, placements pl WHERE p.adviser_id = $1 AND p.first_name = 'Abdi'
+			FROM participants p, placements pl WHERE p.adviser_id = $1 AND p.first_name = 'Svitlana'
 				AND pl.organisation_id = $2 AND pl.title = 'Bakeriassistent'`, adviser, org); err != nil {
 			return fmt.Errorf("seed: demo open proposal: %w", err)
 		}

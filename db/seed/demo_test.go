@@ -103,3 +103,53 @@ func TestSeedDemoCaseloadAndPlacements(t *testing.T) {
 		t.Fatalf("demo placements: %d published, %v", len(hits), err)
 	}
 }
+
+// TestSeedDemoMix: the demo follows Trondheim's mix (issue 14) — most
+// participants under kapittel 6A (collective protection), some without a
+// Norwegian goal, introduksjonsloven without any, a plan for everyone,
+// parental leave that moved one end, one extension, one plan review
+// overdue, an arbeidstrening awaiting NAV, and the newer kap. 6A row added
+// the way an admin does.
+func TestSeedDemoMix(t *testing.T) {
+	st := dbtest.Open(t)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ { // idempotent
+		if err := seed.DemoAll(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var m struct {
+		Total, Kap6A, Kap6ABasis, Permits, Sexes, Plans, Kap6ANoGoal, IntroGoal, Leave, Extended, Overdue, Rules int
+	}
+	if err := st.DB.QueryRowContext(ctx, `SELECT count(*),
+			count(*) FILTER (WHERE p.regime = 'kap6a'),
+			count(*) FILTER (WHERE p.regime = 'kap6a' AND p.legal_basis = 'collective_protection'),
+			count(*) FILTER (WHERE p.permit_date IS NOT NULL),
+			count(DISTINCT p.sex),
+			count(ip.id),
+			count(*) FILTER (WHERE p.regime = 'kap6a' AND coalesce(ip.goal_listening, ip.goal_reading, ip.goal_writing, ip.goal_oral) IS NULL),
+			count(*) FILTER (WHERE p.regime = 'introduksjonsloven' AND coalesce(ip.goal_listening, ip.goal_reading, ip.goal_writing, ip.goal_oral) IS NOT NULL),
+			count(*) FILTER (WHERE EXISTS (SELECT 1 FROM programme_leave l WHERE l.participant_id = p.id AND l.kind = 'parental')
+				AND p.programme_end = programme_current_end(p.id) AND p.programme_end > ip.original_end),
+			count(*) FILTER (WHERE EXISTS (SELECT 1 FROM programme_extensions x WHERE x.participant_id = p.id)
+				AND p.programme_end = programme_current_end(p.id) AND p.programme_end > ip.original_end),
+			count(*) FILTER (WHERE ip.next_review_due < current_date),
+			(SELECT count(*) FROM programme_rules WHERE regime = 'kap6a' AND source = $1 AND valid_from <= current_date AND valid_to >= current_date)
+		FROM participants p JOIN users a ON a.id = p.adviser_id AND a.email = 'radgiver@example.org'
+		LEFT JOIN integration_plans ip ON ip.participant_id = p.id`, seed.DemoRuleSource).Scan(&m.Total, &m.Kap6A, &m.Kap6ABasis, &m.Permits,
+		&m.Sexes, &m.Plans, &m.Kap6ANoGoal, &m.IntroGoal, &m.Leave, &m.Extended, &m.Overdue, &m.Rules); err != nil {
+		t.Fatal(err)
+	}
+	if m.Total != 12 || m.Kap6A*2 <= m.Total || m.Kap6ABasis != m.Kap6A || m.Permits != m.Total || m.Sexes < 2 || m.Plans != m.Total ||
+		m.Kap6ANoGoal == 0 || m.Kap6ANoGoal == m.Kap6A || m.IntroGoal != 0 || m.Leave != 1 || m.Extended != 1 || m.Overdue != 1 || m.Rules != 1 {
+		t.Errorf("demo mix %+v", m)
+	}
+	nav, err := st.UserByEmail(ctx, "nav@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting, err := st.AgreementsAwaitingNAV(ctx, nav.ID)
+	if err != nil || len(waiting) != 1 || waiting[0].Kind != "arbeidstrening" || waiting[0].Refused {
+		t.Errorf("agreements awaiting NAV: %+v %v, want one arbeidstrening", waiting, err)
+	}
+}

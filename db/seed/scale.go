@@ -312,17 +312,56 @@ func (w *scaleWriter) writePlacements() error {
 func (w *scaleWriter) writeParticipants() error {
 	cols := []string{"id", "adviser_id", "nav_contact_id", "first_name", "last_name", "birth_year", "languages", "education",
 		"regime", "programme_start", "programme_end", "programme_hours", "goal_category", "goal_sector", "goal_listening",
-		"goal_reading", "goal_writing", "goal_oral", "protected_address", "municipality", "address", "status", "created_at", "updated_at"}
-	return w.copyInto("participants", cols, int64(len(w.plan.people)), func(row func(...any) error) error {
+		"goal_reading", "goal_writing", "goal_oral", "protected_address", "municipality", "address", "status", "created_at", "updated_at",
+		"legal_basis", "permit_date", "sex"}
+	err := w.copyInto("participants", cols, int64(len(w.plan.people)), func(row func(...any) error) error {
 		for _, p := range w.plan.people {
 			if err := row(p.id, p.adviser, nullID(p.nav), p.first, p.last, p.born, pq.Array(p.langs), p.edu, p.regime,
 				dateOnly(p.start), dateOnly(p.end), p.hours, p.goalCat, p.goalSector, string(p.goals[0]), string(p.goals[1]),
-				string(p.goals[2]), string(p.goals[3]), p.protected, p.town, p.addr, p.status, p.created, p.created); err != nil {
+				string(p.goals[2]), string(p.goals[3]), p.protected, p.town, p.addr, p.status, p.created, p.created,
+				p.basis, dateOnly(p.permit), p.sex); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return w.writePlans()
+}
+
+// writePlans gives every participant their integration plan (version 1,
+// as registration does), in one statement: the rule in force on the plan
+// date, the norskmål where the plan has one — always under
+// integreringsloven, never under introduksjonsloven, and under kap. 6A in
+// one plan of three (the goal is optional there) — and the next review
+// the first six-month mark from the start that is still ahead.
+func (w *scaleWriter) writePlans() error {
+	if len(w.plan.people) == 0 {
+		return nil
+	}
+	res, err := w.tx.ExecContext(w.ctx, `INSERT INTO integration_plans (participant_id, decided_on, plan_date, rule_id, original_end,
+			goal_category, goal_sector, goal_listening, goal_reading, goal_writing, goal_oral, next_review_due, confirmed_at)
+		SELECT p.id, p.programme_start - 14, p.programme_start,
+			(SELECT r.id FROM programme_rules r WHERE r.regime = p.regime AND r.track = 'any' AND r.goal_category IS NULL
+				AND r.valid_from <= p.programme_start AND (r.valid_to IS NULL OR r.valid_to >= p.programme_start)
+				ORDER BY r.valid_from DESC LIMIT 1),
+			p.programme_end, p.goal_category, p.goal_sector, g.listening, g.reading, g.writing, g.oral,
+			(p.programme_start + make_interval(months => 6 * (1 + greatest(0, ($1::date - p.programme_start) / 183))))::date,
+			p.created_at
+		FROM participants p
+		CROSS JOIN LATERAL (SELECT p.regime = 'integreringsloven' OR (p.regime = 'kap6a' AND p.id % 3 = 0) AS has) k
+		CROSS JOIN LATERAL (SELECT CASE WHEN k.has THEN p.goal_listening END AS listening, CASE WHEN k.has THEN p.goal_reading END AS reading,
+			CASE WHEN k.has THEN p.goal_writing END AS writing, CASE WHEN k.has THEN p.goal_oral END AS oral) g
+		WHERE p.id >= $2 AND NOT EXISTS (SELECT 1 FROM integration_plans ip WHERE ip.participant_id = p.id)`,
+		dateOnly(w.plan.today), w.plan.people[0].id)
+	if err != nil {
+		return fmt.Errorf("seed: scale seed: plans: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	w.stats["integration_plans"] = n
+	return nil
 }
 
 func (w *scaleWriter) writeResults() error {

@@ -222,19 +222,26 @@ func (pl *scalePlan) planParticipants(n int, sz scaleSizes, b *scaleBase) {
 		p.edu = db.Educations[r.weighted(15, 30, 30, 25)]
 		age := r.between(18, 55)
 		p.born = p.start.Year() - age
+		// The regime follows the legal basis and the permit's date, never
+		// the nationality (db.DeriveRegime): Ukrainians who came after
+		// June 2022 hold collective protection (utl. § 34, kap. 6A);
+		// a few others settled before 2021 (introduksjonsloven).
+		p.permit = addDays(p.start, -r.between(20, 90))
 		switch {
-		case origin.langs[0] == "uk" && !p.start.Before(ukraine) && r.chance(0.85):
-			p.regime = "ukraine"
+		case origin.langs[0] == "uk" && !p.start.Before(ukraine):
+			p.regime, p.basis = db.RegimeKap6A, "collective_protection"
 		case r.chance(0.05):
-			p.regime = "introduksjonsloven"
+			p.regime, p.basis = db.RegimeIntroduction, []string{"asylum", "resettlement", "family_reunification"}[r.IntN(3)]
+			p.permit = time.Date(2020, time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)
 		default:
-			p.regime = "integreringsloven"
+			p.regime, p.basis = db.RegimeIntegration, []string{"asylum", "resettlement", "family_reunification"}[r.weighted(50, 30, 20)]
 		}
+		p.sex = []string{"woman", "man", "not_given"}[r.weighted(49, 48, 3)]
 		months := 12
 		switch p.regime {
-		case "integreringsloven":
+		case db.RegimeIntegration:
 			months = []int{6, 12, 18, 24, 30, 36}[r.weighted(5, 15, 20, 30, 10, 20)]
-		case "introduksjonsloven":
+		case db.RegimeIntroduction:
 			months = 24
 		}
 		p.end = p.start.AddDate(0, months, 0)

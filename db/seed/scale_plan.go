@@ -122,6 +122,8 @@ type scaleParticipant struct {
 	born                int
 	langs               []string
 	edu, regime         string
+	basis, sex          string    // legal basis of the permit; sex (issue 14)
+	permit              time.Time // when the permit was granted
 	start, end          time.Time
 	goalCat, goalSector string
 	goals               [4]db.Level

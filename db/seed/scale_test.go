@@ -128,6 +128,17 @@ func TestSeedScale(t *testing.T) {
 		t.Errorf("agreement statuses %v, want every one of %s", statuses, want)
 	}
 
+	// Trondheim's mix (issue 14): about three in four under kapittel 6A,
+	// all with collective protection; a plan for everyone.
+	var kap6a, collective, total, plans int
+	if err := a.DB.QueryRow(`SELECT count(*) FILTER (WHERE regime = 'kap6a'), count(*) FILTER (WHERE regime = 'kap6a' AND legal_basis = 'collective_protection'),
+			count(*), (SELECT count(*) FROM integration_plans) FROM participants`).Scan(&kap6a, &collective, &total, &plans); err != nil {
+		t.Fatal(err)
+	}
+	if share := float64(kap6a) / float64(total); share < 0.65 || share > 0.85 || collective != kap6a || plans != total {
+		t.Errorf("kap. 6A %d of %d (%.2f, want about 0.75), %d with collective protection, %d plans", kap6a, total, share, collective, plans)
+	}
+
 	// Attendance: present and absent days, each inside its agreement,
 	// on a working day before today, only for approved agreements.
 	var present, absent, outside int

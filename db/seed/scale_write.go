@@ -112,7 +112,8 @@ func (w *scaleWriter) writeAgreements() error {
 		"follow_up_plan", "follow_up_weeks", "adaptations", "mentor_name", "mentor_phone", "mentor_tasks",
 		"employer_approved_by", "employer_approved_at", "consent_by", "consent_at", "consent_mode", "consent_reason",
 		"adviser_approved_by", "adviser_approved_at", "first_approved_at", "cancelled_at", "ended_on", "end_reason", "end_note", "seat_held",
-		"employer_access_until", "status_seen", "access_expired_at", "created_at", "updated_at"}
+		"employer_access_until", "status_seen", "access_expired_at", "created_at", "updated_at",
+		"nav_decision", "nav_decided_by", "nav_decided_at", "nav_first_approved_at"}
 	today := w.plan.today
 	return w.copyInto("agreements", cols, int64(len(w.plan.agreements)), func(row func(...any) error) error {
 		for _, a := range w.plan.agreements {
@@ -134,6 +135,15 @@ func (w *scaleWriter) writeAgreements() error {
 			}
 			if a.approvals == 3 {
 				advAt, advBy = at(3, 3), a.p.adviser
+			}
+			// NAV's measures: NAV approved before the adviser's last
+			// approval (the order of issue 14); one awaiting the adviser
+			// or NAV has no decision yet.
+			var navDecision any
+			var navBy int64
+			var navAt *time.Time
+			if advAt != nil && (a.pl.kind == "arbeidstrening" || a.pl.kind == "lonnstilskudd") {
+				navDecision, navBy, navAt = "approved", a.p.nav, at(3, 2)
 			}
 			var start, end, hours, days any
 			if a.status != db.AgreementDraft {
@@ -162,7 +172,7 @@ func (w *scaleWriter) writeAgreements() error {
 				"Enkle skriftlige instrukser med bilder.", a.pl.supName, a.pl.supPhone, "Viser rutinene og er tilgjengelig for spørsmål.",
 				nullID(empBy), nullTS(empAt), nullID(consentBy), nullTS(consentAt), mode, why, nullID(advBy), nullTS(advAt),
 				nullTS(advAt), nullTS(a.cancelledAt), nullDay(a.endedOn), reason, note, holdsSeat(a.status), nullDay(a.access), a.status,
-				nullTS(expired), a.created, updated); err != nil {
+				nullTS(expired), a.created, updated, navDecision, nullID(navBy), nullTS(navAt), nullTS(navAt)); err != nil {
 				return err
 			}
 		}
