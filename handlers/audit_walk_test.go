@@ -31,6 +31,8 @@ var noParticipantPages = map[string]bool{
 	// The archive list shows bundle and participant ids, no names; a
 	// bundle's download is audited by the store (archive_test.go).
 	"GET /admin/archive": true, "GET /admin/archive/:id": true,
+	// The dated rules; the preview of whom a new row affects is a POST.
+	"GET /admin/rules": true,
 }
 
 // TestEveryParticipantPageIsAudited walks every GET route that shows a
@@ -79,6 +81,7 @@ func TestEveryParticipantPageIsAudited(t *testing.T) {
 		{pattern: "/participants/:id/edit", path: "/participants/" + pid + "/edit", roles: []string{db.RoleAdviser}},
 		{pattern: "/participants/:id/audit", path: "/participants/" + pid + "/audit", roles: []string{db.RoleAdmin}},
 		{pattern: "/participants/:id/suggestions", path: "/participants/" + pid + "/suggestions", roles: []string{db.RoleAdviser}},
+		{pattern: "/participants/:id/plan", path: "/participants/" + pid + "/plan", roles: staff},
 		{pattern: "/participants/:id/consent", path: "/participants/" + pid + "/consent", roles: []string{db.RoleAdviser}},
 		{pattern: "/participants/:id/absence", path: "/participants/" + pid + "/absence", roles: []string{db.RoleAdviser}},
 		{pattern: "/participants/:id/innsyn", path: "/participants/" + pid + "/innsyn", roles: []string{db.RoleAdviser, db.RoleAdmin}},
