@@ -57,8 +57,10 @@ func (p Participant) Goal(skill string) Level {
 	return bySkill(skill, p.GoalListening, p.GoalReading, p.GoalWriting, p.GoalOral)
 }
 
+// participantColumns: birth_year is NULL once a participant is anonymised
+// (0 = not known), though the scope leaves such rows out.
 const participantColumns = `p.id, p.adviser_id, a.name AS adviser_name, p.nav_contact_id, n.name AS nav_name,
-	p.first_name, p.last_name, p.birth_year, p.languages, p.education, p.regime, p.programme_start, p.programme_end, p.programme_hours::float8 AS programme_hours,
+	p.first_name, p.last_name, coalesce(p.birth_year, 0) AS birth_year, p.languages, p.education, p.regime, p.programme_start, p.programme_end, p.programme_hours::float8 AS programme_hours,
 	p.goal_category, p.goal_sector, p.goal_listening, p.goal_reading, p.goal_writing, p.goal_oral,
 	p.protected_address, p.municipality, p.address, p.status, p.created_at, p.updated_at`
 
@@ -72,8 +74,11 @@ type Scope struct {
 	All       bool
 }
 
-// scopeSQL is the WHERE clause for a scope, with its arguments at $1, $2.
-const scopeSQL = `($3 OR ($1 <> 0 AND p.adviser_id = $1) OR ($2 <> 0 AND p.nav_contact_id = $2))`
+// scopeSQL is the WHERE clause for a scope, with its arguments at $1, $2,
+// $3. An anonymised participant is in no one's scope: the row stays for
+// statistics under a pseudonym, with no name and no birth year to show,
+// so every list, profile and export that reads through a scope leaves it out.
+const scopeSQL = `(($3 OR ($1 <> 0 AND p.adviser_id = $1) OR ($2 <> 0 AND p.nav_contact_id = $2)) AND p.anonymised_at IS NULL)`
 
 func (sc Scope) args() []any { return []any{sc.AdviserID, sc.NavID, sc.All} }
 
