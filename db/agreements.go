@@ -188,6 +188,7 @@ type Agreement struct {
 	// The participant and their adviser.
 	FirstName      string    `db:"first_name"`
 	LastName       string    `db:"last_name"`
+	Phone          string    `db:"phone"` // an employer sees it only as consented, once approved by all
 	AdviserID      int64     `db:"adviser_id"`
 	AdviserName    string    `db:"adviser_name"`
 	AdviserEmail   string    `db:"adviser_email"`
@@ -207,12 +208,6 @@ func (a Agreement) Editable() bool {
 	return a.Status != AgreementEnded && a.Status != AgreementCancelled
 }
 
-// EmployerMaySee reports whether the employer still sees who the person
-// is on the given day.
-func (a Agreement) EmployerMaySee(today time.Time) bool {
-	return a.EmployerAccessUntil == nil || !today.After(*a.EmployerAccessUntil)
-}
-
 // PendingApproval reports whether approvals are missing on an agreement
 // that is complete and still open: before it starts, or after an edit of
 // one under way (which keeps running while the approvals are given again).
@@ -229,20 +224,6 @@ func (a Agreement) Started() bool {
 	return a.Status == AgreementRunning || a.Status == AgreementEnded
 }
 
-// RedactFor removes what a user of this role may not see of the person:
-// an employer knows them by first name only, and not even that once
-// their access has ended (EmployerMaySee). The one place this is decided
-// for agreement pages and lists.
-func (a *Agreement) RedactFor(role string, today time.Time) {
-	if role != RoleEmployer {
-		return
-	}
-	a.LastName = ""
-	if !a.EmployerMaySee(today) {
-		a.FirstName = ""
-	}
-}
-
 // Version is the number of the current content: earlier versions + 1.
 func (a Agreement) Version() int { return a.Versions + 1 }
 
@@ -256,7 +237,7 @@ const agreementSelect = `SELECT ag.id, ag.proposal_id, ag.participant_id, ag.pla
 	ag.offer_answer, ag.offer_answered_at, ag.created_at, ag.updated_at,
 	pl.title AS placement_title, pl.kind AS placement_kind, pl.start_date AS placement_start, pl.end_date AS placement_end,
 	pl.hours_per_week AS placement_hours, o.name AS org_name,
-	p.first_name, p.last_name, p.adviser_id, ad.name AS adviser_name, ad.email AS adviser_email, p.nav_contact_id,
+	p.first_name, p.last_name, p.phone, p.adviser_id, ad.name AS adviser_name, ad.email AS adviser_email, p.nav_contact_id,
 	p.programme_start, p.programme_end, p.programme_hours::float8 AS programme_hours,
 	(SELECT count(*) FROM agreement_versions v WHERE v.agreement_id = ag.id) AS versions,
 	(SELECT coalesce(max(f.held_on), ag.start_date) + 7 * ag.follow_up_weeks FROM follow_ups f WHERE f.agreement_id = ag.id) AS next_follow_up

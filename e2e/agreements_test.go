@@ -92,6 +92,13 @@ func TestAgreementJourney(t *testing.T) {
 		}
 	}
 
+	// The participant agreed to share with the organisation (the consent
+	// page is TestPrivacyPages').
+	if _, err := store.GiveConsent(ctx, db.ConsentInput{ParticipantID: pid, OrganisationID: *employer.OrganisationID,
+		Items: []string{db.ItemFirstName, db.ItemLevels, db.ItemLanguages, db.ItemNote}, GivenHow: db.ConsentInPerson, ActorID: adviserID}); err != nil {
+		t.Fatal(err)
+	}
+
 	// 1. The adviser proposes the participant for the placement. The
 	// suggestions, the proposal page and the login form are checked with
 	// axe by TestProposalJourney and the others; here every agreement,

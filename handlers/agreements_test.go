@@ -247,7 +247,8 @@ func TestAgreementLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Propose and accept.
+	// Consent, propose and accept.
+	ta.consentFor(adviserUser, pid, placementID, "")
 	if res := adviser.post(pPath(pid, "/proposals"), url.Values{"placement_id": {itoa(placementID)}}); res.status != http.StatusSeeOther {
 		t.Fatalf("propose: %d\n%s", res.status, res.text())
 	}

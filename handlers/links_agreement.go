@@ -26,8 +26,9 @@ type linkPayload struct {
 }
 
 // linkAgreement loads the agreement a one-click link was made for, from
-// the token's payload alone. An agreement whose employer access has ended
-// makes the link one that no longer works (410).
+// the token's payload alone, redacted for the employer. An agreement whose
+// employer access has ended or is blocked makes the link one that no
+// longer works (410).
 func (a *App) linkAgreement(c *fiber.Ctx, lp *linkPage, t db.LinkToken) (db.Agreement, linkPayload, bool, error) {
 	var pl linkPayload
 	if err := json.Unmarshal(t.Payload, &pl); err != nil || pl.AgreementID <= 0 {
@@ -38,10 +39,18 @@ func (a *App) linkAgreement(c *fiber.Ctx, lp *linkPage, t db.LinkToken) (db.Agre
 	if err != nil {
 		return ag, pl, false, err
 	}
-	if !ag.EmployerMaySee(today) {
+	// The supervisor is the employer: the one redaction rule decides.
+	// Nothing to see (access ended) or blocked (kode 6, consent
+	// withdrawn) makes the link one that no longer works.
+	v, err := a.store.EmployerViewOf(c.UserContext(), ag.ProposalID, today)
+	if err != nil {
+		return ag, pl, false, err
+	}
+	if !v.Any() || v.Blocked {
 		lp.State = db.TokenExpired
 		return ag, pl, false, a.renderLinkProblem(c, lp)
 	}
+	v.RedactAgreement(&ag)
 	return ag, pl, true, nil
 }
 

@@ -12,7 +12,24 @@ type suggestionsPage struct {
 	Row         db.CaseloadRow
 	Suggestions []db.Suggestion
 	Skills      []string
+	// Shared are the consents in force, by organisation: a placement is
+	// proposed only with one, and its form offers only what it covers.
+	Shared     map[int64]db.Consent
+	Protection db.ProtectionState
+	// Refused is the plain message of a proposal the store refused.
+	Refused string
 }
+
+// ConsentFor is the consent in force for an organisation, nil without one.
+func (p *suggestionsPage) ConsentFor(orgID int64) *db.Consent {
+	if c, ok := p.Shared[orgID]; ok {
+		return &c
+	}
+	return nil
+}
+
+// Kode6 reports a strictly confidential address: no proposal at all.
+func (p *suggestionsPage) Kode6() bool { return p.Protection.Grade == db.ProtectionKode6 }
 
 // participantSuggestions ranks published placements with free seats for a
 // participant and says why each fits (DOMAIN.md: språkpraksis while far
@@ -23,14 +40,33 @@ func (a *App) participantSuggestions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	pt := row.Participant
-	p := suggestionsPage{Page: a.newPage(c, "suggestions.title"), P: pt, Row: row, Skills: db.Skills}
-	if p.Suggestions, err = a.store.Suggestions(ctx, pt.ID, scope(c), 20); err != nil {
+	p, err := a.suggestionsPageFor(c, row)
+	if err != nil {
 		return err
 	}
-	if err := a.store.LogParticipantAccess(ctx, session(c).User.ID, pt.ID, "participant.suggestions", clientIP(c)); err != nil {
+	if err := a.store.LogParticipantAccess(c.UserContext(), session(c).User.ID, row.ID, "participant.suggestions", clientIP(c)); err != nil {
 		return err
 	}
 	return a.render(c, fiber.StatusOK, "participants/suggestions", &p)
+}
+
+// suggestionsPageFor reads the suggestions with what decides whether each
+// may be proposed: the consents in force and the protection grade.
+func (a *App) suggestionsPageFor(c *fiber.Ctx, row db.CaseloadRow) (suggestionsPage, error) {
+	ctx := c.UserContext()
+	pt := row.Participant
+	p := suggestionsPage{Page: a.newPage(c, "suggestions.title"), P: pt, Row: row, Skills: db.Skills, Shared: map[int64]db.Consent{}}
+	var err error
+	if p.Suggestions, err = a.store.Suggestions(ctx, pt.ID, scope(c), 20); err != nil {
+		return p, err
+	}
+	shared, err := a.store.SharedWith(ctx, pt.ID)
+	if err != nil {
+		return p, err
+	}
+	for _, s := range shared {
+		p.Shared[s.OrganisationID] = s
+	}
+	p.Protection, err = a.store.Protection(ctx, pt.ID)
+	return p, err
 }

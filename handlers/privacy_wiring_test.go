@@ -1,0 +1,120 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"praksis/db"
+)
+
+// TestProposalNeedsConsent: proposing without consent, for kode 6 and
+// after the consent was withdrawn is refused on the suggestions page with
+// a plain message; no proposal is stored and no mail queued. With consent
+// the form says what the employer will see and offers only that.
+func TestProposalNeedsConsent(t *testing.T) {
+	ta := newTestApp(t)
+	adviserUser := ta.createUser(db.RoleAdviser)
+	adviser := ta.sessionFor(adviserUser)
+	in := participantInput(unique("Samtykke"), unique("Deltaker"))
+	in.Municipality = unique("Kommune")
+	pid := ta.storeParticipant(adviserUser, in)
+	employer := ta.createUser(db.RoleEmployer)
+	placementID := ta.storePlacement(employer, completePlacement(in.Municipality), db.PlacementPublished)
+	form := url.Values{"placement_id": {itoa(placementID)}}
+
+	refused := func(what, msgID string) {
+		t.Helper()
+		proposals, outbox := ta.countWhere("proposals", "participant_id = $1", pid), ta.count("outbox")
+		res := adviser.post(pPath(pid, "/proposals"), form)
+		if res.status != http.StatusConflict || !strings.Contains(res.text(), msg(t, "nb", msgID)) {
+			t.Errorf("%s: %d, want 409 with %s", what, res.status, msgID)
+		}
+		if n := ta.countWhere("proposals", "participant_id = $1", pid); n != proposals {
+			t.Errorf("%s: a proposal was stored", what)
+		}
+		if n := ta.count("outbox"); n != outbox {
+			t.Errorf("%s: %d mails queued", what, n-outbox)
+		}
+	}
+
+	// No consent: the page offers no form, only the way to record one.
+	page := adviser.get(pPath(pid, "/suggestions")).text()
+	if strings.Contains(page, `name="placement_id" value="`+itoa(placementID)+`"`) || !strings.Contains(page, `href="`+pPath(pid, "/consent")+`"`) {
+		t.Error("the suggestions page offers a proposal without consent")
+	}
+	refused("without consent", "privacy.no_consent")
+
+	// With consent (first name and one adaptation, no note): the form
+	// names what the employer sees and has no note field.
+	org := *employer.OrganisationID
+	if _, err := ta.store.GiveConsent(context.Background(), db.ConsentInput{ParticipantID: pid, OrganisationID: org,
+		Items: []string{db.ItemFirstName, db.ItemAdaptations}, Adaptations: []string{"Korte pauser"}, GivenHow: db.ConsentInPerson,
+		ActorID: adviserUser.ID}); err != nil {
+		t.Fatal(err)
+	}
+	page = adviser.get(pPath(pid, "/suggestions")).text()
+	if !strings.Contains(page, `name="placement_id" value="`+itoa(placementID)+`"`) || strings.Contains(page, `id="note-`+itoa(placementID)+`"`) ||
+		!strings.Contains(page, `value="Korte pauser"`) {
+		t.Error("the form with consent: want a form without the note field and the consented adaptation to choose")
+	}
+	// A note the participant did not agree to share is refused.
+	form.Set("note", "Hun leser dårlig.")
+	refused("a note without consent to it", "privacy.no_consent")
+	form.Del("note")
+
+	// Withdrawn: refused again.
+	if _, err := ta.store.WithdrawConsent(context.Background(), pid, org, adviserUser.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	refused("after the withdrawal", "privacy.no_consent")
+
+	// Kode 6, even with a consent in person.
+	if _, err := ta.store.GiveConsent(context.Background(), db.ConsentInput{ParticipantID: pid, OrganisationID: org,
+		Items: []string{db.ItemFirstName}, GivenHow: db.ConsentInPerson, ActorID: adviserUser.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ta.store.SetProtection(context.Background(), pid, adviserUser.ID, db.ProtectionKode6, ""); err != nil {
+		t.Fatal(err)
+	}
+	refused("kode 6", "privacy.kode6")
+	if page := adviser.get(pPath(pid, "/suggestions")).text(); strings.Contains(page, `action="`+pPath(pid, "/proposals")+`"`) {
+		t.Error("the suggestions page offers a proposal for kode 6")
+	}
+}
+
+// TestAgreementConsentIsRecorded: the consent given at the agreement's
+// approval becomes the consent record for the organisation; once it is
+// withdrawn, the agreement's approvals are refused and nothing changes.
+func TestAgreementConsentIsRecorded(t *testing.T) {
+	ta := newTestApp(t)
+	employer, adviser := ta.createUser(db.RoleEmployer), ta.createUser(db.RoleAdviser)
+	f := ta.attendanceAgreement(employer, adviser, ymd(today().AddDate(0, 0, 7)), ymd(today().AddDate(0, 0, 60)), false)
+	ta.exec(`UPDATE agreements SET adaptations = 'Hev-senk-bord' WHERE id = $1`, f.id)
+	ta.approveAs(employer, f.id)
+	before := ta.countWhere("consents", "participant_id = $1", f.participant)
+	ta.consentAs(adviser, f.id)
+	var items string
+	if err := ta.store.DB.Get(&items, `SELECT array_to_string(items, ',') || '|' || array_to_string(adaptations, ',') || '|' || given_how
+		FROM consents WHERE participant_id = $1 AND organisation_id = $2 AND withdrawn_at IS NULL`, f.participant, *employer.OrganisationID); err != nil {
+		t.Fatalf("no consent in force after the approval-time consent: %v", err)
+	}
+	if n := ta.countWhere("consents", "participant_id = $1", f.participant); n != before+1 ||
+		!strings.Contains(items, "adaptations") || !strings.Contains(items, "Hev-senk-bord") || !strings.HasSuffix(items, "|in_person") {
+		t.Errorf("consent record after the approval: %d rows (was %d), %q", n, before, items)
+	}
+
+	if _, err := ta.store.WithdrawConsent(context.Background(), f.participant, *employer.OrganisationID, adviser.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	state := ta.agreementState(f.id)
+	if err := ta.store.Approve(context.Background(), f.id, ta.agreement(f.id).LockVersion, ta.actorFor(adviser)); !errors.Is(err, db.ErrNoConsent) {
+		t.Errorf("approval after the withdrawal: %v, want ErrNoConsent", err)
+	}
+	if s := ta.agreementState(f.id); s != state {
+		t.Error("the refused approval changed the agreement")
+	}
+}
