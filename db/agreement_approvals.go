@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -87,6 +88,10 @@ func (s *Store) AgreementVersions(ctx context.Context, a Agreement) ([]Agreement
 	return vs, nil
 }
 
+// ErrDutiesUnconfirmed refuses an employer's approval that does not
+// confirm the employer's duties.
+var ErrDutiesUnconfirmed = errors.New("db: the employer's approval must confirm the employer's duties")
+
 // Approve records the employer's or the adviser's approval of the version
 // the person saw. The employer approves any time the content is complete;
 // the adviser last, after the employer and the participant's consent. The
@@ -116,7 +121,11 @@ func (s *Store) Approve(ctx context.Context, id int64, lockVersion int, who Agre
 			if a.EmployerApprovedAt != nil {
 				return ErrConflict
 			}
-			q = `UPDATE agreements SET employer_approved_by = $2, employer_approved_at = now(), lock_version = lock_version + 1, updated_at = now() WHERE id = $1`
+			if !who.DutiesConfirmed {
+				return ErrDutiesUnconfirmed
+			}
+			q = `UPDATE agreements SET employer_approved_by = $2, employer_approved_at = now(), employer_duties_confirmed_at = now(),
+				lock_version = lock_version + 1, updated_at = now() WHERE id = $1`
 		case RoleAdviser:
 			if a.EmployerApprovedAt == nil || a.ConsentAt == nil || a.AdviserApprovedAt != nil {
 				return ErrConflict

@@ -200,6 +200,9 @@ type Agreement struct {
 	// The next follow-up is due on this day (the last one, or the start,
 	// plus the cadence); nil before the agreement has dates.
 	NextFollowUp *time.Time `db:"next_follow_up"`
+
+	// EmployerDutiesConfirmedAt: the employer's approval confirmed its duties.
+	EmployerDutiesConfirmedAt *time.Time `db:"employer_duties_confirmed_at"`
 }
 
 // Editable reports whether the content can still change: not after it
@@ -232,7 +235,7 @@ const agreementSelect = `SELECT ag.id, ag.proposal_id, ag.participant_id, ag.pla
 	ag.supervisor_name, ag.supervisor_email, ag.supervisor_phone, ag.goals, ag.goals_text, ag.job_title, ag.tasks,
 	ag.start_date, ag.end_date, ag.hours_per_week::float8 AS hours_per_week, ag.days_per_week, ag.follow_up_plan, ag.follow_up_weeks,
 	ag.adaptations, ag.mentor_name, ag.mentor_phone, ag.mentor_tasks,
-	ag.employer_approved_at, eu.name AS employer_approver, ag.consent_at, ag.consent_mode, ag.consent_reason, ag.consent_note,
+	ag.employer_approved_at, eu.name AS employer_approver, ag.employer_duties_confirmed_at, ag.consent_at, ag.consent_mode, ag.consent_reason, ag.consent_note,
 	ag.adviser_approved_at, ag.first_approved_at, ag.cancelled_at, ag.ended_on, ag.end_reason, ag.end_note, ag.employer_access_until,
 	ag.offer_answer, ag.offer_answered_at, ag.created_at, ag.updated_at,
 	pl.title AS placement_title, pl.kind AS placement_kind, pl.start_date AS placement_start, pl.end_date AS placement_end,

@@ -197,6 +197,11 @@ func TestAgreementJourney(t *testing.T) {
 		}
 	}
 	approve := `main form[action="` + agreementPath + `/approve"] button`
+	// The approval confirms the employer's duties, listed on the agreement.
+	if !strings.Contains(content, e.msg("privacy.duty_no_replacement")) {
+		t.Error("the agreement does not state the employer's duties")
+	}
+	e.do(click(`main form[action="` + agreementPath + `/approve"] input[name="duties_confirmed"]`))
 	e.expectStatus("the employer approves", e.submit(approve), 200)
 	e.expect("flash", e.text("#alerts"), e.msg("flash.agreement_approved"))
 	e.expect("status", e.text(statusTag), e.msg("agreements.status.awaiting_approval"))

@@ -289,7 +289,9 @@ func (a *App) agreementApprove(c *fiber.Ctx) error {
 	if err := a.employerCut(c, ag); err != nil {
 		return err
 	}
-	err = a.store.Approve(c.UserContext(), ag.ID, lockVersion(c), a.actor(c))
+	who := a.actor(c)
+	who.DutiesConfirmed = c.FormValue("duties_confirmed") == "yes"
+	err = a.store.Approve(c.UserContext(), ag.ID, lockVersion(c), who)
 	if err != nil {
 		return a.refuseChange(c, err, newForm(), "approve")
 	}

@@ -70,6 +70,8 @@ func errorStatus(err error) (int, string) {
 		return fiber.StatusConflict, "privacy.no_consent"
 	case errors.Is(err, db.ErrInvalidConsent):
 		return fiber.StatusUnprocessableEntity, "consent.invalid"
+	case errors.Is(err, db.ErrDutiesUnconfirmed):
+		return fiber.StatusUnprocessableEntity, "privacy.duties_required"
 	case errors.Is(err, db.ErrNotAdviser):
 		return fiber.StatusForbidden, "absence.not_adviser"
 	case errors.Is(err, db.ErrInvalidAbsence):

@@ -118,3 +118,79 @@ func TestAgreementConsentIsRecorded(t *testing.T) {
 		t.Error("the refused approval changed the agreement")
 	}
 }
+
+// TestEmployerApprovalConfirmsDuties: the agreement states the employer's
+// duties; the employer's approval without ticking them is refused (422,
+// nothing changed), with them it is stored with the approval.
+func TestEmployerApprovalConfirmsDuties(t *testing.T) {
+	ta := newTestApp(t)
+	employer, adviser := ta.createUser(db.RoleEmployer), ta.createUser(db.RoleAdviser)
+	f := ta.attendanceAgreement(employer, adviser, ymd(today().AddDate(0, 0, 7)), ymd(today().AddDate(0, 0, 60)), false)
+	emp := ta.sessionFor(employer)
+	page := emp.get(f.path("")).text()
+	for _, id := range []string{"privacy.duty_safety", "privacy.duty_insurance", "privacy.duty_confidentiality", "privacy.duty_no_replacement"} {
+		if !strings.Contains(page, msg(t, "nb", id)) {
+			t.Errorf("the agreement page does not state %s", id)
+		}
+	}
+	if !strings.Contains(page, `name="duties_confirmed"`) {
+		t.Error("the employer's approval form has no confirmation of the duties")
+	}
+	state := ta.agreementState(f.id)
+	lock := itoa(int64(ta.agreement(f.id).LockVersion))
+	res := emp.post(f.path("/approve"), url.Values{"lock_version": {lock}})
+	if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.text(), msg(t, "nb", "privacy.duties_required")) {
+		t.Errorf("approval without the duties: %d, want 422 with the message", res.status)
+	}
+	if s := ta.agreementState(f.id); s != state {
+		t.Error("the refused approval changed the agreement")
+	}
+	if res := emp.post(f.path("/approve"), url.Values{"lock_version": {lock}, "duties_confirmed": {"yes"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("approval with the duties: %d", res.status)
+	}
+	if ag := ta.agreement(f.id); ag.EmployerApprovedAt == nil || ag.EmployerDutiesConfirmedAt == nil {
+		t.Error("the approval did not store the confirmation of the duties")
+	}
+	if !strings.Contains(ta.sessionFor(adviser).get(f.path("/summary")).text(), msg(t, "nb", "privacy.duty_no_replacement")) {
+		t.Error("the printable summary does not state the employer's duties")
+	}
+}
+
+// TestProfileShowsSharing: the adviser's profile links to consent,
+// absence and innsyn, names the grade, asks to confirm a migrated grade
+// and lists what is shared with whom; NAV sees none of it.
+func TestProfileShowsSharing(t *testing.T) {
+	ta := newTestApp(t)
+	adviserUser, nav := ta.createUser(db.RoleAdviser), ta.createUser(db.RoleNAV)
+	in := participantInput(unique("Profil"), unique("Deltaker"))
+	in.NavContactID = &nav.ID
+	pid := ta.storeParticipant(adviserUser, in)
+	employer := ta.createUser(db.RoleEmployer)
+	placementID := ta.storePlacement(employer, completePlacement(unique("Kommune ")), db.PlacementPublished)
+	ta.consentFor(adviserUser, pid, placementID, "")
+	// A grade the migration derived from the old flag: not yet confirmed.
+	ta.exec(`UPDATE participants SET protection = 'fortrolig', protection_set_at = NULL WHERE id = $1`, pid)
+
+	page := ta.sessionFor(adviserUser).get(pPath(pid, "")).text()
+	org, err := ta.store.Organisation(context.Background(), *employer.OrganisationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`href="` + pPath(pid, "/consent") + `"`, `href="` + pPath(pid, "/absence") + `"`, `href="` + pPath(pid, "/innsyn") + `"`,
+		msg(t, "nb", "protection.grade.fortrolig"), msg(t, "nb", "protection.confirm_notice"), msg(t, "nb", "consent.shared_heading"), org.Name,
+		`action="` + pPath(pid, "/consent/"+itoa(org.ID)+"/withdraw") + `"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the adviser's profile lacks %q", want)
+		}
+	}
+	navPage := ta.sessionFor(nav).get(pPath(pid, "")).text()
+	for _, not := range []string{pPath(pid, "/consent"), pPath(pid, "/innsyn"), msg(t, "nb", "consent.shared_heading")} {
+		if strings.Contains(navPage, not) {
+			t.Errorf("NAV's view of the profile shows %q", not)
+		}
+	}
+	admin := ta.sessionFor(ta.createUser(db.RoleAdmin))
+	if page := admin.get("/admin/archive").text(); !strings.Contains(page, `href="/admin/archive"`) {
+		t.Error("the admin menu has no archive item")
+	}
+}
