@@ -48,7 +48,10 @@ type Config struct {
 	// Agreements are the agreement cadences and limits DOMAIN.md calls
 	// configurable (follow-up weeks, employer access, self-certified
 	// sickness, one-click link lifetime).
-	Agreements            db.AgreementRules
+	Agreements db.AgreementRules
+	// Retention is how long participants and the audit log are kept, and
+	// how long an archive bundle waits for its download (docs/privacy.md).
+	Retention             db.RetentionConfig
 	secretFromEnvironment bool
 }
 
@@ -115,6 +118,19 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			SickMaxPerYear:      num("SICK_SELF_MAX_PER_YEAR", db.DefaultAgreementRules.SickMaxPerYear),
 			LinkDays:            num("LINK_DAYS", db.DefaultAgreementRules.LinkDays),
 		},
+	}
+	c.Retention = db.RetentionConfig{
+		ParticipantMonths: num("PARTICIPANT_RETENTION_MONTHS", db.DefaultRetention.ParticipantMonths),
+		AuditMonths:       num("AUDIT_RETENTION_MONTHS", db.DefaultRetention.AuditMonths),
+		GraceDays:         num("ARCHIVE_GRACE_DAYS", db.DefaultRetention.GraceDays),
+	}
+	// The archive law and the statistics want years, not days: a typo of
+	// 3 for 36 would anonymise people still being followed up.
+	if c.Retention.ParticipantMonths < 12 {
+		problems = append(problems, "PARTICIPANT_RETENTION_MONTHS must be at least 12")
+	}
+	if c.Retention.AuditMonths < 12 {
+		problems = append(problems, "AUDIT_RETENTION_MONTHS must be at least 12")
 	}
 	if c.Agreements.FollowUpWeeks > 26 {
 		problems = append(problems, "FOLLOW_UP_WEEKS must be at most 26")
@@ -200,5 +216,6 @@ func openStore(cfg Config) (*db.Store, error) {
 		return nil, err
 	}
 	st.Rules = cfg.Agreements
+	st.Retention = cfg.Retention
 	return st, nil
 }
