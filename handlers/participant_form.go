@@ -14,7 +14,7 @@ import (
 
 var participantFields = []string{"first_name", "last_name", "birth_year", "education", "regime", "programme_start", "programme_end",
 	"goal_category", "goal_sector", "goal_listening", "goal_reading", "goal_writing", "goal_oral", "municipality", "address",
-	"nav_contact", "status", "protected_address", "programme_hours"}
+	"nav_contact", "status", "protected_address", "programme_hours", "phone", "sick_child_quota"}
 
 type participantForm struct {
 	Form
@@ -41,6 +41,9 @@ func (a *App) readParticipantForm(c *fiber.Ctx) (participantForm, error) {
 	in.GoalCategory, in.GoalSector = f.Values["goal_category"], f.Values["goal_sector"]
 	in.Municipality, in.Address = f.Values["municipality"], f.Values["address"]
 	in.ProtectedAddress = f.Values["protected_address"] != ""
+	in.Phone, in.SickChildQuota = f.Values["phone"], f.Values["sick_child_quota"]
+	f.Check(validPhone(in.Phone), "phone", "participant.phone_invalid")
+	f.Check(in.SickChildQuota == "" || Contains(db.SickChildQuotas, in.SickChildQuota), "sick_child_quota", "form.choose")
 	in.Languages = pf.Languages
 	if in.Status == "" {
 		in.Status, f.Values["status"] = "active", "active"
@@ -139,6 +142,7 @@ func formFromParticipant(p db.Participant) participantForm {
 		v["goal_"+sk] = string(p.Goal(sk))
 	}
 	v["municipality"], v["address"] = p.Municipality, p.Address
+	v["phone"], v["sick_child_quota"] = p.Phone, p.SickChildQuota
 	if p.ProtectedAddress {
 		v["protected_address"] = "on"
 	}
@@ -161,4 +165,23 @@ func (a *App) navUsers(ctx context.Context) ([]db.User, error) {
 		}
 	}
 	return out, nil
+}
+
+// validPhone accepts an empty phone or digits with an optional leading +
+// and spaces, at most 30 characters (the column's limit).
+func validPhone(s string) bool {
+	if len(s) > 30 {
+		return false
+	}
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == ' ' || (r == '+' && i == 0):
+		default:
+			return false
+		}
+	}
+	return s == "" || digits >= 5
 }

@@ -194,3 +194,36 @@ func TestProfileShowsSharing(t *testing.T) {
 		t.Error("the admin menu has no archive item")
 	}
 }
+
+// TestParticipantPhoneAndQuota: the adviser records the phone (which the
+// form says an employer sees only with consent) and the sick-child quota;
+// a phone that is not a number is refused and nothing is stored.
+func TestParticipantPhoneAndQuota(t *testing.T) {
+	ta := newTestApp(t)
+	adviserUser := ta.createUser(db.RoleAdviser)
+	adviser := ta.sessionFor(adviserUser)
+	if page := adviser.get("/participants/new").text(); !strings.Contains(page, msg(t, "nb", "participant.phone_hint")) ||
+		!strings.Contains(page, `name="sick_child_quota"`) {
+		t.Fatal("the participant form lacks the phone with its hint or the sick-child quota")
+	}
+	last := unique("Telefon")
+	form := validParticipantForm("Nadia", last)
+	form.Set("phone", "ring meg")
+	before := ta.count("participants")
+	if res := adviser.post("/participants", form); res.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(res.text(), msg(t, "nb", "participant.phone_invalid")) {
+		t.Errorf("a phone in words: %d, want 422 with the message", res.status)
+	}
+	if n := ta.count("participants"); n != before {
+		t.Error("the refused form stored a participant")
+	}
+	form.Set("phone", "+47 912 34 567")
+	form.Set("sick_child_quota", "single_parent")
+	if res := adviser.post("/participants", form); res.status != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", res.status, res.text())
+	}
+	var got string
+	if err := ta.store.DB.Get(&got, `SELECT phone || '|' || sick_child_quota FROM participants WHERE last_name = $1`, last); err != nil || got != "+47 912 34 567|single_parent" {
+		t.Errorf("stored %q (%v)", got, err)
+	}
+}
