@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -87,6 +88,10 @@ func (s *Store) AgreementVersions(ctx context.Context, a Agreement) ([]Agreement
 	return vs, nil
 }
 
+// ErrDutiesUnconfirmed refuses an employer's approval that does not
+// confirm the employer's duties.
+var ErrDutiesUnconfirmed = errors.New("db: the employer's approval must confirm the employer's duties")
+
 // Approve records the employer's or the adviser's approval of the version
 // the person saw. The employer approves any time the content is complete;
 // the adviser last, after the employer and the participant's consent. The
@@ -103,13 +108,25 @@ func (s *Store) Approve(ctx context.Context, id int64, lockVersion int, who Agre
 		if !a.PendingApproval() {
 			return ErrConflict
 		}
+		// A withdrawn consent blocks the agreement's further steps until
+		// the participant consents again (kode 6 is refused by the
+		// agreements_guard trigger).
+		if c, withdrawn, err := consentState(ctx, tx, a.ParticipantID, a.OrganisationID); err != nil {
+			return err
+		} else if c == nil && withdrawn {
+			return ErrNoConsent
+		}
 		var q string
 		switch who.Scope.Role {
 		case RoleEmployer:
 			if a.EmployerApprovedAt != nil {
 				return ErrConflict
 			}
-			q = `UPDATE agreements SET employer_approved_by = $2, employer_approved_at = now(), lock_version = lock_version + 1, updated_at = now() WHERE id = $1`
+			if !who.DutiesConfirmed {
+				return ErrDutiesUnconfirmed
+			}
+			q = `UPDATE agreements SET employer_approved_by = $2, employer_approved_at = now(), employer_duties_confirmed_at = now(),
+				lock_version = lock_version + 1, updated_at = now() WHERE id = $1`
 		case RoleAdviser:
 			if a.EmployerApprovedAt == nil || a.ConsentAt == nil || a.AdviserApprovedAt != nil {
 				return ErrConflict
@@ -151,8 +168,52 @@ func (s *Store) RecordConsent(ctx context.Context, id int64, lockVersion int, wh
 		if _, err := tx.ExecContext(ctx, `UPDATE agreements SET consent_by = $2, consent_at = now(), consent_mode = $3,
 			consent_reason = $4, consent_note = $5, lock_version = lock_version + 1, updated_at = now() WHERE id = $1`,
 			id, who.Scope.UserID, mode, reason, note); err != nil {
-			return fmt.Errorf("db: consent: %w", err)
+			return fmt.Errorf("db: consent: %w", translate(err))
+		}
+		if err := recordAgreementConsent(ctx, tx, a, who.Scope.UserID, mode, reason, note); err != nil {
+			return err
 		}
 		return audit(ctx, tx, who.Scope.UserID, "agreement.consent_"+mode, "agreement", id, who.IP)
 	})
+}
+
+// recordAgreementConsent writes the consent given at the agreement's
+// approval as a consents row for the organisation, so the record and the
+// agreement agree (as migration 00017 did for the agreements before it):
+// what the consent in force covered, or else the first name, levels,
+// languages and the note, with the adaptations written in the proposal
+// and the agreement, replacing the consent in force (whose history stays).
+func recordAgreementConsent(ctx context.Context, tx *sqlx.Tx, a Agreement, actorID int64, mode string, reason *string, note string) error {
+	var old *int64
+	if err := tx.GetContext(ctx, &old, `UPDATE consents SET withdrawn_at = now(), withdrawn_by = $3
+		WHERE participant_id = $1 AND organisation_id = $2 AND withdrawn_at IS NULL RETURNING id`,
+		a.ParticipantID, a.OrganisationID, actorID); err != nil && translate(err) != ErrNotFound {
+		return fmt.Errorf("db: end consent: %w", err)
+	}
+	var id int64
+	err := tx.GetContext(ctx, &id, `WITH prev AS (
+			SELECT items, adaptations FROM consents WHERE id = $7
+		), ad AS (
+			SELECT coalesce(array_agg(DISTINCT t) FILTER (WHERE t <> ''), '{}') AS list FROM (
+				SELECT unnest(adaptations) AS t FROM prev
+				UNION ALL SELECT btrim(unnest(string_to_array(pr.shared_adaptations, E'\n'))) FROM proposals pr WHERE pr.id = $8
+				UNION ALL SELECT btrim(unnest(string_to_array(ag.adaptations, E'\n'))) FROM agreements ag WHERE ag.id = $9) x
+		)
+		INSERT INTO consents (participant_id, organisation_id, items, adaptations, given_how, on_behalf_reason, reason_note, given_by)
+		SELECT $1, $2, ARRAY(SELECT DISTINCT i FROM unnest(coalesce((SELECT items FROM prev),
+				ARRAY['first_name', 'levels', 'languages', 'note']::text[])
+				|| CASE WHEN ad.list = '{}' THEN '{}'::text[] ELSE ARRAY['adaptations'] END) AS i
+				WHERE i <> 'adaptations' OR ad.list <> '{}' ORDER BY i),
+			ad.list[1:20], $3, $4, left($5, 500), $6
+		FROM ad RETURNING id`,
+		a.ParticipantID, a.OrganisationID, mode, reason, note, actorID, old, a.ProposalID, a.ID)
+	if err != nil {
+		return fmt.Errorf("db: agreement consent: %w", translate(err))
+	}
+	if old != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE consents SET replaced_by = $2 WHERE id = $1`, *old, id); err != nil {
+			return fmt.Errorf("db: replace consent: %w", err)
+		}
+	}
+	return nil
 }

@@ -69,6 +69,9 @@ type AgreementActor struct {
 	Scope AgreementScope
 	Today time.Time
 	IP    string
+	// DutiesConfirmed: the employer ticked that it takes on the
+	// employer's duties; its approval needs it (ErrDutiesUnconfirmed).
+	DutiesConfirmed bool
 }
 
 // SaveAgreement applies edit to the agreement's content if lockVersion is

@@ -192,6 +192,7 @@ type Agreement struct {
 	// The participant and their adviser.
 	FirstName      string    `db:"first_name"`
 	LastName       string    `db:"last_name"`
+	Phone          string    `db:"phone"` // an employer sees it only as consented, once approved by all
 	AdviserID      int64     `db:"adviser_id"`
 	AdviserName    string    `db:"adviser_name"`
 	AdviserEmail   string    `db:"adviser_email"`
@@ -203,18 +204,15 @@ type Agreement struct {
 	// The next follow-up is due on this day (the last one, or the start,
 	// plus the cadence); nil before the agreement has dates.
 	NextFollowUp *time.Time `db:"next_follow_up"`
+
+	// EmployerDutiesConfirmedAt: the employer's approval confirmed its duties.
+	EmployerDutiesConfirmedAt *time.Time `db:"employer_duties_confirmed_at"`
 }
 
 // Editable reports whether the content can still change: not after it
 // ended or was cancelled.
 func (a Agreement) Editable() bool {
 	return a.Status != AgreementEnded && a.Status != AgreementCancelled
-}
-
-// EmployerMaySee reports whether the employer still sees who the person
-// is on the given day.
-func (a Agreement) EmployerMaySee(today time.Time) bool {
-	return a.EmployerAccessUntil == nil || !today.After(*a.EmployerAccessUntil)
 }
 
 // PendingApproval reports whether approvals are missing on an agreement
@@ -233,20 +231,6 @@ func (a Agreement) Started() bool {
 	return a.Status == AgreementRunning || a.Status == AgreementEnded
 }
 
-// RedactFor removes what a user of this role may not see of the person:
-// an employer knows them by first name only, and not even that once
-// their access has ended (EmployerMaySee). The one place this is decided
-// for agreement pages and lists.
-func (a *Agreement) RedactFor(role string, today time.Time) {
-	if role != RoleEmployer {
-		return
-	}
-	a.LastName = ""
-	if !a.EmployerMaySee(today) {
-		a.FirstName = ""
-	}
-}
-
 // Version is the number of the current content: earlier versions + 1.
 func (a Agreement) Version() int { return a.Versions + 1 }
 
@@ -255,12 +239,12 @@ const agreementSelect = `SELECT ag.id, ag.proposal_id, ag.participant_id, ag.pla
 	ag.supervisor_name, ag.supervisor_email, ag.supervisor_phone, ag.goals, ag.goals_text, ag.job_title, ag.tasks,
 	ag.start_date, ag.end_date, ag.hours_per_week::float8 AS hours_per_week, ag.days_per_week, ag.follow_up_plan, ag.follow_up_weeks,
 	ag.adaptations, ag.mentor_name, ag.mentor_phone, ag.mentor_tasks,
-	ag.employer_approved_at, eu.name AS employer_approver, ag.consent_at, ag.consent_mode, ag.consent_reason, ag.consent_note,
+	ag.employer_approved_at, eu.name AS employer_approver, ag.employer_duties_confirmed_at, ag.consent_at, ag.consent_mode, ag.consent_reason, ag.consent_note,
 	ag.adviser_approved_at, ag.first_approved_at, ag.cancelled_at, ag.ended_on, ag.end_reason, ag.end_note, ag.employer_access_until,
 	ag.offer_answer, ag.offer_answered_at, ag.created_at, ag.updated_at,
 	pl.title AS placement_title, pl.kind AS placement_kind, pl.start_date AS placement_start, pl.end_date AS placement_end,
 	pl.hours_per_week AS placement_hours, o.name AS org_name, o.approved_at IS NOT NULL AS org_approved,
-	p.first_name, p.last_name, p.adviser_id, ad.name AS adviser_name, ad.email AS adviser_email, p.nav_contact_id,
+	p.first_name, p.last_name, p.phone, p.adviser_id, ad.name AS adviser_name, ad.email AS adviser_email, p.nav_contact_id,
 	p.programme_start, p.programme_end, p.programme_hours::float8 AS programme_hours,
 	(SELECT count(*) FROM agreement_versions v WHERE v.agreement_id = ag.id) AS versions,
 	(SELECT coalesce(max(f.held_on), ag.start_date) + 7 * ag.follow_up_weeks FROM follow_ups f WHERE f.agreement_id = ag.id) AS next_follow_up

@@ -31,6 +31,22 @@ type RetentionConfig struct {
 // DefaultRetention are the defaults of the environment variables.
 var DefaultRetention = RetentionConfig{ParticipantMonths: 36, AuditMonths: 60, GraceDays: 30}
 
+// RetentionRules is the store's retention configuration, the defaults
+// where it is not set.
+func (s *Store) RetentionRules() RetentionConfig {
+	r := s.Retention
+	if r.ParticipantMonths <= 0 {
+		r.ParticipantMonths = DefaultRetention.ParticipantMonths
+	}
+	if r.AuditMonths <= 0 {
+		r.AuditMonths = DefaultRetention.AuditMonths
+	}
+	if r.GraceDays <= 0 {
+		r.GraceDays = DefaultRetention.GraceDays
+	}
+	return r
+}
+
 // ArchiveDue lists the participants whose retention period has ended on
 // today and who have no archive bundle yet: the nightly step renders a
 // bundle for each (the rendering is not storage) and saves it with

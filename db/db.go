@@ -32,6 +32,8 @@ type Store struct {
 	DB *sqlx.DB
 	// Rules are the configurable agreement cadences (zero: the defaults).
 	Rules AgreementRules
+	// Retention is the retention step's configuration (zero: the defaults).
+	Retention RetentionConfig
 	// Clock is the time now; nil means time.Now. Tests set it to move
 	// through an agreement's weeks.
 	Clock func() time.Time

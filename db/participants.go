@@ -19,6 +19,7 @@ var (
 	ParticipantStatuses  = []string{"active", "on_leave", "completed", "ended_early"}
 	OutcomeKinds         = []string{"work_full", "work_part", "education", "nav_measure", "other"}
 	ResultSources        = []string{"norskprove", "teacher"}
+	SickChildQuotas      = []string{"standard", "many_children", "single_parent", "single_parent_many_children"}
 	ParticipantLanguages = []string{"uk", "ru", "ar", "ti", "prs", "ps", "so", "ku", "fa", "am", "sw", "fr", "en", "es", "tr", "ur", "my", "nb"}
 )
 
@@ -51,6 +52,8 @@ type Participant struct {
 	LegalBasis       string         `db:"legal_basis"`
 	PermitDate       *time.Time     `db:"permit_date"`
 	Sex              string         `db:"sex"`
+	Phone            string         `db:"phone"`            // shared with an employer only as consented
+	SickChildQuota   string         `db:"sick_child_quota"` // the quota's category, not the family
 	CreatedAt        time.Time      `db:"created_at"`
 	UpdatedAt        time.Time      `db:"updated_at"`
 }
@@ -60,10 +63,12 @@ func (p Participant) Goal(skill string) Level {
 	return bySkill(skill, p.GoalListening, p.GoalReading, p.GoalWriting, p.GoalOral)
 }
 
+// participantColumns: birth_year is NULL once a participant is anonymised
+// (0 = not known), though the scope leaves such rows out.
 const participantColumns = `p.id, p.adviser_id, a.name AS adviser_name, p.nav_contact_id, n.name AS nav_name,
-	p.first_name, p.last_name, p.birth_year, p.languages, p.education, p.regime, p.programme_start, p.programme_end, p.programme_hours::float8 AS programme_hours,
+	p.first_name, p.last_name, coalesce(p.birth_year, 0) AS birth_year, p.languages, p.education, p.regime, p.programme_start, p.programme_end, p.programme_hours::float8 AS programme_hours,
 	p.goal_category, p.goal_sector, p.goal_listening, p.goal_reading, p.goal_writing, p.goal_oral,
-	p.protected_address, p.municipality, p.address, p.status, p.legal_basis, p.permit_date, p.sex, p.created_at, p.updated_at`
+	p.protected_address, p.municipality, p.address, p.status, p.legal_basis, p.permit_date, p.sex, p.phone, p.sick_child_quota, p.created_at, p.updated_at`
 
 const participantFrom = ` FROM participants p JOIN users a ON a.id = p.adviser_id LEFT JOIN users n ON n.id = p.nav_contact_id `
 
@@ -75,8 +80,11 @@ type Scope struct {
 	All       bool
 }
 
-// scopeSQL is the WHERE clause for a scope, with its arguments at $1, $2.
-const scopeSQL = `($3 OR ($1 <> 0 AND p.adviser_id = $1) OR ($2 <> 0 AND p.nav_contact_id = $2))`
+// scopeSQL is the WHERE clause for a scope, with its arguments at $1, $2,
+// $3. An anonymised participant is in no one's scope: the row stays for
+// statistics under a pseudonym, with no name and no birth year to show,
+// so every list, profile and export that reads through a scope leaves it out.
+const scopeSQL = `(($3 OR ($1 <> 0 AND p.adviser_id = $1) OR ($2 <> 0 AND p.nav_contact_id = $2)) AND p.anonymised_at IS NULL)`
 
 func (sc Scope) args() []any { return []any{sc.AdviserID, sc.NavID, sc.All} }
 
@@ -103,6 +111,16 @@ type ParticipantInput struct {
 	Municipality, Address        string
 	NavContactID                 *int64
 	Status                       string
+	Phone                        string
+	SickChildQuota               string // "" is "standard"
+}
+
+// quota is the sick-child quota's category, standard unless set.
+func (in ParticipantInput) quota() string {
+	if in.SickChildQuota == "" {
+		return "standard"
+	}
+	return in.SickChildQuota
 }
 
 // ProgrammeHours are the full-time programme's weekly hours.
@@ -136,12 +154,12 @@ func insertParticipant(ctx context.Context, tx *sqlx.Tx, adviserID int64, in Par
 	var id int64
 	const q = `INSERT INTO participants (adviser_id, nav_contact_id, first_name, last_name, birth_year, languages, education,
 			regime, programme_start, programme_end, goal_category, goal_sector, goal_listening, goal_reading, goal_writing,
-			goal_oral, protected_address, municipality, address, status, programme_hours)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`
+			goal_oral, protected_address, municipality, address, status, programme_hours, phone, sick_child_quota)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING id`
 	err := tx.QueryRowContext(ctx, q, adviserID, in.NavContactID, in.FirstName, in.LastName, in.BirthYear,
 		pq.Array(nonNil(in.Languages)), in.Education, in.Regime, in.ProgrammeStart, in.ProgrammeEnd, in.GoalCategory,
 		in.GoalSector, string(in.Goals["listening"]), string(in.Goals["reading"]), string(in.Goals["writing"]),
-		string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status, in.hours()).Scan(&id)
+		string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status, in.hours(), in.Phone, in.quota()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: create participant: %w", err)
 	}
@@ -165,12 +183,12 @@ func updateParticipant(ctx context.Context, tx *sqlx.Tx, id, adviserID int64, in
 	const q = `UPDATE participants SET nav_contact_id = $3, first_name = $4, last_name = $5, birth_year = $6, languages = $7,
 			education = $8, regime = $9, programme_start = $10, programme_end = $11, goal_category = $12, goal_sector = $13,
 			goal_listening = $14, goal_reading = $15, goal_writing = $16, goal_oral = $17, protected_address = $18,
-			municipality = $19, address = $20, status = $21, programme_hours = $22, updated_at = now()
+			municipality = $19, address = $20, status = $21, programme_hours = $22, phone = $23, sick_child_quota = $24, updated_at = now()
 		WHERE id = $1 AND adviser_id = $2`
 	res, err := tx.ExecContext(ctx, q, id, adviserID, in.NavContactID, in.FirstName, in.LastName, in.BirthYear,
 		pq.Array(nonNil(in.Languages)), in.Education, in.Regime, in.ProgrammeStart, in.ProgrammeEnd, in.GoalCategory,
 		in.GoalSector, string(in.Goals["listening"]), string(in.Goals["reading"]), string(in.Goals["writing"]),
-		string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status, in.hours())
+		string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status, in.hours(), in.Phone, in.quota())
 	if err != nil {
 		return fmt.Errorf("db: update participant: %w", err)
 	}

@@ -40,22 +40,6 @@ type Proposal struct {
 	AccessUntil       *time.Time     `db:"access_until"` // the agreement's employer access
 }
 
-// Redact removes what an employer may no longer see once their access
-// to the person has ended (DOMAIN.md: 12 weeks, accessWeeks, after the
-// agreement ended or was cancelled, and likewise after they declined).
-func (p *Proposal) Redact(today time.Time, accessWeeks int) {
-	until := p.AccessUntil
-	if p.Status == ProposalDeclined && p.DecidedAt != nil {
-		d := p.DecidedAt.AddDate(0, 0, 7*accessWeeks)
-		until = &d
-	}
-	if until == nil || !today.After(*until) {
-		return
-	}
-	p.FirstName, p.Languages, p.Note, p.SharedAdaptations = "", nil, "", ""
-	p.BestLevels = BestLevels{}
-}
-
 const proposalSelect = `SELECT pr.id, pr.participant_id, pr.placement_id, pl.title AS placement_title, pl.organisation_id,
 	o.name AS org_name, a.name AS adviser_name, pr.note, pr.shared_adaptations, pr.status, pr.decline_reason,
 	pr.decided_at, pr.created_at, p.first_name, p.languages,
@@ -132,7 +116,10 @@ func (s *Store) Propose(ctx context.Context, in NewProposal, mails []Mail, ip st
 // adviser's caseload and a published placement of an approved
 // organisation with a free seat. ErrNotFound: no such participant or
 // placement for this adviser; ErrConflict: already proposed (and open or
-// accepted) or no free seat.
+// accepted) or no free seat; ErrProtectedAddress (kode 6) and ErrNoConsent
+// (no active consent for the organisation covering the note and every
+// shared adaptation) from proposalAllowed, checked in the same
+// transaction as the insert.
 func createProposal(ctx context.Context, tx *sqlx.Tx, in NewProposal, ip string) (int64, error) {
 	var id int64
 	// A zero in.ID takes the next id from the sequence (the column's default).
@@ -147,6 +134,11 @@ func createProposal(ctx context.Context, tx *sqlx.Tx, in NewProposal, ip string)
 			return 0, err
 		}
 		return 0, fmt.Errorf("db: create proposal: %w", err)
+	}
+	// After the insert, whose conditions say ErrNotFound for what the
+	// adviser may not propose at all; a refusal rolls the insert back.
+	if err := proposalAllowed(ctx, tx, in); err != nil {
+		return 0, err
 	}
 	var free bool
 	if err := tx.GetContext(ctx, &free, `SELECT seats > seats_taken FROM placements WHERE id = $1`, in.PlacementID); err != nil {

@@ -11,9 +11,28 @@ import (
 	"praksis/db/dbtest"
 )
 
-// propose records an open proposal through Propose, without mail.
+// consentFor records the participant's consent (in person, every item
+// but the adaptations) to share with the placement's organisation, as
+// the adviser does before a proposal may be sent.
+func consentFor(t *testing.T, st *db.Store, adviser, participant, placement int64) {
+	t.Helper()
+	ctx := context.Background()
+	var org int64
+	if err := st.DB.GetContext(ctx, &org, `SELECT organisation_id FROM placements WHERE id = $1`, placement); err != nil {
+		t.Fatal(err)
+	}
+	items := []string{db.ItemFirstName, db.ItemLevels, db.ItemLanguages, db.ItemNote, db.ItemFullName, db.ItemPhone, db.ItemEndReason}
+	if _, err := st.GiveConsent(ctx, db.ConsentInput{ParticipantID: participant, OrganisationID: org, Items: items,
+		GivenHow: db.ConsentInPerson, ActorID: adviser, IP: "127.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// propose records an open proposal through Propose, without mail, after
+// the participant's consent.
 func propose(t *testing.T, st *db.Store, adviser, participant, placement int64) int64 {
 	t.Helper()
+	consentFor(t, st, adviser, participant, placement)
 	id, err := st.Propose(context.Background(), db.NewProposal{ParticipantID: participant, PlacementID: placement, AdviserID: adviser}, nil, "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
@@ -168,6 +187,7 @@ func TestProposeWithDraft(t *testing.T) {
 	placement := publish(t, st, orgID, employer, db.PlacementInput{Title: "Butikkmedarbeider", Tasks: "Oppgaver", Sector: "retail",
 		Municipality: "Trondheim", Address: "Gate 1", Seats: 2})
 	participant := newParticipant(t, st, adviser, "Utkast", 100, db.LevelB1)
+	consentFor(t, st, adviser, participant, placement)
 
 	propose := func(key string) (db.ProposalDraft, int64, error) {
 		d, err := st.ProposalDraft(ctx, placement)

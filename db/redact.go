@@ -190,6 +190,9 @@ func (v EmployerVisibility) RedactAgreement(a *Agreement) {
 	if !v.FullName {
 		a.LastName = ""
 	}
+	if !v.Phone {
+		a.Phone = ""
+	}
 	if !v.FirstName && !v.FullName {
 		a.FirstName = ""
 	}

@@ -121,7 +121,54 @@ func (t *JobTx) RecordReminders(ctx context.Context, today time.Time, set Remind
 			out = append(out, it)
 		}
 	}
-	return out, nil
+	return out, redactReminderNames(ctx, t.tx, out)
+}
+
+// redactReminderNames blanks the participant's first name in the items
+// for an employer or a supervisor unless the participant consented to
+// share it with the organisation and has no strictly confidential address
+// (db.EmployerView's rule for a mail: a first name at most, and only as
+// consented). One query for every pair.
+func redactReminderNames(ctx context.Context, q sqlx.QueryerContext, items []ReminderItem) error {
+	var idx, ps, os, ags []int64
+	for i, it := range items {
+		if (it.Audience == "employer" || it.Audience == "supervisor") && it.ParticipantID != nil {
+			idx, ps = append(idx, int64(i)), append(ps, *it.ParticipantID)
+			os, ags = append(os, deref(it.OrgID)), append(ags, deref(it.AgreementID))
+		}
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	// The organisation is the item's, or its agreement's.
+	var allowed []int64
+	err := sqlx.SelectContext(ctx, q, &allowed, `SELECT x.i FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS x(i, pid, org, ag)
+		WHERE EXISTS (SELECT 1 FROM consents c JOIN participants p ON p.id = c.participant_id
+			WHERE c.participant_id = x.pid AND c.withdrawn_at IS NULL AND 'first_name' = ANY (c.items)
+			AND p.protection <> 'strengt_fortrolig'
+			AND c.organisation_id = coalesce(NULLIF(x.org, 0), (SELECT ag.organisation_id FROM agreements ag WHERE ag.id = x.ag)))`,
+		pq.Array(idx), pq.Array(ps), pq.Array(os), pq.Array(ags))
+	if err != nil {
+		return fmt.Errorf("db: reminder names: %w", err)
+	}
+	keep := make(map[int64]bool, len(allowed))
+	for _, i := range allowed {
+		keep[i] = true
+	}
+	for _, i := range idx {
+		if !keep[i] {
+			items[i].FirstName = ""
+		}
+	}
+	return nil
+}
+
+// deref is *p, 0 for nil.
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // PreviewReminders runs the same rules for a day without recording
@@ -150,7 +197,7 @@ func (s *Store) PreviewReminders(ctx context.Context, day time.Time, set Reminde
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("db: preview reminders: %w", err)
 		}
-		return nil
+		return redactReminderNames(ctx, tx, out)
 	})
 	return out, err
 }

@@ -553,3 +553,47 @@ func TestReminderPlanReviewAndNAV(t *testing.T) {
 		t.Error("plan_review_months should move only the plan without its own next review date")
 	}
 }
+
+// TestReminderNamesFollowConsent: a supervisor's or employer's reminder
+// carries the participant's first name only while the participant agrees
+// to share it with the organisation and has no strictly confidential
+// address.
+func TestReminderNamesFollowConsent(t *testing.T) {
+	f := newRemFixture(t)
+	ctx := context.Background()
+	sup := f.supervisor()
+	ag := f.agreement("Chen", "2025-06-02", "2025-09-30", sup)
+	var pid int64
+	if err := f.st.DB.Get(&pid, `SELECT participant_id FROM agreements WHERE id = $1`, ag); err != nil {
+		t.Fatal(err)
+	}
+	name := func(recipient string) string {
+		t.Helper()
+		for _, it := range f.preview(remFriday) {
+			if it.SubjectID == ag && it.Recipient == recipient && it.Rule == db.RuleAttendance {
+				return it.FirstName
+			}
+		}
+		t.Fatalf("no attendance item for %s", recipient)
+		return ""
+	}
+	if got := name(sup); got != "Chen" {
+		t.Fatalf("with consent the supervisor's item has %q, want Chen", got)
+	}
+	if _, err := f.st.WithdrawConsent(ctx, pid, f.org, f.adviser, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(sup); got != "" {
+		t.Errorf("after the withdrawal the supervisor's item has %q", got)
+	}
+	if _, err := f.st.GiveConsent(ctx, db.ConsentInput{ParticipantID: pid, OrganisationID: f.org, Items: []string{db.ItemFirstName},
+		GivenHow: db.ConsentInPerson, ActorID: f.adviser}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.SetProtection(ctx, pid, f.adviser, db.ProtectionKode6, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(sup); got != "" {
+		t.Errorf("for kode 6 the supervisor's item has %q", got)
+	}
+}

@@ -93,6 +93,13 @@ func TestAgreementJourney(t *testing.T) {
 		}
 	}
 
+	// The participant agreed to share with the organisation (the consent
+	// page is TestPrivacyPages').
+	if _, err := store.GiveConsent(ctx, db.ConsentInput{ParticipantID: pid, OrganisationID: *employer.OrganisationID,
+		Items: []string{db.ItemFirstName, db.ItemLevels, db.ItemLanguages, db.ItemNote}, GivenHow: db.ConsentInPerson, ActorID: adviserID}); err != nil {
+		t.Fatal(err)
+	}
+
 	// 1. The adviser proposes the participant for the placement. The
 	// suggestions, the proposal page and the login form are checked with
 	// axe by TestProposalJourney and the others; here every agreement,
@@ -196,6 +203,11 @@ func TestAgreementJourney(t *testing.T) {
 		}
 	}
 	approve := `main form[action="` + agreementPath + `/approve"] button`
+	// The approval confirms the employer's duties, listed on the agreement.
+	if !strings.Contains(content, e.msg("privacy.duty_no_replacement")) {
+		t.Error("the agreement does not state the employer's duties")
+	}
+	e.do(click(`main form[action="` + agreementPath + `/approve"] input[name="duties_confirmed"]`))
 	e.expectStatus("the employer approves", e.submit(approve), 200)
 	e.expect("flash", e.text("#alerts"), e.msg("flash.agreement_approved"))
 	e.expect("status", e.text(statusTag), e.msg("agreements.status.awaiting_approval"))

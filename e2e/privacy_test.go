@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"praksis/calendar"
 	"praksis/db"
 )
 
@@ -87,4 +88,128 @@ func privacyPages(t *testing.T, lang string) {
 	a.expectStatus("archive", a.open("/admin/archive"), 200)
 	a.expect("archive heading", a.text("main h1"), a.msg("archive.heading"))
 	a.checkPage("privacy-archive")
+}
+
+// TestPrivacyJourney is the issue's journey in the browser, with axe on
+// each page, once per language: the adviser records the participant's
+// consent for the employer, proposes them from the suggestions (the form
+// saying what the employer will see), the employer logs a day of absence
+// on the week form of the agreement that followed, the adviser classifies
+// it, and the innsyn document lists it.
+func TestPrivacyJourney(t *testing.T) {
+	for _, lang := range languages {
+		t.Run(lang, func(t *testing.T) { privacyJourney(t, lang) })
+	}
+}
+
+func privacyJourney(t *testing.T, lang string) {
+	ctx := context.Background()
+	adviser, err := store.UserByEmail(ctx, adviserEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	employer, err := store.UserByEmail(ctx, "arbeidsgiver@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := osloToday(t)
+	town := unique("Samtykkeby")
+	first, last := unique("Reise"), unique("Deltaker")
+	pid, err := store.CreateParticipant(ctx, adviser.ID, db.ParticipantInput{FirstName: first, LastName: last, BirthYear: 1991,
+		Languages: []string{"uk"}, Education: "upper_secondary", Regime: "integreringsloven", ProgrammeStart: today.AddDate(0, -6, 0),
+		ProgrammeEnd: today.AddDate(1, 0, 0), GoalCategory: "work_or_education", Municipality: town, Status: "active",
+		Goals: map[string]db.Level{"listening": db.LevelB1, "reading": db.LevelB1, "writing": db.LevelB1, "oral": db.LevelB1}}, "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hours, days := 30, 5
+	placementID, err := store.CreatePlacement(ctx, *employer.OrganisationID, employer.ID, db.PlacementInput{
+		Kind: "sprakpraksis", Title: unique("Lagerhjelp "), Tasks: "Varemottak og sortering.", Sector: "retail",
+		Municipality: town, HoursPerWeek: &hours, DaysPerWeek: &days, Seats: 1, SupervisorName: "Siv Lager",
+		SupervisorEmail: unique("veileder-personvern-") + "@e2e.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SetPlacementStatus(ctx, placementID, *employer.OrganisationID, employer.ID, db.PlacementPublished, []string{db.PlacementDraft}, "publish", ""); err != nil {
+		t.Fatal(err)
+	}
+	base := "/participants/" + strconv.FormatInt(pid, 10)
+
+	// 1. Consent: the first name and the levels, for the demo employer.
+	a := newTab(t)
+	a.expectStatus("adviser signs in", a.signIn(adviserEmail, db.DemoPassword), 200)
+	a.ensureLanguage(lang)
+	a.expectStatus("consent page", a.open(base+"/consent"), 200)
+	a.choose("#f-org", strconv.FormatInt(*employer.OrganisationID, 10))
+	a.do(chromedp.Click(chromedp.CSS("#f-items-first_name")), chromedp.Click(chromedp.CSS("#f-items-levels")))
+	a.expectStatus("give consent", a.submit(`main form[action$="/consent"] button[type="submit"]`), 200)
+
+	// 2. The proposal, from the suggestions: the form names what the
+	// employer will see and has no note field (the note is not consented).
+	a.expectStatus("suggestions", a.open(base+"/suggestions"), 200)
+	hit := `main ol.hits > li:has(input[name="placement_id"][value="` + strconv.FormatInt(placementID, 10) + `"])`
+	a.do(click(hit + ` details.propose summary`))
+	if got := a.text(hit + ` form`); !strings.Contains(got, a.msg("consent.item.first_name")) || a.exists(hit+` textarea[name="note"]`) {
+		t.Errorf("the proposal form does not say what the employer sees, or offers a note: %q", got)
+	}
+	a.checkPage("privacy-journey-propose")
+	a.expectStatus("propose", a.submit(hit+` form button[type="submit"]`), 200)
+	a.expectPath(base)
+	a.expect("flash", a.text("#alerts"), a.msg("flash.proposal_sent"))
+
+	// The employer accepts; the agreement is approved by all (the
+	// agreement journey covers those pages) and has run for two weeks.
+	var proposalID int64
+	if err := store.DB.GetContext(ctx, &proposalID, `SELECT id FROM proposals WHERE participant_id = $1 AND placement_id = $2`, pid, placementID); err != nil {
+		t.Fatal(err)
+	}
+	agID, err := store.DecideProposal(ctx, proposalID, *employer.OrganisationID, employer.ID, true, "", "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	monday := calendar.Monday(today).AddDate(0, 0, -7)
+	if _, err := store.DB.ExecContext(ctx, `UPDATE agreements SET start_date = $2, end_date = $3, hours_per_week = 30, days_per_week = 5,
+		job_title = 'Lagerhjelp', supervisor_name = 'Siv Lager', supervisor_email = 'siv@e2e.example', employer_approved_at = now(),
+		employer_duties_confirmed_at = now(), consent_at = now(), consent_mode = 'in_person', adviser_approved_at = now(), first_approved_at = now()
+		WHERE id = $1`, agID, ymd(monday.AddDate(0, 0, -7)), ymd(today.AddDate(0, 2, 0))); err != nil {
+		t.Fatal(err)
+	}
+
+	// 3. The employer logs last Monday as a day of absence.
+	e := newTab(t)
+	e.expectStatus("employer signs in", e.signIn("arbeidsgiver@example.org", db.DemoPassword), 200)
+	e.ensureLanguage(lang)
+	week := "/agreements/" + strconv.FormatInt(agID, 10) + "/attendance/" + ymd(monday)
+	e.expectStatus("week form", e.open(week), 200)
+	if strings.Contains(e.text("main"), last) {
+		t.Error("the employer's week form shows the last name, which was not consented")
+	}
+	e.checkPage("privacy-journey-week")
+	e.do(click("#f-state_0-absent"))
+	e.choose("#f-absence_0", "other_valid")
+	e.expectStatus("log the week", e.submit(`main form[action="`+week+`"] button[type="submit"]`), 200)
+	e.expect("flash", e.text("#alerts"), e.msg("flash.attendance_saved"))
+
+	// 4. The adviser classifies it.
+	day := ymd(monday)
+	a.expectStatus("absence page", a.open(base+"/absence"), 200)
+	if got := a.text("#day-" + day); !strings.Contains(got, a.msg("absence.unclassified")) {
+		t.Errorf("the employer's day is not listed as unclassified: %q", got)
+	}
+	a.checkPage("privacy-journey-absence")
+	a.choose("#f-"+day+"-classification", db.AbsenceApprovedLeave)
+	a.expectStatus("classify", a.submit(`#day-`+day+` form button[type="submit"]`), 200)
+	if got := a.text("#day-" + day); !strings.Contains(got, a.msg("absence.classified")) {
+		t.Errorf("the day is not classified: %q", got)
+	}
+
+	// 5. The innsyn document lists the consent, the proposal and the day.
+	a.expectStatus("innsyn", a.open(base+"/innsyn"), 200)
+	doc := a.text("main")
+	for _, want := range []string{first + " " + last, a.msg("absence.class." + db.AbsenceApprovedLeave)} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the innsyn document lacks %q", want)
+		}
+	}
+	a.checkPage("privacy-journey-innsyn")
 }

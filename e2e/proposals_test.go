@@ -57,6 +57,14 @@ func TestProposalJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The participant agreed, in a meeting with the adviser, to share with
+	// the organisation (recorded on the consent page, TestPrivacyPages).
+	if _, err := store.GiveConsent(ctx, db.ConsentInput{ParticipantID: pid, OrganisationID: *employer.OrganisationID,
+		Items:       []string{db.ItemFirstName, db.ItemLevels, db.ItemLanguages, db.ItemNote, db.ItemAdaptations},
+		Adaptations: []string{"Trenger litt ekstra tid med kassen i starten."}, GivenHow: db.ConsentInPerson, ActorID: adviser.ID}); err != nil {
+		t.Fatal(err)
+	}
+
 	// The adviser: suggestions, then the proposal.
 	a := newTab(t)
 	a.expectStatus("adviser signs in", a.signIn(adviserEmail, db.DemoPassword), 200)
@@ -74,7 +82,7 @@ func TestProposalJourney(t *testing.T) {
 	}
 	a.do(click(first + ` details.propose summary`))
 	a.fill(first+` textarea[name="note"]`, "Halyna har jobbet i kafé i Kyiv.")
-	a.fill(first+` textarea[name="shared_adaptations"]`, "Trenger litt ekstra tid med kassen i starten.")
+	a.do(click(first + ` input[name="shared_adaptations"][value="Trenger litt ekstra tid med kassen i starten."]`))
 	a.expectStatus("send the proposal", a.submit(first+` form button[type="submit"]`), 200)
 	a.expectPath(profile)
 	a.expect("flash", a.text("#alerts"), a.msg("flash.proposal_sent"))

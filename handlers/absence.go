@@ -94,8 +94,6 @@ func (a *App) absenceClassify(c *fiber.Ctx) error {
 		err = a.store.ClassifyAbsence(c.UserContext(), db.ClassifyInput{ParticipantID: pt.ID, Day: *day,
 			Classification: f.Values["classification"], Note: f.Values["note"], ActorID: session(c).User.ID, IP: clientIP(c)})
 		switch {
-		case errors.Is(err, db.ErrNotAdviser):
-			return errStatus(fiber.StatusForbidden, "absence.not_adviser")
 		case errors.Is(err, db.ErrInvalidAbsence):
 			f.Check(false, "day", "absence.outside_programme")
 		case err != nil:

@@ -41,8 +41,8 @@ func (a *App) stepFor(c *fiber.Ctx) (db.Agreement, string, error) {
 	if !Contains(agreementSteps, step) {
 		return ag, "", fiber.ErrNotFound
 	}
-	if a.employerCut(c, ag) {
-		return ag, "", errStatus(fiber.StatusForbidden, "agreements.access_ended")
+	if err := a.employerCut(c, ag); err != nil {
+		return ag, "", err
 	}
 	if !ag.Editable() {
 		return ag, "", errStatus(fiber.StatusConflict, "agreements.not_editable")

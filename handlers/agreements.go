@@ -42,11 +42,32 @@ func (a *App) agreementFor(c *fiber.Ctx) (db.Agreement, error) {
 	return a.store.AgreementIn(c.UserContext(), int64(id), agreementScope(c), a.today())
 }
 
-// employerCut reports whether the signed-in user is an employer whose
-// access to the person has ended: they still see the agreement, but not
-// who it was with, and can no longer log anything.
-func (a *App) employerCut(c *fiber.Ctx, ag db.Agreement) bool {
-	return session(c).User.Role == db.RoleEmployer && !ag.EmployerMaySee(a.today())
+// employerView is what the signed-in user may see of the agreement's
+// participant: staff everything (ok false: nothing to redact), an
+// employer what the one redaction rule, db.EmployerView, allows.
+func (a *App) employerView(c *fiber.Ctx, ag db.Agreement) (v db.EmployerVisibility, employer bool, err error) {
+	if session(c).User.Role != db.RoleEmployer {
+		return v, false, nil
+	}
+	v, err = a.store.EmployerViewOf(c.UserContext(), ag.ProposalID, a.today())
+	return v, true, err
+}
+
+// employerCut refuses (403) an employer whose access to the person has
+// ended, or whose steps are blocked (kode 6, consent withdrawn): they
+// still see the agreement, but not who it was with, and can no longer
+// log or approve anything.
+func (a *App) employerCut(c *fiber.Ctx, ag db.Agreement) error {
+	v, employer, err := a.employerView(c, ag)
+	switch {
+	case err != nil:
+		return err
+	case employer && v.Blocked:
+		return errStatus(fiber.StatusForbidden, "privacy.blocked")
+	case employer && !v.Any():
+		return errStatus(fiber.StatusForbidden, "agreements.access_ended")
+	}
+	return nil
 }
 
 // agreementSteps are the steps of the agreement form, in NAV's order;
@@ -68,8 +89,18 @@ func (a *App) agreementsIndex(c *fiber.Ctx) error {
 	if p.Agreements, err = a.store.AgreementsIn(c.UserContext(), agreementScope(c), p.Today); err != nil {
 		return err
 	}
-	for i := range p.Agreements {
-		p.Agreements[i].RedactFor(session(c).User.Role, p.Today)
+	if session(c).User.Role == db.RoleEmployer {
+		ids := make([]int64, len(p.Agreements))
+		for i, ag := range p.Agreements {
+			ids[i] = ag.ProposalID
+		}
+		views, err := a.store.EmployerViews(c.UserContext(), ids, p.Today)
+		if err != nil {
+			return err
+		}
+		for i := range p.Agreements {
+			views[p.Agreements[i].ProposalID].RedactAgreement(&p.Agreements[i])
+		}
 	}
 	ids := make([]int64, len(p.Agreements))
 	for i, ag := range p.Agreements {
@@ -86,7 +117,8 @@ type agreementPage struct {
 	A           db.Agreement
 	NAV         *db.NAVState // NAV's side of a NAV measure; nil for other kinds
 	Today       time.Time
-	Hidden      bool // an employer whose access to the person has ended
+	Hidden      bool // an employer who may see nothing of the person (db.EmployerView)
+	Blocked     bool // and whose steps are blocked: kode 6 or consent withdrawn
 	Steps       []string
 	Versions    []db.AgreementVersion
 	FollowUps   []db.FollowUp
@@ -179,15 +211,20 @@ func (a *App) agreementView(c *fiber.Ctx, ag db.Agreement, action string) (agree
 	ctx := c.UserContext()
 	p := agreementPage{Page: a.newPage(c, "agreements.show_title"), A: ag, Today: a.today(), Steps: agreementSteps,
 		Goals: db.AgreementGoals, Reasons: db.EndReasons, Consent: db.ConsentReasons, Parties: db.FollowUpParties, Form: newForm()}
-	p.Hidden = a.employerCut(c, ag)
-	p.A.RedactFor(session(c).User.Role, p.Today)
+	v, employer, err := a.employerView(c, ag)
+	if err != nil {
+		return p, err
+	}
+	if employer {
+		p.Hidden, p.Blocked = !v.Any(), v.Blocked
+		v.RedactAgreement(&p.A)
+	}
 	switch st, err := a.store.NAVStateOf(ctx, ag.ID); {
 	case err == nil:
 		p.NAV = &st
 	case !errors.Is(err, db.ErrNotNAVMeasure):
 		return p, err
 	}
-	var err error
 	if p.Versions, err = a.store.AgreementVersions(ctx, ag); err != nil {
 		return p, err
 	}
@@ -279,10 +316,12 @@ func (a *App) agreementApprove(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if a.employerCut(c, ag) {
-		return errStatus(fiber.StatusForbidden, "agreements.access_ended")
+	if err := a.employerCut(c, ag); err != nil {
+		return err
 	}
-	err = a.store.Approve(c.UserContext(), ag.ID, lockVersion(c), a.actor(c))
+	who := a.actor(c)
+	who.DutiesConfirmed = c.FormValue("duties_confirmed") == "yes"
+	err = a.store.Approve(c.UserContext(), ag.ID, lockVersion(c), who)
 	if errors.Is(err, db.ErrAwaitingNAV) {
 		return errStatus(fiber.StatusConflict, "agreements.nav_first")
 	}
@@ -368,8 +407,8 @@ func (a *App) agreementCancel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if a.employerCut(c, ag) {
-		return errStatus(fiber.StatusForbidden, "agreements.access_ended")
+	if err := a.employerCut(c, ag); err != nil {
+		return err
 	}
 	switch ag.Status {
 	case db.AgreementDraft, db.AgreementAwaiting, db.AgreementReady:
@@ -396,8 +435,8 @@ func (a *App) agreementEnd(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if a.employerCut(c, ag) {
-		return errStatus(fiber.StatusForbidden, "agreements.access_ended")
+	if err := a.employerCut(c, ag); err != nil {
+		return err
 	}
 	if ag.Status != db.AgreementRunning {
 		return errStatus(fiber.StatusConflict, "agreements.not_now")

@@ -85,7 +85,8 @@ func (ta *testApp) actorFor(u db.User) db.AgreementActor {
 	if u.OrganisationID != nil {
 		sc.OrgID = *u.OrganisationID
 	}
-	return db.AgreementActor{Scope: sc, Today: ta.store.Today(), IP: agreementTestIP}
+	// An employer's approval through the store confirms the duties, as the form's checkbox does.
+	return db.AgreementActor{Scope: sc, Today: ta.store.Today(), IP: agreementTestIP, DutiesConfirmed: u.Role == db.RoleEmployer}
 }
 
 // approveAs records u's approval (employer or adviser) through the store.
@@ -248,7 +249,8 @@ func TestAgreementLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Propose and accept.
+	// Consent, propose and accept.
+	ta.consentFor(adviserUser, pid, placementID, "")
 	if res := adviser.post(pPath(pid, "/proposals"), url.Values{"placement_id": {itoa(placementID)}}); res.status != http.StatusSeeOther {
 		t.Fatalf("propose: %d\n%s", res.status, res.text())
 	}
@@ -337,7 +339,7 @@ func TestAgreementLifecycle(t *testing.T) {
 	if st := statusOf(t, page); st != db.AgreementAwaiting || !strings.Contains(page.text(), msg(t, "nb", "agreements.next_awaiting")) {
 		t.Errorf("status before the approvals: %s", st)
 	}
-	res = employer.post(aPath(id, "/approve"), url.Values{"lock_version": {formLock(t, page, aPath(id, "/approve"))}})
+	res = employer.post(aPath(id, "/approve"), url.Values{"lock_version": {formLock(t, page, aPath(id, "/approve"))}, "duties_confirmed": {"yes"}})
 	if res.status != http.StatusSeeOther || res.location() != agreementPath(id) {
 		t.Fatalf("employer approves: %d to %q\n%s", res.status, res.location(), res.text())
 	}
@@ -564,7 +566,7 @@ func TestAgreementBadInput(t *testing.T) {
 	})
 
 	// The employer approves once; twice is 409.
-	if res := employer.post(aPath(fx.id, "/approve"), url.Values{"lock_version": {lock}}); res.status != http.StatusSeeOther {
+	if res := employer.post(aPath(fx.id, "/approve"), url.Values{"lock_version": {lock}, "duties_confirmed": {"yes"}}); res.status != http.StatusSeeOther {
 		t.Fatalf("the employer's approval: %d", res.status)
 	}
 	lock2 := strconv.Itoa(ta.agreement(fx.id).LockVersion)
@@ -775,7 +777,7 @@ func TestAgreementStaleSave(t *testing.T) {
 
 	// An approval of the version on a page loaded before the changes.
 	before := ta.agreementState(fx.id)
-	res = employer.post(aPath(fx.id, "/approve"), url.Values{"lock_version": {oldApproveLock}})
+	res = employer.post(aPath(fx.id, "/approve"), url.Values{"lock_version": {oldApproveLock}, "duties_confirmed": {"yes"}})
 	if res.status != http.StatusConflict || !strings.Contains(res.text(), msg(t, "nb", "agreements.stale_heading")) {
 		t.Errorf("approving an old version: %d, want 409 with the message", res.status)
 	}
@@ -783,7 +785,7 @@ func TestAgreementStaleSave(t *testing.T) {
 	if !strings.Contains(res.text(), "Rådgivers tittel") {
 		t.Error("the refusal does not show the current version")
 	}
-	res = employer.post(aPath(fx.id, "/approve"), url.Values{"lock_version": {formLock(t, res, aPath(fx.id, "/approve"))}})
+	res = employer.post(aPath(fx.id, "/approve"), url.Values{"lock_version": {formLock(t, res, aPath(fx.id, "/approve"))}, "duties_confirmed": {"yes"}})
 	if res.status != http.StatusSeeOther || ta.agreement(fx.id).EmployerApprovedAt == nil {
 		t.Errorf("approving the current version: %d", res.status)
 	}
@@ -807,7 +809,7 @@ func TestAgreementApproveEditRace(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			approve = employer.postFrom(aPath(fx.id, "/approve"), url.Values{"lock_version": {lock}})
+			approve = employer.postFrom(aPath(fx.id, "/approve"), url.Values{"lock_version": {lock}, "duties_confirmed": {"yes"}})
 		}()
 		go func() {
 			defer wg.Done()

@@ -91,10 +91,7 @@ func (a *App) adminArchiveAnonymise(c *fiber.Ctx) error {
 	if participantID == 0 {
 		return fiber.ErrNotFound
 	}
-	// The handlers' configuration does not carry the retention settings
-	// yet (docs/plans/issue-15.md, phase 2b): the defaults of the
-	// environment variables apply until it does.
-	err = a.store.AnonymiseParticipant(c.UserContext(), participantID, session(c).User.ID, a.today(), a.store.Now(), db.DefaultRetention)
+	err = a.store.AnonymiseParticipant(c.UserContext(), participantID, session(c).User.ID, a.today(), a.store.Now(), a.store.RetentionRules())
 	for _, r := range archiveRefusals {
 		if errors.Is(err, r.err) {
 			p.Refused, p.Bundle = p.T(r.msgID), int64(id)

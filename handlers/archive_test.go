@@ -113,6 +113,16 @@ func TestArchiveDownloadAndAnonymise(t *testing.T) {
 	if res := c.post("/admin/archive/"+itoa(bundle)+"/anonymise", nil); res.status != http.StatusNotFound {
 		t.Errorf("anonymise twice: %d", res.status)
 	}
+	// The anonymised row (no name, no birth year) breaks no list, export
+	// or profile: it is in no one's scope any more.
+	for _, path := range []string{"/participants", "/participants?status=completed", "/participants/export.csv"} {
+		if res := c.get(path); res.status != http.StatusOK {
+			t.Errorf("GET %s as admin after the anonymisation: %d", path, res.status)
+		}
+	}
+	if res := c.get("/participants/" + itoa(pid)); res.status != http.StatusNotFound {
+		t.Errorf("the anonymised participant's profile: %d, want 404", res.status)
+	}
 }
 
 // TestArchiveAnonymiseRefused: a running agreement, a retention period

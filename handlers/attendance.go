@@ -197,8 +197,8 @@ func (a *App) employerAgreement(c *fiber.Ctx) (db.Agreement, error) {
 	if err != nil {
 		return ag, err
 	}
-	if a.employerCut(c, ag) {
-		return ag, errStatus(fiber.StatusForbidden, "agreements.access_ended")
+	if err := a.employerCut(c, ag); err != nil {
+		return ag, err
 	}
 	return ag, nil
 }

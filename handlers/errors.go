@@ -68,6 +68,24 @@ func errorStatus(err error) (int, string) {
 		return fiber.StatusNotFound, "error.not_found"
 	case errors.Is(err, db.ErrConflict):
 		return fiber.StatusConflict, "error.conflict"
+	case errors.Is(err, db.ErrProtectedAddress):
+		return fiber.StatusConflict, "privacy.kode6"
+	case errors.Is(err, db.ErrNoConsent):
+		return fiber.StatusConflict, "privacy.no_consent"
+	case errors.Is(err, db.ErrInvalidConsent):
+		return fiber.StatusUnprocessableEntity, "consent.invalid"
+	case errors.Is(err, db.ErrDutiesUnconfirmed):
+		return fiber.StatusUnprocessableEntity, "privacy.duties_required"
+	case errors.Is(err, db.ErrNotAdviser):
+		return fiber.StatusForbidden, "absence.not_adviser"
+	case errors.Is(err, db.ErrInvalidAbsence):
+		return fiber.StatusUnprocessableEntity, "absence.outside_programme"
+	case errors.Is(err, db.ErrAgreementOpen):
+		return fiber.StatusConflict, "archive.agreement_open"
+	case errors.Is(err, db.ErrNotDue):
+		return fiber.StatusConflict, "archive.not_due"
+	case errors.Is(err, db.ErrNotArchived):
+		return fiber.StatusConflict, "archive.not_archived"
 	case errors.As(err, &fe):
 		if msgID := errorMessages[fe.Code]; msgID != "" {
 			return fe.Code, msgID

@@ -141,6 +141,7 @@ func TestRefusedProposalKeepsWhatWasTyped(t *testing.T) {
 	pl := ta.storePlacement(employerUser, completePlacement("Trondheim"), db.PlacementPublished)
 	adviser := ta.sessionFor(adviserUser)
 	long, shared := strings.Repeat("n", 1001), unique("Trenger rolig start ")
+	ta.consentFor(adviserUser, pid, pl, shared) // issue 15: no proposal form without consent
 	before := ta.count("proposals")
 	res := adviser.post(pPath(pid, "/proposals"), url.Values{"placement_id": {itoa(pl)}, "note": {long}, "shared_adaptations": {shared}})
 	if res.status != http.StatusUnprocessableEntity {

@@ -30,9 +30,10 @@ type linkPayload struct {
 }
 
 // linkAgreement loads the agreement a one-click link was made for, from
-// the token's payload alone: the one access check of every agreement link
-// (attendance, evaluation, offer answer). An agreement whose employer
-// access has ended makes the link one that no longer works (410), and so
+// the token's payload alone, redacted for the employer: the one access
+// check of every agreement link (attendance, evaluation, offer answer).
+// An agreement whose employer access has ended or is blocked (kode 6,
+// consent withdrawn) makes the link one that no longer works (410), and so
 // does one whose organisation has been rejected (410, saying the
 // organisation's access was withdrawn).
 func (a *App) linkAgreement(c *fiber.Ctx, lp *linkPage, t db.LinkToken) (db.Agreement, linkPayload, bool, error) {
@@ -49,10 +50,18 @@ func (a *App) linkAgreement(c *fiber.Ctx, lp *linkPage, t db.LinkToken) (db.Agre
 		lp.State = linkWithdrawn
 		return ag, pl, false, a.renderLinkProblem(c, lp)
 	}
-	if !ag.EmployerMaySee(today) {
+	// The supervisor is the employer: the one redaction rule decides.
+	// Nothing to see (access ended) or blocked (kode 6, consent
+	// withdrawn) makes the link one that no longer works.
+	v, err := a.store.EmployerViewOf(c.UserContext(), ag.ProposalID, today)
+	if err != nil {
+		return ag, pl, false, err
+	}
+	if !v.Any() || v.Blocked {
 		lp.State = db.TokenExpired
 		return ag, pl, false, a.renderLinkProblem(c, lp)
 	}
+	v.RedactAgreement(&ag)
 	return ag, pl, true, nil
 }
 

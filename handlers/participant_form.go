@@ -15,7 +15,7 @@ import (
 
 var participantFields = []string{"first_name", "last_name", "birth_year", "education", "regime", "programme_start", "programme_end",
 	"goal_category", "goal_sector", "goal_listening", "goal_reading", "goal_writing", "goal_oral", "municipality", "address",
-	"nav_contact", "status", "protected_address", "programme_hours", "legal_basis", "permit_date", "sex"}
+	"nav_contact", "status", "protected_address", "programme_hours", "legal_basis", "permit_date", "sex", "phone", "sick_child_quota"}
 
 type participantForm struct {
 	Form
@@ -52,6 +52,9 @@ func (a *App) readParticipantForm(c *fiber.Ctx, current string) (participantForm
 	in.GoalCategory, in.GoalSector = f.Values["goal_category"], f.Values["goal_sector"]
 	in.Municipality, in.Address = f.Values["municipality"], f.Values["address"]
 	in.ProtectedAddress = f.Values["protected_address"] != ""
+	in.Phone, in.SickChildQuota = f.Values["phone"], f.Values["sick_child_quota"]
+	f.Check(validPhone(in.Phone), "phone", "participant.phone_invalid")
+	f.Check(in.SickChildQuota == "" || Contains(db.SickChildQuotas, in.SickChildQuota), "sick_child_quota", "form.choose")
 	in.Languages = pf.Languages
 	if in.Status == "" {
 		in.Status, f.Values["status"] = "active", "active"
@@ -219,6 +222,7 @@ func formFromParticipant(p db.Participant) participantForm {
 		v["permit_date"] = p.PermitDate.Format("2006-01-02")
 	}
 	pf.Regime = p.Regime
+	v["phone"], v["sick_child_quota"] = p.Phone, p.SickChildQuota
 	if p.ProtectedAddress {
 		v["protected_address"] = "on"
 	}
@@ -272,4 +276,23 @@ func withPlan(pf participantForm, plan db.IntegrationPlan) participantForm {
 		}
 	}
 	return pf
+}
+
+// validPhone accepts an empty phone or digits with an optional leading +
+// and spaces, at most 30 characters (the column's limit).
+func validPhone(s string) bool {
+	if len(s) > 30 {
+		return false
+	}
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == ' ' || (r == '+' && i == 0):
+		default:
+			return false
+		}
+	}
+	return s == "" || digits >= 5
 }

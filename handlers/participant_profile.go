@@ -36,6 +36,10 @@ type profilePage struct {
 	Ends        *db.ProgrammeEnds // the plan's original and the current end; nil without a plan
 	Leaves      []db.Leave        // on the timeline: leave moves the end
 	Extensions  []db.Extension
+	// Shared and Protection are read for the adviser and the admin:
+	// what is shared with whom since when, and the protected-address grade.
+	Shared     []db.Consent
+	Protection db.ProtectionState
 }
 
 // timelineItem is one dated event on the profile's timeline.
@@ -86,6 +90,14 @@ func (a *App) profile(c *fiber.Ctx, row db.CaseloadRow) (profilePage, error) {
 	}
 	if u.Role == db.RoleAdmin {
 		if p.Advisers, err = a.store.Users(ctx, db.RoleAdviser, ""); err != nil {
+			return p, err
+		}
+	}
+	if p.CanEdit || u.Role == db.RoleAdmin {
+		if p.Shared, err = a.store.SharedWith(ctx, pt.ID); err != nil {
+			return p, err
+		}
+		if p.Protection, err = a.store.Protection(ctx, pt.ID); err != nil {
 			return p, err
 		}
 	}

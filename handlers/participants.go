@@ -251,6 +251,7 @@ type participantFormPage struct {
 	Educations  []string
 	Regimes     []string
 	Hours       []string
+	Quotas      []string // the sick-child quota categories
 	Categories  []string
 	Sectors     []string
 	Levels      []db.Level
@@ -266,7 +267,7 @@ func (a *App) participantFormPage(c *fiber.Ctx, titleID string, pf participantFo
 	p := participantFormPage{Page: a.newPage(c, titleID), PF: pf, Form: pf.Form, Educations: db.Educations, Regimes: db.Regimes,
 		Categories: db.GoalCategories, Sectors: db.Sectors, Levels: db.Levels, Skills: db.Skills,
 		Langs: db.ParticipantLanguages, Statuses: db.ParticipantStatuses, Hours: db.ProgrammeHours,
-		Bases: db.LegalBases, Sexes: db.Sexes}
+		Bases: db.LegalBases, Sexes: db.Sexes, Quotas: db.SickChildQuotas}
 	if p.Form.Values["programme_hours"] == "" {
 		p.Form.Values["programme_hours"] = db.ProgrammeHours[0]
 	}

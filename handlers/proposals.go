@@ -26,7 +26,15 @@ func (a *App) proposalCreate(c *fiber.Ctx) error {
 		return errStatus(fiber.StatusBadRequest, "error.bad_request")
 	}
 	note := strings.TrimSpace(c.FormValue("note"))
-	shared := strings.TrimSpace(c.FormValue("shared_adaptations"))
+	// The adaptations are chosen one by one from those the participant
+	// consented to share (checkboxes); each value may hold lines.
+	var lines []string
+	for _, v := range c.Request().PostArgs().PeekMulti("shared_adaptations") {
+		if l := strings.TrimSpace(string(v)); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	shared := strings.Join(lines, "\n")
 	if utf8.RuneCountInString(note) > 1000 || utf8.RuneCountInString(shared) > 1000 {
 		// The suggestions again, this placement's form open as typed.
 		f := newForm()
@@ -59,11 +67,31 @@ func (a *App) proposalCreate(c *fiber.Ctx) error {
 	switch {
 	case errors.Is(err, db.ErrConflict):
 		return errStatus(fiber.StatusConflict, "proposals.conflict")
+	case errors.Is(err, db.ErrProtectedAddress), errors.Is(err, db.ErrNoConsent):
+		// Told plainly on the page the proposal was made from; nothing
+		// was stored and no mail queued.
+		return a.proposalRefused(c, err)
 	case err != nil:
 		return err
 	}
 	a.wakeMail()
 	return a.redirect(c, "/participants/"+strconv.FormatInt(pt.ID, 10), "flash.proposal_sent")
+}
+
+// proposalRefused answers a proposal the privacy rules refuse with the
+// suggestions page and the reason (409).
+func (a *App) proposalRefused(c *fiber.Ctx, cause error) error {
+	row, err := a.participantRow(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.suggestionsPageFor(c, row, 0)
+	if err != nil {
+		return err
+	}
+	_, msgID := errorStatus(cause)
+	p.Refused = p.T(msgID)
+	return a.render(c, fiber.StatusConflict, "participants/suggestions", &p)
 }
 
 type proposalsPage struct {
@@ -78,12 +106,20 @@ func (a *App) proposalsIndex(c *fiber.Ctx) error {
 	if p.Proposals, err = a.store.ProposalsForOrganisation(c.UserContext(), *session(c).User.OrganisationID); err != nil {
 		return err
 	}
+	ids := make([]int64, len(p.Proposals))
+	for i, pr := range p.Proposals {
+		ids[i] = pr.ID
+	}
+	views, err := a.store.EmployerViews(c.UserContext(), ids, a.today())
+	if err != nil {
+		return err
+	}
 	// Every person the list names is a read of participant data, audited
 	// like the caseload and agreement lists; one whose name the employer
-	// may no longer see (Redact) is not shown, so not logged.
+	// may not see (the one redaction rule) is not shown, so not logged.
 	var shown []int64
 	for i := range p.Proposals {
-		p.Proposals[i].Redact(a.today(), a.store.AgreementRules().EmployerAccessWeeks)
+		views[p.Proposals[i].ID].RedactProposal(&p.Proposals[i])
 		if p.Proposals[i].FirstName != "" {
 			shown = append(shown, p.Proposals[i].ParticipantID)
 		}
@@ -108,7 +144,11 @@ func (a *App) proposalFor(c *fiber.Ctx) (db.Proposal, error) {
 	}
 	// Another organisation's proposal does not exist for this employer.
 	p, err := a.store.ProposalForOrganisation(c.UserContext(), int64(id), *session(c).User.OrganisationID)
-	p.Redact(a.today(), a.store.AgreementRules().EmployerAccessWeeks)
+	if err != nil {
+		return p, err
+	}
+	v, err := a.store.EmployerViewOf(c.UserContext(), p.ID, a.today())
+	v.RedactProposal(&p)
 	return p, err
 }
 

@@ -12,10 +12,38 @@ import (
 	"praksis/db"
 )
 
+// consentFor records, as the adviser does before proposing, the
+// participant's consent (in person) to share every item with the
+// placement's organisation, with these adaptations (lines of shared).
+func (ta *testApp) consentFor(adviser db.User, participantID, placementID int64, shared string) {
+	ta.t.Helper()
+	ctx := context.Background()
+	var org int64
+	if err := ta.store.DB.GetContext(ctx, &org, `SELECT organisation_id FROM placements WHERE id = $1`, placementID); err != nil {
+		ta.t.Fatal(err)
+	}
+	var adaptations []string
+	for _, l := range strings.Split(shared, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			adaptations = append(adaptations, l)
+		}
+	}
+	items := []string{db.ItemFirstName, db.ItemLevels, db.ItemLanguages, db.ItemNote, db.ItemFullName, db.ItemPhone, db.ItemEndReason}
+	if len(adaptations) > 0 {
+		items = append(items, db.ItemAdaptations)
+	}
+	if _, err := ta.store.GiveConsent(ctx, db.ConsentInput{ParticipantID: participantID, OrganisationID: org, Items: items,
+		Adaptations: adaptations, GivenHow: db.ConsentInPerson, ActorID: adviser.ID, IP: "192.0.2.1"}); err != nil {
+		ta.t.Fatalf("consent: %v", err)
+	}
+}
+
 // storeProposal records an adviser's proposal through the store, as the
-// propose form would (without the mail), and returns its id.
+// propose form would (without the mail), after the participant's consent,
+// and returns its id.
 func (ta *testApp) storeProposal(adviser db.User, participantID, placementID int64, note, shared string) int64 {
 	ta.t.Helper()
+	ta.consentFor(adviser, participantID, placementID, shared)
 	ctx := context.Background()
 	id, err := ta.store.Propose(ctx, db.NewProposal{ParticipantID: participantID, PlacementID: placementID,
 		AdviserID: adviser.ID, Note: note, SharedAdaptations: shared}, nil, "192.0.2.1")
@@ -74,6 +102,7 @@ func TestProposalCreate(t *testing.T) {
 	supervisor := unique("supervisor") + "@test.example"
 	plIn.SupervisorEmail = supervisor
 	placementID := ta.storePlacement(employer, plIn, db.PlacementPublished)
+	ta.consentFor(adviserUser, pid, placementID, "Trenger korte pauser.")
 
 	res := adviser.get(pPath(pid, "/suggestions"))
 	if res.status != http.StatusOK {

@@ -112,9 +112,12 @@ func (ta *testApp) newMatrixFixtures() matrixFixtures {
 	}
 	thisMonday := calendar.Monday(today())
 	running := ta.attendanceAgreement(employer, adviser, ymd(thisMonday.AddDate(0, 0, -14)), ymd(today().AddDate(0, 0, 60)), true)
+	// The matrix's proposal row needs the participant's consent first.
+	participant := ta.storeParticipant(adviser, pin)
+	ta.consentFor(adviser, participant, propPlacement, "")
 	return matrixFixtures{agreements: ta.agreementMatrixFixtures(employer, adviser, nav), agreement: running.id, agreementWeek: ymd(thisMonday.AddDate(0, 0, -7)), proposalPlacement: propPlacement, proposal: propose(), toAccept: propose(), toDecline: propose(),
 		toRepublish: takenDown, adviser: adviser, nav: nav,
-		participant: ta.storeParticipant(adviser, pin), toReassign: ta.storeParticipant(adviser, participantInput("Flytt", unique("Deltaker"))),
+		participant: participant, toReassign: ta.storeParticipant(adviser, participantInput("Flytt", unique("Deltaker"))),
 		newAdviser: ta.createUser(db.RoleAdviser).ID,
 		pendingOrg: pending.org.ID, target: target.ID, mail: mail,
 		token:     ta.linkToken(db.NewLinkToken{Purpose: db.PurposeReset, UserID: &owner.ID, Email: owner.Email, TTL: time.Hour}),

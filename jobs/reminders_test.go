@@ -80,6 +80,9 @@ func (w *remWorld) agreement(adviser int64, first, last, start, end, supervisorN
 		RETURNING id`, adviser, first, last)
 	pl := w.id(`INSERT INTO placements (organisation_id, kind, title, status, seats, seats_taken) VALUES ($1, 'sprakpraksis', 'Bakeriet', 'published', 1, 1) RETURNING id`, w.org)
 	pr := w.id(`INSERT INTO proposals (participant_id, placement_id, adviser_id, status) VALUES ($1, $2, $3, 'accepted') RETURNING id`, p, pl, adviser)
+	// The consent recorded at the approval, as Store.RecordConsent writes it.
+	w.id(`INSERT INTO consents (participant_id, organisation_id, items, given_how, given_by)
+		VALUES ($1, $2, '{first_name,levels,languages,note}', 'in_person', $3) RETURNING id`, p, w.org, adviser)
 	return w.id(`INSERT INTO agreements (proposal_id, participant_id, placement_id, organisation_id, supervisor_name, supervisor_email,
 		job_title, start_date, end_date, hours_per_week, days_per_week, employer_approved_at, consent_at, consent_mode, adviser_approved_at)
 		VALUES ($1, $2, $3, $4, $5, $6, 'Bakerlærling', $7, $8, 30, 5, now(), now(), 'in_person', now()) RETURNING id`,

@@ -57,6 +57,9 @@ type Config struct {
 	// SecretKeyPrevious is the SECRET_KEY before a rotation: what it sealed
 	// (authenticator secrets) still opens, and is sealed anew.
 	SecretKeyPrevious     string
+	// Retention is how long participants and the audit log are kept, and
+	// how long an archive bundle waits for its download (docs/privacy.md).
+	Retention             db.RetentionConfig
 	secretFromEnvironment bool
 }
 
@@ -123,6 +126,19 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			SickMaxPerYear:      num("SICK_SELF_MAX_PER_YEAR", db.DefaultAgreementRules.SickMaxPerYear),
 			LinkDays:            num("LINK_DAYS", db.DefaultAgreementRules.LinkDays),
 		},
+	}
+	c.Retention = db.RetentionConfig{
+		ParticipantMonths: num("PARTICIPANT_RETENTION_MONTHS", db.DefaultRetention.ParticipantMonths),
+		AuditMonths:       num("AUDIT_RETENTION_MONTHS", db.DefaultRetention.AuditMonths),
+		GraceDays:         num("ARCHIVE_GRACE_DAYS", db.DefaultRetention.GraceDays),
+	}
+	// The archive law and the statistics want years, not days: a typo of
+	// 3 for 36 would anonymise people still being followed up.
+	if c.Retention.ParticipantMonths < 12 {
+		problems = append(problems, "PARTICIPANT_RETENTION_MONTHS must be at least 12")
+	}
+	if c.Retention.AuditMonths < 12 {
+		problems = append(problems, "AUDIT_RETENTION_MONTHS must be at least 12")
 	}
 	if c.Agreements.FollowUpWeeks > 26 {
 		problems = append(problems, "FOLLOW_UP_WEEKS must be at most 26")
@@ -209,5 +225,6 @@ func openStore(cfg Config) (*db.Store, error) {
 		return nil, err
 	}
 	st.Rules = cfg.Agreements
+	st.Retention = cfg.Retention
 	return st, nil
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"praksis/db"
 )
 
 // env is a fake environment for loadConfig and run.
@@ -116,5 +118,31 @@ func TestConfigBadValues(t *testing.T) {
 	}
 	if _, err := loadConfig(env("SESSION_IDLE_TIMEOUT", "13h")); err == nil || !strings.Contains(err.Error(), "SESSION_IDLE_TIMEOUT must not be longer") {
 		t.Errorf("idle longer than the maximum age: %v", err)
+	}
+}
+
+// TestConfigRetention: the retention settings default to 36 months, 60
+// months and 30 days, are read from the environment, reach the store, and
+// a value that is not a whole number or shorter than a year is refused.
+func TestConfigRetention(t *testing.T) {
+	c, err := loadConfig(env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Retention != (db.RetentionConfig{ParticipantMonths: 36, AuditMonths: 60, GraceDays: 30}) {
+		t.Errorf("defaults: %+v", c.Retention)
+	}
+	c, err = loadConfig(env("PARTICIPANT_RETENTION_MONTHS", "48", "AUDIT_RETENTION_MONTHS", "120", "ARCHIVE_GRACE_DAYS", "14"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Retention != (db.RetentionConfig{ParticipantMonths: 48, AuditMonths: 120, GraceDays: 14}) {
+		t.Errorf("from the environment: %+v", c.Retention)
+	}
+	_, err = loadConfig(env("PARTICIPANT_RETENTION_MONTHS", "3", "AUDIT_RETENTION_MONTHS", "sixty", "ARCHIVE_GRACE_DAYS", "0"))
+	for _, w := range []string{"PARTICIPANT_RETENTION_MONTHS must be at least 12", `AUDIT_RETENTION_MONTHS="sixty"`, `ARCHIVE_GRACE_DAYS="0"`} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("the error does not say %s: %v", w, err)
+		}
 	}
 }

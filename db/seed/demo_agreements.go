@@ -189,6 +189,19 @@ func DemoAgreements(ctx context.Context, s *db.Store) error {
 				AND pl.organisation_id = $2 AND pl.title = 'Bakeriassistent'`, adviser, org); err != nil {
 			return fmt.Errorf("seed: demo open proposal: %w", err)
 		}
+		// Each demo participant proposed to the organisation consented, in
+		// a meeting with the adviser, to share what the employer's pages
+		// show (issue 15): without it the demo employer would see no one.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO consents (participant_id, organisation_id, items, adaptations, given_how, given_by, given_at)
+			SELECT participant_id, $2, CASE WHEN ad = '{}' THEN '{first_name,levels,languages,note,full_name,phone}'::text[]
+					ELSE '{first_name,levels,languages,note,adaptations,full_name,phone}'::text[] END, ad, 'in_person', $1, since
+			FROM (SELECT pr.participant_id, min(pr.created_at) - interval '1 day' AS since,
+					coalesce(array_agg(DISTINCT btrim(pr.shared_adaptations)) FILTER (WHERE btrim(pr.shared_adaptations) <> ''), '{}') AS ad
+				FROM proposals pr JOIN placements pl ON pl.id = pr.placement_id
+				WHERE pr.adviser_id = $1 AND pl.organisation_id = $2 GROUP BY pr.participant_id) x
+			ON CONFLICT (participant_id, organisation_id) WHERE withdrawn_at IS NULL DO NOTHING`, adviser, org); err != nil {
+			return fmt.Errorf("seed: demo consents: %w", err)
+		}
 		return nil
 	})
 }

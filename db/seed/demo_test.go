@@ -153,3 +153,33 @@ func TestSeedDemoMix(t *testing.T) {
 		t.Errorf("agreements awaiting NAV: %+v %v, want one arbeidstrening", waiting, err)
 	}
 }
+
+// TestSeedDemoConsents: every demo participant proposed to the demo
+// organisation has consented to share with it, so the demo employer's
+// pages show them (issue 15), with every adaptation their proposals share.
+func TestSeedDemoConsents(t *testing.T) {
+	st := dbtest.Open(t)
+	ctx := context.Background()
+	if err := seed.DemoAll(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	var missing, adaptations int
+	if err := st.DB.Get(&missing, `SELECT count(DISTINCT pr.participant_id) FROM proposals pr JOIN placements pl ON pl.id = pr.placement_id
+		WHERE NOT EXISTS (SELECT 1 FROM consents c WHERE c.participant_id = pr.participant_id AND c.organisation_id = pl.organisation_id
+			AND c.withdrawn_at IS NULL AND 'first_name' = ANY (c.items))`); err != nil {
+		t.Fatal(err)
+	}
+	// Every shared adaptation of a proposal is covered by the consent.
+	if err := st.DB.Get(&adaptations, `SELECT count(*) FROM proposals pr JOIN placements pl ON pl.id = pr.placement_id
+		WHERE btrim(pr.shared_adaptations) <> '' AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.participant_id = pr.participant_id
+			AND c.organisation_id = pl.organisation_id AND c.withdrawn_at IS NULL AND btrim(pr.shared_adaptations) = ANY (c.adaptations))`); err != nil {
+		t.Fatal(err)
+	}
+	var consents int
+	if err := st.DB.Get(&consents, `SELECT count(*) FROM consents`); err != nil {
+		t.Fatal(err)
+	}
+	if missing != 0 || adaptations != 0 || consents == 0 {
+		t.Errorf("%d demo participants proposed without consent, %d shared adaptations not covered, %d consents", missing, adaptations, consents)
+	}
+}
