@@ -22,7 +22,7 @@ const (
 var multiLineFields = map[string]bool{
 	"adaptations": true, "adaptations_other": true, "body": true, "comment": true, "follow_up_plan": true,
 	"goals_text": true, "mentor_tasks": true, "note": true, "notes": true, "reason": true, "reason_note": true, "review_changes": true,
-	"shared_adaptations": true, "tasks": true,
+	"tasks": true,
 }
 
 // exemptFields are never checked for control characters: a password is
