@@ -49,7 +49,11 @@ func (p *Proposal) Redact(today time.Time, accessWeeks int) {
 		d := p.DecidedAt.AddDate(0, 0, 7*accessWeeks)
 		until = &d
 	}
-	if until == nil || !today.After(*until) {
+	// A proposal withdrawn (with the participant's consent, by them or
+	// their adviser) shows the employer nothing of the person from that
+	// moment: the redaction rule's HiddenNoRelation (redact.go).
+	withdrawn := p.Status == "withdrawn"
+	if !withdrawn && (until == nil || !today.After(*until)) {
 		return
 	}
 	p.FirstName, p.Languages, p.Note, p.SharedAdaptations = "", nil, "", ""

@@ -95,6 +95,9 @@ func TestCSRFRejected(t *testing.T) {
 		"POST /l/:token":            {"password": {"forged-new-password"}, "confirm": {"forged-new-password"}},
 	}
 	forms["POST /participants/:id/reassign"] = url.Values{"adviser": {strconv.FormatInt(fx.newAdviser, 10)}}
+	// The participant area (issue 16): an invitation by mail, a language.
+	forms["POST /participants/:id/access/link"] = url.Values{"email": {unique("forged-participant") + "@test.example"}, "lang": {"uk"}}
+	forms["POST /me/lang"] = url.Values{"lang": {"ar"}, "back": {"/me"}}
 	routes := stateChangingRoutes(ta.app)
 	if len(routes) < 10 {
 		t.Fatalf("only %d state-changing routes found: %v", len(routes), routes)
@@ -114,7 +117,8 @@ func TestCSRFRejected(t *testing.T) {
 	tables := []string{"organisations", "users", "sessions", "audit_log", "login_failures",
 		"outbox", "link_tokens", "link_token_failures", "job_runs", "placements", "placement_events",
 		"participants", "language_results", "outcomes", "participant_notes", "proposals", "agreements",
-		"agreement_versions", "attendance", "evaluations", "follow_ups", "consents", "absence_classifications", "archive_bundles"}
+		"agreement_versions", "attendance", "evaluations", "follow_ups", "consents", "absence_classifications", "archive_bundles",
+		"participant_invites", "participant_sessions"}
 	for _, tbl := range tables {
 		before[tbl] = ta.count(tbl)
 	}

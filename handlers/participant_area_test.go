@@ -1,0 +1,277 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"praksis/db"
+	"praksis/locale"
+)
+
+func areaOnConfig(c *Config) { c.ParticipantArea = true }
+
+var (
+	formCSRFRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+	codeRe     = regexp.MustCompile(`data-testid="participant-code">([A-Z0-9-]+)<`)
+	meLinkRe   = regexp.MustCompile(`/me/l/[A-Za-z0-9_-]{40,}`)
+)
+
+// meGet is get on a participant page, whose forms (not an htmx header)
+// carry the CSRF token.
+func (c *client) meGet(path string) response {
+	c.ta.t.Helper()
+	res := c.get(path)
+	if m := formCSRFRe.FindStringSubmatch(res.body); m != nil {
+		c.csrf = m[1]
+	}
+	return res
+}
+
+func participantMsg(t *testing.T, lang, id string) string {
+	t.Helper()
+	m, err := locale.ParticipantCatalogue(lang)
+	if err != nil || m[id] == "" {
+		t.Fatalf("no participant message %s in %s: %v", id, lang, err)
+	}
+	return m[id]
+}
+
+// newCode has the adviser show a code for a meeting and returns it.
+func newCode(t *testing.T, adviser *client, participantID int64) string {
+	t.Helper()
+	adviser.get("/participants/" + itoa(participantID))
+	res := adviser.post("/participants/"+itoa(participantID)+"/access/code", nil)
+	m := codeRe.FindStringSubmatch(res.body)
+	if res.status != http.StatusOK || m == nil || !strings.Contains(res.body, `src="data:image/png;base64,`) {
+		t.Fatalf("code page: %d, code %v", res.status, m)
+	}
+	return m[1]
+}
+
+// signInWithCode signs a fresh browser in with a code.
+func (ta *testApp) signInWithCode(code string) (*client, response) {
+	ta.t.Helper()
+	p := ta.client()
+	p.meGet("/me/login")
+	return p, p.post("/me/login", url.Values{"code": {strings.ToLower(code)}})
+}
+
+// A participant signs in with the code their adviser shows, sees their
+// own pages and nothing else, withdraws consent (the employer loses sight
+// of them at once) and gives it again; the adviser signs them out
+// everywhere; a code works once.
+func TestParticipantCodeJourney(t *testing.T) {
+	ta := newTestApp(t, areaOnConfig)
+	fx := ta.newPrivacyFx()
+	adviser := ta.sessionFor(fx.adviser)
+	adviser.get(fx.path("/consent"))
+	if res := adviser.post(fx.path("/consent"), validConsent(fx)); res.status != http.StatusSeeOther {
+		t.Fatalf("give consent: %d", res.status)
+	}
+	in := completePlacement(unique("Kommune "))
+	prop := ta.storeProposal(fx.adviser, fx.participant, ta.storePlacement(fx.employer, in, db.PlacementPublished), "", "")
+	employer := ta.sessionFor(fx.employer)
+	if page := employer.get("/proposals/" + itoa(prop)).text(); !strings.Contains(page, fx.first) {
+		t.Fatal("the employer does not see the proposed participant's first name before the withdrawal")
+	}
+	if page := adviser.get(fx.path("")).text(); !strings.Contains(page, msg(t, "nb", "access.title")) {
+		t.Error("the profile has no invite card with the area on")
+	}
+
+	visitor := ta.client()
+	if res := visitor.get("/me"); res.status != http.StatusSeeOther || res.location() != "/me/login" {
+		t.Errorf("/me as a visitor: %d %s", res.status, res.location())
+	}
+	code := newCode(t, adviser, fx.participant)
+	if _, res := ta.signInWithCode("ABCD-EFGHJK"); res.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(res.text(), participantMsg(t, "nb", "me.signin.bad")) {
+		t.Errorf("a wrong code: %d", res.status)
+	}
+	p, res := ta.signInWithCode(code)
+	if res.status != http.StatusSeeOther || res.location() != "/me" {
+		t.Fatalf("sign in with the code: %d %s", res.status, res.location())
+	}
+	if _, again := ta.signInWithCode(code); again.status != http.StatusUnprocessableEntity {
+		t.Errorf("the code used a second time: %d", again.status)
+	}
+	for path, want := range map[string]string{"/me": fx.first, "/me/placement": participantMsg(t, "nb", "me.placement.none"),
+		"/me/attendance": participantMsg(t, "nb", "me.attendance.none"), "/me/consent": fx.orgName, "/me/data": fx.last} {
+		res := p.meGet(path)
+		if res.status != http.StatusOK || !strings.Contains(res.text(), want) {
+			t.Errorf("%s: %d, without %q", path, res.status, want)
+		}
+	}
+	// Nothing of staff or employers exists for a participant.
+	other := ta.storeParticipant(fx.adviser, participantInput("Annen", unique("Deltaker")))
+	for _, path := range []string{"/participants", fx.path(""), "/participants/" + itoa(other), "/proposals", "/agreements",
+		"/placements", "/organisation", "/admin/users", "/settings/security"} {
+		if res := p.get(path); res.status != http.StatusNotFound {
+			t.Errorf("%s as a participant: %d, want 404", path, res.status)
+		}
+	}
+	// Staff have no participant pages.
+	if res := adviser.get("/me"); res.status != http.StatusNotFound {
+		t.Errorf("/me as the adviser: %d", res.status)
+	}
+
+	p.meGet("/me/consent")
+	if res := p.post("/me/consent/"+itoa(fx.org)+"/withdraw", nil); res.status != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", res.status)
+	}
+	if page := p.meGet("/me/consent").text(); !strings.Contains(page, participantMsg(t, "nb", "me.consent.withdrawn")) {
+		t.Error("no word that the consent is withdrawn")
+	}
+	if page := employer.get("/proposals/" + itoa(prop)).text(); strings.Contains(page, fx.first) {
+		t.Error("the employer still sees the participant's first name after the participant withdrew consent")
+	}
+	if page := employer.get("/proposals").text(); strings.Contains(page, fx.first) {
+		t.Error("the employer's list of proposals still names the participant after the withdrawal")
+	}
+	var byParticipant int
+	if err := ta.store.DB.Get(&byParticipant, `SELECT count(*) FROM audit_log WHERE entity = 'participant' AND entity_id = $1
+		AND action = 'participant.consent_withdrawn' AND actor_id IS NULL`, fx.participant); err != nil || byParticipant != 1 {
+		t.Errorf("audit of the participant's own withdrawal: %d %v", byParticipant, err)
+	}
+	if res := p.post("/me/consent/"+itoa(fx.org)+"/give", nil); res.status != http.StatusSeeOther {
+		t.Fatalf("give again: %d", res.status)
+	}
+	shared, err := ta.store.SharedWith(context.Background(), fx.participant)
+	if err != nil || len(shared) != 1 || shared[0].GivenHow != db.ConsentByParticipant || strings.Join(shared[0].Items, ",") != "first_name,levels,adaptations" {
+		t.Errorf("consent given again by the participant: %+v %v", shared, err)
+	}
+	if n := ta.auditRows(fx.participant, "participant.self_consent"); n < 2 {
+		t.Errorf("participant reads audited: %d", n)
+	}
+
+	// "Sign out everywhere": the session ends, and a fresh code stops working.
+	unused := newCode(t, adviser, fx.participant)
+	adviser.get(fx.path(""))
+	if res := adviser.post(fx.path("/access/end"), nil); res.status != http.StatusSeeOther {
+		t.Fatalf("sign out everywhere: %d", res.status)
+	}
+	if res := p.get("/me"); res.status != http.StatusSeeOther || res.location() != "/me/login" {
+		t.Errorf("after sign out everywhere: %d %s", res.status, res.location())
+	}
+	if _, res := ta.signInWithCode(unused); res.status != http.StatusUnprocessableEntity {
+		t.Errorf("a code made before sign out everywhere: %d", res.status)
+	}
+}
+
+// The e-mail invitation: in the participant's language, nothing personal
+// but the first name; the link greets them, works once, and a used or
+// forged link gets one page in their language and in Norwegian.
+func TestParticipantLinkByMail(t *testing.T) {
+	ta := newTestApp(t, areaOnConfig)
+	fx := ta.newPrivacyFx()
+	adviser := ta.sessionFor(fx.adviser)
+	adviser.get(fx.path(""))
+	addr := unique("olena") + "@example.org"
+	if res := adviser.post(fx.path("/access/link"), url.Values{"email": {"not an address"}, "lang": {"uk"}}); res.status != http.StatusUnprocessableEntity {
+		t.Errorf("a bad address: %d", res.status)
+	}
+	if res := adviser.post(fx.path("/access/link"), url.Values{"email": {addr}, "lang": {"uk"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("send link: %d", res.status)
+	}
+	var m struct {
+		Subject string `db:"subject"`
+		Text    string `db:"body_text"`
+		Locale  string `db:"locale"`
+	}
+	if err := ta.store.DB.Get(&m, `SELECT subject, body_text, locale FROM outbox WHERE recipient = $1`, addr); err != nil {
+		t.Fatal(err)
+	}
+	if m.Locale != "uk" || m.Subject != participantMsg(t, "uk", "me.mail.invite.subject") || !strings.Contains(m.Text, fx.first) {
+		t.Errorf("invite mail: %+v", m)
+	}
+	if strings.Contains(m.Text, fx.last) || strings.Contains(m.Subject, fx.first) {
+		t.Error("the invite mail carries more than the first name")
+	}
+	link := meLinkRe.FindString(m.Text)
+	if link == "" {
+		t.Fatalf("no link in %q", m.Text)
+	}
+	p := ta.client()
+	res := p.meGet(link)
+	if res.status != http.StatusOK || !strings.Contains(res.text(), fx.first) || !strings.Contains(res.body, `lang="uk"`) {
+		t.Fatalf("link page: %d", res.status)
+	}
+	if res := p.post(link, nil); res.status != http.StatusSeeOther || res.location() != "/me" {
+		t.Fatalf("use link: %d %s", res.status, res.location())
+	}
+	if page := p.meGet("/me").text(); !strings.Contains(page, participantMsg(t, "uk", "me.nav.programme")) {
+		t.Error("the participant's pages are not in Ukrainian")
+	}
+	// The language picker: Arabic, right to left, remembered on the participant.
+	if res := p.post("/me/lang", url.Values{"lang": {"ar"}, "back": {"/me/consent"}}); res.status != http.StatusSeeOther || res.location() != "/me/consent" {
+		t.Errorf("language: %d %s", res.status, res.location())
+	}
+	if page := p.meGet("/me/consent"); !strings.Contains(page.body, `dir="rtl"`) || !strings.Contains(page.text(), participantMsg(t, "ar", "me.consent.title")) {
+		t.Error("the Arabic page is not right to left")
+	}
+	if pt := ta.participantLocale(fx.participant); pt != "ar" {
+		t.Errorf("remembered language: %q", pt)
+	}
+
+	q := ta.client()
+	for path, status := range map[string]int{link: http.StatusGone, "/me/l/" + strings.Repeat("x", 43): http.StatusNotFound} {
+		res := q.meGet(path)
+		if res.status != status || !strings.Contains(res.text(), participantMsg(t, "nb", "me.bad.body")) {
+			t.Errorf("%s: %d, want %d with the Norwegian text", path, res.status, status)
+		}
+	}
+	// The used link is known: its page speaks the participant's language too.
+	if res := q.get(link); !strings.Contains(res.text(), participantMsg(t, "ar", "me.bad.body")) {
+		t.Error("the used link's page is not in the participant's language")
+	}
+}
+
+func (ta *testApp) participantLocale(id int64) string {
+	var l string
+	if err := ta.store.DB.Get(&l, `SELECT locale FROM participants WHERE id = $1`, id); err != nil {
+		ta.t.Fatal(err)
+	}
+	return l
+}
+
+// With PARTICIPANT_AREA off, every participant route is 404 and the
+// profile has no invite card.
+func TestParticipantAreaOff(t *testing.T) {
+	ta := newTestApp(t)
+	fx := ta.newPrivacyFx()
+	adviser := ta.sessionFor(fx.adviser)
+	if page := adviser.get(fx.path("")).text(); strings.Contains(page, msg(t, "nb", "access.title")) {
+		t.Error("the invite card shows with the area off")
+	}
+	for _, path := range []string{"/me", "/me/login", "/me/consent", "/me/l/" + strings.Repeat("x", 43)} {
+		if res := ta.client().get(path); res.status != http.StatusNotFound {
+			t.Errorf("%s with the area off: %d", path, res.status)
+		}
+	}
+	if res := adviser.post(fx.path("/access/code"), nil); res.status != http.StatusNotFound {
+		t.Errorf("a code with the area off: %d", res.status)
+	}
+}
+
+// Guessing: five wrong codes with the first four characters of a real
+// one burn it, whatever address they come from.
+func TestParticipantCodeGuessing(t *testing.T) {
+	ta := newTestApp(t, areaOnConfig)
+	fx := ta.newPrivacyFx()
+	code := newCode(t, ta.sessionFor(fx.adviser), fx.participant)
+	for i := 0; i < db.CodeFailuresMax; i++ {
+		wrong := code[:5] + strings.Repeat(string("ABCDEFGHJK"[i]), 6)
+		if wrong == code {
+			continue
+		}
+		if _, res := ta.signInWithCode(wrong); res.status != http.StatusUnprocessableEntity {
+			t.Fatalf("guess %d: %d", i, res.status)
+		}
+	}
+	if _, res := ta.signInWithCode(code); res.status != http.StatusUnprocessableEntity {
+		t.Errorf("the right code after %d guesses at it: %d", db.CodeFailuresMax, res.status)
+	}
+}
