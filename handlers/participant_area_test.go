@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"praksis/db"
 	"praksis/locale"
@@ -273,5 +275,46 @@ func TestParticipantCodeGuessing(t *testing.T) {
 	}
 	if _, res := ta.signInWithCode(code); res.status != http.StatusUnprocessableEntity {
 		t.Errorf("the right code after %d guesses at it: %d", db.CodeFailuresMax, res.status)
+	}
+}
+
+// The placement's calendar file: one all-day event from the first day to
+// the last (DTEND is the day after), text escaped as RFC 5545 says, lines
+// ended by CRLF.
+func TestPlacementICS(t *testing.T) {
+	start, end := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 5, 31, 0, 0, 0, 0, time.UTC)
+	ics := placementICS(db.MyPlacement{AgreementID: 42, OrgName: "Bakeri; Nord, AS", JobTitle: "Baker", Address: "Kongens gate 1",
+		Municipality: "Trondheim", StartDate: &start, EndDate: &end}, "https://praksis.example", time.Date(2027, 2, 1, 8, 0, 0, 0, time.UTC))
+	for _, want := range []string{"BEGIN:VCALENDAR\r\n", "UID:placement-42@praksis.example\r\n", "DTSTART;VALUE=DATE:20270301\r\n",
+		"DTEND;VALUE=DATE:20270601\r\n", `SUMMARY:Baker – Bakeri\; Nord\, AS` + "\r\n", `LOCATION:Kongens gate 1\, Trondheim` + "\r\n",
+		"END:VCALENDAR\r\n"} {
+		if !strings.Contains(ics, want) {
+			t.Errorf("calendar lacks %q:\n%s", want, ics)
+		}
+	}
+	long := placementICS(db.MyPlacement{AgreementID: 1, OrgName: strings.Repeat("Øvre Bakeri ", 12), StartDate: &start, EndDate: &end},
+		"https://praksis.example", start)
+	for _, l := range strings.Split(long, "\r\n") {
+		if len(l) > 75 || !utf8.ValidString(l) {
+			t.Errorf("line of %d octets (or cut inside a character): %q", len(l), l)
+		}
+	}
+	if !strings.Contains(strings.ReplaceAll(long, "\r\n ", ""), "SUMMARY:"+strings.Repeat("Øvre Bakeri ", 12)) {
+		t.Errorf("the folded summary does not unfold to the name:\n%s", long)
+	}
+}
+
+// A typed code: case, spaces and dashes do not matter; anything else
+// cannot be a code.
+func TestNormaliseCode(t *testing.T) {
+	for in, want := range map[string]string{"abcd-efghjk": "ABCDEFGHJK", " ABCD EFGH JK ": "ABCDEFGHJK", "ABCD-EFGHJ": "",
+		"ABCD-EFGHJ0": "", "ABCD-EFGHJKL": "", "ÆBCD-EFGHJK": ""} {
+		if got := db.NormaliseCode(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+	code, err := db.NewParticipantCode()
+	if err != nil || db.NormaliseCode(code) != code {
+		t.Errorf("a new code %q does not read back: %v", code, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -186,7 +187,19 @@ func placementICS(pl db.MyPlacement, baseURL string, now time.Time) string {
 	}
 	where := strings.TrimSpace(strings.Trim(pl.Address+", "+pl.Municipality, ", "))
 	var b strings.Builder
-	line := func(s string) { b.WriteString(s + "\r\n") }
+	// Lines longer than 75 octets are folded (RFC 5545 3.1), never inside
+	// a UTF-8 sequence.
+	line := func(s string) {
+		for len(s) > 74 {
+			cut := 74
+			for cut > 0 && !utf8.RuneStart(s[cut]) {
+				cut--
+			}
+			b.WriteString(s[:cut] + "\r\n ")
+			s = s[cut:]
+		}
+		b.WriteString(s + "\r\n")
+	}
 	line("BEGIN:VCALENDAR")
 	line("VERSION:2.0")
 	line("PRODID:-//Praksis//participant//EN")
