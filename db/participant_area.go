@@ -38,7 +38,8 @@ func (m MyPlacement) SupervisorFirstName() string {
 }
 
 // MyPlacementOf returns the participant's running placement, else the
-// next one to start, among agreements approved by all (ErrNotFound: none).
+// next one to start, among agreements approved by all (ready or running;
+// ErrNotFound: none).
 func (s *Store) MyPlacementOf(ctx context.Context, participantID int64) (MyPlacement, error) {
 	var m MyPlacement
 	err := s.DB.GetContext(ctx, &m, `SELECT ag.id AS agreement_id, o.name AS org_name, pl.address, pl.municipality, ag.job_title,
@@ -47,8 +48,7 @@ func (s *Store) MyPlacementOf(ctx context.Context, participantID int64) (MyPlace
 			(greatest(coalesce((SELECT max(f.held_on) FROM follow_ups f WHERE f.agreement_id = ag.id), ag.start_date), ag.start_date)
 				+ make_interval(weeks => ag.follow_up_weeks))::timestamptz AS next_follow_up
 		FROM agreements ag JOIN organisations o ON o.id = ag.organisation_id JOIN placements pl ON pl.id = ag.placement_id
-		WHERE ag.participant_id = $1 AND ag.first_approved_at IS NOT NULL
-		  AND agreement_status(ag, oslo_today()) NOT IN ('ended', 'cancelled')
+		WHERE ag.participant_id = $1 AND agreement_status(ag, oslo_today()) IN ('ready', 'running')
 		ORDER BY ag.start_date NULLS LAST, ag.id LIMIT 1`, participantID)
 	return m, translate(err)
 }

@@ -12,6 +12,7 @@ import (
 
 	"praksis/db"
 	"praksis/locale"
+	"praksis/mail"
 )
 
 func areaOnConfig(c *Config) { c.ParticipantArea = true }
@@ -283,7 +284,7 @@ func TestParticipantCodeGuessing(t *testing.T) {
 // ended by CRLF.
 func TestPlacementICS(t *testing.T) {
 	start, end := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 5, 31, 0, 0, 0, 0, time.UTC)
-	ics := placementICS(db.MyPlacement{AgreementID: 42, OrgName: "Bakeri; Nord, AS", JobTitle: "Baker", Address: "Kongens gate 1",
+	ics := mail.PlacementICS(db.MyPlacement{AgreementID: 42, OrgName: "Bakeri; Nord, AS", JobTitle: "Baker", Address: "Kongens gate 1",
 		Municipality: "Trondheim", StartDate: &start, EndDate: &end}, "https://praksis.example", time.Date(2027, 2, 1, 8, 0, 0, 0, time.UTC))
 	for _, want := range []string{"BEGIN:VCALENDAR\r\n", "UID:placement-42@praksis.example\r\n", "DTSTART;VALUE=DATE:20270301\r\n",
 		"DTEND;VALUE=DATE:20270601\r\n", `SUMMARY:Baker – Bakeri\; Nord\, AS` + "\r\n", `LOCATION:Kongens gate 1\, Trondheim` + "\r\n",
@@ -292,7 +293,7 @@ func TestPlacementICS(t *testing.T) {
 			t.Errorf("calendar lacks %q:\n%s", want, ics)
 		}
 	}
-	long := placementICS(db.MyPlacement{AgreementID: 1, OrgName: strings.Repeat("Øvre Bakeri ", 12), StartDate: &start, EndDate: &end},
+	long := mail.PlacementICS(db.MyPlacement{AgreementID: 1, OrgName: strings.Repeat("Øvre Bakeri ", 12), StartDate: &start, EndDate: &end},
 		"https://praksis.example", start)
 	for _, l := range strings.Split(long, "\r\n") {
 		if len(l) > 75 || !utf8.ValidString(l) {
@@ -316,5 +317,83 @@ func TestNormaliseCode(t *testing.T) {
 	code, err := db.NewParticipantCode()
 	if err != nil || db.NormaliseCode(code) != code {
 		t.Errorf("a new code %q does not read back: %v", code, err)
+	}
+}
+
+// The day before a placement starts, the reminders job mails the
+// participant (who has an e-mail and has not turned reminders off) in
+// their language, first name only, with the calendar file; a rerun
+// queues nothing twice, and a participant without reminders gets none.
+func TestParticipantStartReminder(t *testing.T) {
+	ta := newTestApp(t, areaOnConfig)
+	ctx := context.Background()
+	employer, adviser := ta.createUser(db.RoleEmployer), ta.createUser(db.RoleAdviser)
+	ag := ta.attendanceAgreement(employer, adviser, "2025-06-16", "2025-09-30", true)
+	off := ta.attendanceAgreement(employer, adviser, "2025-06-16", "2025-09-30", true)
+	addr, offAddr := unique("oksana")+"@example.org", unique("taras")+"@example.org"
+	ta.exec(`UPDATE participants SET email = $2, locale = 'uk' WHERE id = $1`, ag.participant, addr)
+	ta.exec(`UPDATE participants SET email = $2, reminders = false WHERE id = $1`, off.participant, offAddr)
+	now := time.Date(2025, 6, 15, 10, 0, 0, 0, oslo) // Sunday: the placement starts on Monday
+	ta.store.Clock = func() time.Time { return now }
+	for range 2 {
+		res, err := ta.sys.Scheduler.Run(ctx, "reminders", now, true)
+		if err != nil || res.Status != "ok" {
+			t.Fatalf("run: %+v %v", res, err)
+		}
+	}
+	var m []struct {
+		Template string  `db:"template"`
+		Locale   string  `db:"locale"`
+		Subject  string  `db:"subject"`
+		Text     string  `db:"body_text"`
+		ICS      *string `db:"ics"`
+	}
+	if err := ta.store.DB.Select(&m, `SELECT template, locale, subject, body_text, ics FROM outbox WHERE recipient = $1`, addr); err != nil {
+		t.Fatal(err)
+	}
+	if len(m) != 1 {
+		t.Fatalf("%d mails to the participant, want 1", len(m))
+	}
+	if m[0].Template != "participant_start" || m[0].Locale != "uk" || m[0].Subject != participantMsg(t, "uk", "me.mail.start.subject") ||
+		!strings.Contains(m[0].Text, ag.first) || strings.Contains(m[0].Text, ag.last) {
+		t.Errorf("the reminder: %+v", m[0])
+	}
+	if m[0].ICS == nil || !strings.Contains(*m[0].ICS, "DTSTART;VALUE=DATE:20250616") {
+		t.Errorf("no calendar file for the start: %v", m[0].ICS)
+	}
+	if n := ta.outboxFor(offAddr); n != 0 {
+		t.Errorf("%d mails to a participant who turned reminders off", n)
+	}
+}
+
+// A participant with a placement approved by all sees it on their page
+// (employer, dates, days and hours, the supervisor's first name and work
+// phone) and gets it as a calendar file.
+func TestParticipantPlacementPage(t *testing.T) {
+	ta := newTestApp(t, areaOnConfig)
+	employer, adviser := ta.createUser(db.RoleEmployer), ta.createUser(db.RoleAdviser)
+	start, end := today().AddDate(0, 0, 10), today().AddDate(0, 3, 0)
+	ag := ta.attendanceAgreement(employer, adviser, ymd(start), ymd(end), true)
+	ta.exec(`UPDATE agreements SET supervisor_name = 'Siv Hansen', supervisor_phone = '+47 900 00 000' WHERE id = $1`, ag.id)
+	p := ta.participantClient(ag.participant)
+	page := p.meGet("/me/placement")
+	for _, want := range []string{ag.job, start.Format("02.01.2006"), end.Format("02.01.2006"), "Siv", "+47 900 00 000",
+		participantMsg(t, "nb", "me.rules.title")} {
+		if !strings.Contains(page.text(), want) {
+			t.Errorf("placement page lacks %q", want)
+		}
+	}
+	if strings.Contains(page.text(), "Hansen") {
+		t.Error("the supervisor's last name is shown")
+	}
+	ics := p.get("/me/placement.ics")
+	if ics.status != http.StatusOK || !strings.Contains(ics.body, "DTSTART;VALUE=DATE:"+start.Format("20060102")) ||
+		!strings.HasPrefix(ics.header.Get("Content-Type"), "text/calendar") {
+		t.Errorf("calendar: %d %q\n%s", ics.status, ics.header.Get("Content-Type"), ics.body)
+	}
+	// Another participant's placement is not theirs to see.
+	other := ta.participantClient(ta.storeParticipant(adviser, participantInput("Annen", unique("Deltaker"))))
+	if res := other.get("/me/placement.ics"); res.status != http.StatusNotFound {
+		t.Errorf("a participant without a placement: calendar %d", res.status)
 	}
 }

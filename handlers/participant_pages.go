@@ -2,14 +2,13 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"praksis/db"
+	"praksis/mail"
 )
 
 // The participant's own pages (issue 16): each reads only the signed-in
@@ -174,47 +173,7 @@ func (a *App) mePlacementICS(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="praksis.ics"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendString(placementICS(pl, a.cfg.BaseURL, a.store.Now()))
-}
-
-// placementICS writes the event; text is escaped as RFC 5545 says.
-func placementICS(pl db.MyPlacement, baseURL string, now time.Time) string {
-	esc := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`, "\r", "")
-	host := strings.TrimPrefix(strings.TrimPrefix(baseURL, "https://"), "http://")
-	summary := pl.OrgName
-	if pl.JobTitle != "" {
-		summary = pl.JobTitle + " – " + pl.OrgName
-	}
-	where := strings.TrimSpace(strings.Trim(pl.Address+", "+pl.Municipality, ", "))
-	var b strings.Builder
-	// Lines longer than 75 octets are folded (RFC 5545 3.1), never inside
-	// a UTF-8 sequence.
-	line := func(s string) {
-		for len(s) > 74 {
-			cut := 74
-			for cut > 0 && !utf8.RuneStart(s[cut]) {
-				cut--
-			}
-			b.WriteString(s[:cut] + "\r\n ")
-			s = s[cut:]
-		}
-		b.WriteString(s + "\r\n")
-	}
-	line("BEGIN:VCALENDAR")
-	line("VERSION:2.0")
-	line("PRODID:-//Praksis//participant//EN")
-	line("BEGIN:VEVENT")
-	line(fmt.Sprintf("UID:placement-%d@%s", pl.AgreementID, host))
-	line("DTSTAMP:" + now.UTC().Format("20060102T150405Z"))
-	line("DTSTART;VALUE=DATE:" + pl.StartDate.Format("20060102"))
-	line("DTEND;VALUE=DATE:" + pl.EndDate.AddDate(0, 0, 1).Format("20060102"))
-	line("SUMMARY:" + esc.Replace(summary))
-	if where != "" {
-		line("LOCATION:" + esc.Replace(where))
-	}
-	line("END:VEVENT")
-	line("END:VCALENDAR")
-	return b.String()
+	return c.SendString(mail.PlacementICS(pl, a.cfg.BaseURL, a.store.Now()))
 }
 
 // meWeek is one ISO week of logged days.

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"strings"
 	texttemplate "text/template"
+	"time"
+	"unicode/utf8"
 
 	"praksis/db"
 	"praksis/locale"
@@ -77,4 +79,46 @@ func (r *Renderer) RenderParticipant(name, lang, recipient, dedupeKey string, d 
 	}
 	return db.Mail{DedupeKey: dedupeKey, Recipient: recipient, Template: "participant_" + name, Locale: lang,
 		Subject: d.Subject, Text: text.String(), HTML: html.String()}, nil
+}
+
+// PlacementICS is a participant's placement as a calendar file: one
+// all-day event from the first day to the last, so no time zone is needed;
+// text is escaped as RFC 5545 says.
+func PlacementICS(pl db.MyPlacement, baseURL string, now time.Time) string {
+	esc := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`, "\r", "")
+	host := strings.TrimPrefix(strings.TrimPrefix(baseURL, "https://"), "http://")
+	summary := pl.OrgName
+	if pl.JobTitle != "" {
+		summary = pl.JobTitle + " – " + pl.OrgName
+	}
+	where := strings.TrimSpace(strings.Trim(pl.Address+", "+pl.Municipality, ", "))
+	var b strings.Builder
+	// Lines longer than 75 octets are folded (RFC 5545 3.1), never inside
+	// a UTF-8 sequence.
+	line := func(s string) {
+		for len(s) > 74 {
+			cut := 74
+			for cut > 0 && !utf8.RuneStart(s[cut]) {
+				cut--
+			}
+			b.WriteString(s[:cut] + "\r\n ")
+			s = s[cut:]
+		}
+		b.WriteString(s + "\r\n")
+	}
+	line("BEGIN:VCALENDAR")
+	line("VERSION:2.0")
+	line("PRODID:-//Praksis//participant//EN")
+	line("BEGIN:VEVENT")
+	line(fmt.Sprintf("UID:placement-%d@%s", pl.AgreementID, host))
+	line("DTSTAMP:" + now.UTC().Format("20060102T150405Z"))
+	line("DTSTART;VALUE=DATE:" + pl.StartDate.Format("20060102"))
+	line("DTEND;VALUE=DATE:" + pl.EndDate.AddDate(0, 0, 1).Format("20060102"))
+	line("SUMMARY:" + esc.Replace(summary))
+	if where != "" {
+		line("LOCATION:" + esc.Replace(where))
+	}
+	line("END:VEVENT")
+	line("END:VCALENDAR")
+	return b.String()
 }
