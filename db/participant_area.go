@@ -78,16 +78,18 @@ func (s *Store) MyAttendanceOf(ctx context.Context, participantID int64) ([]MyDa
 	return out, nil
 }
 
-// ParticipantReaders lists who in the municipality read or changed the
-// participant's record (staff only, newest first): the "who has seen my
-// data" part of their own page.
+// ParticipantReaders lists who read or changed the participant's record
+// (people with an account: staff and employers), once per person and
+// day, newest first: the "who has seen my data" part of their own page.
 func (s *Store) ParticipantReaders(ctx context.Context, participantID int64) ([]AuditRow, error) {
 	var out []AuditRow
-	err := s.DB.SelectContext(ctx, &out, `SELECT l.at, l.action, u.name AS actor_name, u.role AS actor_role
+	// One line per person and day: a participant asks who, not how often.
+	err := s.DB.SelectContext(ctx, &out, `SELECT max(l.at) AS at, '' AS action, u.name AS actor_name, u.role AS actor_role
 		FROM audit_log l JOIN users u ON u.id = l.actor_id
 		WHERE (l.entity = 'participant' AND l.entity_id = $1)
 			OR (l.entity = 'agreement' AND l.entity_id IN (SELECT id FROM agreements WHERE participant_id = $1))
-		ORDER BY l.at DESC, l.id DESC LIMIT 200`, participantID)
+		GROUP BY u.id, u.name, u.role, (l.at AT TIME ZONE 'Europe/Oslo')::date
+		ORDER BY at DESC LIMIT 200`, participantID)
 	if err != nil {
 		return nil, fmt.Errorf("db: participant readers: %w", err)
 	}

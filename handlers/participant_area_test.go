@@ -108,6 +108,11 @@ func TestParticipantCodeJourney(t *testing.T) {
 			t.Errorf("%s: %d, without %q", path, res.status, want)
 		}
 	}
+	// Who read the record: the adviser, once for the day however often.
+	_, readers, _ := strings.Cut(p.meGet("/me/data").text(), `id="d-readers"`)
+	if n := strings.Count(readers, fx.adviser.Name); n != 1 {
+		t.Errorf("the adviser is named %d times among the readers, want once", n)
+	}
 	// Nothing of staff or employers exists for a participant.
 	other := ta.storeParticipant(fx.adviser, participantInput("Annen", unique("Deltaker")))
 	for _, path := range []string{"/participants", fx.path(""), "/participants/" + itoa(other), "/proposals", "/agreements",
