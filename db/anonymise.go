@@ -125,8 +125,10 @@ const anonymiseSQL = `
 WITH p AS (
 	UPDATE participants SET first_name = '', last_name = '', birth_year = NULL, phone = '', address = '', municipality = '',
 		languages = '{}', goal_sector = '', protection = 'none', protection_set_by = NULL, protection_set_at = NULL,
-		nav_contact_id = NULL, anonymised_at = $2, pseudonym = gen_random_uuid(), updated_at = $2
+		nav_contact_id = NULL, anonymised_at = $2, pseudonym = gen_random_uuid(), updated_at = $2, email = NULL
 	WHERE id = $1 RETURNING id),
+psess AS (DELETE FROM participant_sessions WHERE participant_id = $1),
+pinv AS (DELETE FROM participant_invites WHERE participant_id = $1),
 notes AS (DELETE FROM participant_notes WHERE participant_id = $1),
 outc AS (UPDATE outcomes SET note = '' WHERE participant_id = $1),
 props AS (UPDATE proposals SET note = '', shared_adaptations = '', decline_reason = '' WHERE participant_id = $1),

@@ -138,6 +138,7 @@ func startServer() (stop func(), err error) {
 		LoginMaxFailures:      5,
 		LoginMaxFailuresPerIP: 50,
 		LoginWindow:           15 * time.Minute,
+		ParticipantArea:       true, // the participant journeys (participant_test.go)
 	}
 	// Server errors (5xx) are logged; a journey that causes one fails on
 	// the page anyway, and the log says why.

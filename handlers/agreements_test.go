@@ -1216,7 +1216,7 @@ var agreementPatterns = map[string]bool{
 // last approval, the adviser's follow-up; the refused and empty forms
 // left the agreements as they were.
 func TestAgreementMatrixEffects(t *testing.T) {
-	ta := newTestApp(t)
+	ta := newTestApp(t, areaOnConfig)
 	fx := ta.newMatrixFixtures()
 	ag := fx.agreements
 	before, running := ta.agreementState(ag.id), ta.agreementState(ag.running)
@@ -1232,12 +1232,7 @@ func TestAgreementMatrixEffects(t *testing.T) {
 		}
 		rows++
 		for i, role := range matrixRoles {
-			var c *client
-			if role == "" {
-				c, _ = ta.signIn("")
-			} else {
-				c = ta.sessionFor(users[role])
-			}
+			c := ta.matrixClient(role, users, fx.participant)
 			var res response
 			if r.method == http.MethodGet {
 				res = c.get(r.path)

@@ -69,6 +69,13 @@ type Config struct {
 	// PreviousSecretKey is SECRET_KEY before a rotation (empty: none):
 	// authenticator secrets and sign-in cookies it sealed still open.
 	PreviousSecretKey []byte
+	// ParticipantArea turns the participants' own pages on (issue 16);
+	// off, every /me route is 404 and the adviser's invite card is hidden.
+	// A participant's code works ParticipantCodeMinutes (0: 30), a mailed
+	// link ParticipantLinkDays (0: 7).
+	ParticipantArea        bool
+	ParticipantCodeMinutes int
+	ParticipantLinkDays    int
 }
 
 // Deps are the parts main builds and the web layer uses.
@@ -124,6 +131,12 @@ func New(cfg Config, d Deps) (*App, error) {
 	}
 	if cfg.ResetMaxPerIP == 0 {
 		cfg.ResetMaxPerIP = 20
+	}
+	if cfg.ParticipantCodeMinutes == 0 {
+		cfg.ParticipantCodeMinutes = 30
+	}
+	if cfg.ParticipantLinkDays == 0 {
+		cfg.ParticipantLinkDays = 7
 	}
 	if cfg.ReadTimeout == 0 {
 		cfg.ReadTimeout = 30 * time.Second

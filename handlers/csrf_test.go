@@ -105,6 +105,9 @@ func TestCSRFRejected(t *testing.T) {
 		"m_pace_window_months": {"6"}, "m_review_interval_months": {"6"}, "m_source": {"forged"}}
 	forms["POST /participants/:id/leave"] = url.Values{"leave_kind": {"welfare"}, "leave_from_date": {ymd(today())},
 		"leave_to_date": {ymd(today())}, "leave_decided_on": {ymd(today())}}
+	// The participant area (issue 16): an invitation by mail, a language.
+	forms["POST /participants/:id/access/link"] = url.Values{"email": {unique("forged-participant") + "@test.example"}, "lang": {"uk"}}
+	forms["POST /me/lang"] = url.Values{"lang": {"ar"}, "back": {"/me"}}
 	routes := stateChangingRoutes(ta.app)
 	if len(routes) < 10 {
 		t.Fatalf("only %d state-changing routes found: %v", len(routes), routes)
@@ -126,7 +129,7 @@ func TestCSRFRejected(t *testing.T) {
 		"participants", "language_results", "outcomes", "participant_notes", "proposals", "agreements",
 		"agreement_versions", "attendance", "evaluations", "follow_ups", "consents", "absence_classifications", "archive_bundles",
 		"programme_rules", "measure_rules", "integration_plans", "integration_plan_versions", "plan_reviews", "programme_leave",
-		"programme_extensions"}
+		"programme_extensions", "participant_invites", "participant_sessions"}
 	for _, tbl := range tables {
 		before[tbl] = ta.count(tbl)
 	}

@@ -150,6 +150,9 @@ func (a *App) csrfRaw(c *fiber.Ctx) string {
 	if s := session(c); s != nil {
 		return s.CSRFToken
 	}
+	if s := participantSession(c); s != nil {
+		return s.CSRFToken
+	}
 	v := c.Cookies(visitorCookie)
 	if v == "" {
 		if t, ok := c.Locals(visitorCookie).(string); ok {
@@ -184,7 +187,7 @@ func (a *App) checkCSRF(c *fiber.Ctx) error {
 	if got == "" {
 		got = c.FormValue("csrf_token")
 	}
-	if c.Cookies(sessionCookie) == "" && session(c) == nil && c.Cookies(visitorCookie) == "" {
+	if c.Cookies(sessionCookie) == "" && session(c) == nil && participantSession(c) == nil && c.Cookies(visitorCookie) == "" {
 		return errStatus(fiber.StatusForbidden, "error.csrf")
 	}
 	want := a.csrfRaw(c)
@@ -211,6 +214,11 @@ func (a *App) sameOrigin(c *fiber.Ctx, origin string) bool {
 func (a *App) requireUser(c *fiber.Ctx) error {
 	if session(c) != nil {
 		return c.Next()
+	}
+	if participantSession(c) != nil {
+		// A participant (participant_access.go) has no staff or employer
+		// page: for them it does not exist.
+		return errStatus(fiber.StatusNotFound, "error.not_found")
 	}
 	if c.Method() != fiber.MethodGet {
 		return errStatus(fiber.StatusUnauthorized, "error.signed_out")

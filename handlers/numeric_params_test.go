@@ -47,7 +47,7 @@ func withParam(pattern, path, v string) string {
 // roles that may use the route; a query parameter out of its column's
 // range is a 400 with the message.
 func TestNumericParamsNeverFail(t *testing.T) {
-	ta := newTestApp(t)
+	ta := newTestApp(t, areaOnConfig)
 	fx := ta.newMatrixFixtures()
 	rows := authorisationMatrix(ta, fx)
 	users := map[string]db.User{db.RoleEmployer: fx.employer, db.RoleAdviser: fx.adviser, db.RoleNAV: fx.nav, db.RoleAdmin: ta.createUser(db.RoleAdmin)}
@@ -55,6 +55,7 @@ func TestNumericParamsNeverFail(t *testing.T) {
 	for role, u := range users {
 		clients[role] = ta.sessionFor(u)
 	}
+	clients[db.RoleParticipant] = ta.participantClient(fx.participant)
 	send := func(c *client, method, path string, form url.Values) response {
 		if method == http.MethodGet {
 			return c.get(path)

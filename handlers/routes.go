@@ -18,7 +18,7 @@ func (a *App) routes() {
 	r.Get("/metrics", a.metricsPage) // open in development; loopback or METRICS_TOKEN in production
 	r.Get("/static/:version/*", a.assets.serve)
 
-	r.Use(a.loadSession, a.checkCSRF, a.checkText)
+	r.Use(a.loadSession, a.loadParticipant, a.checkCSRF, a.checkText)
 
 	// Everyone, signed in or not.
 	r.Get("/", a.home)
@@ -137,6 +137,31 @@ func (a *App) routes() {
 	r.Post("/participants/:id/plan/reviews", adviser, a.planReviewCreate)
 	r.Post("/participants/:id/leave", adviser, a.leaveCreate)
 	r.Post("/participants/:id/extensions", adviser, a.extensionCreate)
+
+	// The participant's own pages (issue 16): with PARTICIPANT_AREA on,
+	// a participant signs in with a one-time link or code from their
+	// adviser into a session of their own (participant_access.go) and sees
+	// only their own data (participant_pages.go); every route here is 404
+	// with the area off, and to staff. The adviser invites from the
+	// profile and ends every session ("sign out everywhere").
+	me := a.requireParticipant
+	r.Get("/me/login", a.areaOn, a.meLoginForm)
+	r.Post("/me/login", a.areaOn, a.meLogin)
+	r.Get("/me/l/:token", a.areaOn, a.meLinkShow)
+	r.Post("/me/l/:token", a.areaOn, a.meLinkUse)
+	r.Post("/me/lang", a.areaOn, a.meLanguage)
+	r.Get("/me", me, a.meProgramme)
+	r.Get("/me/placement", me, a.mePlacement)
+	r.Get("/me/placement.ics", me, a.mePlacementICS)
+	r.Get("/me/attendance", me, a.meAttendance)
+	r.Get("/me/consent", me, a.meConsent)
+	r.Post("/me/consent/:org/withdraw", me, a.meConsentWithdraw)
+	r.Post("/me/consent/:org/give", me, a.meConsentGive)
+	r.Get("/me/data", me, a.meData)
+	r.Post("/me/logout", me, a.meLogout)
+	r.Post("/participants/:id/access/link", adviser, a.areaOn, a.participantAccessLink)
+	r.Post("/participants/:id/access/code", adviser, a.areaOn, a.participantAccessCode)
+	r.Post("/participants/:id/access/end", adviser, a.areaOn, a.participantAccessEnd)
 
 	// Proposals: the employer answers the adviser's proposals.
 	employer := a.requireRole(db.RoleEmployer)

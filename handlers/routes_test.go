@@ -14,8 +14,10 @@ import (
 	"praksis/db"
 )
 
-// matrixRoles are the columns of the authorisation matrix; "" is a visitor.
-var matrixRoles = []string{"", db.RoleEmployer, db.RoleAdviser, db.RoleNAV, db.RoleAdmin}
+// matrixRoles are the columns of the authorisation matrix; "" is a visitor,
+// db.RoleParticipant a participant signed in to their own pages (issue 16),
+// who acts as the fixtures' participant.
+var matrixRoles = []string{"", db.RoleEmployer, db.RoleAdviser, db.RoleNAV, db.RoleAdmin, db.RoleParticipant}
 
 // matrixRow is one registered route: its method and pattern as Fiber
 // knows them, a concrete path to request, the form a POST sends (with a
@@ -24,7 +26,7 @@ var matrixRoles = []string{"", db.RoleEmployer, db.RoleAdviser, db.RoleNAV, db.R
 type matrixRow struct {
 	method, pattern, path string
 	form                  url.Values
-	want                  [5]int
+	want                  [6]int
 }
 
 // Statuses, short so the matrix reads as a table.
@@ -136,53 +138,53 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 	px := ta.privacyMatrixFixtures(fx)
 	return []matrixRow{
 		// Public: liveness, readiness and assets answer everyone, before sessions.
-		{method: "GET", pattern: "/healthz", path: "/healthz", want: [5]int{s200, s200, s200, s200, s200}},
-		{method: "GET", pattern: "/readyz", path: "/readyz", want: [5]int{s200, s200, s200, s200, s200}},
+		{method: "GET", pattern: "/healthz", path: "/healthz", want: [6]int{s200, s200, s200, s200, s200, s200}},
+		{method: "GET", pattern: "/readyz", path: "/readyz", want: [6]int{s200, s200, s200, s200, s200, s200}},
 		// Metrics: open in development (this app); production limits them to
 		// loopback or a bearer token whoever is signed in (metrics_test.go).
-		{method: "GET", pattern: "/metrics", path: "/metrics", want: [5]int{s200, s200, s200, s200, s200}},
-		{method: "GET", pattern: "/static/:version/*", path: static, want: [5]int{s200, s200, s200, s200, s200}},
+		{method: "GET", pattern: "/metrics", path: "/metrics", want: [6]int{s200, s200, s200, s200, s200, s200}},
+		{method: "GET", pattern: "/static/:version/*", path: static, want: [6]int{s200, s200, s200, s200, s200, s200}},
 
 		// Everyone: the landing page or the role's dashboard; sign-in and
 		// sign-up send a signed-in person to the dashboard.
-		{method: "GET", pattern: "/", path: "/", want: [5]int{s200, s200, s200, s200, s200}},
-		{method: "GET", pattern: "/login", path: "/login", want: [5]int{s200, s303, s303, s303, s303}},
-		{method: "POST", pattern: "/login", path: "/login", want: [5]int{s422, s422, s422, s422, s422}},
+		{method: "GET", pattern: "/", path: "/", want: [6]int{s200, s200, s200, s200, s200, s200}},
+		{method: "GET", pattern: "/login", path: "/login", want: [6]int{s200, s303, s303, s303, s303, s200}},
+		{method: "POST", pattern: "/login", path: "/login", want: [6]int{s422, s422, s422, s422, s422, s422}},
 		// Single sign-on: this app has no providers, so any name is unknown
 		// (oidc_test.go drives both through real providers).
-		{method: "GET", pattern: "/login/oidc/:provider", path: "/login/oidc/entra", want: [5]int{s404, s404, s404, s404, s404}},
-		{method: "GET", pattern: "/login/oidc/:provider/callback", path: "/login/oidc/entra/callback?state=x&code=y", want: [5]int{s404, s404, s404, s404, s404}},
+		{method: "GET", pattern: "/login/oidc/:provider", path: "/login/oidc/entra", want: [6]int{s404, s404, s404, s404, s404, s404}},
+		{method: "GET", pattern: "/login/oidc/:provider/callback", path: "/login/oidc/entra/callback?state=x&code=y", want: [6]int{s404, s404, s404, s404, s404, s404}},
 		// The second factor needs the half-authenticated cookie of a right
 		// password (mfa_test.go); without it, sign in (again) or go home.
-		{method: "GET", pattern: "/login/mfa", path: "/login/mfa", want: [5]int{s303, s303, s303, s303, s303}},
-		{method: "POST", pattern: "/login/mfa", path: "/login/mfa", want: [5]int{s303, s303, s303, s303, s303}},
-		{method: "GET", pattern: "/login/mfa/setup", path: "/login/mfa/setup", want: [5]int{s303, s303, s303, s303, s303}},
-		{method: "POST", pattern: "/login/mfa/setup", path: "/login/mfa/setup", want: [5]int{s303, s303, s303, s303, s303}},
+		{method: "GET", pattern: "/login/mfa", path: "/login/mfa", want: [6]int{s303, s303, s303, s303, s303, s303}},
+		{method: "POST", pattern: "/login/mfa", path: "/login/mfa", want: [6]int{s303, s303, s303, s303, s303, s303}},
+		{method: "GET", pattern: "/login/mfa/setup", path: "/login/mfa/setup", want: [6]int{s303, s303, s303, s303, s303, s303}},
+		{method: "POST", pattern: "/login/mfa/setup", path: "/login/mfa/setup", want: [6]int{s303, s303, s303, s303, s303, s303}},
 		// Passkey sign-in: anyone may ask for a challenge; an answer without
 		// one is refused (the ceremony itself: e2e/auth_test.go).
-		{method: "POST", pattern: "/login/passkey/options", path: "/login/passkey/options", want: [5]int{s200, s200, s200, s200, s200}},
-		{method: "POST", pattern: "/login/passkey", path: "/login/passkey", want: [5]int{s400, s400, s400, s400, s400}},
-		{method: "GET", pattern: "/signup", path: "/signup", want: [5]int{s200, s303, s303, s303, s303}},
-		{method: "POST", pattern: "/signup", path: "/signup", want: [5]int{s422, s303, s303, s303, s303}},
+		{method: "POST", pattern: "/login/passkey/options", path: "/login/passkey/options", want: [6]int{s200, s200, s200, s200, s200, s200}},
+		{method: "POST", pattern: "/login/passkey", path: "/login/passkey", want: [6]int{s400, s400, s400, s400, s400, s400}},
+		{method: "GET", pattern: "/signup", path: "/signup", want: [6]int{s200, s303, s303, s303, s303, s200}},
+		{method: "POST", pattern: "/signup", path: "/signup", want: [6]int{s422, s303, s303, s303, s303, s422}},
+		{method: "POST", pattern: "/lang", path: "/lang", form: url.Values{"lang": {"nb"}, "back": {"/"}}, want: [6]int{s303, s303, s303, s303, s303, s303}},
 		// Where a valid sign-up lands ("check your e-mail"): says nothing about anyone.
-		{method: "GET", pattern: "/signup/sent", path: "/signup/sent", want: [5]int{s200, s200, s200, s200, s200}},
-		{method: "POST", pattern: "/lang", path: "/lang", form: url.Values{"lang": {"nb"}, "back": {"/"}}, want: [5]int{s303, s303, s303, s303, s303}},
+		{method: "GET", pattern: "/signup/sent", path: "/signup/sent", want: [6]int{s200, s200, s200, s200, s200, s200}},
 
 		// Any signed-in user.
-		{method: "POST", pattern: "/logout", path: "/logout", want: [5]int{s401, s303, s303, s303, s303}},
-		{method: "GET", pattern: "/password", path: "/password", want: [5]int{s303, s200, s200, s200, s200}},
-		{method: "POST", pattern: "/password", path: "/password", want: [5]int{s401, s422, s422, s422, s422}},
+		{method: "POST", pattern: "/logout", path: "/logout", want: [6]int{s401, s303, s303, s303, s303, s404}},
+		{method: "GET", pattern: "/password", path: "/password", want: [6]int{s303, s200, s200, s200, s200, s404}},
+		{method: "POST", pattern: "/password", path: "/password", want: [6]int{s401, s422, s422, s422, s422, s404}},
 		// Their own reminder choices: an empty form (no weekday) is 422.
-		{method: "GET", pattern: "/settings/reminders", path: "/settings/reminders", want: [5]int{s303, s200, s200, s200, s200}},
-		{method: "POST", pattern: "/settings/reminders", path: "/settings/reminders", want: [5]int{s401, s422, s422, s422, s422}},
+		{method: "GET", pattern: "/settings/reminders", path: "/settings/reminders", want: [6]int{s303, s200, s200, s200, s200, s404}},
+		{method: "POST", pattern: "/settings/reminders", path: "/settings/reminders", want: [6]int{s401, s422, s422, s422, s422, s404}},
 		// Their own second factors: starting an authenticator (303 to its
 		// page), the page with the secret just made, an empty code (422).
-		{method: "GET", pattern: "/settings/security", path: "/settings/security", want: [5]int{s303, s200, s200, s200, s200}},
-		{method: "POST", pattern: "/settings/totp/new", path: "/settings/totp/new", want: [5]int{s401, s303, s303, s303, s303}},
-		{method: "GET", pattern: "/settings/totp", path: "/settings/totp", want: [5]int{s303, s200, s200, s200, s200}},
-		{method: "POST", pattern: "/settings/totp", path: "/settings/totp", want: [5]int{s401, s422, s422, s422, s422}},
-		{method: "POST", pattern: "/settings/passkeys/options", path: "/settings/passkeys/options", want: [5]int{s401, s200, s200, s200, s200}},
-		{method: "POST", pattern: "/settings/passkeys", path: "/settings/passkeys", want: [5]int{s401, s400, s400, s400, s400}},
+		{method: "GET", pattern: "/settings/security", path: "/settings/security", want: [6]int{s303, s200, s200, s200, s200, s404}},
+		{method: "POST", pattern: "/settings/totp/new", path: "/settings/totp/new", want: [6]int{s401, s303, s303, s303, s303, s404}},
+		{method: "GET", pattern: "/settings/totp", path: "/settings/totp", want: [6]int{s303, s200, s200, s200, s200, s404}},
+		{method: "POST", pattern: "/settings/totp", path: "/settings/totp", want: [6]int{s401, s422, s422, s422, s422, s404}},
+		{method: "POST", pattern: "/settings/passkeys/options", path: "/settings/passkeys/options", want: [6]int{s401, s200, s200, s200, s200, s404}},
+		{method: "POST", pattern: "/settings/passkeys", path: "/settings/passkeys", want: [6]int{s401, s400, s400, s400, s400, s404}},
 
 		// Password reset and e-mail links are for visitors above all, but a
 		// signed-in person may use them too (nothing redirects). The link
@@ -190,101 +192,98 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		// never uses the token up, so every column sees it valid; POST
 		// with no password is refused with 422 before the token is used.
 		// An empty reset request is 422 as well (the e-mail is required).
-		{method: "GET", pattern: "/password/forgot", path: "/password/forgot", want: [5]int{s200, s200, s200, s200, s200}},
-		{method: "POST", pattern: "/password/forgot", path: "/password/forgot", want: [5]int{s422, s422, s422, s422, s422}},
-		{method: "GET", pattern: "/l/:token", path: "/l/" + fx.token, want: [5]int{s200, s200, s200, s200, s200}},
-		{method: "POST", pattern: "/l/:token", path: "/l/" + fx.token, want: [5]int{s422, s422, s422, s422, s422}},
+		{method: "GET", pattern: "/password/forgot", path: "/password/forgot", want: [6]int{s200, s200, s200, s200, s200, s200}},
+		{method: "POST", pattern: "/password/forgot", path: "/password/forgot", want: [6]int{s422, s422, s422, s422, s422, s422}},
+		{method: "GET", pattern: "/l/:token", path: "/l/" + fx.token, want: [6]int{s200, s200, s200, s200, s200, s200}},
+		{method: "POST", pattern: "/l/:token", path: "/l/" + fx.token, want: [6]int{s422, s422, s422, s422, s422, s422}},
 
 		// Employers: their own organisation (an empty invitation is 422).
-		{method: "GET", pattern: "/organisation", path: "/organisation", want: [5]int{s303, s200, s403, s403, s403}},
-		{method: "POST", pattern: "/organisation/invite", path: "/organisation/invite", want: [5]int{s401, s422, s403, s403, s403}},
+		{method: "GET", pattern: "/organisation", path: "/organisation", want: [6]int{s303, s200, s403, s403, s403, s404}},
+		{method: "POST", pattern: "/organisation/invite", path: "/organisation/invite", want: [6]int{s401, s422, s403, s403, s403, s404}},
 
 		// Placements: employers manage their own organisation's, advisers
 		// search and read published ones, admins see all and take one
 		// down. Empty forms are refused with 422 before anything is saved;
 		// each status move acts on a placement in the status it starts from.
-		{method: "GET", pattern: "/placements", path: "/placements", want: [5]int{s303, s200, s200, s403, s200}},
-		{method: "GET", pattern: "/placements/new", path: "/placements/new", want: [5]int{s303, s200, s403, s403, s403}},
-		{method: "POST", pattern: "/placements", path: "/placements", want: [5]int{s401, s422, s403, s403, s403}},
-		{method: "POST", pattern: "/placements/validate", path: "/placements/validate", want: [5]int{s401, s200, s403, s403, s403}},
-		{method: "GET", pattern: "/placements/:id", path: "/placements/" + id(fx.placement), want: [5]int{s303, s200, s200, s403, s200}},
-		{method: "GET", pattern: "/placements/:id/edit", path: "/placements/" + id(fx.placement) + "/edit", want: [5]int{s303, s200, s403, s403, s403}},
-		{method: "POST", pattern: "/placements/:id", path: "/placements/" + id(fx.placement), want: [5]int{s401, s422, s403, s403, s403}},
-		{method: "POST", pattern: "/placements/:id/publish", path: "/placements/" + id(fx.toPublish) + "/publish", want: [5]int{s401, s303, s403, s403, s403}},
-		{method: "POST", pattern: "/placements/:id/pause", path: "/placements/" + id(fx.toPause) + "/pause", want: [5]int{s401, s303, s403, s403, s403}},
-		{method: "POST", pattern: "/placements/:id/resume", path: "/placements/" + id(fx.toResume) + "/resume", want: [5]int{s401, s303, s403, s403, s403}},
-		{method: "POST", pattern: "/placements/:id/close", path: "/placements/" + id(fx.toClose) + "/close", want: [5]int{s401, s303, s403, s403, s403}},
-		{method: "POST", pattern: "/placements/:id/reopen", path: "/placements/" + id(fx.toReopen) + "/reopen", want: [5]int{s401, s303, s403, s403, s403}},
-		{method: "POST", pattern: "/placements/:id/duplicate", path: "/placements/" + id(fx.placement) + "/duplicate", want: [5]int{s401, s303, s403, s403, s403}},
+		{method: "GET", pattern: "/placements", path: "/placements", want: [6]int{s303, s200, s200, s403, s200, s404}},
+		{method: "GET", pattern: "/placements/new", path: "/placements/new", want: [6]int{s303, s200, s403, s403, s403, s404}},
+		{method: "POST", pattern: "/placements", path: "/placements", want: [6]int{s401, s422, s403, s403, s403, s404}},
+		{method: "POST", pattern: "/placements/validate", path: "/placements/validate", want: [6]int{s401, s200, s403, s403, s403, s404}},
+		{method: "GET", pattern: "/placements/:id", path: "/placements/" + id(fx.placement), want: [6]int{s303, s200, s200, s403, s200, s404}},
+		{method: "GET", pattern: "/placements/:id/edit", path: "/placements/" + id(fx.placement) + "/edit", want: [6]int{s303, s200, s403, s403, s403, s404}},
+		{method: "POST", pattern: "/placements/:id", path: "/placements/" + id(fx.placement), want: [6]int{s401, s422, s403, s403, s403, s404}},
+		{method: "POST", pattern: "/placements/:id/publish", path: "/placements/" + id(fx.toPublish) + "/publish", want: [6]int{s401, s303, s403, s403, s403, s404}},
+		{method: "POST", pattern: "/placements/:id/pause", path: "/placements/" + id(fx.toPause) + "/pause", want: [6]int{s401, s303, s403, s403, s403, s404}},
+		{method: "POST", pattern: "/placements/:id/resume", path: "/placements/" + id(fx.toResume) + "/resume", want: [6]int{s401, s303, s403, s403, s403, s404}},
+		{method: "POST", pattern: "/placements/:id/close", path: "/placements/" + id(fx.toClose) + "/close", want: [6]int{s401, s303, s403, s403, s403, s404}},
+		{method: "POST", pattern: "/placements/:id/reopen", path: "/placements/" + id(fx.toReopen) + "/reopen", want: [6]int{s401, s303, s403, s403, s403, s404}},
+		{method: "POST", pattern: "/placements/:id/duplicate", path: "/placements/" + id(fx.placement) + "/duplicate", want: [6]int{s401, s303, s403, s403, s403, s404}},
 		{method: "POST", pattern: "/placements/:id/unpublish", path: "/placements/" + id(fx.toUnpublish) + "/unpublish",
-			form: url.Values{"reason": {"Erstatter en ordinær stilling."}}, want: [5]int{s401, s403, s403, s403, s303}},
-		{method: "POST", pattern: "/placements/:id/republish", path: "/placements/" + id(fx.toRepublish) + "/republish", want: [5]int{s401, s403, s403, s403, s303}},
+			form: url.Values{"reason": {"Erstatter en ordinær stilling."}}, want: [6]int{s401, s403, s403, s403, s303, s404}},
+		{method: "POST", pattern: "/placements/:id/republish", path: "/placements/" + id(fx.toRepublish) + "/republish", want: [6]int{s401, s403, s403, s403, s303, s404}},
 
 		// Participants: the adviser's own caseload; the linked NAV user
 		// reads and adds notes; the admin reads, reassigns and reads the
 		// audit log. Employers never. Empty registration and edit forms are
 		// refused with 422 before anything is saved; results, outcomes and
 		// notes are valid, so a refusal is the authorisation's doing.
-		{method: "GET", pattern: "/participants", path: "/participants", want: [5]int{s303, s403, s200, s200, s200}},
+		{method: "GET", pattern: "/participants", path: "/participants", want: [6]int{s303, s403, s200, s200, s200, s404}},
 		// Exports: the adviser's caseload, everyone for the admin; never
 		// NAV or employers (handlers/exports_test.go checks the content).
-		{method: "GET", pattern: "/participants/export.csv", path: "/participants/export.csv", want: [5]int{s303, s403, s200, s403, s200}},
-		{method: "GET", pattern: "/participants/export.xlsx", path: "/participants/export.xlsx", want: [5]int{s303, s403, s200, s403, s200}},
-		{method: "GET", pattern: "/handover.csv", path: "/handover.csv", want: [5]int{s303, s403, s403, s200, s403}},
-		{method: "GET", pattern: "/handover.xlsx", path: "/handover.xlsx", want: [5]int{s303, s403, s403, s200, s403}},
-		{method: "GET", pattern: "/agreements/attendance-export.csv", path: "/agreements/attendance-export.csv?month=2030-06", want: [5]int{s303, s403, s200, s403, s200}},
-		{method: "GET", pattern: "/agreements/attendance-export.xlsx", path: "/agreements/attendance-export.xlsx?month=2030-06", want: [5]int{s303, s403, s200, s403, s200}},
-		{method: "GET", pattern: "/participants/new", path: "/participants/new", want: [5]int{s303, s403, s200, s403, s403}},
-		{method: "POST", pattern: "/participants", path: "/participants", want: [5]int{s401, s403, s422, s403, s403}},
-		{method: "GET", pattern: "/participants/:id", path: "/participants/" + id(fx.participant), want: [5]int{s303, s403, s200, s200, s200}},
-		{method: "GET", pattern: "/participants/:id/edit", path: "/participants/" + id(fx.participant) + "/edit", want: [5]int{s303, s403, s200, s403, s403}},
-		{method: "POST", pattern: "/participants/:id", path: "/participants/" + id(fx.participant), want: [5]int{s401, s403, s422, s403, s403}},
+		{method: "GET", pattern: "/participants/export.csv", path: "/participants/export.csv", want: [6]int{s303, s403, s200, s403, s200, s404}},
+		{method: "GET", pattern: "/participants/export.xlsx", path: "/participants/export.xlsx", want: [6]int{s303, s403, s200, s403, s200, s404}},
+		{method: "GET", pattern: "/handover.csv", path: "/handover.csv", want: [6]int{s303, s403, s403, s200, s403, s404}},
+		{method: "GET", pattern: "/handover.xlsx", path: "/handover.xlsx", want: [6]int{s303, s403, s403, s200, s403, s404}},
+		{method: "GET", pattern: "/agreements/attendance-export.csv", path: "/agreements/attendance-export.csv?month=2030-06", want: [6]int{s303, s403, s200, s403, s200, s404}},
+		{method: "GET", pattern: "/agreements/attendance-export.xlsx", path: "/agreements/attendance-export.xlsx?month=2030-06", want: [6]int{s303, s403, s200, s403, s200, s404}},
+		{method: "GET", pattern: "/participants/new", path: "/participants/new", want: [6]int{s303, s403, s200, s403, s403, s404}},
+		{method: "POST", pattern: "/participants", path: "/participants", want: [6]int{s401, s403, s422, s403, s403, s404}},
+		{method: "GET", pattern: "/participants/:id", path: "/participants/" + id(fx.participant), want: [6]int{s303, s403, s200, s200, s200, s404}},
+		{method: "GET", pattern: "/participants/:id/edit", path: "/participants/" + id(fx.participant) + "/edit", want: [6]int{s303, s403, s200, s403, s403, s404}},
+		{method: "POST", pattern: "/participants/:id", path: "/participants/" + id(fx.participant), want: [6]int{s401, s403, s422, s403, s403, s404}},
 		{method: "POST", pattern: "/participants/:id/results", path: "/participants/" + id(fx.participant) + "/results",
-			form: url.Values{"skill": {"oral"}, "level": {"a2"}, "taken_on": {ymd(today())}, "source": {"teacher"}}, want: [5]int{s401, s403, s303, s403, s403}},
+			form: url.Values{"skill": {"oral"}, "level": {"a2"}, "taken_on": {ymd(today())}, "source": {"teacher"}}, want: [6]int{s401, s403, s303, s403, s403, s404}},
 		{method: "POST", pattern: "/participants/:id/outcomes", path: "/participants/" + id(fx.participant) + "/outcomes",
-			form: url.Values{"kind": {"education"}, "from_date": {ymd(today())}}, want: [5]int{s401, s403, s303, s403, s403}},
+			form: url.Values{"kind": {"education"}, "from_date": {ymd(today())}}, want: [6]int{s401, s403, s303, s403, s403, s404}},
 		{method: "POST", pattern: "/participants/:id/notes", path: "/participants/" + id(fx.participant) + "/notes",
-			form: url.Values{"body": {"Matrisenotat"}}, want: [5]int{s401, s403, s303, s303, s403}},
+			form: url.Values{"body": {"Matrisenotat"}}, want: [6]int{s401, s403, s303, s303, s403, s404}},
 		{method: "POST", pattern: "/participants/:id/reassign", path: "/participants/" + id(fx.toReassign) + "/reassign",
-			form: url.Values{"adviser": {id(fx.newAdviser)}}, want: [5]int{s401, s403, s403, s403, s303}},
-		{method: "GET", pattern: "/participants/:id/audit", path: "/participants/" + id(fx.participant) + "/audit", want: [5]int{s303, s403, s403, s403, s200}},
+			form: url.Values{"adviser": {id(fx.newAdviser)}}, want: [6]int{s401, s403, s403, s403, s303, s404}},
+		{method: "GET", pattern: "/participants/:id/audit", path: "/participants/" + id(fx.participant) + "/audit", want: [6]int{s303, s403, s403, s403, s200, s404}},
 		// The matrix adviser owns fx.participant: suggestions for them.
-		{method: "GET", pattern: "/participants/:id/suggestions", path: "/participants/" + id(fx.participant) + "/suggestions", want: [5]int{s303, s403, s200, s403, s403}},
+		{method: "GET", pattern: "/participants/:id/suggestions", path: "/participants/" + id(fx.participant) + "/suggestions", want: [6]int{s303, s403, s200, s403, s403, s404}},
 		// The adviser proposes their participant for the employer's placement.
 		{method: "POST", pattern: "/participants/:id/proposals", path: "/participants/" + id(fx.participant) + "/proposals",
-			form: url.Values{"placement_id": {id(fx.proposalPlacement)}, "note": {"Matriseforslag"}}, want: [5]int{s401, s403, s303, s403, s403}},
+			form: url.Values{"placement_id": {id(fx.proposalPlacement)}, "note": {"Matriseforslag"}}, want: [6]int{s401, s403, s303, s403, s403, s404}},
 		// Privacy (issue 15): consent, the protected-address grade and the
 		// classification of absence are the participant's adviser's alone
 		// (the consent row gives one, the next withdraws it; the grade
 		// row sets none; the empty classification is 422); innsyn is the
 		// adviser's and the admin's.
-		{method: "GET", pattern: "/participants/:id/consent", path: "/participants/" + id(px.participant) + "/consent", want: [5]int{s303, s403, s200, s403, s403}},
+		{method: "GET", pattern: "/participants/:id/consent", path: "/participants/" + id(px.participant) + "/consent", want: [6]int{s303, s403, s200, s403, s403, s404}},
 		{method: "POST", pattern: "/participants/:id/consent", path: "/participants/" + id(px.participant) + "/consent",
-			form: url.Values{"org": {id(px.org)}, "items": {db.ItemFirstName}, "how": {db.ConsentInPerson}}, want: [5]int{s401, s403, s303, s403, s403}},
+			form: url.Values{"org": {id(px.org)}, "items": {db.ItemFirstName}, "how": {db.ConsentInPerson}}, want: [6]int{s401, s403, s303, s403, s403, s404}},
 		{method: "POST", pattern: "/participants/:id/consent/:org/withdraw", path: "/participants/" + id(px.participant) + "/consent/" + id(px.org) + "/withdraw",
-			want: [5]int{s401, s403, s303, s403, s403}},
+			want: [6]int{s401, s403, s303, s403, s403, s404}},
 		{method: "POST", pattern: "/participants/:id/protection", path: "/participants/" + id(px.participant) + "/protection",
-			form: url.Values{"protection": {db.ProtectionNone}}, want: [5]int{s401, s403, s303, s403, s403}},
-		{method: "GET", pattern: "/participants/:id/absence", path: "/participants/" + id(px.participant) + "/absence", want: [5]int{s303, s403, s200, s403, s403}},
-		{method: "POST", pattern: "/participants/:id/absence", path: "/participants/" + id(px.participant) + "/absence", want: [5]int{s401, s403, s422, s403, s403}},
-		{method: "GET", pattern: "/participants/:id/innsyn", path: "/participants/" + id(px.participant) + "/innsyn", want: [5]int{s303, s403, s200, s403, s200}},
-		{method: "GET", pattern: "/participants/:id/innsyn.json", path: "/participants/" + id(px.participant) + "/innsyn.json", want: [5]int{s303, s403, s200, s403, s200}},
+			form: url.Values{"protection": {db.ProtectionNone}}, want: [6]int{s401, s403, s303, s403, s403, s404}},
+		{method: "GET", pattern: "/participants/:id/absence", path: "/participants/" + id(px.participant) + "/absence", want: [6]int{s303, s403, s200, s403, s403, s404}},
+		{method: "POST", pattern: "/participants/:id/absence", path: "/participants/" + id(px.participant) + "/absence", want: [6]int{s401, s403, s422, s403, s403, s404}},
+		{method: "GET", pattern: "/participants/:id/innsyn", path: "/participants/" + id(px.participant) + "/innsyn", want: [6]int{s303, s403, s200, s403, s200, s404}},
+		{method: "GET", pattern: "/participants/:id/innsyn.json", path: "/participants/" + id(px.participant) + "/innsyn.json", want: [6]int{s303, s403, s200, s403, s200, s404}},
 
 		// Proposals: the employer of the placement's organisation reads,
 		// accepts and declines (with a reason); nobody else.
-		// The integration plan: empty forms are refused (422) before
-		// anything is saved, so the participant stays as it was.
-		{method: "GET", pattern: "/participants/:id/plan", path: "/participants/" + id(fx.participant) + "/plan", want: [5]int{s303, s403, s200, s200, s200}},
-		{method: "POST", pattern: "/participants/:id/plan", path: "/participants/" + id(fx.participant) + "/plan", want: [5]int{s401, s403, s422, s403, s403}},
-		{method: "POST", pattern: "/participants/:id/plan/reviews", path: "/participants/" + id(fx.participant) + "/plan/reviews", want: [5]int{s401, s403, s422, s403, s403}},
-		{method: "POST", pattern: "/participants/:id/leave", path: "/participants/" + id(fx.participant) + "/leave", want: [5]int{s401, s403, s422, s403, s403}},
-		{method: "POST", pattern: "/participants/:id/extensions", path: "/participants/" + id(fx.participant) + "/extensions", want: [5]int{s401, s403, s422, s403, s403}},
-
-		{method: "GET", pattern: "/proposals", path: "/proposals", want: [5]int{s303, s200, s403, s403, s403}},
-		{method: "GET", pattern: "/proposals/:id", path: "/proposals/" + id(fx.proposal), want: [5]int{s303, s200, s403, s403, s403}},
-		{method: "POST", pattern: "/proposals/:id/accept", path: "/proposals/" + id(fx.toAccept) + "/accept", want: [5]int{s401, s303, s403, s403, s403}},
+		{method: "GET", pattern: "/proposals", path: "/proposals", want: [6]int{s303, s200, s403, s403, s403, s404}},
+		{method: "GET", pattern: "/proposals/:id", path: "/proposals/" + id(fx.proposal), want: [6]int{s303, s200, s403, s403, s403, s404}},
+		{method: "POST", pattern: "/proposals/:id/accept", path: "/proposals/" + id(fx.toAccept) + "/accept", want: [6]int{s401, s303, s403, s403, s403, s404}},
+		{method: "GET", pattern: "/participants/:id/plan", path: "/participants/" + id(fx.participant) + "/plan", want: [6]int{s303, s403, s200, s200, s200, s404}},
+		{method: "POST", pattern: "/participants/:id/plan", path: "/participants/" + id(fx.participant) + "/plan", want: [6]int{s401, s403, s422, s403, s403, s404}},
+		{method: "POST", pattern: "/participants/:id/plan/reviews", path: "/participants/" + id(fx.participant) + "/plan/reviews", want: [6]int{s401, s403, s422, s403, s403, s404}},
+		{method: "POST", pattern: "/participants/:id/leave", path: "/participants/" + id(fx.participant) + "/leave", want: [6]int{s401, s403, s422, s403, s403, s404}},
+		{method: "POST", pattern: "/participants/:id/extensions", path: "/participants/" + id(fx.participant) + "/extensions", want: [6]int{s401, s403, s422, s403, s403, s404}},
 		{method: "POST", pattern: "/proposals/:id/decline", path: "/proposals/" + id(fx.toDecline) + "/decline",
-			form: url.Values{"reason": {"Matrisegrunn"}}, want: [5]int{s401, s303, s403, s403, s403}},
+			form: url.Values{"reason": {"Matrisegrunn"}}, want: [6]int{s401, s303, s403, s403, s403, s404}},
 
 		// Attendance and evaluations: the employer of the agreement's
 		// organisation logs a week and evaluates (the GET is of "start",
@@ -292,17 +291,17 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		// the employer or the participant's adviser mails the supervisor a
 		// link. Nobody else.
 		{method: "GET", pattern: "/agreements/:id/attendance/:week", path: "/agreements/" + id(fx.agreement) + "/attendance/" + fx.agreementWeek,
-			want: [5]int{s303, s200, s403, s403, s403}},
+			want: [6]int{s303, s200, s403, s403, s403, s404}},
 		{method: "POST", pattern: "/agreements/:id/attendance/:week", path: "/agreements/" + id(fx.agreement) + "/attendance/" + fx.agreementWeek,
-			form: url.Values{"state_0": {"present"}, "hours_0": {"6"}}, want: [5]int{s401, s303, s403, s403, s403}},
+			form: url.Values{"state_0": {"present"}, "hours_0": {"6"}}, want: [6]int{s401, s303, s403, s403, s403, s404}},
 		{method: "GET", pattern: "/agreements/:id/evaluations/:phase", path: "/agreements/" + id(fx.agreement) + "/evaluations/start",
-			want: [5]int{s303, s200, s403, s403, s403}},
+			want: [6]int{s303, s200, s403, s403, s403, s404}},
 		{method: "POST", pattern: "/agreements/:id/evaluations/:phase", path: "/agreements/" + id(fx.agreement) + "/evaluations/end",
-			form: url.Values{"punctuality": {"3"}, "cooperation": {"3"}, "instructions": {"0"}, "speaking": {"2"}}, want: [5]int{s401, s303, s403, s403, s403}},
+			form: url.Values{"punctuality": {"3"}, "cooperation": {"3"}, "instructions": {"0"}, "speaking": {"2"}}, want: [6]int{s401, s303, s403, s403, s403, s404}},
 		{method: "POST", pattern: "/agreements/:id/attendance-link", path: "/agreements/" + id(fx.agreement) + "/attendance-link",
-			form: url.Values{"week": {fx.agreementWeek}}, want: [5]int{s401, s303, s303, s403, s403}},
+			form: url.Values{"week": {fx.agreementWeek}}, want: [6]int{s401, s303, s303, s403, s403, s404}},
 		{method: "POST", pattern: "/agreements/:id/evaluation-link", path: "/agreements/" + id(fx.agreement) + "/evaluation-link",
-			form: url.Values{"phase": {"mid"}}, want: [5]int{s401, s303, s303, s403, s403}},
+			form: url.Values{"phase": {"mid"}}, want: [6]int{s401, s303, s303, s403, s403, s404}},
 
 		// Agreements: the employer of the organisation and the participant's
 		// adviser read, edit the steps, approve, cancel and end; the adviser
@@ -314,57 +313,125 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		// consent on toConsent (303) and approves toApprove last (303); the
 		// employer's approval of toApprove is 409, as they approved it
 		// already (one form with one lock version cannot serve both parties).
-		{method: "GET", pattern: "/agreements", path: "/agreements", want: [5]int{s303, s200, s200, s200, s200}},
-		{method: "GET", pattern: "/agreements/:id", path: "/agreements/" + id(fx.agreements.id), want: [5]int{s303, s200, s200, s200, s200}},
-		{method: "GET", pattern: "/agreements/:id/summary", path: "/agreements/" + id(fx.agreements.id) + "/summary", want: [5]int{s303, s200, s200, s200, s200}},
-		{method: "GET", pattern: "/agreements/:id/steps/:step", path: "/agreements/" + id(fx.agreements.id) + "/steps/contacts", want: [5]int{s303, s200, s200, s403, s403}},
-		{method: "POST", pattern: "/agreements/:id/steps/:step", path: "/agreements/" + id(fx.agreements.id) + "/steps/contacts", want: [5]int{s401, s422, s422, s403, s403}},
+		{method: "GET", pattern: "/agreements", path: "/agreements", want: [6]int{s303, s200, s200, s200, s200, s404}},
+		{method: "GET", pattern: "/agreements/:id", path: "/agreements/" + id(fx.agreements.id), want: [6]int{s303, s200, s200, s200, s200, s404}},
+		{method: "GET", pattern: "/agreements/:id/summary", path: "/agreements/" + id(fx.agreements.id) + "/summary", want: [6]int{s303, s200, s200, s200, s200, s404}},
+		{method: "GET", pattern: "/agreements/:id/steps/:step", path: "/agreements/" + id(fx.agreements.id) + "/steps/contacts", want: [6]int{s303, s200, s200, s403, s403, s404}},
+		{method: "POST", pattern: "/agreements/:id/steps/:step", path: "/agreements/" + id(fx.agreements.id) + "/steps/contacts", want: [6]int{s401, s422, s422, s403, s403, s404}},
 		{method: "POST", pattern: "/agreements/:id/approve", path: "/agreements/" + id(fx.agreements.toApprove) + "/approve",
-			form: url.Values{"lock_version": {strconv.Itoa(fx.agreements.approveLock)}}, want: [5]int{s401, http.StatusConflict, s303, s403, s403}},
+			form: url.Values{"lock_version": {strconv.Itoa(fx.agreements.approveLock)}}, want: [6]int{s401, http.StatusConflict, s303, s403, s403, s404}},
 		{method: "POST", pattern: "/agreements/:id/consent", path: "/agreements/" + id(fx.agreements.toConsent) + "/consent",
-			form: url.Values{"lock_version": {strconv.Itoa(fx.agreements.consentLock)}, "mode": {"in_person"}}, want: [5]int{s401, s403, s303, s403, s403}},
-		// NAV's decision: the linked NAV user only; a form without a
-		// decision is refused beside the field and changes nothing.
+			form: url.Values{"lock_version": {strconv.Itoa(fx.agreements.consentLock)}, "mode": {"in_person"}}, want: [6]int{s401, s403, s303, s403, s403, s404}},
+		{method: "POST", pattern: "/agreements/:id/cancel", path: "/agreements/" + id(fx.agreements.id) + "/cancel", want: [6]int{s401, s422, s422, s403, s403, s404}},
+		{method: "POST", pattern: "/agreements/:id/end", path: "/agreements/" + id(fx.agreements.running) + "/end", want: [6]int{s401, s422, s422, s403, s403, s404}},
 		{method: "POST", pattern: "/agreements/:id/nav", path: "/agreements/" + id(fx.agreements.id) + "/nav",
-			form: url.Values{"lock_version": {"0"}}, want: [5]int{s401, s403, s403, s422, s403}},
-		{method: "POST", pattern: "/agreements/:id/cancel", path: "/agreements/" + id(fx.agreements.id) + "/cancel", want: [5]int{s401, s422, s422, s403, s403}},
-		{method: "POST", pattern: "/agreements/:id/end", path: "/agreements/" + id(fx.agreements.running) + "/end", want: [5]int{s401, s422, s422, s403, s403}},
+			form: url.Values{"lock_version": {"0"}}, want: [6]int{s401, s403, s403, s422, s403, s404}},
 		{method: "POST", pattern: "/agreements/:id/follow-ups", path: "/agreements/" + id(fx.agreements.id) + "/follow-ups",
-			form: url.Values{"held_on": {ymd(today())}, "with": {"participant", "supervisor"}, "notes": {"Matriseoppfølging"}}, want: [5]int{s401, s403, s303, s403, s403}},
+			form: url.Values{"held_on": {ymd(today())}, "with": {"participant", "supervisor"}, "notes": {"Matriseoppfølging"}}, want: [6]int{s401, s403, s303, s403, s403, s404}},
 
 		// Key figures: the admin's for everyone, the adviser's for their
 		// own caseload (outside the /admin group on purpose).
-		{method: "GET", pattern: "/admin/kpi", path: "/admin/kpi", want: [5]int{s303, s403, s200, s403, s200}},
+		{method: "GET", pattern: "/admin/kpi", path: "/admin/kpi", want: [6]int{s303, s403, s200, s403, s200, s404}},
 
 		// Admins only.
-		{method: "GET", pattern: "/admin/organisations", path: "/admin/organisations?status=all", want: [5]int{s303, s403, s403, s403, s200}},
-		{method: "POST", pattern: "/admin/organisations/:id/approve", path: "/admin/organisations/" + id(fx.pendingOrg) + "/approve", want: [5]int{s401, s403, s403, s403, s303}},
-		{method: "POST", pattern: "/admin/organisations/:id/reject", path: "/admin/organisations/" + id(fx.pendingOrg) + "/reject", want: [5]int{s401, s403, s403, s403, s303}},
-		{method: "GET", pattern: "/admin/users", path: "/admin/users?role=adviser", want: [5]int{s303, s403, s403, s403, s200}},
-		{method: "POST", pattern: "/admin/users", path: "/admin/users", want: [5]int{s401, s403, s403, s403, s422}},
-		{method: "POST", pattern: "/admin/users/:id/disable", path: "/admin/users/" + id(fx.target) + "/disable", want: [5]int{s401, s403, s403, s403, s303}},
-		{method: "POST", pattern: "/admin/users/:id/enable", path: "/admin/users/" + id(fx.target) + "/enable", want: [5]int{s401, s403, s403, s403, s303}},
-		{method: "POST", pattern: "/admin/users/invite", path: "/admin/users/invite", want: [5]int{s401, s403, s403, s403, s422}},
-		{method: "POST", pattern: "/admin/users/:id/mfa-reset", path: "/admin/users/" + id(fx.target) + "/mfa-reset", want: [5]int{s401, s403, s403, s403, s303}},
-		{method: "GET", pattern: "/admin/outbox", path: "/admin/outbox?status=dead", want: [5]int{s303, s403, s403, s403, s200}},
-		{method: "GET", pattern: "/admin/outbox/:id", path: "/admin/outbox/" + id(fx.mail), want: [5]int{s303, s403, s403, s403, s200}},
-		{method: "GET", pattern: "/admin/outbox/:id/html", path: "/admin/outbox/" + id(fx.mail) + "/html", want: [5]int{s303, s403, s403, s403, s200}},
-		{method: "POST", pattern: "/admin/outbox/:id/retry", path: "/admin/outbox/" + id(fx.mail) + "/retry", want: [5]int{s401, s403, s403, s403, s303}},
-		{method: "GET", pattern: "/admin/jobs", path: "/admin/jobs", want: [5]int{s303, s403, s403, s403, s200}},
-		{method: "POST", pattern: "/admin/jobs/:name/run", path: "/admin/jobs/retention/run", want: [5]int{s401, s403, s403, s403, s303}},
+		{method: "GET", pattern: "/admin/organisations", path: "/admin/organisations?status=all", want: [6]int{s303, s403, s403, s403, s200, s404}},
+		{method: "POST", pattern: "/admin/organisations/:id/approve", path: "/admin/organisations/" + id(fx.pendingOrg) + "/approve", want: [6]int{s401, s403, s403, s403, s303, s404}},
+		{method: "POST", pattern: "/admin/organisations/:id/reject", path: "/admin/organisations/" + id(fx.pendingOrg) + "/reject", want: [6]int{s401, s403, s403, s403, s303, s404}},
+		{method: "GET", pattern: "/admin/users", path: "/admin/users?role=adviser", want: [6]int{s303, s403, s403, s403, s200, s404}},
+		{method: "POST", pattern: "/admin/users", path: "/admin/users", want: [6]int{s401, s403, s403, s403, s422, s404}},
+		{method: "POST", pattern: "/admin/users/:id/disable", path: "/admin/users/" + id(fx.target) + "/disable", want: [6]int{s401, s403, s403, s403, s303, s404}},
+		{method: "POST", pattern: "/admin/users/:id/enable", path: "/admin/users/" + id(fx.target) + "/enable", want: [6]int{s401, s403, s403, s403, s303, s404}},
+		{method: "POST", pattern: "/admin/users/invite", path: "/admin/users/invite", want: [6]int{s401, s403, s403, s403, s422, s404}},
+		{method: "POST", pattern: "/admin/users/:id/mfa-reset", path: "/admin/users/" + id(fx.target) + "/mfa-reset", want: [6]int{s401, s403, s403, s403, s303, s404}},
+		{method: "GET", pattern: "/admin/outbox", path: "/admin/outbox?status=dead", want: [6]int{s303, s403, s403, s403, s200, s404}},
+		{method: "GET", pattern: "/admin/outbox/:id", path: "/admin/outbox/" + id(fx.mail), want: [6]int{s303, s403, s403, s403, s200, s404}},
+		{method: "GET", pattern: "/admin/outbox/:id/html", path: "/admin/outbox/" + id(fx.mail) + "/html", want: [6]int{s303, s403, s403, s403, s200, s404}},
+		{method: "POST", pattern: "/admin/outbox/:id/retry", path: "/admin/outbox/" + id(fx.mail) + "/retry", want: [6]int{s401, s403, s403, s403, s303, s404}},
+		{method: "GET", pattern: "/admin/jobs", path: "/admin/jobs", want: [6]int{s303, s403, s403, s403, s200, s404}},
+		{method: "POST", pattern: "/admin/jobs/:name/run", path: "/admin/jobs/retention/run", want: [6]int{s401, s403, s403, s403, s303, s404}},
 		// Reminder thresholds and the preview; an empty form is 422.
-		{method: "GET", pattern: "/admin/reminders", path: "/admin/reminders", want: [5]int{s303, s403, s403, s403, s200}},
-		{method: "POST", pattern: "/admin/reminders", path: "/admin/reminders", want: [5]int{s401, s403, s403, s403, s422}},
+		{method: "GET", pattern: "/admin/reminders", path: "/admin/reminders", want: [6]int{s303, s403, s403, s403, s200, s404}},
+		{method: "POST", pattern: "/admin/reminders", path: "/admin/reminders", want: [6]int{s401, s403, s403, s403, s422, s404}},
 		// Archive bundles (issue 15): the admin downloads the bundle; its
 		// participant is not due, so "anonymise now" is refused with 409.
-		{method: "GET", pattern: "/admin/archive", path: "/admin/archive", want: [5]int{s303, s403, s403, s403, s200}},
-		{method: "GET", pattern: "/admin/archive/:id", path: "/admin/archive/" + id(px.bundle), want: [5]int{s303, s403, s403, s403, s200}},
-		{method: "POST", pattern: "/admin/archive/:id/anonymise", path: "/admin/archive/" + id(px.bundle) + "/anonymise", want: [5]int{s401, s403, s403, s403, http.StatusConflict}},
-		{method: "GET", pattern: "/admin/rules", path: "/admin/rules", want: [5]int{s303, s403, s403, s403, s200}},
-		{method: "POST", pattern: "/admin/rules/preview", path: "/admin/rules/preview", want: [5]int{s401, s403, s403, s403, s422}},
-		{method: "POST", pattern: "/admin/rules", path: "/admin/rules", want: [5]int{s401, s403, s403, s403, s422}},
-		{method: "POST", pattern: "/admin/rules/measure", path: "/admin/rules/measure", want: [5]int{s401, s403, s403, s403, s422}},
+		{method: "GET", pattern: "/admin/archive", path: "/admin/archive", want: [6]int{s303, s403, s403, s403, s200, s404}},
+		{method: "GET", pattern: "/admin/archive/:id", path: "/admin/archive/" + id(px.bundle), want: [6]int{s303, s403, s403, s403, s200, s404}},
+		{method: "POST", pattern: "/admin/archive/:id/anonymise", path: "/admin/archive/" + id(px.bundle) + "/anonymise", want: [6]int{s401, s403, s403, s403, http.StatusConflict, s404}},
+
+		// The participant's own pages (issue 16; the matrix app has the area
+		// on). Sign-in with a code or link is for anyone (an empty code is
+		// 422; a link's page uses nothing, a forged link is 404); the pages
+		// are the participant's alone: a visitor is sent to sign in, staff
+		// get 404. The participant column has no placement (its calendar is
+		// 404) and no consent to withdraw (404); giving one back with none
+		// withdrawn changes nothing. The adviser invites and signs out.
+		{method: "GET", pattern: "/me/login", path: "/me/login", want: [6]int{s200, s200, s200, s200, s200, s303}},
+		{method: "POST", pattern: "/me/login", path: "/me/login", want: [6]int{s422, s422, s422, s422, s422, s422}},
+		{method: "GET", pattern: "/me/l/:token", path: "/me/l/" + ta.participantInviteToken(fx.adviser, px.participant), want: [6]int{s200, s200, s200, s200, s200, s200}},
+		{method: "POST", pattern: "/me/l/:token", path: "/me/l/" + strings.Repeat("f", 43), want: [6]int{s404, s404, s404, s404, s404, s404}},
+		{method: "POST", pattern: "/me/lang", path: "/me/lang", form: url.Values{"lang": {"uk"}, "back": {"/me"}}, want: [6]int{s303, s303, s303, s303, s303, s303}},
+		{method: "GET", pattern: "/me", path: "/me", want: [6]int{s303, s404, s404, s404, s404, s200}},
+		{method: "GET", pattern: "/me/placement", path: "/me/placement", want: [6]int{s303, s404, s404, s404, s404, s200}},
+		{method: "GET", pattern: "/me/placement.ics", path: "/me/placement.ics", want: [6]int{s303, s404, s404, s404, s404, s404}},
+		{method: "GET", pattern: "/me/attendance", path: "/me/attendance", want: [6]int{s303, s404, s404, s404, s404, s200}},
+		{method: "GET", pattern: "/me/consent", path: "/me/consent", want: [6]int{s303, s404, s404, s404, s404, s200}},
+		{method: "POST", pattern: "/me/consent/:org/withdraw", path: "/me/consent/" + id(px.org) + "/withdraw", want: [6]int{s401, s404, s404, s404, s404, s404}},
+		{method: "POST", pattern: "/me/consent/:org/give", path: "/me/consent/" + id(px.org) + "/give", want: [6]int{s401, s404, s404, s404, s404, s303}},
+		{method: "GET", pattern: "/me/data", path: "/me/data", want: [6]int{s303, s404, s404, s404, s404, s200}},
+		{method: "POST", pattern: "/me/logout", path: "/me/logout", want: [6]int{s401, s404, s404, s404, s404, s303}},
+		{method: "POST", pattern: "/participants/:id/access/link", path: "/participants/" + id(fx.participant) + "/access/link",
+			form: url.Values{"email": {unique("matrise") + "@example.org"}, "lang": {"uk"}}, want: [6]int{s401, s403, s303, s403, s403, s404}},
+		{method: "POST", pattern: "/participants/:id/access/code", path: "/participants/" + id(fx.participant) + "/access/code", want: [6]int{s401, s403, s200, s403, s403, s404}},
+		{method: "POST", pattern: "/participants/:id/access/end", path: "/participants/" + id(fx.participant) + "/access/end", want: [6]int{s401, s403, s303, s403, s403, s404}},
+		{method: "GET", pattern: "/admin/rules", path: "/admin/rules", want: [6]int{s303, s403, s403, s403, s200, s404}},
+		{method: "POST", pattern: "/admin/rules/preview", path: "/admin/rules/preview", want: [6]int{s401, s403, s403, s403, s422, s404}},
+		{method: "POST", pattern: "/admin/rules", path: "/admin/rules", want: [6]int{s401, s403, s403, s403, s422, s404}},
+		{method: "POST", pattern: "/admin/rules/measure", path: "/admin/rules/measure", want: [6]int{s401, s403, s403, s403, s422, s404}},
 	}
+}
+
+// participantInviteToken makes a code invitation for a participant of the
+// adviser's and returns its long token (the QR code's link).
+func (ta *testApp) participantInviteToken(adviser db.User, participantID int64) string {
+	ta.t.Helper()
+	token, err := db.NewToken()
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	code, err := db.NewParticipantCode()
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	if err := ta.store.CreateParticipantInvite(context.Background(), db.NewParticipantInvite{ParticipantID: participantID,
+		AdviserID: adviser.ID, Kind: db.InviteCode, Token: token, Code: code, TTL: time.Hour}); err != nil {
+		ta.t.Fatal(err)
+	}
+	return token
+}
+
+// participantClient is a browser signed in to the participant's own pages
+// (a session made directly, as sessionFor does for staff).
+func (ta *testApp) participantClient(participantID int64) *client {
+	ta.t.Helper()
+	token := randomToken()
+	ta.exec(`INSERT INTO participant_sessions (token_hash, participant_id, csrf_token, expires_at)
+		VALUES ($1, $2, $3, now() + interval '1 hour')`, db.HashToken(token), participantID, randomToken())
+	c := ta.client()
+	c.cookies[meCookie] = token
+	c.get("/login") // the CSRF token, as for staff
+	return c
+}
+
+// matrixClient is a fresh browser of a matrix column.
+func (ta *testApp) matrixClient(role string, users map[string]db.User, participantID int64) *client {
+	switch role {
+	case "":
+		c, _ := ta.signIn("")
+		return c
+	case db.RoleParticipant:
+		return ta.participantClient(participantID)
+	}
+	return ta.sessionFor(users[role])
 }
 
 // registeredRoutes lists the app's routes as "METHOD pattern": no Use
@@ -407,7 +474,7 @@ func matchPattern(pattern, path string) bool {
 }
 
 func TestAuthorisationMatrix(t *testing.T) {
-	ta := newTestApp(t)
+	ta := newTestApp(t, areaOnConfig)
 	ctx := context.Background()
 
 	fx := ta.newMatrixFixtures()
@@ -456,18 +523,13 @@ func TestAuthorisationMatrix(t *testing.T) {
 	before := ta.participant(fx.participant)
 	participants := ta.count("participants")
 	for _, role := range matrixRoles[1:] {
-		if _, ok := users[role]; !ok {
+		if _, ok := users[role]; !ok && role != db.RoleParticipant {
 			users[role] = ta.createUser(role)
 		}
 	}
 	for _, r := range rows {
 		for i, role := range matrixRoles {
-			var c *client
-			if role == "" {
-				c, _ = ta.signIn("")
-			} else {
-				c = ta.sessionFor(users[role])
-			}
+			c := ta.matrixClient(role, users, fx.participant)
 			var res response
 			if r.method == http.MethodGet {
 				res = c.get(r.path)
@@ -490,7 +552,12 @@ func TestAuthorisationMatrix(t *testing.T) {
 			// brought back; a signed-in person on /login or /signup goes home.
 			if r.method == http.MethodGet && res.status == s303 {
 				want := "/"
-				if role == "" {
+				switch {
+				case strings.HasPrefix(r.pattern, "/me") && role == "":
+					want = "/me/login" // the participant's sign-in
+				case strings.HasPrefix(r.pattern, "/me"):
+					want = "/me"
+				case role == "" || role == db.RoleParticipant:
 					want = "/login?next=" + url.QueryEscape(r.path)
 				}
 				if got := res.location(); got != want {
@@ -626,12 +693,16 @@ func TestAuthorisationMatrix(t *testing.T) {
 // Paths nobody routes are 404 for everyone, and the admin area refuses
 // non-admins before revealing what exists.
 func TestUnknownPaths(t *testing.T) {
-	ta := newTestApp(t)
+	ta := newTestApp(t, areaOnConfig)
+	participant := ta.storeParticipant(ta.createUser(db.RoleAdviser), participantInput("Ukjent", unique("Deltaker")))
 	for _, role := range matrixRoles {
 		var c *client
-		if role == "" {
+		switch role {
+		case "":
 			c, _ = ta.signIn("")
-		} else {
+		case db.RoleParticipant:
+			c = ta.participantClient(participant)
+		default:
 			c = ta.sessionFor(ta.createUser(role))
 		}
 		if res := c.get("/no-such-page"); res.status != s404 {
@@ -641,7 +712,7 @@ func TestUnknownPaths(t *testing.T) {
 		switch role {
 		case "":
 			want = s303
-		case db.RoleAdmin:
+		case db.RoleAdmin, db.RoleParticipant:
 			want = s404
 		}
 		if res := c.get("/admin/no-such-page"); res.status != want {

@@ -128,6 +128,16 @@ func SendReminders(ctx context.Context, tx *db.JobTx, r *mail.Renderer, run Remi
 		queueing += time.Since(t)
 		digests += n
 	}
+	// The participants' own reminders (issue 16), in their language.
+	mine, err := participantReminders(ctx, tx, r, run)
+	if err != nil {
+		return nil, err
+	}
+	n, err := tx.EnqueueAllAt(ctx, mine, at)
+	if err != nil {
+		return nil, err
+	}
+	stats["participant_mails"] = n
 	stats["ms_render"] = rendering.took().Milliseconds()
 	stats["ms_queue"] = queueing.Milliseconds()
 	stats["digests"] = digests

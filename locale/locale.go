@@ -12,6 +12,7 @@ package locale
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -25,6 +26,23 @@ var Supported = []string{"nb", "en"}
 
 // Valid reports whether l is a supported language.
 func Valid(l string) bool { return l == "nb" || l == "en" }
+
+// Participant lists the languages of the participant area (issue 16), in
+// the order its language picker shows them: Ukrainian first, then plain
+// Norwegian, English, Arabic, Tigrinya and Dari. Their messages (IDs
+// "me.*") live in locales/participant/<lang>.toml; nb there is the plain
+// language (klarspråk) version, so staff pages keep their own nb.
+var Participant = []string{"uk", "nb", "en", "ar", "ti", "prs"}
+
+// ValidParticipant reports whether l is a language of the participant area.
+func ValidParticipant(l string) bool { return slices.Contains(Participant, l) }
+
+// RTL reports whether a participant language is written right to left.
+func RTL(l string) bool { return l == "ar" || l == "prs" }
+
+// participantPrefix starts every participant message ID, so the two sets
+// of catalogues never share an ID.
+const participantPrefix = "me."
 
 // message is a catalogue entry: its text, or its parsed template when it
 // has placeholders.
@@ -55,17 +73,43 @@ func New() (*Translator, error) {
 		if err != nil {
 			return nil, fmt.Errorf("locale: messages %s: %w", l, err)
 		}
-		ms := make(map[string]message, len(raw))
-		for id, src := range raw {
-			m, err := parse(l, src)
-			if err != nil {
-				return nil, fmt.Errorf("locale: messages %s: %s: %w", l, id, err)
-			}
-			ms[id] = m
+		if err := t.add(l, raw, false); err != nil {
+			return nil, err
 		}
-		t.messages[l] = ms
+	}
+	for _, l := range Participant {
+		raw, err := ParticipantCatalogue(l)
+		if err != nil {
+			return nil, fmt.Errorf("locale: participant messages %s: %w", l, err)
+		}
+		if err := t.add(l, raw, true); err != nil {
+			return nil, err
+		}
 	}
 	return t, nil
+}
+
+// add parses a catalogue into lang's messages. A participant catalogue
+// holds only "me." IDs and a staff one none, so neither shadows the other
+// and a participant message missing in a language falls back to the
+// plain Norwegian one (lookup), never to a staff text or a key.
+func (t *Translator) add(lang string, raw map[string]string, participant bool) error {
+	ms := t.messages[lang]
+	if ms == nil {
+		ms = make(map[string]message, len(raw))
+		t.messages[lang] = ms
+	}
+	for id, src := range raw {
+		if strings.HasPrefix(id, participantPrefix) != participant {
+			return fmt.Errorf("locale: messages %s: %s: participant messages, and only they, start with %q", lang, id, participantPrefix)
+		}
+		m, err := parse(lang, src)
+		if err != nil {
+			return fmt.Errorf("locale: messages %s: %s: %w", lang, id, err)
+		}
+		ms[id] = m
+	}
+	return nil
 }
 
 // lookup finds a message in lang, else in the default language.
@@ -112,7 +156,17 @@ func (t *Translator) Has(lang, id string) bool {
 // Catalogue returns the raw messages of one language's file, for the test
 // that every language is complete.
 func Catalogue(lang string) (map[string]string, error) {
-	raw, err := fs.ReadFile(views.FS, "locales/"+lang+".toml")
+	return readCatalogue("locales/" + lang + ".toml")
+}
+
+// ParticipantCatalogue returns the raw participant messages ("me.*") of
+// one language, for the test that holds every language to the same keys.
+func ParticipantCatalogue(lang string) (map[string]string, error) {
+	return readCatalogue("locales/participant/" + lang + ".toml")
+}
+
+func readCatalogue(name string) (map[string]string, error) {
+	raw, err := fs.ReadFile(views.FS, name)
 	if err != nil {
 		return nil, err
 	}

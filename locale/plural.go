@@ -14,6 +14,7 @@ import (
 //	nb, en:  one, other                       ("1 month", "2 months")
 //	uk:      one, few, many, other            (1 місяць, 2 місяці, 5 місяців)
 //	ar:      zero, one, two, few, many, other
+//	ti, prs: one (0 and 1), other
 //
 // Too few forms fall back to the last one given, so a language whose
 // catalogue is still thin never shows a key. The rules cover whole
@@ -21,6 +22,9 @@ import (
 var pluralRules = map[string]func(n int64) int{
 	"nb": oneOther,
 	"en": oneOther,
+	// Tigrinya and Dari (as Persian): CLDR's "one" is 0 and 1.
+	"ti":  zeroOneOther,
+	"prs": zeroOneOther,
 	"uk": func(n int64) int { // one, few, many (other is for fractions)
 		switch m10, m100 := n%10, n%100; {
 		case m10 == 1 && m100 != 11:
@@ -51,6 +55,13 @@ var pluralRules = map[string]func(n int64) int{
 
 func oneOther(n int64) int {
 	if n == 1 {
+		return 0
+	}
+	return 1
+}
+
+func zeroOneOther(n int64) int {
+	if n <= 1 {
 		return 0
 	}
 	return 1

@@ -25,6 +25,9 @@ type Renderer struct {
 	baseURL string
 	html    map[string]*htmltemplate.Template
 	text    map[string]*texttemplate.Template
+	// The participant's own mails (participant.go), in their language.
+	meHTML map[string]*htmltemplate.Template
+	meText map[string]*texttemplate.Template
 }
 
 // Data is what e-mail templates see. By DOMAIN.md's rule, e-mail
@@ -83,7 +86,7 @@ func NewRendererFS(t *locale.Translator, baseURL string, fsys fs.FS) (*Renderer,
 		}
 		r.html[name], r.text[name] = h, t
 	}
-	return r, nil
+	return r, r.loadParticipant(fsys)
 }
 
 // Link makes an absolute URL from a path, on BASE_URL.

@@ -41,11 +41,17 @@ type Config struct {
 	MetricsToken string
 	// SignupMaxPerIP and ResetMaxPerIP limit sign-ups and password reset
 	// requests per client address per hour.
-	SignupMaxPerIP  int
-	ResetMaxPerIP   int
-	ShutdownTimeout time.Duration
-	ProxyHeader     string
-	TrustedProxies  []string
+	SignupMaxPerIP int
+	ResetMaxPerIP  int
+	// ParticipantArea, PARTICIPANT_CODE_MINUTES and PARTICIPANT_LINK_DAYS:
+	// the participants' own pages (issue 16) and how long their sign-in
+	// codes and mailed links work.
+	ParticipantArea        bool
+	ParticipantCodeMinutes int
+	ParticipantLinkDays    int
+	ShutdownTimeout        time.Duration
+	ProxyHeader            string
+	TrustedProxies         []string
 	// Agreements are the agreement cadences and limits DOMAIN.md calls
 	// configurable (follow-up weeks, employer access, self-certified
 	// sickness, one-click link lifetime).
@@ -56,7 +62,7 @@ type Config struct {
 	OIDC             []handlers.OIDCProvider
 	// SecretKeyPrevious is the SECRET_KEY before a rotation: what it sealed
 	// (authenticator secrets) still opens, and is sealed anew.
-	SecretKeyPrevious     string
+	SecretKeyPrevious string
 	// Retention is how long participants and the audit log are kept, and
 	// how long an archive bundle waits for its download (docs/privacy.md).
 	Retention             db.RetentionConfig
@@ -168,6 +174,24 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.MetricsToken = str("METRICS_TOKEN", "")
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		problems = append(problems, "METRICS_TOKEN must be at least 16 characters")
+	}
+	// The participant area is on in development (the demo shows it) and
+	// off in production until the municipality turns it on (README).
+	areaDefault := "true"
+	if c.Env == "production" {
+		areaDefault = "false"
+	}
+	switch v := strings.ToLower(str("PARTICIPANT_AREA", areaDefault)); v {
+	case "true", "1", "yes":
+		c.ParticipantArea = true
+	case "false", "0", "no":
+	default:
+		problems = append(problems, fmt.Sprintf("PARTICIPANT_AREA=%q must be true or false", v))
+	}
+	c.ParticipantCodeMinutes = num("PARTICIPANT_CODE_MINUTES", 30)
+	c.ParticipantLinkDays = num("PARTICIPANT_LINK_DAYS", 7)
+	if c.ParticipantCodeMinutes > 24*60 || c.ParticipantLinkDays > 30 {
+		problems = append(problems, "PARTICIPANT_CODE_MINUTES must be at most 1440 and PARTICIPANT_LINK_DAYS at most 30")
 	}
 	c.SignupMaxPerIP = num("SIGNUP_MAX_PER_IP", 10)
 	c.ResetMaxPerIP = num("RESET_MAX_PER_IP", 20)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +144,36 @@ func TestConfigRetention(t *testing.T) {
 	for _, w := range []string{"PARTICIPANT_RETENTION_MONTHS must be at least 12", `AUDIT_RETENTION_MONTHS="sixty"`, `ARCHIVE_GRACE_DAYS="0"`} {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("the error does not say %s: %v", w, err)
+		}
+	}
+}
+
+// PARTICIPANT_AREA is on in development and off in production unless set;
+// anything but true or false stops the start, as do codes or links that
+// would work for more than a day or a month.
+func TestConfigParticipantArea(t *testing.T) {
+	prod := []string{"APP_ENV", "production", "BASE_URL", "https://praksis.kommune.no", "SECRET_KEY", goodSecret, "SMTP_URL", "smtp://u:p@mail.example:587"}
+	for _, c := range []struct {
+		name string
+		kv   []string
+		want bool
+	}{
+		{"development", nil, true},
+		{"production", prod, false},
+		{"production, turned on", append(slices.Clone(prod), "PARTICIPANT_AREA", "true"), true},
+		{"development, turned off", []string{"PARTICIPANT_AREA", "false"}, false},
+	} {
+		cfg, err := loadConfig(env(c.kv...))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if cfg.ParticipantArea != c.want || cfg.ParticipantCodeMinutes != 30 || cfg.ParticipantLinkDays != 7 {
+			t.Errorf("%s: area %v (want %v), %d minutes, %d days", c.name, cfg.ParticipantArea, c.want, cfg.ParticipantCodeMinutes, cfg.ParticipantLinkDays)
+		}
+	}
+	for _, kv := range [][]string{{"PARTICIPANT_AREA", "maybe"}, {"PARTICIPANT_CODE_MINUTES", "2000"}, {"PARTICIPANT_LINK_DAYS", "0"}} {
+		if _, err := loadConfig(env(kv...)); err == nil || !strings.Contains(err.Error(), kv[0]) {
+			t.Errorf("%s=%s: %v", kv[0], kv[1], err)
 		}
 	}
 }
