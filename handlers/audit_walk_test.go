@@ -33,6 +33,10 @@ var noParticipantPages = map[string]bool{
 	"GET /admin/archive": true, "GET /admin/archive/:id": true,
 	// The dated rules; the preview of whom a new row affects is a POST.
 	"GET /admin/rules": true,
+	// The participant's own pages (issue 16): the person reading their own
+	// record, not a reading of someone else's; sign-in pages show no one.
+	"GET /me": true, "GET /me/attendance": true, "GET /me/consent": true, "GET /me/data": true, "GET /me/l/:token": true,
+	"GET /me/login": true, "GET /me/placement": true, "GET /me/placement.ics": true,
 }
 
 // TestEveryParticipantPageIsAudited walks every GET route that shows a

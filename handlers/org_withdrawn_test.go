@@ -28,6 +28,10 @@ var withdrawnOpen = map[string]int{
 	"POST /login/passkey/options": s200, "POST /login/passkey": http.StatusBadRequest,
 	"GET /settings/security": s200, "POST /settings/totp/new": s303, "GET /settings/totp": s200, "POST /settings/totp": s422,
 	"POST /settings/passkeys/options": s200, "POST /settings/passkeys": http.StatusBadRequest,
+	// The participant area is not an employer's: every route is 404 to them.
+	"GET /me/login": s404, "POST /me/login": s404, "GET /me/l/:token": s404, "POST /me/l/:token": s404, "POST /me/lang": s404,
+	"GET /me": s404, "GET /me/placement": s404, "GET /me/placement.ics": s404, "GET /me/attendance": s404, "GET /me/consent": s404,
+	"POST /me/consent/:org/withdraw": s404, "POST /me/consent/:org/give": s404, "GET /me/data": s404, "POST /me/logout": s404,
 }
 
 // TestRejectedOrganisationMatrix: an approved organisation with a running

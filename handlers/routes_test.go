@@ -363,7 +363,9 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		// 422; a link's page uses nothing, a forged link is 404); the pages
 		// are the participant's alone: a visitor is sent to sign in, staff
 		// get 404. The participant column has no placement (its calendar is
-		// 404) and no consent to withdraw (404); giving one back with none
+		// 404) and no consent with the organisation its withdrawal names (404:
+		// the adviser's proposal in this matrix rests on the participant's
+		// consent to the employer's organisation, and must stay); giving one back with none
 		// withdrawn changes nothing. The adviser invites and signs out.
 		{method: "GET", pattern: "/me/login", path: "/me/login", want: [6]int{s200, s200, s200, s200, s200, s303}},
 		{method: "POST", pattern: "/me/login", path: "/me/login", want: [6]int{s422, s422, s422, s422, s422, s422}},
@@ -375,7 +377,7 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "GET", pattern: "/me/placement.ics", path: "/me/placement.ics", want: [6]int{s303, s404, s404, s404, s404, s404}},
 		{method: "GET", pattern: "/me/attendance", path: "/me/attendance", want: [6]int{s303, s404, s404, s404, s404, s200}},
 		{method: "GET", pattern: "/me/consent", path: "/me/consent", want: [6]int{s303, s404, s404, s404, s404, s200}},
-		{method: "POST", pattern: "/me/consent/:org/withdraw", path: "/me/consent/" + id(px.org) + "/withdraw", want: [6]int{s401, s404, s404, s404, s404, s404}},
+		{method: "POST", pattern: "/me/consent/:org/withdraw", path: "/me/consent/" + id(fx.pendingOrg) + "/withdraw", want: [6]int{s401, s404, s404, s404, s404, s404}},
 		{method: "POST", pattern: "/me/consent/:org/give", path: "/me/consent/" + id(px.org) + "/give", want: [6]int{s401, s404, s404, s404, s404, s303}},
 		{method: "GET", pattern: "/me/data", path: "/me/data", want: [6]int{s303, s404, s404, s404, s404, s200}},
 		{method: "POST", pattern: "/me/logout", path: "/me/logout", want: [6]int{s401, s404, s404, s404, s404, s303}},
