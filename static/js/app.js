@@ -52,6 +52,36 @@
     for (var i = 0; i < fields.length; i++) fields[i].value = path;
   });
 
+  // A live search form (data-search) asks once per distinct search and
+  // leaves empty fields out of the request and so of the address htmx
+  // pushes: typing, then leaving the field (change) or pressing Enter
+  // (submit), used to ask, and push the same address, twice. Without this
+  // script the plain GET form sends every field, which the server ignores
+  // when empty.
+  var searchSent = null;
+  function searchQuery(formData) {
+    return new URLSearchParams(formData).toString();
+  }
+  document.body.addEventListener("htmx:configRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!form || !form.matches || !form.matches("form[data-search]")) return;
+    var data = evt.detail.formData, empty = [];
+    data.forEach(function (v, k) {
+      if (typeof v === "string" && v.trim() === "") empty.push(k);
+    });
+    for (var i = 0; i < empty.length; i++) data.delete(empty[i]);
+    var q = searchQuery(data);
+    if (q === searchSent || (searchSent === null && q === new URLSearchParams(location.search).toString())) {
+      evt.preventDefault();
+      return;
+    }
+    searchSent = q;
+  });
+  document.body.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (form && form.matches && form.matches("form[data-search]")) searchSent = null;
+  });
+
   // Live validation swaps a field's message container (id f-NAME-msg):
   // mark the field invalid while a message is shown.
   document.body.addEventListener("htmx:afterSwap", function (evt) {
