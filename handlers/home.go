@@ -15,6 +15,9 @@ type dashboardPage struct {
 	// NAV: the hand-over list (handover.go).
 	Handover       []db.HandoverRow
 	HandoverMonths int
+	// Contact is, for a rejected organisation's employer, the
+	// programme's contact details.
+	Contact db.ProgrammeContact
 }
 
 // home is the landing page for visitors and the role's dashboard for
@@ -43,6 +46,11 @@ func (a *App) home(c *fiber.Ctx) error {
 			return err
 		}
 		p.Org = &o
+		if o.Status() == db.OrgRejected {
+			if p.Contact, err = a.store.ProgrammeContact(ctx); err != nil {
+				return err
+			}
+		}
 	case db.RoleNAV:
 		if err := a.loadHandover(c, &p); err != nil {
 			return err

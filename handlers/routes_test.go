@@ -323,7 +323,9 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		// Admins only.
 		{method: "GET", pattern: "/admin/organisations", path: "/admin/organisations?status=all", want: [5]int{s303, s403, s403, s403, s200}},
 		{method: "POST", pattern: "/admin/organisations/:id/approve", path: "/admin/organisations/" + id(fx.pendingOrg) + "/approve", want: [5]int{s401, s403, s403, s403, s303}},
-		{method: "POST", pattern: "/admin/organisations/:id/reject", path: "/admin/organisations/" + id(fx.pendingOrg) + "/reject", want: [5]int{s401, s403, s403, s403, s303}},
+		{method: "POST", pattern: "/admin/organisations/:id/reject", path: "/admin/organisations/" + id(fx.pendingOrg) + "/reject", form: url.Values{"reason": {"Ukjent virksomhet."}}, want: [5]int{s401, s403, s403, s403, s303}},
+		{method: "GET", pattern: "/admin/contact", path: "/admin/contact", want: [5]int{s303, s403, s403, s403, s200}},
+		{method: "POST", pattern: "/admin/contact", path: "/admin/contact", want: [5]int{s401, s403, s403, s403, s422}},
 		{method: "GET", pattern: "/admin/users", path: "/admin/users?role=adviser", want: [5]int{s303, s403, s403, s403, s200}},
 		{method: "POST", pattern: "/admin/users", path: "/admin/users", want: [5]int{s401, s403, s403, s403, s422}},
 		{method: "POST", pattern: "/admin/users/:id/disable", path: "/admin/users/" + id(fx.target) + "/disable", want: [5]int{s401, s403, s403, s403, s303}},
