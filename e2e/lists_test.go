@@ -50,3 +50,40 @@ func TestPlacementSearchHistory(t *testing.T) {
 		t.Errorf("the results are not on the page once")
 	}
 }
+
+// TestAdminOrganisationsTable: the organisations table has no sideways
+// scroll at 1280 px, also with a rejection's confirm step open, and stacks
+// at 375 px without making the page wider than the screen; axe is clean
+// (issue 20).
+func TestAdminOrganisationsTable(t *testing.T) {
+	b := newTab(t)
+	b.do(chromedp.EmulateViewport(1280, 900))
+	b.expectStatus("admin signs in", b.signIn("admin@example.org", db.DemoPassword), 200)
+	b.ensureLanguage("nb")
+	b.expectStatus("GET /admin/organisations", b.open("/admin/organisations?status=all"), 200)
+	tableFits := func(name string) {
+		t.Helper()
+		scroll, client := eval[int](b, `document.querySelector("main .table-wrap").scrollWidth`), eval[int](b, `document.querySelector("main .table-wrap").clientWidth`)
+		if scroll > client {
+			t.Errorf("%s: the table is %dpx wide in its %dpx box", name, scroll, client)
+		}
+	}
+	tableFits("1280 px")
+	b.expectNoSidewaysScroll("organisations at 1280 px")
+	b.checkPage("admin-organisations-1280")
+	b.do(click(`main tbody tr details:has(form[action$="/reject"]) > summary`))
+	b.waitFor(`document.querySelector('main tbody tr details[open] textarea[name="reason"]') !== null`)
+	tableFits("1280 px, rejection open")
+	b.checkPage("admin-organisations-reject-open")
+
+	b.do(chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
+	b.expectStatus("GET /admin/organisations", b.open("/admin/organisations?status=all"), 200)
+	b.expectNoSidewaysScroll("organisations at 375 px")
+	if got := eval[string](b, `getComputedStyle(document.querySelector("main tbody tr")).display`); got != "block" {
+		t.Errorf("at 375 px a row is display %q, want block (stacked)", got)
+	}
+	b.checkPage("admin-organisations-375")
+	b.expectStatus("GET /admin/contact", b.open("/admin/contact"), 200)
+	b.expectNoSidewaysScroll("contact at 375 px")
+	b.checkPage("admin-contact-375")
+}

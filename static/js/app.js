@@ -34,7 +34,9 @@
       el = evt.detail.target && document.getElementById(evt.detail.target.id);
     }
     if (el && el.tagName === "TR") {
-      var target = el.querySelector("button") || el.querySelector("th");
+      // The first control shown: a closed confirm step's summary comes
+      // before the button hidden inside it.
+      var target = el.querySelector("summary, button") || el.querySelector("th");
       if (target) {
         if (target.tagName === "TH") target.setAttribute("tabindex", "-1");
         target.focus();
