@@ -11,6 +11,16 @@ import (
 	"praksis/db"
 )
 
+// agreementStatus is an agreement's status today, as the list shows it.
+func agreementStatus(t *testing.T, agreementID int64) string {
+	t.Helper()
+	var st string
+	if err := store.DB.QueryRow(`SELECT agreement_status(ag, current_date) FROM agreements ag WHERE id = $1`, agreementID).Scan(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // TestPlacementSearchHistory: each htmx search adds one history entry,
 // not two (typing, then leaving the field or pressing Enter, used to ask
 // again and push the same address), and the address has no empty
@@ -86,4 +96,44 @@ func TestAdminOrganisationsTable(t *testing.T) {
 	b.expectStatus("GET /admin/contact", b.open("/admin/contact"), 200)
 	b.expectNoSidewaysScroll("contact at 375 px")
 	b.checkPage("admin-contact-375")
+}
+
+// TestAgreementsList: the agreements list filters and fits: no sideways
+// scroll in its table at 1280 px, no page wider than the screen at 375 px,
+// axe clean (issue 20).
+func TestAgreementsList(t *testing.T) {
+	f := newFormsFixture(t) // an adviser of their own with an agreement
+	st := agreementStatus(t, f.agreement)
+	b := newTab(t)
+	b.do(chromedp.EmulateViewport(1280, 900))
+	b.expectStatus("adviser signs in", b.signIn(f.adviser, db.DemoPassword), 200)
+	b.ensureLanguage("nb")
+	b.expectStatus("GET /agreements", b.open("/agreements"), 200)
+	all := eval[int](b, `document.querySelectorAll("main tbody tr").length`)
+	if all == 0 {
+		t.Fatal("the adviser's agreement is not listed")
+	}
+	scroll, client := eval[int](b, `document.querySelector("main .table-wrap").scrollWidth`), eval[int](b, `document.querySelector("main .table-wrap").clientWidth`)
+	if scroll > client {
+		t.Errorf("the agreements table is %dpx wide in its %dpx box", scroll, client)
+	}
+	b.checkPage("agreements-1280")
+	b.choose("#a-status", st)
+	b.expectStatus("filter by status", b.submit(`main form[role="search"] button[type="submit"]`), 200)
+	if got := eval[string](b, `new URLSearchParams(location.search).get("status")`); got != st {
+		t.Errorf("status in the address: %q", got)
+	}
+	want := b.msg("agreements.status." + st)
+	if got := eval[[]string](b, `Array.from(document.querySelectorAll("main tbody .status")).map(e => e.textContent.trim())`); len(got) != 1 {
+		t.Errorf("statuses listed %v, want the one agreement", got)
+	}
+	for _, s := range eval[[]string](b, `Array.from(document.querySelectorAll("main tbody .status")).map(e => e.textContent.trim())`) {
+		if s != want {
+			t.Errorf("a %q agreement in the list of running ones", s)
+		}
+	}
+	b.do(chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
+	b.expectStatus("GET /agreements", b.open("/agreements"), 200)
+	b.expectNoSidewaysScroll("agreements at 375 px")
+	b.checkPage("agreements-375")
 }
