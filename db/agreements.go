@@ -320,6 +320,9 @@ type AgreementFilter struct {
 	OrgID         int64
 	ParticipantID int64
 	Query         string
+	// FollowUpDue keeps the running agreements whose follow-up is due on
+	// today (as the dashboard counts them).
+	FollowUpDue   bool
 	Offset, Limit int
 }
 
@@ -327,7 +330,9 @@ type AgreementFilter struct {
 // after the scope's.
 const agreementFilterSQL = ` AND ($5::text = '' OR agreement_status(ag, $1::date) = $5::text)
 	AND ($6::bigint = 0 OR ag.organisation_id = $6::bigint) AND ($7::bigint = 0 OR ag.participant_id = $7::bigint)
-	AND ($8::text = '' OR concat_ws(' ', ag.job_title, pl.title, o.name, p.first_name, p.last_name) ILIKE '%' || $8::text || '%')`
+	AND ($8::text = '' OR concat_ws(' ', ag.job_title, pl.title, o.name, p.first_name, p.last_name) ILIKE '%' || $8::text || '%')
+	AND (NOT $9::boolean OR (agreement_status(ag, $1::date) = 'running' AND (SELECT coalesce(max(f.held_on), ag.start_date) + 7 * ag.follow_up_weeks
+		FROM follow_ups f WHERE f.agreement_id = ag.id) <= $1::date))`
 
 // agreementNeedsFirst orders what needs the person first: awaiting
 // approval, then running (attendance to log, follow-ups to hold), then
@@ -338,7 +343,7 @@ const agreementNeedsFirst = ` ORDER BY CASE agreement_status(ag, $1::date) WHEN 
 // AgreementsPage lists one page of the agreements in scope that pass the
 // filter, what needs the person first, and how many pass in all.
 func (s *Store) AgreementsPage(ctx context.Context, sc AgreementScope, today time.Time, f AgreementFilter) ([]Agreement, int, error) {
-	args := append(sc.args(today), f.Status, f.OrgID, f.ParticipantID, likeEscape(strings.TrimSpace(f.Query)))
+	args := append(sc.args(today), f.Status, f.OrgID, f.ParticipantID, likeEscape(strings.TrimSpace(f.Query)), f.FollowUpDue)
 	var total int
 	err := s.DB.GetContext(ctx, &total, `SELECT count(*) FROM agreements ag
 		JOIN placements pl ON pl.id = ag.placement_id
@@ -350,7 +355,7 @@ func (s *Store) AgreementsPage(ctx context.Context, sc AgreementScope, today tim
 	}
 	var out []Agreement
 	err = s.DB.SelectContext(ctx, &out, agreementSelect+`WHERE `+agreementScopeSQL+agreementFilterSQL+agreementNeedsFirst+
-		` LIMIT $9 OFFSET $10`, append(args, f.Limit, f.Offset)...)
+		` LIMIT $10 OFFSET $11`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("db: agreements: %w", err)
 	}

@@ -89,6 +89,10 @@ func (a *App) agreementsIndex(c *fiber.Ctx) error {
 		f.ParticipantID = n
 		p.Q.Set("participant", c.Query("participant"))
 	}
+	if c.Query("follow_up") == "due" {
+		f.FollowUpDue = true
+		p.Q.Set("follow_up", "due")
+	}
 	if v := strings.TrimSpace(c.Query("q")); v != "" {
 		if utf8.RuneCountInString(v) > 200 {
 			v = string([]rune(v)[:200])

@@ -64,6 +64,10 @@ func TestAgreementsListFiltersAndOrder(t *testing.T) {
 	same("another organisation", shown("/agreements?org=999999999"))
 	same("a bad status is no filter", shown("/agreements?status=nonsense"), waiting, cancelled)
 	same("page 2", shown("/agreements?page=2"))
+	same("follow-ups due (neither runs)", shown("/agreements?follow_up=due"))
+	if res := c.get("/"); !strings.Contains(res.body, `href="/agreements?follow_up=due"`) || !strings.Contains(res.body, `href="/agreements?status=awaiting_approval"`) {
+		t.Error("the adviser's dashboard does not link to the filtered lists")
+	}
 
 	before := ta.countWhere("audit_log", "action = 'agreement.list' AND entity_id = $1", waiting)
 	shown("/agreements?q=" + ivan)
