@@ -295,6 +295,64 @@ func (s *Store) AgreementsIn(ctx context.Context, sc AgreementScope, today time.
 	return out, nil
 }
 
+// AgreementFilter narrows the agreements list: by status on today, by
+// organisation, by participant and by words in the job or placement title,
+// the organisation's or the participant's name; a page of Limit rows from
+// Offset.
+type AgreementFilter struct {
+	Status        string
+	OrgID         int64
+	ParticipantID int64
+	Query         string
+	// FollowUpDue keeps the running agreements whose follow-up is due on
+	// today (as the dashboard counts them).
+	FollowUpDue   bool
+	Offset, Limit int
+}
+
+// agreementFilterSQL applies an AgreementFilter, its arguments at $5–$9
+// after the scope's.
+const agreementFilterSQL = ` AND ($5::text = '' OR agreement_status(ag, $1::date) = $5::text)
+	AND ($6::bigint = 0 OR ag.organisation_id = $6::bigint) AND ($7::bigint = 0 OR ag.participant_id = $7::bigint)
+	AND ($8::text = '' OR concat_ws(' ', ag.job_title, pl.title, o.name, p.first_name, p.last_name) ILIKE '%' || $8::text || '%')
+	AND (NOT $9::boolean OR (agreement_status(ag, $1::date) = 'running' AND (SELECT coalesce(max(f.held_on), ag.start_date) + 7 * ag.follow_up_weeks
+		FROM follow_ups f WHERE f.agreement_id = ag.id) <= $1::date))`
+
+// agreementNeedsFirst orders what needs the person first: awaiting
+// approval, then running (attendance to log, follow-ups to hold), then
+// ready, draft, ended and cancelled; newest first within each.
+const agreementNeedsFirst = `CASE agreement_status(ag, $1::date) WHEN 'awaiting_approval' THEN 0 WHEN 'running' THEN 1
+	WHEN 'ready' THEN 2 WHEN 'draft' THEN 3 WHEN 'ended' THEN 4 ELSE 5 END`
+
+// agreementFilterFrom is what the count and the page's ids read: no more
+// than the scope and the filter need.
+const agreementFilterFrom = ` FROM agreements ag
+	JOIN placements pl ON pl.id = ag.placement_id
+	JOIN organisations o ON o.id = ag.organisation_id
+	JOIN participants p ON p.id = ag.participant_id
+	WHERE `
+
+// AgreementsPage lists one page of the agreements in scope that pass the
+// filter, what needs the person first, and how many pass in all.
+func (s *Store) AgreementsPage(ctx context.Context, sc AgreementScope, today time.Time, f AgreementFilter) ([]Agreement, int, error) {
+	args := append(sc.args(today), f.Status, f.OrgID, f.ParticipantID, likeEscape(strings.TrimSpace(f.Query)), f.FollowUpDue)
+	var total int
+	err := s.DB.GetContext(ctx, &total, `SELECT count(*)`+agreementFilterFrom+agreementScopeSQL+agreementFilterSQL, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("db: count agreements: %w", err)
+	}
+	// The page's ids first, ordered on the agreements' own columns; the
+	// full rows (with their per-row subqueries) only for those.
+	var out []Agreement
+	err = s.DB.SelectContext(ctx, &out, agreementSelect+`JOIN (SELECT ag.id, `+agreementNeedsFirst+` AS rank`+agreementFilterFrom+
+		agreementScopeSQL+agreementFilterSQL+` ORDER BY rank, ag.created_at DESC, ag.id DESC LIMIT $10 OFFSET $11) pg ON pg.id = ag.id
+		ORDER BY pg.rank, ag.created_at DESC, ag.id DESC`, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("db: agreements: %w", err)
+	}
+	return out, total, nil
+}
+
 // AgreementsForParticipant lists a participant's agreements, newest first.
 func (s *Store) AgreementsForParticipant(ctx context.Context, participantID int64, today time.Time) ([]Agreement, error) {
 	var out []Agreement

@@ -44,6 +44,8 @@ type Organisation struct {
 	CreatedAt    time.Time  `db:"created_at"`
 	ApprovedAt   *time.Time `db:"approved_at"`
 	RejectedAt   *time.Time `db:"rejected_at"`
+	// RejectionReason is what the admin told the employers when rejecting.
+	RejectionReason string `db:"rejection_reason"`
 }
 
 // Status is pending, approved or rejected.
@@ -57,7 +59,7 @@ func (o Organisation) Status() string {
 	return OrgPending
 }
 
-const orgColumns = `id, name, org_number, kind, sector, municipality, created_at, approved_at, rejected_at`
+const orgColumns = `id, name, org_number, kind, sector, municipality, created_at, approved_at, rejected_at, rejection_reason`
 
 // Signup is what an employer enters to register an organisation and
 // themselves.
@@ -205,32 +207,57 @@ func (s *Store) Organisations(ctx context.Context, status string) ([]Organisatio
 // only when the decision withdraws an approval, so a second click queues
 // nothing.
 func (s *Store) DecideOrganisation(ctx context.Context, id, adminID int64, approve bool, ip string, mails ...Mail) (Organisation, error) {
+	return s.Decide(ctx, OrgDecision{OrgID: id, AdminID: adminID, Approve: approve, IP: ip, Withdrawal: mails})
+}
+
+// OrgDecision is an admin's approval or rejection of an organisation.
+type OrgDecision struct {
+	OrgID, AdminID int64
+	Approve        bool
+	Reason         string // a rejection's reason, kept and told to the employers
+	IP             string
+	// Notices (to the organisation's employers) are queued with the
+	// decision; Withdrawal (to advisers) only when a rejection withdraws
+	// an approval.
+	Notices, Withdrawal []Mail
+}
+
+// Decide records an organisation's approval or rejection, audited, with
+// its mails, in one transaction. Rejecting an approved organisation
+// withdraws its access (withdrawOrganisation).
+func (s *Store) Decide(ctx context.Context, d OrgDecision) (Organisation, error) {
 	var o Organisation
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var wasApproved bool
-		err := tx.GetContext(ctx, &wasApproved, `SELECT approved_at IS NOT NULL FROM organisations WHERE id = $1 FOR UPDATE`, id)
+		err := tx.GetContext(ctx, &wasApproved, `SELECT approved_at IS NOT NULL FROM organisations WHERE id = $1 FOR UPDATE`, d.OrgID)
 		if err != nil {
 			return translate(err)
 		}
 		const q = `UPDATE organisations SET
 				approved_at = CASE WHEN $2 THEN coalesce(approved_at, now()) END,
 				rejected_at = CASE WHEN $2 THEN NULL ELSE coalesce(rejected_at, now()) END,
+				rejection_reason = CASE WHEN $2 THEN '' ELSE $4 END,
 				decided_by = $3
 			WHERE id = $1 RETURNING ` + orgColumns
-		if err := tx.GetContext(ctx, &o, q, id, approve, adminID); err != nil {
+		if err := tx.GetContext(ctx, &o, q, d.OrgID, d.Approve, d.AdminID, d.Reason); err != nil {
 			return translate(err)
 		}
 		action := "organisation.reject"
-		if approve {
+		if d.Approve {
 			action = "organisation.approve"
 		}
-		if err := audit(ctx, tx, adminID, action, "organisation", id, ip); err != nil {
+		if err := audit(ctx, tx, d.AdminID, action, "organisation", d.OrgID, d.IP); err != nil {
 			return err
 		}
-		if approve || !wasApproved {
+		for _, m := range d.Notices {
+			if _, err := Enqueue(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		if d.Approve || !wasApproved {
 			return nil
 		}
-		return withdrawOrganisation(ctx, tx, id, adminID, mails)
+		return withdrawOrganisation(ctx, tx, d.OrgID, d.AdminID, d.Withdrawal)
 	})
 	return o, err
 }

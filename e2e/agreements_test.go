@@ -260,7 +260,12 @@ func TestAgreementJourney(t *testing.T) {
 	_, week := monday.ISOWeek()
 	m = e.mailWith(supervisor, message(t, "nb", "email.attendance.subject"))
 	noName("the attendance mail", m.Text+m.HTML)
-	if want := e.msg("email.attendance.body", "Week", fmt.Sprint(week)); !strings.Contains(m.Text, want) {
+	var plTitle, plOrg string
+	if err := store.DB.QueryRow(`SELECT pl.title, o.name FROM agreements ag JOIN placements pl ON pl.id = ag.placement_id
+		JOIN organisations o ON o.id = pl.organisation_id WHERE $1 LIKE '/agreements/' || ag.id`, agreementPath).Scan(&plTitle, &plOrg); err != nil {
+		t.Fatal(err)
+	}
+	if want := e.msg("email.attendance.body_placement", "Week", fmt.Sprint(week), "Placement", plTitle, "Org", plOrg); !strings.Contains(m.Text, want) {
 		t.Errorf("the attendance mail lacks %q:\n%s", want, m.Text)
 	}
 	attendanceLink := e.mailLink(m)

@@ -60,6 +60,7 @@ func TestPagesWithoutJavaScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	row := "#org-" + strconv.FormatInt(o.ID, 10)
+	b.do(click(row + ` details:has(form[action$="/approve"]) > summary`)) // the confirm step
 	b.expectStatus("approve without JavaScript", b.submit(row+` form[action$="/approve"] button`), 200)
 	b.expectPath("/admin/organisations")
 	mu.Lock()

@@ -115,6 +115,7 @@ func employerSignupApproval(t *testing.T, lang string) {
 	b.expect("status before", b.text(row+" .status"), b.msg("org.status_pending"))
 	b.do(
 		evalVoid(`window.__marker = 1`),
+		click(row+` details:has(form[action$="/approve"]) > summary`), // the confirm step
 		click(row+` form[action$="/approve"] button`),
 	)
 	approved := b.msg("org.status_approved")

@@ -47,7 +47,7 @@ func TestAdminDecidesOrganisationWithHTMX(t *testing.T) {
 			action, flash, status, heading = "reject", "flash.org_rejected_named", db.OrgRejected, "dashboard.rejected_heading"
 		}
 		audits := ta.count("audit_log")
-		res := htmxPost(admin, "/admin/organisations/"+itoa(p.org.ID)+"/"+action, nil)
+		res := htmxPost(admin, "/admin/organisations/"+itoa(p.org.ID)+"/"+action, url.Values{"reason": {"Ikke en arbeidsgiver i kommunen."}})
 		if res.status != http.StatusOK {
 			t.Fatalf("%s: %d %s", action, res.status, res.body)
 		}

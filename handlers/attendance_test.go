@@ -425,7 +425,8 @@ func TestAttendanceLink(t *testing.T) {
 			t.Errorf("the mail names the participant:\n%s", part)
 		}
 	}
-	if !strings.Contains(m.Text, "Kari") || !strings.Contains(m.Text, fill(msg(t, "nb", "email.attendance.body"), "Week", "23")) {
+	title, org := ta.placementOf(f.id)
+	if !strings.Contains(m.Text, "Kari") || !strings.Contains(m.Text, fill(msg(t, "nb", "email.attendance.body_placement"), "Week", "23", "Placement", title, "Org", org)) {
 		t.Errorf("mail text:\n%s", m.Text)
 	}
 	token := mailToken(t, m)
@@ -531,7 +532,8 @@ func TestEvaluationLink(t *testing.T) {
 	if strings.Contains(m.Text, f.first) || strings.Contains(m.HTML, f.first) || strings.Contains(m.Subject, f.first) {
 		t.Error("the evaluation mail names the participant")
 	}
-	if m.Subject != msg(t, "en", "email.evaluation.subject") || !strings.Contains(m.Text, fill(msg(t, "en", "email.evaluation.body"), "Phase", "mid-term")) {
+	title, org := ta.placementOf(f.id)
+	if m.Subject != msg(t, "en", "email.evaluation.subject") || !strings.Contains(m.Text, fill(msg(t, "en", "email.evaluation.body_placement"), "Phase", "mid-term", "Placement", title, "Org", org)) {
 		t.Errorf("mail not in the supervisor's language: %s\n%s", m.Subject, m.Text)
 	}
 	token := mailToken(t, m)
@@ -610,4 +612,15 @@ func TestEvaluationPhasesOpen(t *testing.T) {
 	if page = ta.sessionFor(employerUser).get(f.path("")).text(); !strings.Contains(page, `href="`+f.path("/evaluations/end")+`"`) {
 		t.Error("after an early end the end phase is not offered")
 	}
+}
+
+// placementOf is the title of an agreement's placement and its
+// organisation's name, which the mails about it name.
+func (ta *testApp) placementOf(agreementID int64) (title, org string) {
+	ta.t.Helper()
+	if err := ta.store.DB.QueryRow(`SELECT pl.title, o.name FROM agreements ag JOIN placements pl ON pl.id = ag.placement_id
+		JOIN organisations o ON o.id = pl.organisation_id WHERE ag.id = $1`, agreementID).Scan(&title, &org); err != nil {
+		ta.t.Fatal(err)
+	}
+	return title, org
 }

@@ -37,6 +37,8 @@ var noParticipantPages = map[string]bool{
 	// record, not a reading of someone else's; sign-in pages show no one.
 	"GET /me": true, "GET /me/attendance": true, "GET /me/consent": true, "GET /me/data": true, "GET /me/l/:token": true,
 	"GET /me/login": true, "GET /me/placement": true, "GET /me/placement.ics": true,
+	// The programme contact an admin sets once.
+	"GET /admin/contact": true,
 }
 
 // TestEveryParticipantPageIsAudited walks every GET route that shows a

@@ -17,6 +17,9 @@ type dashboardPage struct {
 	AwaitingNAV    []db.AwaitingNAV
 	Handover       []db.HandoverRow
 	HandoverMonths int
+	// Contact is, for a rejected organisation's employer, the
+	// programme's contact details.
+	Contact db.ProgrammeContact
 }
 
 // home is the landing page for visitors and the role's dashboard for
@@ -45,6 +48,11 @@ func (a *App) home(c *fiber.Ctx) error {
 			return err
 		}
 		p.Org = &o
+		if o.Status() == db.OrgRejected {
+			if p.Contact, err = a.store.ProgrammeContact(ctx); err != nil {
+				return err
+			}
+		}
 	case db.RoleNAV:
 		var err error
 		if p.AwaitingNAV, err = a.store.AgreementsAwaitingNAV(ctx, s.User.ID); err != nil {

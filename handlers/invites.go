@@ -43,6 +43,8 @@ type organisationPage struct {
 	// Contacts are, for a rejected organisation, the advisers of its
 	// agreements that are not over: whom its employers can ask.
 	Contacts []contact
+	// Contact is the programme's contact details, for a rejected one.
+	Contact db.ProgrammeContact
 }
 
 type contact struct{ Name, Email string }
@@ -62,6 +64,9 @@ func (a *App) orgPage(c *fiber.Ctx) (organisationPage, error) {
 		return p, err
 	}
 	if p.Org.Status() == db.OrgRejected {
+		if p.Contact, err = a.store.ProgrammeContact(ctx); err != nil {
+			return p, err
+		}
 		open, err := a.store.OpenAgreementsOf(ctx, orgID, a.today())
 		if err != nil {
 			return p, err

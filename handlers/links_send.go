@@ -26,6 +26,8 @@ func (a *App) sendLink(c *fiber.Ctx, ag db.Agreement, purpose string, pl linkPay
 	}
 	days := a.store.AgreementRules().LinkDays
 	vars["Days"] = strconv.Itoa(days)
+	// The mail names the placement: a supervisor may have several.
+	vars["Placement"], vars["Org"] = ag.PlacementTitle, ag.OrgName
 	payload := map[string]any{"lang": pl.Lang}
 	what := pl.Week
 	if pl.Week != "" {

@@ -69,11 +69,11 @@ func TestRejectedOrganisationMatrix(t *testing.T) {
 	}
 
 	admin := ta.sessionFor(ta.createUser(db.RoleAdmin))
-	if res := admin.post("/admin/organisations/"+itoa(orgID)+"/reject", nil); res.status != s303 {
+	if res := admin.post("/admin/organisations/"+itoa(orgID)+"/reject", url.Values{"reason": {"Ikke lenger godkjent."}}); res.status != s303 {
 		t.Fatalf("reject: %d", res.status)
 	}
 	// A second click changes nothing more and tells nobody twice.
-	if res := admin.post("/admin/organisations/"+itoa(orgID)+"/reject", nil); res.status != s303 {
+	if res := admin.post("/admin/organisations/"+itoa(orgID)+"/reject", url.Values{"reason": {"Ikke lenger godkjent."}}); res.status != s303 {
 		t.Fatalf("reject again: %d", res.status)
 	}
 

@@ -278,9 +278,14 @@ func withPlan(pf participantForm, plan db.IntegrationPlan) participantForm {
 	return pf
 }
 
-// validPhone accepts an empty phone or digits with an optional leading +
-// and spaces, at most 30 characters (the column's limit).
+// validPhone accepts an empty value or a phone number as people write
+// one: digits, spaces, a leading +, at least 5 digits, at most 30
+// characters (the narrower of the two columns that hold one: a
+// participant's and the programme contact's).
 func validPhone(s string) bool {
+	if s == "" {
+		return true
+	}
 	if len(s) > 30 {
 		return false
 	}
@@ -294,5 +299,5 @@ func validPhone(s string) bool {
 			return false
 		}
 	}
-	return s == "" || digits >= 5
+	return digits >= 5
 }

@@ -211,6 +211,8 @@ func (a *App) routes() {
 	admin.Get("/organisations", a.adminOrganisations)
 	admin.Post("/organisations/:id/approve", a.adminOrganisationApprove)
 	admin.Post("/organisations/:id/reject", a.adminOrganisationReject)
+	admin.Get("/contact", a.adminContact)
+	admin.Post("/contact", a.adminContactSave)
 	admin.Get("/users", a.adminUsers)
 	admin.Post("/users", a.adminUserCreate)
 	admin.Post("/users/:id/disable", a.adminUserDisable)

@@ -336,7 +336,9 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		// Admins only.
 		{method: "GET", pattern: "/admin/organisations", path: "/admin/organisations?status=all", want: [6]int{s303, s403, s403, s403, s200, s404}},
 		{method: "POST", pattern: "/admin/organisations/:id/approve", path: "/admin/organisations/" + id(fx.pendingOrg) + "/approve", want: [6]int{s401, s403, s403, s403, s303, s404}},
-		{method: "POST", pattern: "/admin/organisations/:id/reject", path: "/admin/organisations/" + id(fx.pendingOrg) + "/reject", want: [6]int{s401, s403, s403, s403, s303, s404}},
+		{method: "POST", pattern: "/admin/organisations/:id/reject", path: "/admin/organisations/" + id(fx.pendingOrg) + "/reject", form: url.Values{"reason": {"Ukjent virksomhet."}}, want: [6]int{s401, s403, s403, s403, s303, s404}},
+		{method: "GET", pattern: "/admin/contact", path: "/admin/contact", want: [6]int{s303, s403, s403, s403, s200, s404}},
+		{method: "POST", pattern: "/admin/contact", path: "/admin/contact", want: [6]int{s401, s403, s403, s403, s422, s404}},
 		{method: "GET", pattern: "/admin/users", path: "/admin/users?role=adviser", want: [6]int{s303, s403, s403, s403, s200, s404}},
 		{method: "POST", pattern: "/admin/users", path: "/admin/users", want: [6]int{s401, s403, s403, s403, s422, s404}},
 		{method: "POST", pattern: "/admin/users/:id/disable", path: "/admin/users/" + id(fx.target) + "/disable", want: [6]int{s401, s403, s403, s403, s303, s404}},

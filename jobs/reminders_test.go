@@ -220,7 +220,7 @@ func TestRemindersDigest(t *testing.T) {
 
 	am := w.outbox(adviserEmail)
 	if len(am) != 1 || am[0].Locale != "en" || am[0].Subject != "Reminders from Praksis (1)" ||
-		!strings.Contains(am[0].Text, "The follow-up of Goran at Fjordbyen Bakeri AS was due by 13.06.2025.") ||
+		!strings.Contains(am[0].Text, "The follow-up of Goran as Bakerlærling at Fjordbyen Bakeri AS was due by 13.06.2025.") ||
 		!strings.Contains(am[0].Text, "https://praksis.example/agreements/") {
 		t.Errorf("the adviser's digest: %+v", am)
 	}

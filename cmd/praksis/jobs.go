@@ -95,6 +95,27 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, st
 	return nil
 }
 
+// firstFigures runs the progress job for the slot of now when no KPI has
+// been measured yet, so /admin/kpi has figures from the first start
+// instead of from the first night. It goes through the scheduler's
+// exactly-once path: of replicas starting together one runs the slot, the
+// others find it taken. ran is false when figures existed or another
+// replica had the slot.
+func firstFigures(ctx context.Context, store *db.Store, sched *jobs.Scheduler, now time.Time) (ran bool, err error) {
+	day, err := store.LatestKPIDay(ctx)
+	if err != nil || day != nil {
+		return false, err
+	}
+	res, err := sched.Run(ctx, "progress", now, false)
+	if err != nil {
+		return false, err
+	}
+	if res.Err != nil {
+		return false, fmt.Errorf("progress: %w", res.Err)
+	}
+	return res.Skipped == "", nil
+}
+
 func statsString(stats map[string]any) string {
 	keys := make([]string, 0, len(stats))
 	for k := range stats {

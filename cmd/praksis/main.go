@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"praksis/db"
 	"praksis/db/seed"
@@ -155,6 +156,20 @@ func seedCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 	defer store.Close()
 	if err := seed.DemoAll(ctx, store); err != nil {
 		return err
+	}
+	// The KPI page has figures at once: today's progress run, through the
+	// same exactly-once path as the schedule and run-job (a second seed
+	// the same day finds the slot done).
+	_, sys, err := mailAndJobs(cfg, store, log)
+	if err != nil {
+		return err
+	}
+	res, err := sys.Scheduler.Run(ctx, "progress", time.Now(), false)
+	if err != nil {
+		return err
+	}
+	if res.Err != nil {
+		return fmt.Errorf("seed: progress: %w", res.Err)
 	}
 	log.Info("demo data ready", "accounts", len(db.DemoAccounts), "password", db.DemoPassword)
 	return nil
@@ -303,8 +318,22 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	sys.Sender.Start()
 	sys.Sender.Wake() // deliver whatever waited while no replica ran
+	// first is closed when the first figures are measured (or were there):
+	// a replica that schedules jobs measures them once, in the background,
+	// when no KPI exists yet, and shutdown waits for it.
+	first := make(chan struct{})
 	if cfg.CronEnabled {
 		sys.Scheduler.Start()
+		go func() {
+			defer close(first)
+			if ran, err := firstFigures(ctx, store, sys.Scheduler, time.Now()); err != nil {
+				log.Error("first figures", "err", err)
+			} else if ran {
+				log.Info("first figures measured")
+			}
+		}()
+	} else {
+		close(first)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listen(cfg.ListenAddr) }()
@@ -321,6 +350,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		log.Error("http shutdown", "err", err)
 	}
 	sys.Scheduler.Stop(sctx) // waits for running jobs, bounded by SHUTDOWN_TIMEOUT
+	select {
+	case <-first:
+	case <-sctx.Done():
+	}
 	sys.Sender.Stop(sctx)
 	return nil // the deferred store.Close closes the database last
 }

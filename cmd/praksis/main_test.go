@@ -184,6 +184,88 @@ func TestSeedDemo(t *testing.T) {
 	}
 }
 
+// seed --demo ends with today's progress run, through the exactly-once
+// path: /admin/kpi has figures at once, and seeding again the same day
+// runs nothing more (issue 20).
+func TestSeedDemoMeasuresFigures(t *testing.T) {
+	u, st := testDB(t)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if _, err := runCmd(t, env("DATABASE_URL", u, "LOG_LEVEL", "error"), "", "seed", "--demo"); err != nil {
+			t.Fatalf("seed --demo run %d: %v", i+1, err)
+		}
+	}
+	if day, err := st.LatestKPIDay(ctx); err != nil || day == nil {
+		t.Fatalf("no KPI day after seed --demo (%v)", err)
+	}
+	var runs int
+	if err := st.DB.GetContext(ctx, &runs, `SELECT count(*) FROM job_runs WHERE job = 'progress' AND status = 'ok'`); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 1 {
+		t.Errorf("%d progress runs after seeding twice, want 1", runs)
+	}
+}
+
+// serve measures the first figures in the background when none exist, in
+// a replica that schedules jobs; a second start finds them and runs
+// nothing (issue 20).
+func TestServeMeasuresFirstFigures(t *testing.T) {
+	u, st := testDB(t)
+	ctx := context.Background()
+	if err := seed.DemoAll(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	serveOnce := func(wait func() bool) {
+		t.Helper()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		e := env("DATABASE_URL", u, "LISTEN_ADDR", addr, "CRON_ENABLED", "true", "LOG_LEVEL", "error")
+		sctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		var out, errOut bytes.Buffer
+		go func() {
+			done <- run(sctx, []string{"serve"}, e, strings.NewReader(""), &out, &errOut)
+		}()
+		ok := false
+		for i := 0; i < 200 && !ok; i++ {
+			time.Sleep(100 * time.Millisecond)
+			ok = wait()
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		if !ok {
+			t.Fatalf("serve: the condition never held; its log:\n%s%s", out.String(), errOut.String())
+		}
+	}
+	progressRuns := func() int {
+		var n int
+		if err := st.DB.GetContext(ctx, &n, `SELECT count(*) FROM job_runs WHERE job = 'progress'`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	serveOnce(func() bool {
+		day, err := st.LatestKPIDay(ctx)
+		return err == nil && day != nil
+	})
+	if n := progressRuns(); n != 1 {
+		t.Errorf("%d progress runs after the first start, want 1", n)
+	}
+	// The second start: up and listening, then stopped; nothing ran.
+	started := time.Now()
+	serveOnce(func() bool { return time.Since(started) > 2*time.Second })
+	if n := progressRuns(); n != 1 {
+		t.Errorf("%d progress runs after the second start, want 1", n)
+	}
+}
+
 // serve in production refuses a database with demo accounts, before it
 // listens.
 func TestServeRefusesDemoDataInProduction(t *testing.T) {

@@ -34,7 +34,9 @@
       el = evt.detail.target && document.getElementById(evt.detail.target.id);
     }
     if (el && el.tagName === "TR") {
-      var target = el.querySelector("button") || el.querySelector("th");
+      // The first control shown: a closed confirm step's summary comes
+      // before the button hidden inside it.
+      var target = el.querySelector("summary, button") || el.querySelector("th");
       if (target) {
         if (target.tagName === "TH") target.setAttribute("tabindex", "-1");
         target.focus();
@@ -50,6 +52,36 @@
     if (typeof path !== "string" || path.charAt(0) !== "/") return;
     var fields = document.querySelectorAll('form[action="/lang"] input[name="back"]');
     for (var i = 0; i < fields.length; i++) fields[i].value = path;
+  });
+
+  // A live search form (data-search) asks once per distinct search and
+  // leaves empty fields out of the request and so of the address htmx
+  // pushes: typing, then leaving the field (change) or pressing Enter
+  // (submit), used to ask, and push the same address, twice. Without this
+  // script the plain GET form sends every field, which the server ignores
+  // when empty.
+  var searchSent = null;
+  function searchQuery(formData) {
+    return new URLSearchParams(formData).toString();
+  }
+  document.body.addEventListener("htmx:configRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!form || !form.matches || !form.matches("form[data-search]")) return;
+    var data = evt.detail.formData, empty = [];
+    data.forEach(function (v, k) {
+      if (typeof v === "string" && v.trim() === "") empty.push(k);
+    });
+    for (var i = 0; i < empty.length; i++) data.delete(empty[i]);
+    var q = searchQuery(data);
+    if (q === searchSent || (searchSent === null && q === new URLSearchParams(location.search).toString())) {
+      evt.preventDefault();
+      return;
+    }
+    searchSent = q;
+  });
+  document.body.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (form && form.matches && form.matches("form[data-search]")) searchSent = null;
   });
 
   // Live validation swaps a field's message container (id f-NAME-msg):
