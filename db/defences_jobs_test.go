@@ -13,7 +13,7 @@ import (
 
 // Tests of defences held by the jobs' storage (issue 21, item 11), apart
 // from defences_test.go because they call the job-run API (BeginJobRun,
-// WriteProgressSnapshots) that issue 13 moves behind Store.RunJob.
+// WriteGoalSnapshots) that the jobs reach through Store.RunJob.
 
 // TestJobRunBusyWhileOpen: while a run of a job is open (its transaction
 // holds the job's advisory lock), "run now" of the same job from another
@@ -99,12 +99,12 @@ func TestRiskBoundaryCaseloadAndSnapshot(t *testing.T) {
 		caseload[r.ID] = r.Risk
 	}
 	if err := st.InTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := db.JobTxOf(tx).WriteProgressSnapshots(ctx, today)
+		_, err := db.JobTxOf(tx).WriteGoalSnapshots(ctx, today) // the nightly job's writer since issue 14
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	snaps, err := st.SnapshotsOn(ctx, today, []int64{ids["on the boundary"], ids["a day after"], ids["a day before"]})
+	snaps, err := st.GoalSnapshotsOn(ctx, today, []int64{ids["on the boundary"], ids["a day after"], ids["a day before"]})
 	if err != nil {
 		t.Fatal(err)
 	}
