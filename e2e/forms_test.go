@@ -40,7 +40,7 @@ func newFormsFixture(t *testing.T) formsFixture {
 	today := osloToday(t)
 	f.participant, err = store.CreateParticipant(ctx, adviserID, db.ParticipantInput{
 		FirstName: "Hanna", LastName: unique("Skjemasen"), BirthYear: 1992, Languages: []string{"uk"},
-		Education: "upper_secondary", Regime: "ukraine", ProgrammeStart: today.AddDate(0, -4, 0), ProgrammeEnd: today.AddDate(0, 10, 0),
+		Education: "upper_secondary", Regime: "kap6a", ProgrammeStart: today.AddDate(0, -4, 0), ProgrammeEnd: today.AddDate(0, 10, 0),
 		GoalCategory: "work_or_education", Status: "active",
 		Goals: map[string]db.Level{"listening": db.LevelB1, "reading": db.LevelB1, "writing": db.LevelB1, "oral": db.LevelB1},
 	}, "127.0.0.1")
@@ -58,6 +58,12 @@ func newFormsFixture(t *testing.T) formsFixture {
 		t.Fatal(err)
 	}
 	if err := store.SetPlacementStatus(ctx, pl, *employer.OrganisationID, employer.ID, db.PlacementPublished, []string{db.PlacementDraft}, "publish", ""); err != nil {
+		t.Fatal(err)
+	}
+	// Issue 15: no proposal without the participant's consent to share.
+	if _, err := store.GiveConsent(ctx, db.ConsentInput{ParticipantID: f.participant, OrganisationID: *employer.OrganisationID,
+		Items: []string{db.ItemFirstName, db.ItemLevels, db.ItemLanguages, db.ItemNote, db.ItemFullName, db.ItemPhone},
+		GivenHow: db.ConsentInPerson, ActorID: adviserID, IP: "127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
 	prop, err := store.Propose(ctx, db.NewProposal{ParticipantID: f.participant, PlacementID: pl, AdviserID: adviserID}, nil, "127.0.0.1")

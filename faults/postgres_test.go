@@ -15,13 +15,16 @@ import (
 	"praksis/locale"
 )
 
-// participantForm is a valid registration (the adviser's form).
+// participantForm is a valid registration (the adviser's form): asylum
+// since 2023 is integreringsloven, and with upper secondary education
+// § 13's main rule of 6 months (issue 14: the regime follows the legal
+// basis; the programme's length the rule in force).
 func participantForm(first string) url.Values {
 	now := time.Now()
 	return url.Values{
 		"first_name": {first}, "last_name": {"Feiltest"}, "birth_year": {"1990"}, "languages": {"uk"},
-		"education": {"upper_secondary"}, "regime": {"integreringsloven"},
-		"programme_start": {now.AddDate(0, -2, 0).Format("2006-01-02")}, "programme_end": {now.AddDate(1, 6, 0).Format("2006-01-02")},
+		"education": {"upper_secondary"}, "legal_basis": {"asylum"}, "permit_date": {"2023-03-01"}, "sex": {"not_given"},
+		"programme_start": {now.AddDate(0, -2, 0).Format("2006-01-02")}, "programme_end": {now.AddDate(0, 4, 0).Format("2006-01-02")},
 		"status": {"active"}, "goal_category": {"work_or_education"}, "goal_sector": {""},
 		"goal_listening": {""}, "goal_reading": {""}, "goal_writing": {""}, "goal_oral": {""},
 		"municipality": {"Trondheim"}, "address": {"Kongens gate 2"}, "nav_contact": {""},
