@@ -62,7 +62,7 @@ func newFormsFixture(t *testing.T) formsFixture {
 	}
 	// Issue 15: no proposal without the participant's consent to share.
 	if _, err := store.GiveConsent(ctx, db.ConsentInput{ParticipantID: f.participant, OrganisationID: *employer.OrganisationID,
-		Items: []string{db.ItemFirstName, db.ItemLevels, db.ItemLanguages, db.ItemNote, db.ItemFullName, db.ItemPhone},
+		Items:    []string{db.ItemFirstName, db.ItemLevels, db.ItemLanguages, db.ItemNote, db.ItemFullName, db.ItemPhone},
 		GivenHow: db.ConsentInPerson, ActorID: adviserID, IP: "127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
