@@ -45,8 +45,9 @@ func baselineTwins(cfg config, targets []target, cookies map[string]string) (map
 
 // printBaseline prints each page's median throughput and p99 on the
 // baseline beside the current binary's, measured alternately rounds times
-// (current, baseline, current, …): on a shared machine whose load moves
-// within seconds, one pair can differ by ±30 % from noise alone.
+// (current, baseline | baseline, current | …, so that each goes first as
+// often as the other): on a shared machine whose load moves within
+// seconds, one pair can differ by ±30 % from noise alone.
 func printBaseline(current, old []result, rounds int) {
 	if len(old) == 0 {
 		return
@@ -63,7 +64,7 @@ func printBaseline(current, old []result, rounds int) {
 	}
 	cur, order := byName(current)
 	base, _ := byName(old)
-	fmt.Printf("\nCurrent binary against the baseline (BENCH_BASELINE): each target measured %d times on each, alternating; medians:\n\n", rounds)
+	fmt.Printf("\nCurrent binary against the baseline (BENCH_BASELINE): each target measured %d times on each, alternating which goes first; medians:\n\n", rounds)
 	fmt.Println("| target | baseline requests/s | current requests/s | current ÷ baseline | per round | baseline p99 | current p99 | errors (baseline) |")
 	fmt.Println("|---|---:|---:|---:|---|---:|---:|---:|")
 	for _, name := range order {

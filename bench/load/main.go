@@ -220,13 +220,23 @@ func bench(cfg config) error {
 		r.rss, r.rssStart = readRSS(pid, "VmHWM"), rssStart
 		results = append(results, r)
 		if twin, ok := twins[t.name]; ok {
+			// Rounds in the order C B | B C | C B | …: whichever runs second
+			// in a pair finds the pages' rows in PostgreSQL's cache the first
+			// one warmed (on a busy machine that favoured the second by
+			// 10–20 % for the search pages, docs/benchmarks.md), so each
+			// binary goes first in half of the rounds.
 			pair := []result{r}
 			for round := 1; round <= cfg.rounds; round++ {
 				fmt.Fprintf(os.Stderr, "load: %s (baseline, round %d) …\n", t.name, round)
-				old = append(old, measure(twin, cfg))
-				if round < cfg.rounds { // alternate: current, baseline, current, …
+				if round%2 == 0 {
+					old = append(old, measure(twin, cfg))
+					pair = append(pair, measure(t, cfg))
+					continue
+				}
+				if round > 1 {
 					pair = append(pair, measure(t, cfg))
 				}
+				old = append(old, measure(twin, cfg))
 			}
 			current = append(current, pair...)
 		}
