@@ -94,6 +94,11 @@ var participantFallback = map[string][]string{
 		"me.role.nav", "me.role.admin", "me.role.employer", "me.mail.invite.subject",
 		"me.mail.invite.body", "me.mail.invite.link", "me.mail.invite.once", "me.mail.start.subject",
 		"me.mail.start.body", "me.mail.review.subject", "me.mail.review.body", "me.mail.footer",
+		// The reminders page (branch part): no one here writes Tigrinya well enough.
+		"me.nav.reminders", "me.reminders.title", "me.reminders.intro", "me.reminders.state_on",
+		"me.reminders.state_off", "me.reminders.to", "me.reminders.no_email", "me.reminders.legend",
+		"me.reminders.yes", "me.reminders.no", "me.reminders.save", "me.reminders.bad",
+		"me.reminders.saved_on", "me.reminders.saved_off", "me.mail.reminders_off",
 	},
 	"prs": {
 		"me.programme.moved", "me.programme.leave", "me.goal.work_sector", "me.goal.higher_education",
