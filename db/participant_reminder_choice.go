@@ -24,7 +24,7 @@ func (m MyReminders) Sent() bool { return m.On && m.Email != "" }
 // MyRemindersOf reads a participant's reminder choice and address.
 func (s *Store) MyRemindersOf(ctx context.Context, participantID int64) (MyReminders, error) {
 	var m MyReminders
-	err := s.DB.GetContext(ctx, &m, `SELECT coalesce(email, '') AS email, reminders FROM participants
+	err := s.getPrepared(ctx, &m, `SELECT coalesce(email, '') AS email, reminders FROM participants
 		WHERE id = $1 AND anonymised_at IS NULL`, participantID)
 	return m, translate(err)
 }
