@@ -7,7 +7,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/praksis?sslmode=disable
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-.PHONY: run test lint assets build db test-db e2e fmt clean faults fuzz bench
+.PHONY: run test lint assets build db test-db e2e fmt clean faults fuzz bench bench-me
 
 ## run: start PostgreSQL if needed, migrate, seed the demo data, serve on :3000
 run: build db
@@ -54,6 +54,10 @@ build: assets
 ## bench: load benchmark against a floor on a scale database (not part of test; docs/benchmarks.md)
 bench: build db
 	bench/run
+
+## bench-me: only the participant's own pages (/me and its subpages: under load, alone, first load; no jobs)
+bench-me: build db
+	BENCH_ONLY=me: BENCH_JOBS=0 bench/run
 
 db:
 	scripts/dev-postgres "$(DATABASE_URL)"

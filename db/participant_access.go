@@ -234,7 +234,7 @@ type ParticipantSession struct {
 // participant not anonymised); anything else is ErrNotFound.
 func (s *Store) ParticipantSessionByToken(ctx context.Context, token string, idle time.Duration) (ParticipantSession, error) {
 	var ps ParticipantSession
-	err := s.DB.GetContext(ctx, &ps, `SELECT s.id, s.participant_id, s.csrf_token, s.last_seen_at, p.first_name, p.locale
+	err := s.getPrepared(ctx, &ps, `SELECT s.id, s.participant_id, s.csrf_token, s.last_seen_at, p.first_name, p.locale
 		FROM participant_sessions s JOIN participants p ON p.id = s.participant_id
 		WHERE s.token_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)
 		  AND p.anonymised_at IS NULL`, HashToken(token), idle.Seconds())

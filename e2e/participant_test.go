@@ -149,6 +149,7 @@ func participantJourney(t *testing.T, lang string) {
 		{"/me/attendance", "me-attendance", meMessage(t, lang, "me.attendance.title")},
 		{"/me/consent", "me-consent", meMessage(t, lang, "me.consent.title")},
 		{"/me/data", "me-data", meMessage(t, lang, "me.data.title")},
+		{"/me/reminders", "me-reminders", meMessage(t, lang, "me.reminders.title")},
 	} {
 		p.expectStatus(pg.path, p.open(pg.path), 200)
 		p.expect(pg.path+" heading", p.text("main h1"), pg.heading)
@@ -158,6 +159,12 @@ func participantJourney(t *testing.T, lang string) {
 		p.expectNoSidewaysScroll(pg.name)
 		p.checkPage(pg.name)
 	}
+
+	// The participant turns their own reminders off.
+	p.do(chromedp.Click(chromedp.CSS(`input[name="reminders"][value="off"]`)))
+	p.expectStatus("reminders off", p.submit(`form[action="/me/reminders"] button`), 200)
+	p.expect("reminders saved", p.text(".me-flash"), meMessage(t, lang, "me.reminders.saved_off"))
+	p.checkPage("me-reminders-off")
 
 	// 3. The participant withdraws the consent; the employer loses sight.
 	p.expectStatus("consent", p.open("/me/consent"), 200)

@@ -36,7 +36,7 @@ var noParticipantPages = map[string]bool{
 	// The participant's own pages (issue 16): the person reading their own
 	// record, not a reading of someone else's; sign-in pages show no one.
 	"GET /me": true, "GET /me/attendance": true, "GET /me/consent": true, "GET /me/data": true, "GET /me/l/:token": true,
-	"GET /me/login": true, "GET /me/placement": true, "GET /me/placement.ics": true,
+	"GET /me/login": true, "GET /me/placement": true, "GET /me/placement.ics": true, "GET /me/reminders": true,
 	// The programme contact an admin sets once.
 	"GET /admin/contact": true,
 }

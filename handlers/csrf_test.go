@@ -108,6 +108,7 @@ func TestCSRFRejected(t *testing.T) {
 	// The participant area (issue 16): an invitation by mail, a language.
 	forms["POST /participants/:id/access/link"] = url.Values{"email": {unique("forged-participant") + "@test.example"}, "lang": {"uk"}}
 	forms["POST /me/lang"] = url.Values{"lang": {"ar"}, "back": {"/me"}}
+	forms["POST /me/reminders"] = url.Values{"reminders": {"off"}}
 	routes := stateChangingRoutes(ta.app)
 	if len(routes) < 10 {
 		t.Fatalf("only %d state-changing routes found: %v", len(routes), routes)

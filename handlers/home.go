@@ -22,10 +22,13 @@ type dashboardPage struct {
 	Contact db.ProgrammeContact
 }
 
-// home is the landing page for visitors and the role's dashboard for
-// everyone signed in.
+// home is the landing page for visitors, the role's dashboard for
+// everyone signed in, and for a signed-in participant their own pages.
 func (a *App) home(c *fiber.Ctx) error {
 	s := session(c)
+	if s == nil && participantSession(c) != nil {
+		return a.redirect(c, "/me", "")
+	}
 	if s == nil {
 		p := a.newPage(c, "home.title")
 		return a.render(c, fiber.StatusOK, "home/landing", &p)

@@ -32,6 +32,7 @@ var withdrawnOpen = map[string]int{
 	"GET /me/login": s404, "POST /me/login": s404, "GET /me/l/:token": s404, "POST /me/l/:token": s404, "POST /me/lang": s404,
 	"GET /me": s404, "GET /me/placement": s404, "GET /me/placement.ics": s404, "GET /me/attendance": s404, "GET /me/consent": s404,
 	"POST /me/consent/:org/withdraw": s404, "POST /me/consent/:org/give": s404, "GET /me/data": s404, "POST /me/logout": s404,
+	"GET /me/reminders": s404, "POST /me/reminders": s404,
 }
 
 // TestRejectedOrganisationMatrix: an approved organisation with a running

@@ -388,11 +388,16 @@ func TestParticipantPlacementPage(t *testing.T) {
 	ta.exec(`UPDATE agreements SET supervisor_name = 'Siv Hansen', supervisor_phone = '+47 900 00 000' WHERE id = $1`, ag.id)
 	p := ta.participantClient(ag.participant)
 	page := p.meGet("/me/placement")
-	for _, want := range []string{ag.job, start.Format("02.01.2006"), end.Format("02.01.2006"), "Siv", "+47 900 00 000",
-		participantMsg(t, "nb", "me.rules.title")} {
+	// The phone number is isolated left to right and unbroken (no-break
+	// spaces), so it keeps its order in Arabic and its line on a phone.
+	for _, want := range []string{ag.job, start.Format("02.01.2006"), end.Format("02.01.2006"), "Siv",
+		"\u2066+47\u00a0900\u00a000\u00a0000\u2069", participantMsg(t, "nb", "me.rules.title")} {
 		if !strings.Contains(page.text(), want) {
 			t.Errorf("placement page lacks %q", want)
 		}
+	}
+	if !strings.Contains(page.body, `href="tel:&#43;47%20900%2000%20000"`) {
+		t.Error("the phone number is not a link to call it")
 	}
 	if strings.Contains(page.text(), "Hansen") {
 		t.Error("the supervisor's last name is shown")

@@ -319,6 +319,14 @@ func (a *App) meData(c *fiber.Ctx) error {
 	return a.renderMe(c, fiber.StatusOK, "data", &p)
 }
 
+// LTR is a phone number (or other left-to-right token) as a message
+// argument: isolated left to right (U+2066 … U+2069), so its digit groups
+// keep their order inside Arabic or Dari text, and joined by no-break
+// spaces, so a narrow phone never splits it over two lines.
+func (p *mePage) LTR(s string) string {
+	return "\u2066" + strings.ReplaceAll(s, " ", "\u00a0") + "\u2069"
+}
+
 // NumPtr is Num for a value that may be unset ("" then).
 func (p *mePage) NumPtr(f *float64) string {
 	if f == nil {

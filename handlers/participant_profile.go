@@ -40,6 +40,9 @@ type profilePage struct {
 	// what is shared with whom since when, and the protected-address grade.
 	Shared     []db.Consent
 	Protection db.ProtectionState
+	// MeReminders is, with the participant area on, the participant's own
+	// reminder choice and address, shown to the adviser on the invite card.
+	MeReminders *db.MyReminders
 }
 
 // timelineItem is one dated event on the profile's timeline.
@@ -100,6 +103,13 @@ func (a *App) profile(c *fiber.Ctx, row db.CaseloadRow) (profilePage, error) {
 		if p.Protection, err = a.store.Protection(ctx, pt.ID); err != nil {
 			return p, err
 		}
+	}
+	if p.CanEdit && a.cfg.ParticipantArea {
+		r, err := a.store.MyRemindersOf(ctx, pt.ID)
+		if err != nil {
+			return p, err
+		}
+		p.MeReminders = &r
 	}
 	p.Timeline = a.timeline(&p)
 	p.Chart = newChart(pt, p.Results, a.store.Now(), func(id string, args ...any) string { return p.T(id, args...) })

@@ -158,6 +158,8 @@ func (a *App) routes() {
 	r.Post("/me/consent/:org/withdraw", me, a.meConsentWithdraw)
 	r.Post("/me/consent/:org/give", me, a.meConsentGive)
 	r.Get("/me/data", me, a.meData)
+	r.Get("/me/reminders", me, a.meReminders)
+	r.Post("/me/reminders", me, a.meRemindersSave)
 	r.Post("/me/logout", me, a.meLogout)
 	r.Post("/participants/:id/access/link", adviser, a.areaOn, a.participantAccessLink)
 	r.Post("/participants/:id/access/code", adviser, a.areaOn, a.participantAccessCode)

@@ -147,7 +147,8 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 
 		// Everyone: the landing page or the role's dashboard; sign-in and
 		// sign-up send a signed-in person to the dashboard.
-		{method: "GET", pattern: "/", path: "/", want: [6]int{s200, s200, s200, s200, s200, s200}},
+		// A signed-in participant is sent on to their own pages.
+		{method: "GET", pattern: "/", path: "/", want: [6]int{s200, s200, s200, s200, s200, s303}},
 		{method: "GET", pattern: "/login", path: "/login", want: [6]int{s200, s303, s303, s303, s303, s200}},
 		{method: "POST", pattern: "/login", path: "/login", want: [6]int{s422, s422, s422, s422, s422, s422}},
 		// Single sign-on: this app has no providers, so any name is unknown
@@ -382,6 +383,8 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 		{method: "POST", pattern: "/me/consent/:org/withdraw", path: "/me/consent/" + id(fx.pendingOrg) + "/withdraw", want: [6]int{s401, s404, s404, s404, s404, s404}},
 		{method: "POST", pattern: "/me/consent/:org/give", path: "/me/consent/" + id(px.org) + "/give", want: [6]int{s401, s404, s404, s404, s404, s303}},
 		{method: "GET", pattern: "/me/data", path: "/me/data", want: [6]int{s303, s404, s404, s404, s404, s200}},
+		{method: "GET", pattern: "/me/reminders", path: "/me/reminders", want: [6]int{s303, s404, s404, s404, s404, s200}},
+		{method: "POST", pattern: "/me/reminders", path: "/me/reminders", form: url.Values{"reminders": {"off"}}, want: [6]int{s401, s404, s404, s404, s404, s303}},
 		{method: "POST", pattern: "/me/logout", path: "/me/logout", want: [6]int{s401, s404, s404, s404, s404, s303}},
 		{method: "POST", pattern: "/participants/:id/access/link", path: "/participants/" + id(fx.participant) + "/access/link",
 			form: url.Values{"email": {unique("matrise") + "@example.org"}, "lang": {"uk"}}, want: [6]int{s401, s403, s303, s403, s403, s404}},
@@ -561,6 +564,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 					want = "/me/login" // the participant's sign-in
 				case strings.HasPrefix(r.pattern, "/me"):
 					want = "/me"
+				case r.pattern == "/" && role == db.RoleParticipant:
+					want = "/me" // a participant's home is their own pages
 				case role == "" || role == db.RoleParticipant:
 					want = "/login?next=" + url.QueryEscape(r.path)
 				}

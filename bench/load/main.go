@@ -80,6 +80,8 @@ func main() {
 		err = waitFor(*wait, 60*time.Second)
 	case *jobs:
 		err = benchJobs(cfg.dbURL, *praksis)
+	case *queries && cfg.only == strings.TrimSpace(mePrefix):
+		err = benchMeQueriesOnly(cfg.dbURL) // participant.go
 	case *queries:
 		err = benchQueries(cfg.dbURL)
 	default:
@@ -191,6 +193,12 @@ func bench(cfg config) error {
 	targets = append(targets,
 		target{name: "search: compound part (q=lager), page 1", url: cfg.base + "/placements?q=lager", cookie: adviser, group: "search"},
 		target{name: "caseload name search (q=" + name + ")", url: cfg.base + "/participants?q=" + url.QueryEscape(name), cookie: adviser, group: "page"})
+	// The participant's own pages: a block of their own (participant.go).
+	me, meCookie, err := meBench(cfg)
+	if err != nil {
+		return err
+	}
+	targets = append(targets, me...)
 	// Last: its 700 KB pages leave the heap large for a while, which
 	// would show in the next target's peak RSS.
 	targets = append(targets, target{name: "adviser caseload (500; first page of 100)", url: cfg.base + "/participants", cookie: adviser, group: "page"})
@@ -257,7 +265,11 @@ func bench(cfg config) error {
 		fmt.Printf("\npraksis serve peak RSS (VmHWM over the run, start-up included): %.1f MB (target < 100 MB: %s)\n",
 			float64(peak)/1024, okMiss(peak < 100*1024))
 	}
-	return firstLoad(cfg.base, adviser, search)
+	if err := firstLoad(cfg.base, adviser, search, 80*1024); err != nil {
+		return err
+	}
+	meAlone(me, cfg)
+	return firstLoad(cfg.base, meCookie, "/me", meFirstLoadLimit)
 }
 
 // signIn signs in with the demo password and returns the Cookie header
