@@ -1,5 +1,5 @@
 -- +goose Up
--- participant_measure, same signature, columns and results: the attendance
+-- Two things. 1. participant_measure, same signature, columns and results: the attendance
 -- rate is one aggregate over the window joined once, instead of a LATERAL
 -- per participant (one attendance_pkey range per agreement per participant,
 -- 42,613 loops, about 3.4 s of the nightly job at national scale). The
@@ -113,7 +113,35 @@ FROM (SELECT r.*, risk_reason(r.basis, r.gap_total, r.projected, r.programme_end
 $function$;
 -- +goose StatementEnd
 
+
+-- 2. The national target for the one-year outcome as a dated row with its
+-- source, not a constant in the code (DOMAIN.md: where a number is
+-- configurable it belongs in a dated table). The KPI page reads the row in
+-- force on each measured day: the target line on the one-year trend and
+-- on the cohort bars. A later target is a new row from its date (the old
+-- one ends the day before); rows of one metric never overlap.
+-- valid_from 2004-09-01 is when the introduction programme began
+-- (introduksjonsloven; measure_rules starts there too), the earliest day
+-- Praksis may measure — not a claim about when the target was first set.
+-- confirm: the municipality confirms the figure and its dates.
+CREATE TABLE kpi_targets (
+    id         bigserial   PRIMARY KEY,
+    metric     text        NOT NULL CHECK (metric IN ('work_edu_1y')),
+    valid_from date        NOT NULL,
+    valid_to   date,       -- inclusive; NULL: open
+    value      numeric(5, 4) NOT NULL CHECK (value > 0 AND value <= 1),
+    source     text        NOT NULL CHECK (source <> '' AND length(source) <= 500),
+    confirm    boolean     NOT NULL DEFAULT true,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CHECK (valid_to IS NULL OR valid_to >= valid_from),
+    EXCLUDE USING gist (metric WITH =, daterange(valid_from, valid_to, '[]') WITH &&)
+);
+INSERT INTO kpi_targets (metric, valid_from, value, source) VALUES
+    ('work_edu_1y', '2004-09-01', 0.70,
+     'Nasjonalt mål: 70 % av deltakerne i arbeid eller utdanning ett år etter avsluttet introduksjonsprogram (IMDi; SSB måler fra registre i november året etter)');
+
 -- +goose Down
+DROP TABLE kpi_targets;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION public.participant_measure(on_day date, ids bigint[] DEFAULT NULL::bigint[])
  RETURNS TABLE(participant_id bigint, basis text, best_listening cefr_level, best_reading cefr_level, best_writing cefr_level, best_oral cefr_level, gap_listening integer, gap_reading integer, gap_writing integer, gap_oral integer, gap_total integer, levels_gained integer, window_days integer, months_left integer, current_end date, attendance_rate numeric, outcome_kind text, has_element boolean, projected_date date, risk boolean, risk_reason text)
