@@ -5,7 +5,11 @@
 -- 42,613 loops, about 3.4 s of the nightly job at national scale). The
 -- legacy job summed the same way; docs/benchmarks.md, "Measurement against
 -- real goals". The counts are bigint sums now (numeric), the rate the same:
--- round(present / logged, 4), NULL when nothing is logged.
+-- round(present / logged, 4), NULL when nothing is logged. The
+-- participants to measure are read the same way: every active one by a
+-- scan, or the ids given by their primary keys, instead of one primary-key
+-- probe per participant for the whole table (00023's coalesce() of every
+-- id).
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION public.participant_measure(on_day date, ids bigint[] DEFAULT NULL::bigint[])
  RETURNS TABLE(participant_id bigint, basis text, best_listening cefr_level, best_reading cefr_level, best_writing cefr_level, best_oral cefr_level, gap_listening integer, gap_reading integer, gap_writing integer, gap_oral integer, gap_total integer, levels_gained integer, window_days integer, months_left integer, current_end date, attendance_rate numeric, outcome_kind text, has_element boolean, projected_date date, risk boolean, risk_reason text)
@@ -55,7 +59,15 @@ FROM (SELECT r.*, risk_reason(r.basis, r.gap_total, r.projected, r.programme_end
                         greatest(0, $1 - w.wstart) AS days,
                         round(att.present::numeric / nullif(att.logged, 0), 4) AS attendance_rate, o.kind,
                         e.participant_id IS NOT NULL OR coalesce(o.kind IN ('work_full', 'work_part', 'education'), false) AS has
-                    FROM participants p
+                    FROM (
+                        -- Every active participant (ids NULL: a scan of the
+                        -- table), or the ids given (their primary keys).
+                        -- One-time filters, as below: one branch runs.
+                        SELECT pa.id, pa.programme_start, pa.programme_end FROM participants pa
+                        WHERE $2 IS NULL AND pa.status = 'active'
+                        UNION ALL
+                        SELECT pi.id, pi.programme_start, pi.programme_end FROM participants pi
+                        WHERE $2 IS NOT NULL AND pi.id = ANY ($2) AND pi.status = 'active') p
                     CROSS JOIN LATERAL (SELECT mr.risk_horizon_months, mr.pace_window_months FROM measure_rules mr
                         WHERE mr.valid_from <= $1 AND (mr.valid_to IS NULL OR mr.valid_to >= $1)
                         ORDER BY mr.valid_from DESC LIMIT 1) cfg
@@ -104,7 +116,6 @@ FROM (SELECT r.*, risk_reason(r.basis, r.gap_total, r.projected, r.programme_end
                         FROM agreements ag JOIN attendance a ON a.agreement_id = ag.id AND a.day > $1 - 28 AND a.day <= $1
                         WHERE $2 IS NOT NULL AND ag.participant_id = ANY ($2) AND ag.cancelled_at IS NULL
                         GROUP BY ag.participant_id) att ON att.participant_id = p.id
-                    WHERE p.status = 'active' AND p.id = ANY (coalesce($2, (SELECT array_agg(pp.id) FROM participants pp)))
                     OFFSET 0) j
                 OFFSET 0) k
             OFFSET 0) q
