@@ -10,7 +10,7 @@ import (
 
 // JobTx is the transaction of one scheduled job's run, as the job sees
 // it: opaque, with a method for each thing a job does (JobSettings,
-// RecordReminders, EnqueueAllAt, WriteProgressSnapshots, …). It exists
+// RecordReminders, EnqueueAllAt, WriteGoalSnapshots, …). It exists
 // because a job's work, its job_runs row and the mail it queues must
 // commit together or not at all, yet the jobs package writes no SQL and
 // holds no *sqlx.Tx: Store.RunJob begins and ends the transaction, and the

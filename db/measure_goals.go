@@ -13,9 +13,8 @@ import (
 // norskmål of the participant's current plan where it has one, else the
 // sluttmål and the time left. The figures come from participant_measure()
 // and the one risk rule risk_reason() (migration 00016), which the
-// caseload, the reminders and the KPIs read too; the statements here
-// replace progressInsert and kpiSelect of measure.go in the nightly job
-// (phase 2, docs/plans/issue-14.md).
+// caseload, the reminders and the KPIs read too; the formulas are
+// described in measure.go.
 
 // Measurement bases: what a participant's progress is measured against.
 const (
@@ -193,8 +192,18 @@ const dimensionKey = `CASE WHEN grouping(regime) = 0 AND grouping(sex) = 0 THEN 
 // goalKPISelect computes every goal-based KPI for the day ($1) in every
 // dimension (all, start year, regime, adviser, sex, regime × sex), over
 // all participants or one adviser's ($2, 0 for all), as rows (dimension,
-// key, metric, value, n). Populations as kpiSelect's (measure.go), except:
+// key, metric, value, n). The populations:
 //
+//   - risk: the active participants measured that day (the day's
+//     snapshots);
+//   - work_edu_end: participants whose programme ended before the day; in
+//     work or education when the latest outcome from on or before the
+//     programme's last day is work (full or part time) or education;
+//   - got_job: agreements ended by the day (cancelled ones never ran); the
+//     share whose end reason is "got a job";
+//   - days_to_first_agreement: the median of days from the programme start
+//     to the start of the participant's first agreement that started
+//     (running or ended), over those who have one;
 //   - at_goal, avg_gap: the active participants measured against a
 //     norskmål; at_goal_<skill>: those with a goal in the skill;
 //   - with_norskmal: the share of the active participants whose plan has

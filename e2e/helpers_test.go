@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"praksis/db"
 	"praksis/locale"
 	"praksis/mail/smtptest"
 )
@@ -599,4 +600,19 @@ func (b *tab) expectNoSidewaysScroll(name string) {
 		.filter(e => e.getBoundingClientRect().right > %d)
 		.slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : ""))`, client))
 	b.t.Logf("elements past the edge: %v", wide)
+}
+
+// publishedPlacement stores a placement of the employer's organisation
+// and publishes it, as the employer would on the placement form.
+func publishedPlacement(t *testing.T, employer db.User, in db.PlacementInput) int64 {
+	t.Helper()
+	ctx := context.Background()
+	id, err := store.CreatePlacement(ctx, *employer.OrganisationID, employer.ID, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SetPlacementStatus(ctx, id, *employer.OrganisationID, employer.ID, db.PlacementPublished, []string{db.PlacementDraft}, "publish", ""); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -123,16 +123,10 @@ func privacyJourney(t *testing.T, lang string) {
 		t.Fatal(err)
 	}
 	hours, days := 30, 5
-	placementID, err := store.CreatePlacement(ctx, *employer.OrganisationID, employer.ID, db.PlacementInput{
+	placementID := publishedPlacement(t, employer, db.PlacementInput{
 		Kind: "sprakpraksis", Title: unique("Lagerhjelp "), Tasks: "Varemottak og sortering.", Sector: "retail",
 		Municipality: town, HoursPerWeek: &hours, DaysPerWeek: &days, Seats: 1, SupervisorName: "Siv Lager",
 		SupervisorEmail: unique("veileder-personvern-") + "@e2e.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.SetPlacementStatus(ctx, placementID, *employer.OrganisationID, employer.ID, db.PlacementPublished, []string{db.PlacementDraft}, "publish", ""); err != nil {
-		t.Fatal(err)
-	}
 	base := "/participants/" + strconv.FormatInt(pid, 10)
 
 	// 1. Consent: the first name and the levels, for the demo employer.

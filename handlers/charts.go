@@ -43,8 +43,9 @@ type lineChart struct {
 	YTicks, XTicks         []tick
 	Series                 []lineSeries
 	Table                  dataTable
-	TableLabel             string // the summary that opens the table
-	Empty                  string // shown instead of the chart without data
+	TableLabel             string   // the summary that opens the table
+	Empty                  string   // shown instead of the chart without data
+	Notes                  []string // printed under the chart (a target's source)
 }
 
 // linePoint is a value of a series on a day.
@@ -53,10 +54,12 @@ type linePoint struct {
 	Value float64
 }
 
-// lineInput is one series before layout.
+// lineInput is one series before layout. NoDots draws the line alone (a
+// target: its values are in the table).
 type lineInput struct {
 	Label, Class, Dash string
 	Points             []linePoint
+	NoDots             bool
 }
 
 // lineDashes tell up to four series apart without colour.
@@ -116,12 +119,28 @@ func newLineChart(id, title, desc string, series []lineInput, yMax, yStep float6
 		var pts []string
 		for _, p := range s.Points {
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(p.Day), y(p.Value)))
-			ls.Dots = append(ls.Dots, dot{X: x(p.Day), Y: y(p.Value), Title: s.Label + " " + p.Day.Format("02.01.2006") + ": " + format(p.Value)})
+			if !s.NoDots {
+				ls.Dots = append(ls.Dots, dot{X: x(p.Day), Y: y(p.Value), Title: s.Label + " " + p.Day.Format("02.01.2006") + ": " + format(p.Value)})
+			}
 			if _, ok := byDay[p.Day]; !ok {
 				days = append(days, p.Day)
 				byDay[p.Day] = make([]string, len(series))
 			}
 			byDay[p.Day][i] = format(p.Value)
+		}
+		if s.NoDots && len(s.Points) > 0 {
+			// A target: steps (a new value holds from its day on) across
+			// the whole width, so one day's target is a line too.
+			pts = pts[:0]
+			prev := y(s.Points[0].Value)
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", c.Left, prev))
+			for _, p := range s.Points[1:] {
+				if v := y(p.Value); v != prev {
+					pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(p.Day), prev), fmt.Sprintf("%.1f,%.1f", x(p.Day), v))
+					prev = v
+				}
+			}
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", c.Right, prev))
 		}
 		ls.Points = strings.Join(pts, " ")
 		c.Series = append(c.Series, ls)

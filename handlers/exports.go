@@ -53,7 +53,8 @@ func (a *App) caseloadExport(format string) fiber.Handler {
 			sh.Head = append(sh.Head, p.T("participants.export_best", "Skill", p.T("skill."+sk)), p.T("participants.export_goal", "Skill", p.T("skill."+sk)))
 		}
 		sh.Head = append(sh.Head, p.T("participants.export_gap"), p.T("participants.export_attendance"), p.T("participants.col_outcome"),
-			p.T("participants.risk"), p.T("participants.col_placement"), p.T("participant.status"))
+			p.T("participants.risk"), p.T("participants.col_placement"), p.T("participant.status"),
+			p.T("participant.regime"), p.T("participant.legal_basis"), p.T("participant.sex"))
 		ids := make([]int64, len(rows))
 		for i, r := range rows {
 			ids[i] = r.ID
@@ -77,7 +78,10 @@ func (a *App) caseloadExport(format string) fiber.Handler {
 			if r.CurrentAgreement != nil {
 				placement = derefOr(r.CurrentTitle, "") + " – " + derefOr(r.CurrentOrg, "")
 			}
-			row = append(row, r.GapTotal, rate, outcome, p.T(yesNo(r.Risk)), placement, p.T("participant.status."+r.Status))
+			// Regime, legal basis and sex as the profile names them: the
+			// KPIs split by them (issue 14), so a municipality can too.
+			row = append(row, r.GapTotal, rate, outcome, p.T(yesNo(r.Risk)), placement, p.T("participant.status."+r.Status),
+				p.T("participant.regime."+r.Regime), p.T("participant.legal_basis."+r.LegalBasis), p.T("participant.sex."+r.Sex))
 			sh.Rows = append(sh.Rows, row)
 		}
 		if err := a.store.LogExported(c.UserContext(), session(c).User.ID, db.ExportCaseload, ids, clientIP(c)); err != nil {

@@ -38,6 +38,9 @@ func newExportFx(ta *testApp) exportFx {
 	ta.exec(`INSERT INTO attendance (agreement_id, day, present, hours, absence) VALUES
 		($1, '2030-05-20', true, 7.5, NULL), ($1, '2030-06-03', true, 7.5, NULL), ($1, '2030-06-04', true, 6, NULL),
 		($1, '2030-06-05', false, 0, 'illness'), ($1, '2030-06-06', false, 0, 'invalid')`, f.att.id)
+	// Held under chapter 6A by collective protection, a woman; the other
+	// participant keeps what registration stores when nothing is given.
+	ta.exec(`UPDATE participants SET legal_basis = 'collective_protection', regime = 'kap6a', sex = 'woman' WHERE id = $1`, f.att.participant)
 	f.reached = ta.storeParticipant(f.adviser, participantInput("=1+1", unique("Aaberg")))
 	for _, sk := range db.Skills {
 		ta.addResult(f.reached, f.adviser, sk, db.LevelB1, attendanceNow.AddDate(0, 0, -30))
@@ -102,7 +105,11 @@ func TestCaseloadExport(t *testing.T) {
 	wantHead := strings.Join([]string{msg(t, "nb", "participants.export_last_name"), msg(t, "nb", "participants.export_first_name"),
 		msg(t, "nb", "participants.col_adviser"), msg(t, "nb", "participants.col_end"), msg(t, "nb", "participants.months_left_label"),
 		fill(msg(t, "nb", "participants.export_best"), "Skill", "Lytting"), fill(msg(t, "nb", "participants.export_goal"), "Skill", "Lytting")}, "|")
-	if !strings.HasPrefix(head, wantHead) || !strings.HasSuffix(head, msg(t, "nb", "participant.status")) || len(recs[0]) != 19 {
+	// Regime, legal basis and sex close the row (issue 14: the KPIs split
+	// by them); the status was the last column before.
+	wantTail := strings.Join([]string{msg(t, "nb", "participant.status"), msg(t, "nb", "participant.regime"),
+		msg(t, "nb", "participant.legal_basis"), msg(t, "nb", "participant.sex")}, "|")
+	if !strings.HasPrefix(head, wantHead) || !strings.HasSuffix(head, wantTail) || len(recs[0]) != 22 {
 		t.Errorf("header %q (%d columns), want it to begin %q", head, len(recs[0]), wantHead)
 	}
 	// The participant in a placement: no results (gap 5 × 4), 60 % over
@@ -116,7 +123,8 @@ func TestCaseloadExport(t *testing.T) {
 		t.Fatalf("the caseload row has no current placement: %+v %v", cl, err)
 	}
 	want := []string{f.att.last, f.att.first, "Ada Eksport", cl.ProgrammeEnd.Format("02.01.2006"), "", "", "B1", "", "B1", "", "B1", "", "B1",
-		"20", "60", "", "Nei", *cl.CurrentTitle + " – " + *cl.CurrentOrg, "Aktiv"}
+		"20", "60", "", "Nei", *cl.CurrentTitle + " – " + *cl.CurrentOrg, "Aktiv",
+		msg(t, "nb", "participant.regime.kap6a"), msg(t, "nb", "participant.legal_basis.collective_protection"), msg(t, "nb", "participant.sex.woman")}
 	for i, w := range want {
 		if i != 4 && row[i] != w { // months left depend on the real date
 			t.Errorf("column %d (%s) = %q, want %q", i, recs[0][i], row[i], w)
@@ -131,6 +139,10 @@ func TestCaseloadExport(t *testing.T) {
 	}
 	if row[5] != "B1" || row[13] != "0" || row[14] != "" {
 		t.Errorf("reached: best %q, gap %q, attendance %q; want B1, 0, empty", row[5], row[13], row[14])
+	}
+	if r := ta.participant(f.reached); row[19] != msg(t, "nb", "participant.regime."+r.Regime) ||
+		row[20] != msg(t, "nb", "participant.legal_basis."+r.LegalBasis) || row[21] != msg(t, "nb", "participant.sex."+r.Sex) || r.Sex == "" {
+		t.Errorf("reached: regime %q, basis %q, sex %q; want the stored %s, %s, %s by name", row[19], row[20], row[21], r.Regime, r.LegalBasis, r.Sex)
 	}
 	if strings.Contains(res.body, f.theirs.last) {
 		t.Error("the export has another adviser's participant")
@@ -159,6 +171,9 @@ func TestCaseloadExport(t *testing.T) {
 		if r[0] == f.att.last {
 			if r[14] != "60%" || r[16] != "No" {
 				t.Errorf("workbook row %q: attendance %q, risk %q; want 60%%, No", r, r[14], r[16])
+			}
+			if len(r) != 22 || r[19] != msg(t, "en", "participant.regime.kap6a") || r[20] != "Collective protection (Immigration Act § 34)" || r[21] != "Woman" {
+				t.Errorf("workbook row %q: want the regime, legal basis and sex in English last", r)
 			}
 		}
 	}

@@ -26,10 +26,6 @@ import (
 // have (issue 14): at the goal and the gap over those with a norskmål,
 // the one-year outcome "as recorded" with the unknown counted beside it.
 
-// nationalTarget is the national goal for work or education one year
-// after the programme (DOMAIN.md).
-const nationalTarget = 0.70
-
 type kpiFigure struct {
 	Label, Value, Note string
 }
@@ -76,13 +72,32 @@ func (a *App) kpiShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	series, err := a.store.KPISeries(ctx, dim, key, []string{db.MetricAtGoal, db.MetricRisk, db.MetricAvgGap}, p.Day.AddDate(-1, 0, 0))
+	from := p.Day.AddDate(-1, 0, 0)
+	series, err := a.store.KPISeries(ctx, dim, key, []string{db.MetricAtGoal, db.MetricRisk, db.MetricAvgGap,
+		db.MetricWorkEdu1y, db.MetricUnknown1y}, from)
 	if err != nil {
 		return err
 	}
+	// The one-year outcome of women and men beside everyone's (the gap
+	// between them is the national headline figure); the stored KPIs split
+	// by sex for the whole municipality only.
+	bySex := map[string][]db.KPI{}
+	if !p.ForAdviser {
+		for _, sex := range []string{"woman", "man"} {
+			if bySex[sex], err = a.store.KPISeries(ctx, db.DimSex, sex, []string{db.MetricWorkEdu1y}, from); err != nil {
+				return err
+			}
+		}
+	}
 	f := kpiFormat{p: &p.Page}
+	if f.targets, err = a.store.KPITargets(ctx, db.MetricWorkEdu1y); err != nil {
+		return err
+	}
+	if t, ok := db.TargetOn(f.targets, *p.Day); ok {
+		f.target = &t
+	}
 	p.Figures, p.Skills = f.figures(latest)
-	p.Trends = f.trends(series)
+	p.Trends = append(f.trends(series), f.outcomeTrend(series, bySex))
 	dims := []string{db.DimStartYear, db.DimRegime, db.DimSex, db.DimRegimeSex}
 	if !p.ForAdviser {
 		dims = append(dims, db.DimAdviser)
@@ -93,8 +108,14 @@ func (a *App) kpiShow(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusOK, "admin/kpi", &p)
 }
 
-// kpiFormat turns KPIs into the page's language.
-type kpiFormat struct{ p *Page }
+// kpiFormat turns KPIs into the page's language. targets are the dated
+// national targets of the one-year outcome (kpi_targets), target the one
+// in force on the page's day (nil: none).
+type kpiFormat struct {
+	p       *Page
+	targets []db.KPITarget
+	target  *db.KPITarget
+}
 
 func (f kpiFormat) t(id string, args ...any) string { return f.p.T(id, args...) }
 
@@ -147,7 +168,10 @@ func (f kpiFormat) figures(rows []db.KPI) (main, skills []kpiFigure) {
 			if u, ok := all[db.MetricUnknown1y]; ok {
 				unknown = int(math.Round(u.Value))
 			}
-			note += " · " + f.t("admin.kpi.unknown_1y", "N", unknown) + " · " + f.t("admin.kpi.target_note", "Target", f.percent(nationalTarget))
+			note += " · " + f.t("admin.kpi.unknown_1y", "N", unknown)
+			if f.target != nil {
+				note += " · " + f.t("admin.kpi.target_note", "Target", f.percent(f.target.Value))
+			}
 		}
 		return kpiFigure{Label: label, Value: f.value(metric, r.Value), Note: note}
 	}
@@ -213,6 +237,80 @@ func (f kpiFormat) trends(rows []db.KPI) []lineChart {
 		charts[i].Empty = f.t("admin.kpi.no_trend")
 	}
 	return charts
+}
+
+// outcomeTrend is the share in work or education one year after the
+// programme over the measured days — as recorded: of those whose outcome
+// on the anniversary is known; the unknown are a count in the table and
+// the description, never "not in work" — for everyone (an adviser: their
+// caseload) and, given, for women and men, against the national target in
+// force on each day (a dashed line; kpi_targets, with its source below).
+func (f kpiFormat) outcomeTrend(rows []db.KPI, bySex map[string][]db.KPI) lineChart {
+	points := func(rows []db.KPI, metric string) []linePoint {
+		var out []linePoint
+		for _, r := range rows {
+			if r.Metric == metric {
+				out = append(out, linePoint{Day: r.Day, Value: r.Value})
+			}
+		}
+		return out
+	}
+	lines := []lineInput{{Label: f.t("admin.kpi.trend_1y_all"), Class: "work", Points: points(rows, db.MetricWorkEdu1y)}}
+	for _, sex := range []string{"woman", "man"} {
+		if pts := points(bySex[sex], db.MetricWorkEdu1y); len(pts) > 0 {
+			lines = append(lines, lineInput{Label: f.t("admin.kpi.trend_1y_" + sex), Class: "work-" + sex, Points: pts})
+		}
+	}
+	desc := f.trendDesc(lines, f.percent)
+	// The target on each day some line has a figure, as it was in force then.
+	seen := map[time.Time]bool{}
+	var days []time.Time
+	for _, l := range lines {
+		for _, pt := range l.Points {
+			if !seen[pt.Day] {
+				seen[pt.Day] = true
+				days = append(days, pt.Day)
+			}
+		}
+	}
+	sortTimes(days)
+	var target []linePoint
+	for _, d := range days {
+		if t, ok := db.TargetOn(f.targets, d); ok {
+			target = append(target, linePoint{Day: d, Value: t.Value})
+		}
+	}
+	var notes []string
+	if len(target) > 0 {
+		last := target[len(target)-1]
+		lines = append(lines, lineInput{Label: f.t("admin.kpi.target_series"), Class: "target", Dash: "5 3", Points: target, NoDots: true})
+		desc += " " + f.t("admin.kpi.target_desc", "Target", f.percent(last.Value))
+		if t, ok := db.TargetOn(f.targets, last.Day); ok {
+			notes = append(notes, f.t("admin.kpi.target_source", "Source", t.Source, "From", t.ValidFrom.Format("02.01.2006")))
+		}
+	}
+	unknown := map[string]string{}
+	unknownPts := points(rows, db.MetricUnknown1y)
+	for _, pt := range unknownPts {
+		unknown[pt.Day.Format("02.01.2006")] = strconv.Itoa(int(math.Round(pt.Value)))
+	}
+	if n := len(unknownPts); n > 0 {
+		last := unknownPts[n-1]
+		desc += " " + f.t("admin.kpi.unknown_desc", "N", int(math.Round(last.Value)), "Day", last.Day.Format("02.01.2006"))
+	}
+	c := newLineChart("trend-work-1y", f.t("admin.kpi.trend_1y"), desc, lines, 1, 0.25, f.percent)
+	c.Table.Caption, c.Table.Corner = c.Title, f.t("admin.kpi.day")
+	c.Table.Head = append(c.Table.Head, f.t("admin.kpi.unknown_col"))
+	for i := range c.Table.Rows {
+		cell, ok := unknown[c.Table.Rows[i].Head]
+		if !ok {
+			cell = "–"
+		}
+		c.Table.Rows[i].Cells = append(c.Table.Rows[i].Cells, cell)
+	}
+	c.TableLabel, c.Empty = f.t("admin.kpi.show_table"), f.t("admin.kpi.no_trend_1y")
+	c.Notes = append(notes, f.t("admin.kpi.method_recorded"))
+	return c
 }
 
 // niceAxis is a y axis from 0 past max in 4 to 6 whole steps.
@@ -301,8 +399,11 @@ func (f kpiFormat) cohortChart(dim string, rows []db.KPI) barChart {
 		cats = append(cats, in)
 	}
 	title := f.t("admin.kpi.by_" + dim)
-	c := newBarChart("cohort-"+dim, title, f.t("admin.kpi.bars_desc", "Count", len(cohorts)), keys, cats,
-		nationalTarget, f.t("admin.kpi.target_line", "Target", f.percent(nationalTarget)), f.percent)
+	target, targetLabel := -1.0, ""
+	if f.target != nil {
+		target, targetLabel = f.target.Value, f.t("admin.kpi.target_line", "Target", f.percent(f.target.Value))
+	}
+	c := newBarChart("cohort-"+dim, title, f.t("admin.kpi.bars_desc", "Count", len(cohorts)), keys, cats, target, targetLabel, f.percent)
 	c.TableLabel, c.Empty = f.t("admin.kpi.show_table"), f.t("admin.kpi.no_cohorts")
 	c.Table = dataTable{Caption: title, Corner: f.t("admin.kpi.dim_" + dim)}
 	for _, m := range tableMetrics {

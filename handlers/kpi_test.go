@@ -61,6 +61,22 @@ func newKPIFx(t *testing.T) kpiFx {
 	f.reached = add(f.adviserA, "Rita", d("2030-06-01"), d("2032-06-01"), db.LevelA2)
 	f.late = add(f.adviserA, "Lars", d("2030-06-01"), d("2031-06-30"), db.LevelA2)
 	add(f.adviser, "Frida", d("2030-09-01"), d("2032-09-01"), db.LevelA2)
+	// Three of adviser B's who completed more than a year before day 1: a
+	// woman in full-time work on her anniversary, a man in "other", a man
+	// with nothing recorded (unknown, not "not in work"). One year after,
+	// as recorded: all 1 of 2 (50 %), women 100 %, men 0 %, 1 unknown.
+	done := func(first, sex string, end time.Time, outcome string, from time.Time) {
+		in := participantInput(first, "Ferdig")
+		in.ProgrammeStart, in.ProgrammeEnd, in.Status = end.AddDate(-2, 0, 1), end, "completed"
+		id := ta.storeParticipant(f.adviser, in)
+		ta.exec(`UPDATE participants SET sex = $2 WHERE id = $1`, id, sex)
+		if outcome != "" {
+			ta.exec(`INSERT INTO outcomes (participant_id, kind, from_date) VALUES ($1, $2, $3)`, id, outcome, from)
+		}
+	}
+	done("Wenche", "woman", d("2029-12-31"), "work_full", d("2030-03-01"))
+	done("Odd", "man", d("2029-10-31"), "other", d("2029-12-01"))
+	done("Ukjent", "man", d("2029-11-30"), "", time.Time{})
 	for _, sk := range db.Skills {
 		ta.addResult(f.reached, f.adviserA, sk, db.LevelA2, d("2031-01-10"))
 	}
@@ -128,9 +144,39 @@ func TestKPIPage(t *testing.T) {
 			t.Errorf("the admin's page lacks %q", want)
 		}
 	}
-	// Two trend charts and five cohort charts (start year, regime, sex,
+	// Three trend charts and five cohort charts (start year, regime, sex,
 	// regime × sex, adviser), each a figure with a named SVG and a table.
-	checkCharts(t, res.body, 7)
+	checkCharts(t, res.body, 8, 0)
+	// The one-year outcome over the days, everyone, women and men against
+	// the target row in force (70 %), the unknown counted in the table.
+	page = squash(page)
+	for _, want := range []string{msg(t, "nb", "admin.kpi.trend_1y"),
+		"01.03.2031 50 % 100 % 0 % 70 % 1", "02.03.2031 50 % 100 % 0 % 70 % 1",
+		fill(fill(msg(t, "nb", "admin.kpi.unknown_desc"), "N", "1"), "Day", "02.03.2031"),
+		fill(msg(t, "nb", "admin.kpi.target_desc"), "Target", "70 %"), "Kilde: Nasjonalt mål: 70 %"} {
+		if !strings.Contains(page, squash(want)) {
+			t.Errorf("the admin's page lacks %q", want)
+		}
+	}
+	if !strings.Contains(res.body, `kchart__series--target`) || !strings.Contains(res.body, `kchart__series--work-woman`) {
+		t.Error("the one-year chart lacks the target line or the women's line")
+	}
+
+	// The target is a dated row, not a constant: a new one from day 2
+	// ends the old the day before; day 1 keeps 70 %, day 2 and the cohort
+	// bars' line show 75 %.
+	ta.exec(`UPDATE kpi_targets SET valid_to = '2031-03-01' WHERE metric = 'work_edu_1y' AND valid_to IS NULL`)
+	ta.exec(`INSERT INTO kpi_targets (metric, valid_from, value, source) VALUES ('work_edu_1y', '2031-03-02', 0.75, 'Testens mål')`)
+	page = squash(admin.get("/admin/kpi").visible())
+	for _, want := range []string{"01.03.2031 50 % 100 % 0 % 70 % 1", "02.03.2031 50 % 100 % 0 % 75 % 1",
+		fill(msg(t, "nb", "admin.kpi.target_line"), "Target", "75 %"), "Kilde: Testens mål"} {
+		if !strings.Contains(page, squash(want)) {
+			t.Errorf("with a new target from day 2, the page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, squash(fill(msg(t, "nb", "admin.kpi.target_line"), "Target", "70 %"))) {
+		t.Error("the cohort bars still draw the old target")
+	}
 
 	// Adviser A: their own two participants only.
 	adviser := ta.sessionFor(f.adviserA)
@@ -156,7 +202,12 @@ func TestKPIPage(t *testing.T) {
 			t.Errorf("the adviser's page shows %q, which is not about their caseload", leak)
 		}
 	}
-	checkCharts(t, res.body, 6)
+	// Nobody of adviser A's ended a year ago: the one-year chart says so
+	// instead of drawing (a figure without an SVG or a table).
+	checkCharts(t, res.body, 7, 1)
+	if !strings.Contains(page, squash(msg(t, "nb", "admin.kpi.no_trend_1y"))) {
+		t.Error("adviser A's one-year chart does not say why it is empty")
+	}
 
 	// Adviser B sees their one participant; in English when that is their language.
 	ta.exec(`UPDATE users SET locale = 'en' WHERE id = $1`, f.adviser.ID)
@@ -164,7 +215,10 @@ func TestKPIPage(t *testing.T) {
 	page = squash(res.visible())
 	for _, want := range []string{msg(t, "en", "admin.kpi.heading_adviser"),
 		msg(t, "en", "admin.kpi.metric_at_goal") + " 0% " + fill(msg(t, "en", "admin.kpi.n_goal"), "N", "1"),
-		msg(t, "en", "admin.kpi.metric_avg_gap") + " 16.0 levels"} {
+		msg(t, "en", "admin.kpi.metric_avg_gap") + " 16.0 levels",
+		// Their three who completed, one year after against the targets
+		// (no split by sex for one caseload).
+		msg(t, "en", "admin.kpi.trend_1y"), "01.03.2031 50% 70% 1", "02.03.2031 50% 75% 1", msg(t, "en", "admin.kpi.unknown_col")} {
 		if !strings.Contains(page, squash(want)) {
 			t.Errorf("adviser B's English page lacks %q", want)
 		}
@@ -196,16 +250,17 @@ func TestKPIPage(t *testing.T) {
 // squash collapses runs of white space, so page text compares as read.
 func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// checkCharts checks the accessible structure of the page's n charts and
-// that no message ID is left untranslated.
-func checkCharts(t *testing.T, body string, n int) {
+// checkCharts checks the accessible structure of the page's n charts, of
+// which empty have no data (no SVG, no table), and that no message ID is
+// left untranslated.
+func checkCharts(t *testing.T, body string, n, empty int) {
 	t.Helper()
 	for what, count := range map[string]int{
 		`<figure class="chart kchart" aria-labelledby="`: n,
-		`role="img" aria-labelledby="`:                   n,
-		`<desc id="`:                                     n,
-		`<details class="chart__table kchart__table">`:   n,
-		`<caption id="`:                                  n,
+		`role="img" aria-labelledby="`:                   n - empty,
+		`<desc id="`:                                     n - empty,
+		`<details class="chart__table kchart__table">`:   n - empty,
+		`<caption id="`:                                  n - empty,
 	} {
 		if got := strings.Count(body, what); got != count {
 			t.Errorf("%d × %s, want %d", got, what, count)
