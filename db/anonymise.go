@@ -177,6 +177,8 @@ pver AS (DELETE FROM integration_plan_versions WHERE plan_id IN (SELECT id FROM 
 lv AS (UPDATE programme_leave SET note = '' WHERE participant_id = $1),
 ext AS (UPDATE programme_extensions SET reason = '–' WHERE participant_id = $1),
 mails AS (UPDATE outbox SET subject = '', body_text = '', body_html = '', ics = NULL WHERE participant_id = $1),
+digests AS (UPDATE outbox SET subject = '', body_text = '', body_html = '', ics = NULL
+	WHERE id = ANY (ARRAY(SELECT outbox_id FROM outbox_participants WHERE participant_id = $1))),
 bundle AS (UPDATE archive_bundles SET content = NULL, cleared_at = $2 WHERE participant_id = $1 AND downloaded_at IS NOT NULL)
 SELECT count(*) FROM p`
 

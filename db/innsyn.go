@@ -98,8 +98,13 @@ var innsynSections = []struct {
 	{"evaluations", `SELECT coalesce(json_agg(t ORDER BY t.created_at), '[]') FROM (SELECT e.agreement_id, e.phase, e.punctuality,
 		e.cooperation, e.instructions, e.speaking, e.comment, e.created_at FROM evaluations e JOIN agreements ag ON ag.id = e.agreement_id
 		WHERE ag.participant_id = $1) t`},
-	{"mails", `SELECT coalesce(json_agg(t ORDER BY t.created_at), '[]') FROM (SELECT template, subject, status, created_at, sent_at
-		FROM outbox WHERE participant_id = $1) t`},
+	// Mails about the person, or about several people of whom they are
+	// one (a digest): the type, subject and dates, never the recipient or
+	// the body (a digest's body is about others too).
+	{"mails", `SELECT coalesce(json_agg(t ORDER BY t.created_at), '[]') FROM (SELECT u.template, u.subject, u.status, u.created_at, u.sent_at
+		FROM (SELECT id, template, subject, status, created_at, sent_at FROM outbox WHERE participant_id = $1
+			UNION SELECT o.id, o.template, o.subject, o.status, o.created_at, o.sent_at
+			FROM outbox_participants op JOIN outbox o ON o.id = op.outbox_id WHERE op.participant_id = $1) u) t`},
 	{"access_log", `SELECT coalesce(json_agg(t ORDER BY t.at, t.id), '[]') FROM (SELECT l.id, l.at, l.action, l.entity, l.entity_id,
 		u.name AS actor, u.role AS actor_role
 		FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id

@@ -109,11 +109,11 @@ type ParticipantInput struct {
 	Goals                        map[string]Level
 	// No protected address here: the grade is set only by SetProtection
 	// (audited), never by the participant form (review finding F4).
-	Municipality, Address        string
-	NavContactID                 *int64
-	Status                       string
-	Phone                        string
-	SickChildQuota               string // "" is "standard"
+	Municipality, Address string
+	NavContactID          *int64
+	Status                string
+	Phone                 string
+	SickChildQuota        string // "" is "standard"
 }
 
 // quota is the sick-child quota's category, standard unless set.

@@ -48,6 +48,26 @@ func TestRetentionJobAcrossTheClock(t *testing.T) {
 	w.exec(`INSERT INTO outcomes (participant_id, kind, from_date, employer, note) VALUES ($1, 'work_full', '2027-07-01', 'Kafé Bro', 'Fast jobb')`, b)
 	w.exec(`INSERT INTO participant_notes (participant_id, author_id, body) VALUES ($1, $2, 'Sykehusopphold i mars')`, b, adviser)
 
+	// Mails about B: one about B alone, a digest about B and C.
+	for key, about := range map[string][]int64{"ret-one": {b}, "ret-digest": {b, c}} {
+		if err := w.st.QueueMail(ctx, db.Mail{DedupeKey: uniq(key), Recipient: "kari@firma.example", Template: "digest", Locale: "nb",
+			Subject: "Om " + key, Text: "Bashir Bevaring", HTML: "<p>Bashir Bevaring</p>", About: about}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in, err := w.st.Innsyn(ctx, b, adviser, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(in.Mails), "Om ret-one") || !strings.Contains(string(in.Mails), "Om ret-digest") ||
+		strings.Contains(string(in.Mails), "kari@firma.example") {
+		t.Errorf("B's innsyn mails: %s", in.Mails)
+	}
+	if in, err := w.st.Innsyn(ctx, c, adviser, ""); err != nil || strings.Contains(string(in.Mails), "Om ret-one") ||
+		!strings.Contains(string(in.Mails), "Om ret-digest") {
+		t.Errorf("C's innsyn mails: %s %v", in.Mails, err)
+	}
+
 	s, err := NewScheduler(w.st, quiet, nil, newRetention(t, w.st))
 	if err != nil {
 		t.Fatal(err)
@@ -145,8 +165,11 @@ func TestRetentionJobAcrossTheClock(t *testing.T) {
 		`SELECT count(*) FROM participant_notes WHERE participant_id = $1`:                                                                          0,
 		`SELECT count(*) FROM plan_activities a JOIN integration_plans ip ON ip.id = a.plan_id WHERE ip.participant_id = $1 AND a.description = ''`: 1,
 		`SELECT count(*) FROM plan_reviews r JOIN integration_plans ip ON ip.id = r.plan_id WHERE ip.participant_id = $1 AND r.changes = ''`:        1,
-		`SELECT count(*) FROM outcomes WHERE participant_id = $1 AND note = '' AND kind = 'work_full'`:                                               1,
+		`SELECT count(*) FROM outcomes WHERE participant_id = $1 AND note = '' AND kind = 'work_full'`:                                              1,
+		// Both mails about B are emptied, the digest about B and C too.
+		`SELECT count(*) FROM outbox WHERE $1::bigint > 0 AND (subject LIKE 'Om ret-%' OR body_text LIKE 'Bashir%')`: 0,
 		// B's bundle was never collected: it is kept for the archive.
+
 		`SELECT count(*) FROM archive_bundles WHERE participant_id = $1 AND content IS NOT NULL`: 1,
 	} {
 		if got := w.count(q, b); got != want {
