@@ -99,7 +99,12 @@ var ErrDutiesUnconfirmed = errors.New("db: the employer's approval must confirm 
 // agreement's life by its dates (first_approved_at). ErrConflict: not
 // complete, ended or cancelled, not this party's turn, or already approved;
 // ErrAwaitingNAV: the adviser's turn on a NAV measure NAV has not approved.
-func (s *Store) Approve(ctx context.Context, id int64, lockVersion int, who AgreementActor) error {
+//
+// m, when not nil, is the mail that tells the other side (rendered
+// before): it is queued in the approval's transaction, so it exists
+// exactly when the approval does (review finding F6: queued after the
+// commit, a crash in between lost it).
+func (s *Store) Approve(ctx context.Context, id int64, lockVersion int, who AgreementActor, m *Mail) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		a, err := lockAgreement(ctx, tx, id, who.Scope, lockVersion, who.Today)
 		if err != nil {
@@ -148,7 +153,12 @@ func (s *Store) Approve(ctx context.Context, id int64, lockVersion int, who Agre
 			return ErrNotFound
 		}
 		if _, err := tx.ExecContext(ctx, q, id, who.Scope.UserID); err != nil {
-			return fmt.Errorf("db: approve: %w", err)
+			return fmt.Errorf("db: approve: %w", translate(err))
+		}
+		if m != nil {
+			if _, err := Enqueue(ctx, tx, *m); err != nil {
+				return err
+			}
 		}
 		return audit(ctx, tx, who.Scope.UserID, "agreement.approve_"+who.Scope.Role, "agreement", id, who.IP)
 	})

@@ -52,10 +52,21 @@ func (s *Store) RetentionRules() RetentionConfig {
 // bundle for each (the rendering is not storage) and saves it with
 // SaveArchiveBundle.
 func (s *Store) ArchiveDue(ctx context.Context, today time.Time, cfg RetentionConfig) ([]int64, error) {
+	return archiveDue(ctx, s.DB, today, cfg, 0)
+}
+
+// ArchiveDue is Store.ArchiveDue in the retention run's transaction, at
+// most limit participants (0: all), lowest id first.
+func (t *JobTx) ArchiveDue(ctx context.Context, today time.Time, cfg RetentionConfig, limit int) ([]int64, error) {
+	return archiveDue(ctx, t.tx, today, cfg, limit)
+}
+
+func archiveDue(ctx context.Context, q sqlx.QueryerContext, today time.Time, cfg RetentionConfig, limit int) ([]int64, error) {
 	var out []int64
-	err := s.DB.SelectContext(ctx, &out, `SELECT p.id FROM participants p
+	err := sqlx.SelectContext(ctx, q, &out, `SELECT p.id FROM participants p
 		WHERE p.anonymised_at IS NULL AND p.programme_end + make_interval(months => $2) <= $1::date
-		AND NOT EXISTS (SELECT 1 FROM archive_bundles b WHERE b.participant_id = p.id) ORDER BY p.id`, dateOnly(today), cfg.ParticipantMonths)
+		AND NOT EXISTS (SELECT 1 FROM archive_bundles b WHERE b.participant_id = p.id) ORDER BY p.id LIMIT NULLIF($3, 0)`,
+		dateOnly(today), cfg.ParticipantMonths, limit)
 	if err != nil {
 		return nil, fmt.Errorf("db: archive due: %w", err)
 	}
@@ -67,14 +78,27 @@ func (s *Store) ArchiveDue(ctx context.Context, today time.Time, cfg RetentionCo
 func (s *Store) SaveArchiveBundle(ctx context.Context, participantID int64, contentType string, content []byte, now time.Time) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &id, `INSERT INTO archive_bundles (participant_id, content_type, content, created_at)
-			VALUES ($1, $2, $3, $4) RETURNING id`, participantID, contentType, content, now)
-		if err != nil {
-			return translate(err)
-		}
-		return audit(ctx, tx, 0, "participant.archive_bundle", "participant", participantID, "")
+		var err error
+		id, err = saveArchiveBundle(ctx, tx, participantID, contentType, content, now)
+		return err
 	})
 	return id, err
+}
+
+// SaveArchiveBundle is Store.SaveArchiveBundle in the retention run's
+// transaction.
+func (t *JobTx) SaveArchiveBundle(ctx context.Context, participantID int64, contentType string, content []byte, now time.Time) (int64, error) {
+	return saveArchiveBundle(ctx, t.tx, participantID, contentType, content, now)
+}
+
+func saveArchiveBundle(ctx context.Context, tx *sqlx.Tx, participantID int64, contentType string, content []byte, now time.Time) (int64, error) {
+	var id int64
+	err := tx.GetContext(ctx, &id, `INSERT INTO archive_bundles (participant_id, content_type, content, created_at)
+		VALUES ($1, $2, $3, $4) RETURNING id`, participantID, contentType, content, now)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return id, audit(ctx, tx, 0, "participant.archive_bundle", "participant", participantID, "")
 }
 
 // ArchiveBundle is one bundle as /admin/archive lists it.
@@ -121,6 +145,10 @@ func (s *Store) DownloadArchiveBundle(ctx context.Context, id, adminID int64, ip
 // anonymiseSQL removes everything that identifies the person and keeps the
 // measures (levels, outcomes, dates, regime, attendance hours) under a
 // random id; agreements keep the organisation and the job, not the person.
+// The plan keeps its dates, goals and activity kinds; its free texts go
+// (activity descriptions, what a review changed, leave notes, an
+// extension's reason: its column requires text, so a dash) and so do its
+// saved versions, which are copies of those texts.
 const anonymiseSQL = `
 WITH p AS (
 	UPDATE participants SET first_name = '', last_name = '', birth_year = NULL, phone = '', address = '', municipality = '',
@@ -142,7 +170,15 @@ att AS (UPDATE attendance SET absence = NULL,
 	WHERE agreement_id IN (SELECT id FROM ags)),
 cls AS (DELETE FROM absence_classifications WHERE participant_id = $1),
 cons AS (UPDATE consents SET reason_note = '', adaptations = '{}', items = array_remove(items, 'adaptations') WHERE participant_id = $1),
+plan AS (SELECT id FROM integration_plans WHERE participant_id = $1),
+pact AS (UPDATE plan_activities SET description = '' WHERE plan_id IN (SELECT id FROM plan)),
+prev AS (UPDATE plan_reviews SET changes = '' WHERE plan_id IN (SELECT id FROM plan)),
+pver AS (DELETE FROM integration_plan_versions WHERE plan_id IN (SELECT id FROM plan)),
+lv AS (UPDATE programme_leave SET note = '' WHERE participant_id = $1),
+ext AS (UPDATE programme_extensions SET reason = '–' WHERE participant_id = $1),
 mails AS (UPDATE outbox SET subject = '', body_text = '', body_html = '', ics = NULL WHERE participant_id = $1),
+digests AS (UPDATE outbox SET subject = '', body_text = '', body_html = '', ics = NULL
+	WHERE id = ANY (ARRAY(SELECT outbox_id FROM outbox_participants WHERE participant_id = $1))),
 bundle AS (UPDATE archive_bundles SET content = NULL, cleared_at = $2 WHERE participant_id = $1 AND downloaded_at IS NOT NULL)
 SELECT count(*) FROM p`
 
@@ -204,19 +240,37 @@ type RetentionStats struct {
 }
 
 // RunRetention is the nightly step after the bundles were made: every
-// participant past the retention period is anonymised, each in its own
-// transaction (one refusal does not hold up the rest), those waiting for
-// their archive or with an open agreement counted; bundles downloaded of
-// anonymised participants are cleared; the audit log is pruned.
+// participant past the retention period is anonymised, those waiting for
+// their archive or with an open agreement counted (and left as they
+// are); bundles downloaded of anonymised participants are cleared; the
+// audit log is pruned. All in one transaction.
 func (s *Store) RunRetention(ctx context.Context, today, now time.Time, cfg RetentionConfig) (RetentionStats, error) {
 	var stats RetentionStats
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		stats, err = runRetention(ctx, tx, today, now, cfg)
+		return err
+	})
+	return stats, err
+}
+
+// RunRetention is Store.RunRetention in the retention run's transaction.
+func (t *JobTx) RunRetention(ctx context.Context, today, now time.Time, cfg RetentionConfig) (RetentionStats, error) {
+	return runRetention(ctx, t.tx, today, now, cfg)
+}
+
+// runRetention anonymises, clears and prunes inside tx. A refusal
+// (ErrNotArchived, ErrAgreementOpen) is found before anything of that
+// participant is written, so it only counts.
+func runRetention(ctx context.Context, tx *sqlx.Tx, today, now time.Time, cfg RetentionConfig) (RetentionStats, error) {
+	var stats RetentionStats
 	var due []int64
-	if err := s.DB.SelectContext(ctx, &due, `SELECT id FROM participants WHERE anonymised_at IS NULL
+	if err := tx.SelectContext(ctx, &due, `SELECT id FROM participants WHERE anonymised_at IS NULL
 		AND programme_end + make_interval(months => $2) <= $1::date ORDER BY id`, dateOnly(today), cfg.ParticipantMonths); err != nil {
 		return stats, fmt.Errorf("db: retention due: %w", err)
 	}
 	for _, id := range due {
-		err := s.AnonymiseParticipant(ctx, id, 0, today, now, cfg)
+		err := anonymise(ctx, tx, id, 0, today, now, cfg)
 		switch {
 		case err == nil:
 			stats.Anonymised++
@@ -228,19 +282,23 @@ func (s *Store) RunRetention(ctx context.Context, today, now time.Time, cfg Rete
 			return stats, err
 		}
 	}
-	res, err := s.DB.ExecContext(ctx, `UPDATE archive_bundles b SET content = NULL, cleared_at = $1 FROM participants p
+	res, err := tx.ExecContext(ctx, `UPDATE archive_bundles b SET content = NULL, cleared_at = $1 FROM participants p
 		WHERE p.id = b.participant_id AND p.anonymised_at IS NOT NULL AND b.downloaded_at IS NOT NULL AND b.content IS NOT NULL`, now)
 	if err != nil {
 		return stats, fmt.Errorf("db: clear bundles: %w", err)
 	}
 	stats.BundlesCleared, _ = res.RowsAffected()
-	stats.AuditRowsPruned, err = s.PruneAudit(ctx, now, cfg.AuditMonths)
+	stats.AuditRowsPruned, err = pruneAudit(ctx, tx, now, cfg.AuditMonths)
 	return stats, err
 }
 
 // PruneAudit deletes the audit rows older than months before now.
 func (s *Store) PruneAudit(ctx context.Context, now time.Time, months int) (int64, error) {
-	res, err := s.DB.ExecContext(ctx, `DELETE FROM audit_log WHERE at < $1::timestamptz - make_interval(months => $2)`, now, months)
+	return pruneAudit(ctx, s.DB, now, months)
+}
+
+func pruneAudit(ctx context.Context, q sqlx.ExecerContext, now time.Time, months int) (int64, error) {
+	res, err := q.ExecContext(ctx, `DELETE FROM audit_log WHERE at < $1::timestamptz - make_interval(months => $2)`, now, months)
 	if err != nil {
 		return 0, fmt.Errorf("db: prune audit: %w", err)
 	}

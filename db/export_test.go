@@ -48,3 +48,8 @@ func MigrateDownTo(ctx context.Context, conn *sql.DB, version int64) error {
 	_, err = p.DownTo(ctx, version)
 	return err
 }
+
+// TranslateForTest maps a driver error as the store's methods do (a
+// guard's SQLSTATE to its refusal), for tests that run a statement of a
+// store method by hand.
+func TranslateForTest(err error) error { return translate(err) }

@@ -290,6 +290,7 @@ type OpenAgreement struct {
 	AdviserEmail  string `db:"adviser_email"`
 	AdviserLocale string `db:"adviser_locale"`
 	Title         string `db:"title"`
+	ParticipantID int64  `db:"participant_id"`
 }
 
 // OpenAgreementsOf lists an organisation's agreements that are not over
@@ -297,7 +298,7 @@ type OpenAgreement struct {
 func (s *Store) OpenAgreementsOf(ctx context.Context, orgID int64, today time.Time) ([]OpenAgreement, error) {
 	var out []OpenAgreement
 	err := s.DB.SelectContext(ctx, &out, `SELECT ag.id, ad.name AS adviser_name, ad.email AS adviser_email, ad.locale AS adviser_locale,
-			coalesce(nullif(ag.job_title, ''), pl.title) AS title
+			coalesce(nullif(ag.job_title, ''), pl.title) AS title, ag.participant_id
 		FROM agreements ag
 		JOIN placements pl ON pl.id = ag.placement_id
 		JOIN participants p ON p.id = ag.participant_id

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // Mail is one rendered e-mail to queue.
@@ -20,6 +21,48 @@ type Mail struct {
 	// ICS, when not empty, is an iCalendar body the mailer attaches as
 	// praksis.ics (text/calendar; method=PUBLISH).
 	ICS string
+	// About are the participants the mail is about (none for a mail about
+	// no one): one is outbox.participant_id, several (a digest) are rows
+	// of outbox_participants. Innsyn lists the mail to each of them, and
+	// anonymising one empties it.
+	About []int64
+}
+
+// aboutOne is the participant_id of a mail about exactly one person (0:
+// none, or several).
+func (m Mail) aboutOne() int64 {
+	if len(m.About) == 1 {
+		return m.About[0]
+	}
+	return 0
+}
+
+// mailAboutSQL records the people of mails about several (dedupe keys
+// $1, participant ids $2, pairwise).
+const mailAboutSQL = `INSERT INTO outbox_participants (outbox_id, participant_id)
+	SELECT o.id, x.pid FROM unnest($1::text[], $2::bigint[]) AS x(key, pid) JOIN outbox o ON o.dedupe_key = x.key
+	ON CONFLICT DO NOTHING`
+
+// mailAbout records the people of every mail in mails that is about
+// several, inside tx.
+func mailAbout(ctx context.Context, tx *sqlx.Tx, mails []Mail) error {
+	var keys []string
+	var ids []int64
+	for _, m := range mails {
+		if len(m.About) < 2 {
+			continue
+		}
+		for _, id := range m.About {
+			keys, ids = append(keys, m.DedupeKey), append(ids, id)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, mailAboutSQL, pq.Array(keys), pq.Array(ids)); err != nil {
+		return fmt.Errorf("db: mail about: %w", err)
+	}
+	return nil
 }
 
 // OutboxMail is a row of the outbox.
@@ -48,13 +91,18 @@ const outboxColumns = `id, dedupe_key, recipient, template, locale, subject, bod
 // the mail exists exactly when the change that caused it commits. A mail
 // whose dedupe key is already queued is not queued again (queued=false).
 func Enqueue(ctx context.Context, tx *sqlx.Tx, m Mail) (queued bool, err error) {
-	const q = `INSERT INTO outbox (dedupe_key, recipient, template, locale, subject, body_text, body_html, ics)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, '')) ON CONFLICT (dedupe_key) DO NOTHING`
-	res, err := tx.ExecContext(ctx, q, m.DedupeKey, m.Recipient, m.Template, m.Locale, m.Subject, m.Text, m.HTML, m.ICS)
+	const q = `INSERT INTO outbox (dedupe_key, recipient, template, locale, subject, body_text, body_html, ics, participant_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), NULLIF($9, 0)) ON CONFLICT (dedupe_key) DO NOTHING`
+	res, err := tx.ExecContext(ctx, q, m.DedupeKey, m.Recipient, m.Template, m.Locale, m.Subject, m.Text, m.HTML, m.ICS, m.aboutOne())
 	if err != nil {
 		return false, fmt.Errorf("db: enqueue mail: %w", err)
 	}
 	n, _ := res.RowsAffected()
+	if n == 1 {
+		if err := mailAbout(ctx, tx, []Mail{m}); err != nil {
+			return false, err
+		}
+	}
 	return n == 1, nil
 }
 

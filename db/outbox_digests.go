@@ -20,16 +20,18 @@ func (t *JobTx) EnqueueAllAt(ctx context.Context, mails []Mail, at time.Time) (i
 		chunk := mails[:min(enqueueChunk, len(mails))]
 		mails = mails[len(chunk):]
 		var q strings.Builder
-		q.WriteString(`INSERT INTO outbox (dedupe_key, recipient, template, locale, subject, body_text, body_html, ics, next_attempt_at) VALUES `)
-		args := make([]any, 0, 1+8*len(chunk))
+		q.WriteString(`INSERT INTO outbox (dedupe_key, recipient, template, locale, subject, body_text, body_html, ics, participant_id,
+			next_attempt_at) VALUES `)
+		args := make([]any, 0, 1+9*len(chunk))
 		args = append(args, at)
 		for i, m := range chunk {
 			if i > 0 {
 				q.WriteByte(',')
 			}
 			n := len(args)
-			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, NULLIF($%d, ''), $1::timestamptz)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
-			args = append(args, m.DedupeKey, m.Recipient, m.Template, m.Locale, m.Subject, m.Text, m.HTML, m.ICS)
+			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, NULLIF($%d, ''), NULLIF($%d, 0), $1::timestamptz)",
+				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
+			args = append(args, m.DedupeKey, m.Recipient, m.Template, m.Locale, m.Subject, m.Text, m.HTML, m.ICS, m.aboutOne())
 		}
 		q.WriteString(` ON CONFLICT (dedupe_key) DO NOTHING`)
 		res, err := t.tx.ExecContext(ctx, q.String(), args...)
@@ -38,11 +40,14 @@ func (t *JobTx) EnqueueAllAt(ctx context.Context, mails []Mail, at time.Time) (i
 		}
 		n, _ := res.RowsAffected()
 		total += int(n)
+		if err := mailAbout(ctx, t.tx, chunk); err != nil {
+			return total, err
+		}
 	}
 	return total, nil
 }
 
-// enqueueChunk is how many mails one INSERT of EnqueueAllAt carries (8
+// enqueueChunk is how many mails one INSERT of EnqueueAllAt carries (9
 // parameters each; PostgreSQL takes at most 65,535).
 const enqueueChunk = 500
 

@@ -107,12 +107,13 @@ type ParticipantInput struct {
 	ProgrammeHours               float64 // 37.5 or 30 a week
 	GoalCategory, GoalSector     string
 	Goals                        map[string]Level
-	ProtectedAddress             bool
-	Municipality, Address        string
-	NavContactID                 *int64
-	Status                       string
-	Phone                        string
-	SickChildQuota               string // "" is "standard"
+	// No protected address here: the grade is set only by SetProtection
+	// (audited), never by the participant form (review finding F4).
+	Municipality, Address string
+	NavContactID          *int64
+	Status                string
+	Phone                 string
+	SickChildQuota        string // "" is "standard"
 }
 
 // quota is the sick-child quota's category, standard unless set.
@@ -154,12 +155,12 @@ func insertParticipant(ctx context.Context, tx *sqlx.Tx, adviserID int64, in Par
 	var id int64
 	const q = `INSERT INTO participants (adviser_id, nav_contact_id, first_name, last_name, birth_year, languages, education,
 			regime, programme_start, programme_end, goal_category, goal_sector, goal_listening, goal_reading, goal_writing,
-			goal_oral, protected_address, municipality, address, status, programme_hours, phone, sick_child_quota)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING id`
+			goal_oral, municipality, address, status, programme_hours, phone, sick_child_quota)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`
 	err := tx.QueryRowContext(ctx, q, adviserID, in.NavContactID, in.FirstName, in.LastName, in.BirthYear,
 		pq.Array(nonNil(in.Languages)), in.Education, in.Regime, in.ProgrammeStart, in.ProgrammeEnd, in.GoalCategory,
 		in.GoalSector, string(in.Goals["listening"]), string(in.Goals["reading"]), string(in.Goals["writing"]),
-		string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status, in.hours(), in.Phone, in.quota()).Scan(&id)
+		string(in.Goals["oral"]), in.Municipality, in.Address, in.Status, in.hours(), in.Phone, in.quota()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: create participant: %w", err)
 	}
@@ -182,13 +183,13 @@ func (s *Store) UpdateParticipant(ctx context.Context, id, adviserID int64, in P
 func updateParticipant(ctx context.Context, tx *sqlx.Tx, id, adviserID int64, in ParticipantInput) error {
 	const q = `UPDATE participants SET nav_contact_id = $3, first_name = $4, last_name = $5, birth_year = $6, languages = $7,
 			education = $8, regime = $9, programme_start = $10, programme_end = $11, goal_category = $12, goal_sector = $13,
-			goal_listening = $14, goal_reading = $15, goal_writing = $16, goal_oral = $17, protected_address = $18,
-			municipality = $19, address = $20, status = $21, programme_hours = $22, phone = $23, sick_child_quota = $24, updated_at = now()
+			goal_listening = $14, goal_reading = $15, goal_writing = $16, goal_oral = $17,
+			municipality = $18, address = $19, status = $20, programme_hours = $21, phone = $22, sick_child_quota = $23, updated_at = now()
 		WHERE id = $1 AND adviser_id = $2`
 	res, err := tx.ExecContext(ctx, q, id, adviserID, in.NavContactID, in.FirstName, in.LastName, in.BirthYear,
 		pq.Array(nonNil(in.Languages)), in.Education, in.Regime, in.ProgrammeStart, in.ProgrammeEnd, in.GoalCategory,
 		in.GoalSector, string(in.Goals["listening"]), string(in.Goals["reading"]), string(in.Goals["writing"]),
-		string(in.Goals["oral"]), in.ProtectedAddress, in.Municipality, in.Address, in.Status, in.hours(), in.Phone, in.quota())
+		string(in.Goals["oral"]), in.Municipality, in.Address, in.Status, in.hours(), in.Phone, in.quota())
 	if err != nil {
 		return fmt.Errorf("db: update participant: %w", err)
 	}

@@ -219,6 +219,15 @@ func (s *Store) DecideProposal(ctx context.Context, id, orgID, actorID int64, ac
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var placementID, participantID int64
 		var status string
+		// The participant's row first, as SetProtection takes it (FOR
+		// UPDATE, then the proposals): accepting inserts an agreement,
+		// whose kode-6 guard reads the participant FOR SHARE, and taking
+		// the proposal's lock before that one would deadlock with a
+		// SetProtection withdrawing the proposal (review finding F5).
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM participants WHERE id = (SELECT participant_id FROM proposals WHERE id = $1)
+			FOR SHARE`, id); err != nil {
+			return fmt.Errorf("db: decide proposal: %w", err)
+		}
 		err := tx.QueryRowxContext(ctx, `SELECT pr.placement_id, pr.participant_id, pr.status FROM proposals pr
 			JOIN placements pl ON pl.id = pr.placement_id WHERE pr.id = $1 AND pl.organisation_id = $2
 			FOR UPDATE OF pr, pl`, id, orgID).Scan(&placementID, &participantID, &status)

@@ -3,7 +3,7 @@ package db
 import "context"
 
 // retentionSteps delete what has outlived its use (the retention job,
-// Sundays 03:30): expired sessions, expired or used link tokens, old
+// nightly 03:30): expired sessions, expired or used link tokens, old
 // throttle rows, used passkey challenges whose cookies expired, and the
 // bodies of mail sent more than 30 days ago (a sent invitation still
 // holds its link; the subject, recipient and status stay for the record).

@@ -210,6 +210,7 @@ func (a *App) withdrawalMails(c *fiber.Ctx, orgID int64) ([]db.Mail, error) {
 		if err != nil {
 			return nil, err
 		}
+		m.About = []int64{ag.ParticipantID}
 		mails = append(mails, m)
 	}
 	return mails, nil

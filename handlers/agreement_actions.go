@@ -23,16 +23,20 @@ func (a *App) agreementApprove(c *fiber.Ctx) error {
 	}
 	who := a.actor(c)
 	who.DutiesConfirmed = c.FormValue("duties_confirmed") == "yes"
-	err = a.store.Approve(c.UserContext(), ag.ID, lockVersion(c), who)
+	// The mail to the other side is rendered first and queued in the
+	// approval's transaction: it goes out exactly when the approval holds.
+	m, err := a.approvalMail(c, ag.ID, lockVersion(c))
+	if err != nil {
+		return err
+	}
+	err = a.store.Approve(c.UserContext(), ag.ID, lockVersion(c), who, m)
 	if errors.Is(err, db.ErrAwaitingNAV) {
 		return errStatus(fiber.StatusConflict, "agreements.nav_first")
 	}
 	if err != nil {
 		return a.refuseChange(c, err, newForm(), "approve")
 	}
-	if err := a.announceApproval(c, ag); err != nil {
-		return err
-	}
+	a.wakeMail()
 	return a.redirect(c, agreementPath(ag.ID), "flash.agreement_approved")
 }
 

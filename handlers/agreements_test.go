@@ -92,7 +92,7 @@ func (ta *testApp) actorFor(u db.User) db.AgreementActor {
 // approveAs records u's approval (employer or adviser) through the store.
 func (ta *testApp) approveAs(u db.User, id int64) {
 	ta.t.Helper()
-	if err := ta.store.Approve(context.Background(), id, ta.agreement(id).LockVersion, ta.actorFor(u)); err != nil {
+	if err := ta.store.Approve(context.Background(), id, ta.agreement(id).LockVersion, ta.actorFor(u), nil); err != nil {
 		ta.t.Fatalf("approve %d as %s: %v", id, u.Role, err)
 	}
 }

@@ -414,6 +414,13 @@ func TestAttendanceLink(t *testing.T) {
 	if res := adviser.post(f.path("/attendance-link"), weekForm("week", attLastWeek)); res.status != http.StatusSeeOther {
 		t.Fatalf("send by the adviser: %d", res.status)
 	}
+	var agParticipant int64
+	if err := ta.store.DB.Get(&agParticipant, `SELECT participant_id FROM agreements WHERE id = $1`, f.id); err != nil {
+		t.Fatal(err)
+	}
+	if n := ta.countWhere("outbox", "template = 'attendance' AND recipient = $1 AND participant_id = $2", f.supervisor, agParticipant); n != 2 {
+		t.Errorf("attendance-link mails naming the participant: %d, want 2", n)
+	}
 	ta.drain()
 	mails := testSMTP.To(f.supervisor)
 	if len(mails) != 2 {

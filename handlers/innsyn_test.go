@@ -97,24 +97,3 @@ func TestInnsyn(t *testing.T) {
 		t.Errorf("%d audit rows, want 4 (the refused requests write none)", n)
 	}
 }
-
-// TestOrderedRows: the innsyn tables keep the query's column order.
-func TestOrderedRows(t *testing.T) {
-	rows, err := orderedRows(json.RawMessage(`[{"b": 1, "a": [1, 2], "c": {"x": 1}}, {"b": null, "a": [], "c": "s"}]`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) != 2 || len(rows[0]) != 3 || rows[0][0].key != "b" || rows[0][1].key != "a" || rows[0][2].key != "c" || rows[1][0].val != nil {
-		t.Errorf("rows: %#v", rows)
-	}
-	one, err := orderedRows(json.RawMessage(`{"z": "1", "y": true}`))
-	if err != nil || len(one) != 1 || one[0][0].key != "z" || one[0][1].val != true {
-		t.Errorf("object: %#v %v", one, err)
-	}
-	if rows, err := orderedRows(json.RawMessage(`[]`)); err != nil || len(rows) != 0 {
-		t.Errorf("empty: %v %v", rows, err)
-	}
-	if _, err := orderedRows(json.RawMessage(`[1]`)); err == nil {
-		t.Error("a row that is not an object was accepted")
-	}
-}

@@ -48,6 +48,7 @@ func (a *App) sendLink(c *fiber.Ctx, ag db.Agreement, purpose string, pl linkPay
 	if err != nil {
 		return err
 	}
+	m.About = []int64{ag.ParticipantID}
 	l := db.AgreementLink{Token: token, Purpose: purpose, AgreementID: ag.ID, Email: ag.SupervisorEmail, Payload: payload,
 		TTL: time.Duration(days) * 24 * time.Hour}
 	err = a.store.SendAgreementLink(ctx, l, m, db.LinkWriter{UserID: session(c).User.ID, Today: a.today(), IP: clientIP(c)})

@@ -158,8 +158,8 @@ func TestRejectedOrganisationMatrix(t *testing.T) {
 		t.Errorf("withdraw events: %d, want %d", n, published)
 	}
 	// The adviser is told once per open agreement, and sees it on the page.
-	if n := ta.countWhere("outbox", "template = 'org_withdrawn' AND recipient = $1 AND dedupe_key LIKE $2", adviserEmail,
-		"org_withdrawn:"+itoa(orgID)+":"+itoa(fx.agreement)+":%"); n != 1 {
+	if n := ta.countWhere("outbox", "template = 'org_withdrawn' AND recipient = $1 AND dedupe_key LIKE $2 AND participant_id = (SELECT participant_id FROM agreements WHERE id = $3)", adviserEmail,
+		"org_withdrawn:"+itoa(orgID)+":"+itoa(fx.agreement)+":%", fx.agreement); n != 1 {
 		t.Errorf("mails to the adviser about the running agreement: %d, want 1", n)
 	}
 	adviser := ta.sessionFor(fx.adviser)

@@ -201,6 +201,13 @@ func TestParticipantLinkByMail(t *testing.T) {
 	if m.Locale != "uk" || m.Subject != participantMsg(t, "uk", "me.mail.invite.subject") || !strings.Contains(m.Text, fx.first) {
 		t.Errorf("invite mail: %+v", m)
 	}
+	if n := ta.countWhere("outbox", "recipient = $1 AND participant_id = $2", addr, fx.participant); n != 1 {
+		t.Errorf("invite mails naming the participant: %d, want 1", n)
+	}
+	// Innsyn lists the mail (its subject, never its recipient).
+	if page := adviser.get(fx.path("/innsyn")).text(); !strings.Contains(page, m.Subject) || strings.Contains(page, addr) {
+		t.Errorf("innsyn does not list the invite mail, or shows its recipient")
+	}
 	if strings.Contains(m.Text, fx.last) || strings.Contains(m.Subject, fx.first) {
 		t.Error("the invite mail carries more than the first name")
 	}
@@ -364,6 +371,9 @@ func TestParticipantStartReminder(t *testing.T) {
 	}
 	if len(m) != 1 {
 		t.Fatalf("%d mails to the participant, want 1", len(m))
+	}
+	if n := ta.countWhere("outbox", "recipient = $1 AND participant_id = $2", addr, ag.participant); n != 1 {
+		t.Errorf("start reminders naming the participant: %d, want 1", n)
 	}
 	if m[0].Template != "participant_start" || m[0].Locale != "uk" || m[0].Subject != participantMsg(t, "uk", "me.mail.start.subject") ||
 		!strings.Contains(m[0].Text, ag.first) || strings.Contains(m[0].Text, ag.last) {

@@ -15,7 +15,7 @@ import (
 
 var participantFields = []string{"first_name", "last_name", "birth_year", "education", "regime", "programme_start", "programme_end",
 	"goal_category", "goal_sector", "goal_listening", "goal_reading", "goal_writing", "goal_oral", "municipality", "address",
-	"nav_contact", "status", "protected_address", "programme_hours", "legal_basis", "permit_date", "sex", "phone", "sick_child_quota"}
+	"nav_contact", "status", "programme_hours", "legal_basis", "permit_date", "sex", "phone", "sick_child_quota"}
 
 type participantForm struct {
 	Form
@@ -51,7 +51,6 @@ func (a *App) readParticipantForm(c *fiber.Ctx, current string) (participantForm
 	in.Education, in.Regime, in.Status = f.Values["education"], f.Values["regime"], f.Values["status"]
 	in.GoalCategory, in.GoalSector = f.Values["goal_category"], f.Values["goal_sector"]
 	in.Municipality, in.Address = f.Values["municipality"], f.Values["address"]
-	in.ProtectedAddress = f.Values["protected_address"] != ""
 	in.Phone, in.SickChildQuota = f.Values["phone"], f.Values["sick_child_quota"]
 	f.Check(validPhone(in.Phone), "phone", "participant.phone_invalid")
 	f.Check(in.SickChildQuota == "" || Contains(db.SickChildQuotas, in.SickChildQuota), "sick_child_quota", "form.choose")
@@ -223,9 +222,6 @@ func formFromParticipant(p db.Participant) participantForm {
 	}
 	pf.Regime = p.Regime
 	v["phone"], v["sick_child_quota"] = p.Phone, p.SickChildQuota
-	if p.ProtectedAddress {
-		v["protected_address"] = "on"
-	}
 	if p.NavContactID != nil {
 		v["nav_contact"] = strconv.FormatInt(*p.NavContactID, 10)
 	}

@@ -45,6 +45,7 @@ func (a *App) participantAccessLink(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	m.About = []int64{pt.ID}
 	err = a.store.CreateParticipantInvite(c.UserContext(), db.NewParticipantInvite{ParticipantID: id, AdviserID: session(c).User.ID,
 		Kind: db.InviteLink, Token: token, TTL: time.Duration(days) * 24 * time.Hour, Email: email, Locale: lang, Mail: &m, IP: clientIP(c)})
 	if err != nil {

@@ -207,13 +207,15 @@ func TestParticipantRegister(t *testing.T) {
 	last := unique("Kovalenko")
 	form := validParticipantForm("Olena", last)
 	form.Set("nav_contact", itoa(nav.ID))
+	// The old checkbox is ignored: the grade is set on the protection page
+	// only (review finding F4, TestParticipantFormLeavesProtection).
 	form.Set("protected_address", "on")
 	id := createParticipant(t, c, form)
 	p := ta.participant(id)
 	if p.AdviserID != adviser.ID || p.FirstName != "Olena" || p.LastName != last || p.BirthYear != 1990 ||
 		strings.Join(p.Languages, ",") != "uk,ru" || p.Education != "upper_secondary" || p.Regime != "integreringsloven" ||
 		ymd(p.ProgrammeStart) != form.Get("programme_start") || ymd(p.ProgrammeEnd) != form.Get("programme_end") ||
-		p.Status != "active" || !p.ProtectedAddress || p.Municipality != "Trondheim" || p.Address != "Kongens gate 2" ||
+		p.Status != "active" || p.ProtectedAddress || p.Municipality != "Trondheim" || p.Address != "Kongens gate 2" ||
 		p.NavContactID == nil || *p.NavContactID != nav.ID {
 		t.Errorf("stored participant: %+v", p)
 	}
@@ -687,9 +689,13 @@ func TestParticipantProtectedAddress(t *testing.T) {
 	adviser := ta.createUser(db.RoleAdviser)
 	nav := ta.createUser(db.RoleNAV)
 	in := participantInput("Amina", unique("Skjult"))
-	in.ProtectedAddress, in.NavContactID = true, &nav.ID
+	in.NavContactID = &nav.ID
 	in.Municipality, in.Address = unique("Hemmeligvik"), unique("Løyndomsveien ")
 	id := ta.storeParticipant(adviser, in)
+	// The grade is set on the protection page only (SetProtection).
+	if _, err := ta.store.SetProtection(context.Background(), id, adviser.ID, db.ProtectionKode7, ""); err != nil {
+		t.Fatal(err)
+	}
 	open := participantInput("Abdi", unique("Apen"))
 	open.NavContactID = &nav.ID
 	open.Municipality, open.Address = unique("Synligby"), unique("Åpen gate ")

@@ -111,7 +111,7 @@ func TestAgreementConsentIsRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	state := ta.agreementState(f.id)
-	if err := ta.store.Approve(context.Background(), f.id, ta.agreement(f.id).LockVersion, ta.actorFor(adviser)); !errors.Is(err, db.ErrNoConsent) {
+	if err := ta.store.Approve(context.Background(), f.id, ta.agreement(f.id).LockVersion, ta.actorFor(adviser), nil); !errors.Is(err, db.ErrNoConsent) {
 		t.Errorf("approval after the withdrawal: %v, want ErrNoConsent", err)
 	}
 	if s := ta.agreementState(f.id); s != state {

@@ -60,6 +60,7 @@ func (a *App) proposalCreate(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		m.About = []int64{pt.ID}
 		mails = append(mails, m)
 	}
 	_, err = a.store.Propose(ctx, db.NewProposal{ID: draft.ID, ParticipantID: pt.ID, PlacementID: placementID, AdviserID: me.ID,

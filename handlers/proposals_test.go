@@ -126,6 +126,10 @@ func TestProposalCreate(t *testing.T) {
 		t.Errorf("propose audit rows: %d, want 1", n)
 	}
 
+	// The mail is about the participant (outbox.participant_id, for innsyn).
+	if n := ta.countWhere("outbox", "template = 'proposal' AND participant_id = $1", pid); n != 1 {
+		t.Errorf("proposal mails naming the participant: %d, want 1", n)
+	}
 	// One mail, to the supervisor only (not the organisation's employer).
 	ta.drain()
 	m := oneMailTo(t, supervisor)

@@ -84,3 +84,13 @@ func newSender(t testing.TB, st *db.Store, srv *smtptest.Server, cfg mail.Sender
 	}
 	return mail.NewSender(st, m, quiet, cfg)
 }
+
+// newRetention is the retention job with the real catalogues.
+func newRetention(t testing.TB, st *db.Store) Job {
+	t.Helper()
+	tr, err := locale.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Retention(st, tr)
+}

@@ -26,6 +26,7 @@ func participantReminders(ctx context.Context, tx *db.JobTx, r *mail.Renderer, r
 		if err != nil {
 			return nil, err
 		}
+		m.About = []int64{d.ParticipantID}
 		if d.Kind == db.ParticipantReminderStart {
 			m.ICS = mail.PlacementICS(d.Placement, r.Link(""), run.Now)
 		}

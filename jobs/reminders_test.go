@@ -168,6 +168,20 @@ func TestRemindersDigest(t *testing.T) {
 		t.Fatalf("%d mails to the supervisor of three agreements, want one digest", len(mails))
 	}
 	m := mails[0]
+	// The digest is about three people: each is listed with it (innsyn
+	// shows it to each, anonymising one empties it); Per's is about Goran
+	// alone, who is the mail's participant_id.
+	if n := w.count(`SELECT count(*) FROM outbox_participants op JOIN agreements ag ON ag.participant_id = op.participant_id
+		WHERE op.outbox_id = $1 AND ag.id IN ($2, $3, $4)`, m.ID, kariAgreements[0], kariAgreements[1], kariAgreements[2]); n != 3 {
+		t.Errorf("the digest about three people lists %d of them", n)
+	}
+	if n := w.count(`SELECT count(*) FROM outbox WHERE id = $1 AND participant_id IS NULL`, m.ID); n != 1 {
+		t.Error("a digest about several people names one of them as its participant")
+	}
+	if n := w.count(`SELECT count(*) FROM outbox o JOIN agreements ag ON ag.participant_id = o.participant_id
+		WHERE o.recipient = $1 AND ag.id = $2`, per, goran); n != 1 {
+		t.Errorf("Per's digest about Goran alone does not name him: %d", n)
+	}
 	if m.Template != "digest" || m.Locale != "nb" || m.Subject != "Påminnelser fra Praksis (3)" {
 		t.Errorf("digest: template %q, locale %q, subject %q", m.Template, m.Locale, m.Subject)
 	}

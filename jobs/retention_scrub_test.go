@@ -45,7 +45,7 @@ func TestRetentionScrubsOldMailBodies(t *testing.T) {
 		}
 		ids[name] = id
 	}
-	s, err := NewScheduler(st, quiet, nil, Retention())
+	s, err := NewScheduler(st, quiet, nil, newRetention(t, st))
 	if err != nil {
 		t.Fatal(err)
 	}

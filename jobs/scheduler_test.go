@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"praksis/db"
+	"praksis/db/dbtest"
 )
 
 // counterJob counts its runs in process and writes a marker row in its
@@ -166,7 +167,7 @@ func TestSlotAt(t *testing.T) {
 }
 
 func TestRetentionDeletesExpired(t *testing.T) {
-	st := openStore(t)
+	st := dbtest.Open(t) // the retention job reaches every participant: a database of its own
 	ctx := context.Background()
 	hash, _ := db.HashPassword("retention-password")
 	uid, err := st.CreateUser(ctx, db.NewUser{Email: uniq("ret") + "@test.example", Name: "R", Role: db.RoleAdviser, Locale: "nb", PasswordHash: hash})
@@ -186,7 +187,7 @@ func TestRetentionDeletesExpired(t *testing.T) {
 		}
 	}
 	_, _ = st.DB.Exec(`UPDATE link_tokens SET expires_at = now() - interval '8 days' WHERE id = (SELECT max(id) FROM link_tokens WHERE user_id = $1)`, uid)
-	s, _ := NewScheduler(st, quiet, nil, Retention())
+	s, _ := NewScheduler(st, quiet, nil, newRetention(t, st))
 	r, err := s.Run(ctx, "retention", time.Now(), true)
 	if err != nil || r.Status != "ok" {
 		t.Fatalf("%+v %v", r, err)

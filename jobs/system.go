@@ -29,7 +29,7 @@ func NewSystem(store *db.Store, log *slog.Logger, t *locale.Translator, cfg mail
 		return nil, err
 	}
 	sender := mail.NewSender(store, mailer, log, cfg.Sender)
-	sched, err := NewScheduler(store, log, sender.Wake, OutboxJob(sender), Retention(), Status(), Progress(store), Reminders(store, r))
+	sched, err := NewScheduler(store, log, sender.Wake, OutboxJob(sender), Retention(store, t), Status(), Progress(store), Reminders(store, r))
 	if err != nil {
 		return nil, err
 	}

@@ -91,7 +91,21 @@ func (r *Renderer) Digest(items []db.ReminderItem, links map[string]string, run 
 	}
 	return db.Mail{DedupeKey: db.DigestKey(first.Recipient, run.Today, run.ID), Recipient: first.Recipient, Template: "digest",
 		Locale: lang, Subject: d.Subject, Text: text.String(), HTML: html.String(),
-		ICS: r.startsCalendar(lang, starts, run.Now)}, nil
+		ICS: r.startsCalendar(lang, starts, run.Now), About: about(items)}, nil
+}
+
+// about lists the participants a digest's items are about, each once, in
+// the items' order.
+func about(items []db.ReminderItem) []int64 {
+	var out []int64
+	seen := map[int64]bool{}
+	for _, it := range items {
+		if it.ParticipantID != nil && !seen[*it.ParticipantID] {
+			seen[*it.ParticipantID] = true
+			out = append(out, *it.ParticipantID)
+		}
+	}
+	return out
 }
 
 // digestItem writes one item: the message email.digest.<rule>.<audience>
