@@ -97,6 +97,20 @@ func (s *Store) selectPrepared(ctx context.Context, dest any, q string, args ...
 	return st.SelectContext(ctx, dest, args...)
 }
 
+// execPrepared is ExecContext through the prepared statement for q.
+func (s *Store) execPrepared(ctx context.Context, q string, args ...any) error {
+	st, err := s.prepared(ctx, q)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		_, err = s.DB.ExecContext(ctx, q, args...)
+	} else {
+		_, err = st.ExecContext(ctx, args...)
+	}
+	return err
+}
+
 // getGeneric is getPrepared run with PostgreSQL's generic plan from the
 // first run on a connection (plan_cache_mode = force_generic_plan, for
 // this transaction only), for a statement whose planning costs far more
