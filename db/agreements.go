@@ -369,7 +369,7 @@ const agreementFilterFrom = ` FROM agreements ag
 // filter, what needs the person first, and how many pass in all.
 //
 // The list as it opens (no filter) is two prepared statements per role.
-// A filter's tests ($5::text = ” OR …) are decided only by a plan made
+// A filter's tests (each "empty or equal") are decided only by a plan made
 // for the values: a generic plan of the filtered statement expects one
 // row where the employer has 2,423 and joins them by nested loops (133 ms
 // against 35 ms for the count, docs/benchmarks.md "Issue 19"), so a
