@@ -269,6 +269,35 @@ type AgreementScope struct {
 const agreementScopeSQL = `($4 = 'admin' OR ($4 = 'adviser' AND p.adviser_id = $2) OR ($4 = 'nav' AND p.nav_contact_id = $2)
 	OR ($4 = 'employer' AND ag.organisation_id = $3))`
 
+// agreementScopeParams is true whatever the scope's values: a statement
+// of one role (agreementScopeBy) uses one of $2–$4 or none, and names the
+// others here because PostgreSQL must learn every parameter's type. Not
+// referring to a column, it is checked once per run, not per row.
+const agreementScopeParams = `($2::bigint, $3::bigint, $4::text) IS NOT NULL`
+
+// agreementScopeBy is agreementScopeSQL written for each role: the same
+// rows, with the role's test decided when the statement is chosen, not by
+// the planner. agreementScopeSQL's role tests ($4 = 'employer' OR …) fold
+// away only in a plan made for the values (a custom plan, planned on
+// every run); a statement per role keeps its index condition in a plan
+// made once, so these statements are prepared (db/prepared.go; the
+// dashboards, the agreements list and the agreement page).
+var agreementScopeBy = map[string]string{
+	RoleAdmin:    `(` + agreementScopeParams + `)`,
+	RoleAdviser:  `(p.adviser_id = $2 AND ` + agreementScopeParams + `)`,
+	RoleNAV:      `(p.nav_contact_id = $2 AND ` + agreementScopeParams + `)`,
+	RoleEmployer: `(ag.organisation_id = $3 AND ` + agreementScopeParams + `)`,
+}
+
+// scopeSQL is the scope's condition for its role (nothing for a role
+// that sees no agreements).
+func (sc AgreementScope) scopeSQL() string {
+	if q, ok := agreementScopeBy[sc.Role]; ok {
+		return q
+	}
+	return `(false AND ` + agreementScopeParams + `)`
+}
+
 func (sc AgreementScope) args(today time.Time) []any {
 	return []any{dateOnly(today), sc.UserID, sc.OrgID, sc.Role}
 }
@@ -280,7 +309,7 @@ func dateOnly(t time.Time) string { return t.Format("2006-01-02") }
 // today; anyone else's is ErrNotFound.
 func (s *Store) AgreementIn(ctx context.Context, id int64, sc AgreementScope, today time.Time) (Agreement, error) {
 	var a Agreement
-	err := s.DB.GetContext(ctx, &a, agreementSelect+`WHERE `+agreementScopeSQL+` AND ag.id = $5`, append(sc.args(today), id)...)
+	err := s.getPrepared(ctx, &a, agreementSelect+`WHERE `+sc.scopeSQL()+` AND ag.id = $5`, append(sc.args(today), id)...)
 	return a, translate(err)
 }
 
@@ -318,6 +347,10 @@ const agreementFilterSQL = ` AND ($5::text = '' OR agreement_status(ag, $1::date
 	AND (NOT $9::boolean OR (agreement_status(ag, $1::date) = 'running' AND (SELECT coalesce(max(f.held_on), ag.start_date) + 7 * ag.follow_up_weeks
 		FROM follow_ups f WHERE f.agreement_id = ag.id) <= $1::date))`
 
+// agreementNoFilter is agreementFilterSQL when no filter is set: its
+// parameters named (agreementScopeParams says why), none tested per row.
+const agreementNoFilter = ` AND ($1::date, $5::text, $6::bigint, $7::bigint, $8::text, $9::boolean) IS NOT NULL`
+
 // agreementNeedsFirst orders what needs the person first: awaiting
 // approval, then running (attendance to log, follow-ups to hold), then
 // ready, draft, ended and cancelled; newest first within each.
@@ -334,18 +367,29 @@ const agreementFilterFrom = ` FROM agreements ag
 
 // AgreementsPage lists one page of the agreements in scope that pass the
 // filter, what needs the person first, and how many pass in all.
+//
+// The list as it opens (no filter) is two prepared statements per role.
+// A filter's tests (each "empty or equal") are decided only by a plan made
+// for the values: a generic plan of the filtered statement expects one
+// row where the employer has 2,423 and joins them by nested loops (133 ms
+// against 35 ms for the count, docs/benchmarks.md "Issue 19"), so a
+// filtered list stays unprepared and is planned for its values.
 func (s *Store) AgreementsPage(ctx context.Context, sc AgreementScope, today time.Time, f AgreementFilter) ([]Agreement, int, error) {
 	args := append(sc.args(today), f.Status, f.OrgID, f.ParticipantID, likeEscape(strings.TrimSpace(f.Query)), f.FollowUpDue)
+	filter, get, sel := agreementFilterSQL, s.DB.GetContext, s.DB.SelectContext
+	if f.Status == "" && f.OrgID == 0 && f.ParticipantID == 0 && strings.TrimSpace(f.Query) == "" && !f.FollowUpDue {
+		filter, get, sel = agreementNoFilter, s.getPrepared, s.selectPrepared
+	}
 	var total int
-	err := s.DB.GetContext(ctx, &total, `SELECT count(*)`+agreementFilterFrom+agreementScopeSQL+agreementFilterSQL, args...)
+	err := get(ctx, &total, `SELECT count(*)`+agreementFilterFrom+sc.scopeSQL()+filter, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("db: count agreements: %w", err)
 	}
 	// The page's ids first, ordered on the agreements' own columns; the
 	// full rows (with their per-row subqueries) only for those.
 	var out []Agreement
-	err = s.DB.SelectContext(ctx, &out, agreementSelect+`JOIN (SELECT ag.id, `+agreementNeedsFirst+` AS rank`+agreementFilterFrom+
-		agreementScopeSQL+agreementFilterSQL+` ORDER BY rank, ag.created_at DESC, ag.id DESC LIMIT $10 OFFSET $11) pg ON pg.id = ag.id
+	err = sel(ctx, &out, agreementSelect+`JOIN (SELECT ag.id, `+agreementNeedsFirst+` AS rank`+agreementFilterFrom+
+		sc.scopeSQL()+filter+` ORDER BY rank, ag.created_at DESC, ag.id DESC LIMIT $10 OFFSET $11) pg ON pg.id = ag.id
 		ORDER BY pg.rank, ag.created_at DESC, ag.id DESC`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("db: agreements: %w", err)
@@ -362,6 +406,34 @@ func (s *Store) AgreementsForParticipant(ctx context.Context, participantID int6
 		return nil, fmt.Errorf("db: agreements: %w", err)
 	}
 	return out, nil
+}
+
+// todoSQL is TodoFor's statement for the scope's role: only an employer
+// has proposals to answer, and what waits for a role's approval is the
+// employer's or the adviser's step (nothing for NAV and admins).
+func todoSQL(sc AgreementScope) string {
+	openProposals, toApprove := `0::bigint`, `false`
+	switch sc.Role {
+	case RoleEmployer:
+		openProposals = `(SELECT count(*) FROM proposals pr JOIN placements pl ON pl.id = pr.placement_id
+			WHERE pl.organisation_id = $3 AND pr.status = 'proposed')`
+		toApprove = `employer_approved_at IS NULL`
+	case RoleAdviser:
+		toApprove = `(consent_at IS NULL OR employer_approved_at IS NOT NULL)`
+	}
+	return `
+		WITH ag AS (
+			SELECT ag.*, agreement_status(ag, $1::date) AS status,
+				(SELECT coalesce(max(f.held_on), ag.start_date) + 7 * ag.follow_up_weeks FROM follow_ups f WHERE f.agreement_id = ag.id) AS next_follow_up
+			FROM agreements ag LEFT JOIN participants p ON p.id = ag.participant_id
+			WHERE ` + sc.scopeSQL() + `
+			  AND ag.cancelled_at IS NULL AND ag.ended_on IS NULL
+			  AND agreement_open_until(ag.first_approved_at, ag.end_date) >= $1::date)
+		SELECT ` + openProposals + ` AS open_proposals,
+			count(*) FILTER (WHERE status = 'awaiting_approval' AND ` + toApprove + `) AS to_approve,
+			count(*) FILTER (WHERE status = 'running') AS running,
+			count(*) FILTER (WHERE status = 'running' AND next_follow_up <= $1::date) AS follow_ups_due
+		FROM ag`
 }
 
 // Name is the participant's name as far as it is shown (an employer's
@@ -396,25 +468,11 @@ type Todo struct {
 // looking up every agreement's participant. Every agreement has one
 // (participant_id is NOT NULL and a foreign key), and the adviser's and
 // NAV's tests on p make it an inner join again, so the rows are the same.
+//
+// It is one statement per role (todoSQL), prepared.
 func (s *Store) TodoFor(ctx context.Context, sc AgreementScope, today time.Time) (Todo, error) {
 	var t Todo
-	err := s.DB.GetContext(ctx, &t, `
-		WITH ag AS (
-			SELECT ag.*, agreement_status(ag, $1::date) AS status,
-				(SELECT coalesce(max(f.held_on), ag.start_date) + 7 * ag.follow_up_weeks FROM follow_ups f WHERE f.agreement_id = ag.id) AS next_follow_up
-			FROM agreements ag LEFT JOIN participants p ON p.id = ag.participant_id
-			WHERE `+agreementScopeSQL+`
-			  AND ag.cancelled_at IS NULL AND ag.ended_on IS NULL
-			  AND agreement_open_until(ag.first_approved_at, ag.end_date) >= $1::date)
-		SELECT
-			(SELECT count(*) FROM proposals pr JOIN placements pl ON pl.id = pr.placement_id
-				WHERE $4 = 'employer' AND pl.organisation_id = $3 AND pr.status = 'proposed') AS open_proposals,
-			count(*) FILTER (WHERE status = 'awaiting_approval' AND (
-				($4 = 'employer' AND employer_approved_at IS NULL) OR
-				($4 = 'adviser' AND (consent_at IS NULL OR employer_approved_at IS NOT NULL)))) AS to_approve,
-			count(*) FILTER (WHERE status = 'running') AS running,
-			count(*) FILTER (WHERE status = 'running' AND next_follow_up <= $1::date) AS follow_ups_due
-		FROM ag`, sc.args(today)...)
+	err := s.getPrepared(ctx, &t, todoSQL(sc), sc.args(today)...)
 	if err != nil {
 		return t, fmt.Errorf("db: todo: %w", err)
 	}

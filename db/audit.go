@@ -7,12 +7,14 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
+// auditInsert is one audit row: actor (0 for none), action, entity, id, IP.
+const auditInsert = `INSERT INTO audit_log (actor_id, action, entity, entity_id, ip)
+		VALUES (NULLIF($1, 0), $2, $3, $4, NULLIF($5, '')::inet)`
+
 // audit writes one audit_log row inside the caller's transaction, so the
 // record and the change it describes commit or fail together.
 func audit(ctx context.Context, tx *sqlx.Tx, actorID int64, action, entity string, entityID int64, ip string) error {
-	const q = `INSERT INTO audit_log (actor_id, action, entity, entity_id, ip)
-		VALUES (NULLIF($1, 0), $2, $3, $4, NULLIF($5, '')::inet)`
-	if _, err := tx.ExecContext(ctx, q, actorID, action, entity, entityID, ip); err != nil {
+	if _, err := tx.ExecContext(ctx, auditInsert, actorID, action, entity, entityID, ip); err != nil {
 		return fmt.Errorf("db: audit: %w", err)
 	}
 	return nil

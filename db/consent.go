@@ -221,7 +221,7 @@ func (s *Store) Consents(ctx context.Context, participantID int64) ([]Consent, e
 // Fjordbyen Bakeri AS since …"), by organisation name.
 func (s *Store) SharedWith(ctx context.Context, participantID int64) ([]Consent, error) {
 	var out []Consent
-	if err := s.DB.SelectContext(ctx, &out, consentSelect+`AND c.withdrawn_at IS NULL ORDER BY o.name, c.id`, participantID); err != nil {
+	if err := s.selectPrepared(ctx, &out, consentSelect+`AND c.withdrawn_at IS NULL ORDER BY o.name, c.id`, participantID); err != nil {
 		return nil, fmt.Errorf("db: shared with: %w", err)
 	}
 	return out, nil

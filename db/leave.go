@@ -189,7 +189,7 @@ func (s *Store) AddExtension(ctx context.Context, participantID, adviserID int64
 // Leaves lists a participant's leave, oldest first (the timeline).
 func (s *Store) Leaves(ctx context.Context, participantID int64) ([]Leave, error) {
 	var out []Leave
-	if err := s.DB.SelectContext(ctx, &out, `SELECT id, kind, from_date, to_date, decided_on, note FROM programme_leave
+	if err := s.selectPrepared(ctx, &out, `SELECT id, kind, from_date, to_date, decided_on, note FROM programme_leave
 		WHERE participant_id = $1 ORDER BY from_date, id`, participantID); err != nil {
 		return nil, fmt.Errorf("db: leave: %w", err)
 	}
@@ -199,7 +199,7 @@ func (s *Store) Leaves(ctx context.Context, participantID int64) ([]Leave, error
 // Extensions lists a participant's extensions, oldest first.
 func (s *Store) Extensions(ctx context.Context, participantID int64) ([]Extension, error) {
 	var out []Extension
-	if err := s.DB.SelectContext(ctx, &out, `SELECT id, decided_on, months, reason FROM programme_extensions
+	if err := s.selectPrepared(ctx, &out, `SELECT id, decided_on, months, reason FROM programme_extensions
 		WHERE participant_id = $1 ORDER BY decided_on, id`, participantID); err != nil {
 		return nil, fmt.Errorf("db: extensions: %w", err)
 	}
@@ -220,7 +220,7 @@ type ProgrammeEnds struct {
 // ErrNoPlan: no plan yet.
 func (s *Store) ProgrammeEndsOf(ctx context.Context, participantID int64) (ProgrammeEnds, error) {
 	var e ProgrammeEnds
-	err := s.DB.GetContext(ctx, &e, `SELECT ip.original_end, p.programme_end AS current_end, programme_current_end(p.id) AS derived_end
+	err := s.getPrepared(ctx, &e, `SELECT ip.original_end, p.programme_end AS current_end, programme_current_end(p.id) AS derived_end
 		FROM participants p JOIN integration_plans ip ON ip.participant_id = p.id WHERE p.id = $1`, participantID)
 	if errors.Is(translate(err), ErrNotFound) {
 		return e, ErrNoPlan

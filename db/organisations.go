@@ -162,7 +162,7 @@ func (s *Store) ConfirmSignup(ctx context.Context, token string, in Signup) (use
 // Organisation returns one organisation.
 func (s *Store) Organisation(ctx context.Context, id int64) (Organisation, error) {
 	var o Organisation
-	err := s.DB.GetContext(ctx, &o, `SELECT `+orgColumns+` FROM organisations WHERE id = $1`, id)
+	err := s.getPrepared(ctx, &o, `SELECT `+orgColumns+` FROM organisations WHERE id = $1`, id)
 	return o, translate(err)
 }
 

@@ -8,10 +8,14 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Prepared statements, for the reads a page does with nothing but an id
-// changing (the session lookup of every signed-in request; the participant
-// profile's: CaseloadRowFor, Results, Outcomes, Notes,
-// ProposalsForParticipant, AgreementsForParticipant).
+// Prepared statements, for the statements of the signed-in pages whose
+// plan is good for every value: the session lookup of every request; the
+// profile's reads (CaseloadRowFor, Results, Outcomes, Notes,
+// ProposalsForParticipant, AgreementsForParticipant, ProgrammeEndsOf,
+// Leaves, Extensions, SharedWith, Protection); the dashboards' TodoFor and
+// the agreements list as it opens (one statement per role,
+// agreementScopeBy); the agreement page; the employer's proposals and
+// organisation; the read audit rows (LogParticipantAccess, LogListed).
 //
 // lib/pq sends every query with arguments as a new unnamed statement:
 // PostgreSQL parses and plans it again each time, and lib/pq waits for the
@@ -24,11 +28,17 @@ import (
 // keeps a generic plan when it costs no more than planning each time —
 // which holds for a lookup by id.
 //
-// Only statements whose rows are chosen by an id belong here. A statement
-// whose plan depends on its arguments' values (AgreementScope's role tests,
-// `$4 = 'employer' OR …`, which a custom plan folds away; the search's
-// filters) is worse with a generic plan: TodoFor, before migration 00011,
-// took 11 ms prepared against 9.5 ms.
+// Only statements whose generic plan is as good as a plan for their
+// values belong here, checked with EXPLAIN (ANALYZE) EXECUTE under
+// plan_cache_mode = force_generic_plan and force_custom_plan at national
+// scale (docs/benchmarks.md, "Issue 19"). A statement whose plan depends
+// on its arguments' values is worse with a generic plan: AgreementScope's
+// role tests ($4 = 'employer' OR …) fold away only in a custom plan, so
+// the agreements' statements are written once per role instead; a
+// filtered agreements list ("empty or equal" per filter) and the
+// placement search (its kind, sector and municipality are index
+// conditions of the GIN index only once their "empty" test is folded)
+// stay unprepared and are planned for their values each time.
 //
 // The statements live on the server connections: behind PgBouncer in
 // transaction pooling mode they need PgBouncer 1.21 or later with
@@ -95,6 +105,46 @@ func (s *Store) selectPrepared(ctx context.Context, dest any, q string, args ...
 		return s.DB.SelectContext(ctx, dest, q, args...)
 	}
 	return st.SelectContext(ctx, dest, args...)
+}
+
+// execPrepared is ExecContext through the prepared statement for q.
+func (s *Store) execPrepared(ctx context.Context, q string, args ...any) error {
+	st, err := s.prepared(ctx, q)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		_, err = s.DB.ExecContext(ctx, q, args...)
+	} else {
+		_, err = st.ExecContext(ctx, args...)
+	}
+	return err
+}
+
+// getGeneric is getPrepared run with PostgreSQL's generic plan from the
+// first run on a connection (plan_cache_mode = force_generic_plan, for
+// this transaction only), for a statement whose planning costs far more
+// than running it and whose generic plan is checked to be good for every
+// value (CaseloadRowFor). Without it PostgreSQL plans the first five runs
+// on each pooled connection with their values: database/sql hands out the
+// idle connections in turn, so with a pool of 20 a hundred page views
+// paid the planning (docs/benchmarks.md, "Issue 19"). The price is the
+// transaction's BEGIN, SET and COMMIT: three round trips of 0.05 ms; a
+// statement that writes (the audit row of a read) commits with them.
+func (s *Store) getGeneric(ctx context.Context, dest any, q string, args ...any) error {
+	st, err := s.prepared(ctx, q)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
+			return fmt.Errorf("db: plan mode: %w", err)
+		}
+		if st == nil {
+			return tx.GetContext(ctx, dest, q, args...)
+		}
+		return tx.StmtxContext(ctx, st).GetContext(ctx, dest, args...)
+	})
 }
 
 // close closes every prepared statement; later calls prepare nothing.

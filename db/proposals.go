@@ -190,7 +190,7 @@ func (s *Store) ProposalsForParticipant(ctx context.Context, participantID int64
 // placements, open ones first.
 func (s *Store) ProposalsForOrganisation(ctx context.Context, orgID int64) ([]Proposal, error) {
 	var out []Proposal
-	err := s.DB.SelectContext(ctx, &out, proposalSelect+`WHERE pl.organisation_id = $1
+	err := s.selectPrepared(ctx, &out, proposalSelect+`WHERE pl.organisation_id = $1
 		ORDER BY pr.status <> 'proposed', pr.created_at DESC, pr.id DESC LIMIT 500`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("db: proposals: %w", err)

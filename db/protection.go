@@ -74,7 +74,7 @@ func (p ProtectionState) Confirmed() bool { return p.SetAt != nil }
 // anonymised participant). Callers check the reader's scope first.
 func (s *Store) Protection(ctx context.Context, participantID int64) (ProtectionState, error) {
 	var out ProtectionState
-	err := s.DB.GetContext(ctx, &out, `SELECT p.protection, p.protection_set_at, u.name AS set_by_name
+	err := s.getPrepared(ctx, &out, `SELECT p.protection, p.protection_set_at, u.name AS set_by_name
 		FROM participants p LEFT JOIN users u ON u.id = p.protection_set_by
 		WHERE p.id = $1 AND p.anonymised_at IS NULL`, participantID)
 	return out, translate(err)

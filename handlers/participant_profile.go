@@ -145,9 +145,10 @@ func (a *App) timeline(p *profilePage) []timelineItem {
 	return items
 }
 
-// participantShow is the profile. Every view is written to the audit log.
+// participantShow is the profile. Every view is written to the audit log
+// (by the read of the participant's row, in the same statement).
 func (a *App) participantShow(c *fiber.Ctx) error {
-	row, err := a.participantRow(c)
+	row, err := a.participantRowViewed(c, "participant.view")
 	if err != nil {
 		return err
 	}
@@ -155,15 +156,14 @@ func (a *App) participantShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.store.LogParticipantView(c.UserContext(), session(c).User.ID, row.ID, clientIP(c)); err != nil {
-		return err
-	}
 	return a.render(c, fiber.StatusOK, "participants/show", &p)
 }
 
 // profileWithError shows the profile again with a failed form's messages.
 func (a *App) profileWithError(c *fiber.Ctx, pt db.Participant, name string, f Form) error {
-	row, err := a.store.CaseloadRowFor(c.UserContext(), pt.ID, scope(c))
+	// The page shows the whole profile again: a read like any other,
+	// audited by the row's read.
+	row, err := a.store.CaseloadRowViewed(c.UserContext(), pt.ID, scope(c), session(c).User.ID, "participant.view", clientIP(c))
 	if err != nil {
 		return err
 	}
@@ -172,10 +172,6 @@ func (a *App) profileWithError(c *fiber.Ctx, pt db.Participant, name string, f F
 		return err
 	}
 	p.Form, p.FormName = f, name
-	// The page shows the whole profile again: a read like any other.
-	if err := a.store.LogParticipantView(c.UserContext(), session(c).User.ID, pt.ID, clientIP(c)); err != nil {
-		return err
-	}
 	return a.render(c, fiber.StatusUnprocessableEntity, "participants/show", &p)
 }
 

@@ -334,6 +334,17 @@ func (a *App) participantRow(c *fiber.Ctx) (db.CaseloadRow, error) {
 	return a.store.CaseloadRowFor(c.UserContext(), id, scope(c))
 }
 
+// participantRowViewed is participantRow for a page that shows the
+// participant: the read writes its audit row (action) in the same
+// statement, committed before the page is sent.
+func (a *App) participantRowViewed(c *fiber.Ctx, action string) (db.CaseloadRow, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return db.CaseloadRow{}, err
+	}
+	return a.store.CaseloadRowViewed(c.UserContext(), id, scope(c), session(c).User.ID, action, clientIP(c))
+}
+
 func (a *App) participantEdit(c *fiber.Ctx) error {
 	pt, err := a.participantFor(c)
 	if err != nil {

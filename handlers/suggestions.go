@@ -48,7 +48,7 @@ func (a *App) participantSuggestions(c *fiber.Ctx) error {
 // suggestions renders the ranked list, with a refused proposal's form
 // (f, for placement formFor) open as it was typed.
 func (a *App) suggestions(c *fiber.Ctx, status int, f Form, formFor int64) error {
-	row, err := a.participantRow(c)
+	row, err := a.participantRowViewed(c, "participant.suggestions")
 	if err != nil {
 		return err
 	}
@@ -57,9 +57,6 @@ func (a *App) suggestions(c *fiber.Ctx, status int, f Form, formFor int64) error
 		return err
 	}
 	p.Form, p.FormFor = f, formFor
-	if err := a.store.LogParticipantAccess(c.UserContext(), session(c).User.ID, row.ID, "participant.suggestions", clientIP(c)); err != nil {
-		return err
-	}
 	return a.render(c, status, "participants/suggestions", &p)
 }
 
