@@ -125,7 +125,7 @@ WITH p AS NOT MATERIALIZED (
 	  AND agreement_status(ag, $1::date) IN ('running', 'ready')
 ), att AS (
 	SELECT ag.participant_id, sum(a.present) AS present, sum(a.logged) AS logged
-	FROM (SELECT agreement_id, count(*) FILTER (WHERE present) AS present, count(*) AS logged
+	FROM (SELECT agreement_id, count(*) FILTER (WHERE present) AS present, count(*) FILTER (WHERE mark IS DISTINCT FROM 'not_work_day') AS logged
 		FROM attendance WHERE day > $1::date - 28 AND day <= $1::date GROUP BY agreement_id) a
 	JOIN agreements ag ON ag.id = a.agreement_id AND ag.cancelled_at IS NULL
 	GROUP BY ag.participant_id
@@ -159,7 +159,7 @@ FROM (SELECT r.*, CASE WHEN r.gap_total > 0 AND r.gained > 0 AND r.days > 0
 	return "cefr_rank(b.before_" + sk + ") AS before_" + sk + ", 7 - b.first_" + sk + " % 8 AS first_" + sk
 }) + `,
 					greatest(0, $1::date - p.wstart) AS days, age(p.programme_end, $1::date) AS time_left,
-					round(att.present::numeric / att.logged, 4) AS attendance_rate, o.kind,
+					round(att.present::numeric / nullif(att.logged, 0), 4) AS attendance_rate, o.kind,
 					e.participant_id IS NOT NULL OR coalesce(o.kind IN ('work_full', 'work_part', 'education'), false) AS has
 				FROM p
 				LEFT JOIN LATERAL (
