@@ -155,7 +155,8 @@ func (s *Store) SaveAttendanceWeek(ctx context.Context, agreementID int64, monda
 			}
 		}
 		var kept int
-		if err := tx.GetContext(ctx, &kept, `SELECT count(*) FROM attendance WHERE agreement_id = $1 AND day = ANY ($2::date[]) AND mark = 'absent'`,
+		if err := tx.GetContext(ctx, &kept, `SELECT count(*) FROM attendance WHERE agreement_id = $1 AND day = ANY ($2::date[])
+			AND NOT present AND coalesce(mark, 'absent') = 'absent'`,
 			agreementID, pq.Array(keep)); err != nil {
 			return fmt.Errorf("db: keep attendance: %w", err)
 		}

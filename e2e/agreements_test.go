@@ -290,7 +290,7 @@ func TestAgreementJourney(t *testing.T) {
 	s.fill(fmt.Sprintf("#f-hours_%d", todayIdx), "6,5")
 	s.expectNoSidewaysScroll("the attendance link form on a phone")
 	s.checkPage("link-attendance-phone")
-	s.expectStatus("save the week", s.submit(`main form button[type="submit"]`), 200)
+	s.expectStatus("save the week", s.submit(`main form .button-row button[type="submit"]`), 200)
 	s.expectPath(attendanceLink)
 	s.expect("flash", s.text("#alerts"), s.msg("flash.attendance_saved"))
 	if !eval[bool](s, fmt.Sprintf(`document.querySelector("#f-state_%d").checked`, todayIdx)) {

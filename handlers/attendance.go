@@ -229,8 +229,8 @@ func postsReason(c *fiber.Ctx) bool {
 }
 
 // readWeek reads the posted days into the form and checks each: a known
-// mark; present with 0–12 hours on a day that can be logged; no hours on
-// another mark; "absent" without notified/not only on a day stored so
+// mark; present with 0–12 hours on a day that can be logged (hours on
+// another mark are not stored); "absent" without notified/not only on a day stored so
 // from before marks. A reason field anywhere refuses the whole week. It
 // returns the rows to store.
 func readWeek(c *fiber.Ctx, p *attendancePage) []db.AttendanceDay {
@@ -261,15 +261,15 @@ func readWeek(c *fiber.Ctx, p *attendancePage) []db.AttendanceDay {
 			p.Form.Check(false, sf, msg)
 			continue
 		}
+		// Hours count only on a day present: the hours "every day as
+		// agreed" filled in on a day then marked absent are dropped, so an
+		// exception is one click.
 		row := db.AttendanceDay{Day: d.Day, Mark: d.State}
 		if row.Present() {
 			h, ok := parseHours(d.Hours)
 			p.Form.Check(d.Hours != "", hf, "attendance.hours_required")
 			p.Form.Check(d.Hours == "" || (ok && h >= 0 && h <= 12), hf, "attendance.hours_range")
 			row.Hours = h
-		} else {
-			h, ok := parseHours(d.Hours)
-			p.Form.Check(d.Hours == "" || (ok && h == 0), hf, "attendance.hours_not_present")
 		}
 		rows = append(rows, row)
 	}
