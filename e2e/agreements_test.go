@@ -54,11 +54,13 @@ func TestAgreementJourney(t *testing.T) {
 	today := osloToday(t)
 	monday := calendar.Monday(today)
 	todayIdx := int(today.Sub(monday).Hours() / 24) // 0 = Monday
-	// The week form shows Monday to Friday, or the whole week for more
-	// than five days a week: on a weekend the journey needs six.
+	// The week form shows the days the agreement can be worked on: Monday
+	// to Friday, or to the days-per-week-th day for six or seven
+	// (attendance_week_due, migration 00024): on a weekend the journey
+	// needs seven, so that today is a working day of the agreement.
 	days := "5"
 	if todayIdx >= 5 {
-		days = "6"
+		days = "7"
 	}
 	town := unique("Avtaleby")
 	firstName, lastName := "Oksana", unique("Avtalesen")
