@@ -44,6 +44,7 @@ const (
 	FlagEgenmeldingTooClose = "egenmelding_too_close"
 	FlagSickChildQuota      = "sick_child_over_quota"
 	FlagUnclassified        = "unclassified"
+	FlagInvalid             = "invalid"
 )
 
 var (

@@ -42,19 +42,12 @@ var ErrStale = errors.New("db: changed by someone else")
 type AgreementRules struct {
 	FollowUpWeeks       int // default cadence of follow-ups
 	EmployerAccessWeeks int // the employer sees the person this long after the end
-	// Self-certified sickness (DOMAIN.md): at most SickMaxDays in a row,
-	// own illness only after SickAfterWeeks in the programme, at most
-	// SickMaxPerYear times in 12 months. The portal flags, never deducts.
-	SickMaxDays    int
-	SickAfterWeeks int
-	SickMaxPerYear int
 	// LinkDays is how long a one-click attendance or evaluation link works.
 	LinkDays int
 }
 
 // DefaultAgreementRules are NAV's and common practice's values.
-var DefaultAgreementRules = AgreementRules{FollowUpWeeks: 4, EmployerAccessWeeks: 12,
-	SickMaxDays: 3, SickAfterWeeks: 8, SickMaxPerYear: 4, LinkDays: 14}
+var DefaultAgreementRules = AgreementRules{FollowUpWeeks: 4, EmployerAccessWeeks: 12, LinkDays: 14}
 
 // AgreementRules returns the rules in force, defaults filled in.
 func (s *Store) AgreementRules() AgreementRules {
@@ -64,15 +57,6 @@ func (s *Store) AgreementRules() AgreementRules {
 	}
 	if r.EmployerAccessWeeks <= 0 {
 		r.EmployerAccessWeeks = DefaultAgreementRules.EmployerAccessWeeks
-	}
-	if r.SickMaxDays <= 0 {
-		r.SickMaxDays = DefaultAgreementRules.SickMaxDays
-	}
-	if r.SickAfterWeeks <= 0 {
-		r.SickAfterWeeks = DefaultAgreementRules.SickAfterWeeks
-	}
-	if r.SickMaxPerYear <= 0 {
-		r.SickMaxPerYear = DefaultAgreementRules.SickMaxPerYear
 	}
 	if r.LinkDays <= 0 {
 		r.LinkDays = DefaultAgreementRules.LinkDays

@@ -4,32 +4,40 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"praksis/calendar"
 )
 
-// AbsenceCategories are the kinds of absence an employer logs (DOMAIN.md):
-// own illness (self-certified), a sick child, welfare leave, a religious
-// holiday, other valid absence, and invalid absence, which may reduce the
-// introduction benefit. The adviser decides; the portal only flags.
+// AbsenceCategories are the employer's categories of the old week form
+// (own illness, a sick child, welfare leave, a religious holiday, other
+// valid absence, invalid absence). The employer no longer classifies
+// absence (DOMAIN.md, "Attendance and absence"): the ones logged before
+// stay in attendance.absence as "proposed by the employer, not
+// classified", and these only label them.
 var AbsenceCategories = []string{"illness", "sick_child", "welfare", "religious", "other_valid", "invalid"}
 
-// Absence flag kinds, what AttendanceOverview asks the adviser to look at.
-const (
-	FlagSickTooLong  = "sick_too_long"
-	FlagSickTooEarly = "sick_too_early"
-	FlagSickTooOften = "sick_too_often"
-	FlagInvalid      = "invalid"
-)
+// EmployerMarks are what the employer's week form records for a day, in
+// the form's order (MarkAbsentLegacy is only read, never written).
+var EmployerMarks = []string{MarkPresent, MarkAbsentNotified, MarkAbsentNotNotified, MarkNotWorkDay}
+
+// AbsentMarks are the marks of a day of absence, in the order the week
+// list sums them.
+var AbsentMarks = []string{MarkAbsentNotified, MarkAbsentNotNotified, MarkAbsentLegacy}
 
 // ErrNotStarted means the agreement is not running and has not ended:
 // nothing can be logged or evaluated on a draft, one awaiting approval,
 // one ready to start or a cancelled one.
 var ErrNotStarted = errors.New("db: agreement not started")
+
+// ErrInvalidMark is a day saved with a mark the employer does not record
+// (not one of EmployerMarks), or with hours on a day not present.
+var ErrInvalidMark = errors.New("db: invalid attendance mark")
 
 // AttendanceOpen reports whether attendance and evaluations can be
 // recorded for an agreement in this status: while it runs and after it
@@ -48,19 +56,34 @@ func (a Agreement) LastDay() *time.Time {
 	return last
 }
 
-// AttendanceDay is one logged day: present with hours, or absent with a
-// category. A day without a row is not a working day or not logged yet.
+// AttendanceDay is one logged day: its Mark (one of EmployerMarks, or
+// MarkAbsentLegacy for a day of absence logged before marks), the hours
+// when present. Absence is the employer's old category of a legacy day
+// (read only: SaveAttendanceWeek writes none). A day without a row is not
+// logged.
 type AttendanceDay struct {
 	Day     time.Time `db:"day"`
-	Present bool      `db:"present"`
+	Mark    string    `db:"mark"`
 	Hours   float64   `db:"hours"`
 	Absence *string   `db:"absence"`
 }
 
+// Present reports whether the person was there that day.
+func (d AttendanceDay) Present() bool { return d.Mark == MarkPresent }
+
+// Absent reports whether the day is a day of absence (notified or not,
+// or logged before marks).
+func (d AttendanceDay) Absent() bool { return d.Mark != MarkPresent && d.Mark != MarkNotWorkDay }
+
+// attendanceDayColumns read a day; a row from before marks (00017) reads
+// as present or as MarkAbsentLegacy.
+const attendanceDayColumns = `day, coalesce(mark, CASE WHEN present THEN 'present' ELSE 'absent' END) AS mark,
+	hours::float8 AS hours, absence`
+
 // AttendanceWeek lists what is logged for the seven days from monday.
 func (s *Store) AttendanceWeek(ctx context.Context, agreementID int64, monday time.Time) ([]AttendanceDay, error) {
 	var out []AttendanceDay
-	err := s.DB.SelectContext(ctx, &out, `SELECT day, present, hours::float8 AS hours, absence FROM attendance
+	err := s.DB.SelectContext(ctx, &out, `SELECT `+attendanceDayColumns+` FROM attendance
 		WHERE agreement_id = $1 AND day >= $2::date AND day < $2::date + 7 ORDER BY day`, agreementID, dateOnly(monday))
 	if err != nil {
 		return nil, fmt.Errorf("db: attendance week: %w", err)
@@ -106,7 +129,10 @@ func checkOpen(ctx context.Context, tx *sqlx.Tx, agreementID int64, who LinkWrit
 
 // SaveAttendanceWeek replaces what is logged for the week from monday with
 // days, in one transaction with an audit row. The caller has validated
-// the days (within the week, the agreement's dates and today). Through a
+// the days (within the week, the agreement's dates and today). Each day
+// is stored with its mark and no category (absence NULL): the employer
+// records, the adviser classifies (ClassifyAbsence); a day's mark must be
+// one of EmployerMarks (ErrInvalidMark otherwise, nothing saved). Through a
 // link (who.UserID 0) the attendance token must still be valid and made
 // for this agreement and week; it is not used up, so the supervisor can
 // correct a mistake until it expires.
@@ -120,16 +146,39 @@ func (s *Store) SaveAttendanceWeek(ctx context.Context, agreementID int64, monda
 		if err := checkOpen(ctx, tx, agreementID, who); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM attendance WHERE agreement_id = $1 AND day >= $2::date AND day < $2::date + 7`,
-			agreementID, dateOnly(monday)); err != nil {
+		// A day posted as MarkAbsentLegacy keeps its row from before
+		// marks as it is (the employer's old category stays a proposal).
+		keep := []string{} // not nil: pq sends nil as NULL, and NOT (day = ANY (NULL)) deletes nothing
+		for _, d := range days {
+			if d.Mark == MarkAbsentLegacy {
+				keep = append(keep, dateOnly(d.Day))
+			}
+		}
+		var kept int
+		if err := tx.GetContext(ctx, &kept, `SELECT count(*) FROM attendance WHERE agreement_id = $1 AND day = ANY ($2::date[])
+			AND NOT present AND coalesce(mark, 'absent') = 'absent'`,
+			agreementID, pq.Array(keep)); err != nil {
+			return fmt.Errorf("db: keep attendance: %w", err)
+		}
+		if kept != len(keep) {
+			return ErrInvalidMark
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM attendance WHERE agreement_id = $1 AND day >= $2::date AND day < $2::date + 7
+			AND NOT (day = ANY ($3::date[]))`, agreementID, dateOnly(monday), pq.Array(keep)); err != nil {
 			return fmt.Errorf("db: clear attendance week: %w", err)
 		}
 		for _, d := range days {
 			if d.Day.Before(monday) || !d.Day.Before(monday.AddDate(0, 0, 7)) {
 				return fmt.Errorf("db: attendance day %s outside the week of %s", dateOnly(d.Day), dateOnly(monday))
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO attendance (agreement_id, day, present, hours, absence, logged_by)
-				VALUES ($1, $2::date, $3, $4, $5, NULLIF($6, 0))`, agreementID, dateOnly(d.Day), d.Present, d.Hours, d.Absence, who.UserID); err != nil {
+			if d.Mark == MarkAbsentLegacy {
+				continue
+			}
+			if !slices.Contains(EmployerMarks, d.Mark) || (d.Mark != MarkPresent && d.Hours != 0) {
+				return ErrInvalidMark
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO attendance (agreement_id, day, present, hours, mark, absence, logged_by)
+				VALUES ($1, $2::date, $3, $4, $5, NULL, NULLIF($6, 0))`, agreementID, dateOnly(d.Day), d.Present(), d.Hours, d.Mark, who.UserID); err != nil {
 				return fmt.Errorf("db: log attendance: %w", err)
 			}
 		}
@@ -157,9 +206,12 @@ func linkStillValid(ctx context.Context, tx *sqlx.Tx, token, purpose string, agr
 
 // AttendanceOverview is an agreement's attendance at a glance.
 type AttendanceOverview struct {
-	Weeks []AttendanceWeek // newest first, from the agreement's first week to min(this week, last week)
-	Rate  *float64         // present days / logged days over the agreement, nil before anything is logged
-	Flags []AbsenceFlag    // what the adviser should look at
+	Weeks []AttendanceWeek // newest first: the weeks due (DueWeeks) up to this week, and any week with a day logged
+	Rate  *float64         // present days / logged days (not a work day left out), nil before anything is logged
+	// Flags are the participant's absence flags across the programme
+	// (ProgrammeAbsenceFlags), for the adviser, NAV and the admin; the
+	// caller fills them (the employer's page does not read them).
+	Flags []AbsenceFlag
 }
 
 // AttendanceWeek sums up one week of an agreement.
@@ -168,7 +220,8 @@ type AttendanceWeek struct {
 	Logged                  bool
 	Hours                   float64
 	PresentDays, AbsentDays int
-	Absences                map[string]int // by category
+	NotWorkDays             int
+	Absences                map[string]int // days absent by mark (AbsentMarks)
 }
 
 // Week is the ISO week number of the week.
@@ -178,193 +231,106 @@ func (w AttendanceWeek) Week() int {
 }
 
 // AbsenceFlag is one thing about absence the adviser should look at: Kind
-// is one of the Flag constants, Day the first day concerned and Count how
-// many days (sick_too_long, sick_too_early) or illness runs (sick_too_often).
+// is one of the Flag constants of absence.go, Day the first day concerned
+// and Count how many (see AbsenceRuleFlags).
 type AbsenceFlag struct {
 	Kind  string
 	Day   time.Time
 	Count int
 }
 
-// attendanceRow is a logged day with the agreement it belongs to.
-type attendanceRow struct {
-	AgreementID int64 `db:"agreement_id"`
-	AttendanceDay
+// DueWeeks are the Mondays of the agreement's weeks due to be logged from
+// its first week up to the week of upTo, newest first: the weeks holding
+// a working day of the agreement within its dates. The rule is the SQL
+// function attendance_week_due (migration 00024), the one definition the
+// reminder rule 2 uses too: a week without a working day (an agreement
+// starting on a Sunday) is never "not logged" and never reminded about.
+func (s *Store) DueWeeks(ctx context.Context, a Agreement, upTo time.Time) ([]time.Time, error) {
+	last := a.LastDay()
+	if a.StartDate == nil || last == nil {
+		return nil, nil
+	}
+	var out []time.Time
+	err := s.DB.SelectContext(ctx, &out, `SELECT m::date FROM generate_series($1::date, $2::date, interval '7 days') m
+		WHERE attendance_week_due($3::date, $4::date, $5, m::date) ORDER BY m DESC`,
+		dateOnly(calendar.Monday(*a.StartDate)), dateOnly(calendar.Monday(upTo)), dateOnly(*a.StartDate), dateOnly(*last), a.DaysPerWeek)
+	if err != nil {
+		return nil, fmt.Errorf("db: due weeks: %w", err)
+	}
+	return out, nil
 }
 
-// AttendanceOverview sums up an agreement's attendance by week, the share
-// of logged days present and the flags for the adviser.
-//
-// The flags follow DOMAIN.md's rules for self-certified sickness, with
-// the limits of AgreementRules. They are signals for the adviser, who
-// decides; the portal never deducts anything. Decisions:
-//
-//   - Only own illness ("illness") is self-certified sickness. A sick
-//     child, welfare leave, religious holidays and other valid absence
-//     neither count nor extend an illness run; a logged day of any other
-//     kind (present or another absence) ends a run.
-//   - An illness run is consecutive logged days of illness. Days without a
-//     row (weekends, days off, not logged) do not end a run, so illness
-//     from Friday to Tuesday is four days; but a gap of more than a week
-//     between two illness days starts a new run.
-//   - sick_too_long: a run of this agreement longer than SickMaxDays
-//     logged days (Day: its first day, Count: its length).
-//   - sick_too_early: a run of this agreement with illness before
-//     SickAfterWeeks weeks after programme_start (Day: the first such day,
-//     Count: how many of its days fall before).
-//   - sick_too_often: more than SickMaxPerYear runs starting in the 12
-//     months up to today. Runs are counted over all the participant's
-//     agreements (the rule is about the person, not the workplace), one
-//     flag with Day the start of the latest run and Count the runs.
-//   - invalid: every day of invalid absence in this agreement, one flag
-//     each.
-//
-// Flags are ordered newest first. Only advisers, NAV and admins are shown
-// them (the employer logs, it does not judge).
+// AttendanceOverview sums up an agreement's attendance by week and the
+// share of logged days present. Flags are left to the caller
+// (ProgrammeAbsenceFlags: the adviser's classification across the
+// programme, never the employer's marks or old categories).
 func (s *Store) AttendanceOverview(ctx context.Context, a Agreement, today time.Time) (AttendanceOverview, error) {
 	var ov AttendanceOverview
-	var rows []attendanceRow
-	err := s.DB.SelectContext(ctx, &rows, `SELECT at.agreement_id, at.day, at.present, at.hours::float8 AS hours, at.absence
-		FROM attendance at JOIN agreements ag ON ag.id = at.agreement_id
-		WHERE ag.participant_id = $1 ORDER BY at.day, at.agreement_id`, a.ParticipantID)
+	var days []AttendanceDay
+	err := s.DB.SelectContext(ctx, &days, `SELECT `+attendanceDayColumns+` FROM attendance WHERE agreement_id = $1 ORDER BY day`, a.ID)
 	if err != nil {
 		return ov, fmt.Errorf("db: attendance overview: %w", err)
 	}
-	var own []AttendanceDay
-	for _, r := range rows {
-		if r.AgreementID == a.ID {
-			own = append(own, r.AttendanceDay)
-		}
+	upTo := today
+	if ld := a.LastDay(); ld != nil && ld.Before(upTo) {
+		upTo = *ld
 	}
-	ov.Weeks = attendanceWeeks(a, own, today)
-	present := 0
-	for _, d := range own {
-		if d.Present {
+	due, err := s.DueWeeks(ctx, a, upTo)
+	if err != nil {
+		return ov, err
+	}
+	ov.Weeks = attendanceWeeks(due, days)
+	present, logged := 0, 0
+	for _, d := range days {
+		if d.Present() {
 			present++
 		}
+		if d.Mark != MarkNotWorkDay {
+			logged++
+		}
 	}
-	if len(own) > 0 {
-		rate := float64(present) / float64(len(own))
+	if logged > 0 {
+		rate := float64(present) / float64(logged)
 		ov.Rate = &rate
 	}
-	ov.Flags = absenceFlags(a, rows, today, s.AgreementRules())
 	return ov, nil
 }
 
-// attendanceWeeks sums the agreement's days per week, newest first, from
-// the week it starts to this week or its last week, whichever is earlier.
-func attendanceWeeks(a Agreement, days []AttendanceDay, today time.Time) []AttendanceWeek {
-	if a.StartDate == nil {
-		return nil
+// attendanceWeeks sums the days per week: the weeks due and any other
+// week with a day logged, newest first.
+func attendanceWeeks(due []time.Time, days []AttendanceDay) []AttendanceWeek {
+	byWeek := map[string]*AttendanceWeek{} // by the Monday's date: the database's and calendar's times differ in location
+	week := func(m time.Time) *AttendanceWeek {
+		if w := byWeek[dateOnly(m)]; w != nil {
+			return w
+		}
+		w := &AttendanceWeek{Monday: m, Absences: map[string]int{}}
+		byWeek[dateOnly(m)] = w
+		return w
 	}
-	first, last := calendar.Monday(*a.StartDate), calendar.Monday(today)
-	if ld := a.LastDay(); ld != nil && calendar.Monday(*ld).Before(last) {
-		last = calendar.Monday(*ld)
-	}
-	byWeek := map[time.Time]*AttendanceWeek{}
-	var out []AttendanceWeek
-	for m := last; !m.Before(first); m = m.AddDate(0, 0, -7) {
-		out = append(out, AttendanceWeek{Monday: m, Absences: map[string]int{}})
-	}
-	for i := range out {
-		byWeek[out[i].Monday] = &out[i]
+	for _, m := range due {
+		week(m)
 	}
 	for _, d := range days {
-		w := byWeek[calendar.Monday(d.Day)]
-		if w == nil {
-			continue
-		}
+		w := week(calendar.Monday(d.Day))
 		w.Logged = true
-		w.Hours += d.Hours
-		if d.Present {
+		switch {
+		case d.Present():
 			w.PresentDays++
-		} else {
+			w.Hours += d.Hours
+		case d.Mark == MarkNotWorkDay:
+			w.NotWorkDays++
+		default:
 			w.AbsentDays++
-			if d.Absence != nil {
-				w.Absences[*d.Absence]++
-			}
+			w.Absences[d.Mark]++
 		}
 	}
+	out := make([]AttendanceWeek, 0, len(byWeek))
+	for _, w := range byWeek {
+		out = append(out, *w)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Monday.After(out[j].Monday) })
 	return out
-}
-
-// illnessRun is consecutive logged days of own illness.
-type illnessRun struct {
-	days []time.Time
-	own  bool // at least one day belongs to the agreement in question
-}
-
-// absenceFlags applies the rules to the participant's logged days (all
-// agreements, ordered by day); see AttendanceOverview.
-func absenceFlags(a Agreement, rows []attendanceRow, today time.Time, r AgreementRules) []AbsenceFlag {
-	var flags []AbsenceFlag
-	// One entry per day: two agreements logging the same day count once,
-	// illness winning.
-	type dayKind struct {
-		day      time.Time
-		ill, own bool // own: an illness row of this agreement
-	}
-	var merged []dayKind
-	for _, row := range rows {
-		own := row.AgreementID == a.ID
-		if own && row.Absence != nil && *row.Absence == "invalid" {
-			flags = append(flags, AbsenceFlag{Kind: FlagInvalid, Day: row.Day, Count: 1})
-		}
-		ill := isIllness(row.AttendanceDay)
-		if n := len(merged); n > 0 && merged[n-1].day.Equal(row.Day) {
-			merged[n-1].ill = merged[n-1].ill || ill
-			merged[n-1].own = merged[n-1].own || (ill && own)
-			continue
-		}
-		merged = append(merged, dayKind{row.Day, ill, ill && own})
-	}
-	var runs []illnessRun
-	var cur *illnessRun
-	for _, d := range merged {
-		if !d.ill {
-			cur = nil
-			continue
-		}
-		if cur == nil || d.day.Sub(cur.days[len(cur.days)-1]) > 7*24*time.Hour {
-			runs = append(runs, illnessRun{})
-			cur = &runs[len(runs)-1]
-		}
-		cur.days = append(cur.days, d.day)
-		cur.own = cur.own || d.own
-	}
-	allowedFrom := a.ProgrammeStart.AddDate(0, 0, 7*r.SickAfterWeeks)
-	yearAgo := today.AddDate(-1, 0, 0)
-	var recent []illnessRun
-	for _, run := range runs {
-		start := run.days[0]
-		if start.After(yearAgo) && !start.After(today) {
-			recent = append(recent, run)
-		}
-		if !run.own {
-			continue
-		}
-		if len(run.days) > r.SickMaxDays {
-			flags = append(flags, AbsenceFlag{Kind: FlagSickTooLong, Day: start, Count: len(run.days)})
-		}
-		early := 0
-		for _, d := range run.days {
-			if d.Before(allowedFrom) {
-				early++
-			}
-		}
-		if early > 0 {
-			flags = append(flags, AbsenceFlag{Kind: FlagSickTooEarly, Day: start, Count: early})
-		}
-	}
-	if len(recent) > r.SickMaxPerYear {
-		flags = append(flags, AbsenceFlag{Kind: FlagSickTooOften, Day: recent[len(recent)-1].days[0], Count: len(recent)})
-	}
-	sort.SliceStable(flags, func(i, j int) bool { return flags[i].Day.After(flags[j].Day) })
-	return flags
-}
-
-func isIllness(d AttendanceDay) bool {
-	return !d.Present && d.Absence != nil && *d.Absence == "illness"
 }
 
 // Loggable reports whether attendance and evaluations can be recorded for
@@ -406,5 +372,5 @@ func (o AttendanceOverview) RatePercent() string {
 	return fmt.Sprintf("%.0f", *o.Rate*100)
 }
 
-// Categories lists the absence categories, for templates.
-func (o AttendanceOverview) Categories() []string { return AbsenceCategories }
+// Marks lists the marks of absence the week list sums, for templates.
+func (o AttendanceOverview) Marks() []string { return AbsentMarks }

@@ -3,8 +3,12 @@ package db_test
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"praksis/db"
 	"praksis/db/dbtest"
@@ -79,16 +83,22 @@ func (f *attFixture) get(id int64) db.Agreement {
 	return a
 }
 
-// log writes days directly: "6" is present for six hours, anything else
-// an absence category.
+// log writes days directly: "6" is present for six hours, "notified",
+// "not_notified" and "off" the employer's marks, anything else a day of
+// absence logged before marks with the employer's old category.
 func (f *attFixture) log(a db.Agreement, days map[string]string) {
 	f.t.Helper()
 	for d, v := range days {
 		var err error
-		if v[0] >= '0' && v[0] <= '9' {
-			_, err = f.st.DB.Exec(`INSERT INTO attendance (agreement_id, day, present, hours) VALUES ($1, $2, true, $3)`, a.ID, d, v)
-		} else {
-			_, err = f.st.DB.Exec(`INSERT INTO attendance (agreement_id, day, present, absence) VALUES ($1, $2, false, $3)`, a.ID, d, v)
+		switch {
+		case v[0] >= '0' && v[0] <= '9':
+			_, err = f.st.DB.Exec(`INSERT INTO attendance (agreement_id, day, present, hours, mark) VALUES ($1, $2, true, $3, 'present')`, a.ID, d, v)
+		case v == "notified" || v == "not_notified":
+			_, err = f.st.DB.Exec(`INSERT INTO attendance (agreement_id, day, present, mark) VALUES ($1, $2, false, $3)`, a.ID, d, "absent_"+v)
+		case v == "off":
+			_, err = f.st.DB.Exec(`INSERT INTO attendance (agreement_id, day, present, mark) VALUES ($1, $2, false, 'not_work_day')`, a.ID, d)
+		default:
+			_, err = f.st.DB.Exec(`INSERT INTO attendance (agreement_id, day, present, absence, mark) VALUES ($1, $2, false, $3, 'absent')`, a.ID, d, v)
 		}
 		if err != nil {
 			f.t.Fatal(err)
@@ -106,10 +116,11 @@ func (f *attFixture) overview(a db.Agreement) db.AttendanceOverview {
 }
 
 // TestAttendanceOverviewWeeksAndRate: the weeks run newest first from the
-// agreement's first week to this week, each summed up; the rate is
-// present days over logged days; sick child and welfare leave are no
-// flags; before anything is logged there is no rate, and an agreement
-// that has not started has no weeks.
+// agreement's first week to this week, each summed up by the employer's
+// marks; the rate is present days over logged days, a day that was not a
+// work day left out; before anything is logged there is no rate, and an
+// agreement that has not started has no weeks. The overview carries no
+// flags: they are the adviser's classification (ProgrammeAbsenceFlags).
 func TestAttendanceOverviewWeeksAndRate(t *testing.T) {
 	f := newAttFixture(t, "2030-01-02")
 	a := f.agreement(f.participant, "2030-05-15", "2030-08-31")
@@ -123,7 +134,8 @@ func TestAttendanceOverviewWeeksAndRate(t *testing.T) {
 	f.log(a, map[string]string{
 		"2030-05-15": "6", "2030-05-16": "6", "2030-05-17": "welfare",
 		"2030-05-20": "7.5", "2030-05-21": "7.5", "2030-05-22": "7.5", "2030-05-23": "7.5", "2030-05-24": "7.5",
-		"2030-06-10": "6", "2030-06-11": "sick_child",
+		"2030-06-10": "6", "2030-06-11": "not_notified", "2030-06-12": "off",
+		"2030-05-27": "off", "2030-05-28": "invalid",
 	})
 	ov = f.overview(a)
 	want := []string{"2030-06-10", "2030-06-03", "2030-05-27", "2030-05-20", "2030-05-13"}
@@ -136,23 +148,28 @@ func TestAttendanceOverviewWeeksAndRate(t *testing.T) {
 		}
 	}
 	w := ov.Weeks[0]
-	if !w.Logged || w.Hours != 6 || w.PresentDays != 1 || w.AbsentDays != 1 || w.Absences["sick_child"] != 1 || w.Week() != 24 {
+	if !w.Logged || w.Hours != 6 || w.PresentDays != 1 || w.AbsentDays != 1 || w.NotWorkDays != 1 ||
+		w.Absences[db.MarkAbsentNotNotified] != 1 || w.Week() != 24 {
 		t.Errorf("this week: %+v", w)
 	}
-	if ov.Weeks[1].Logged || ov.Weeks[2].Logged {
-		t.Errorf("weeks without rows are not logged: %+v %+v", ov.Weeks[1], ov.Weeks[2])
+	if ov.Weeks[1].Logged {
+		t.Errorf("a week without rows is not logged: %+v", ov.Weeks[1])
+	}
+	if w := ov.Weeks[2]; !w.Logged || w.AbsentDays != 1 || w.NotWorkDays != 1 || w.Absences[db.MarkAbsentLegacy] != 1 {
+		t.Errorf("week 22 (an old category reads as absent): %+v", w)
 	}
 	if w := ov.Weeks[3]; w.Hours != 37.5 || w.PresentDays != 5 || w.AbsentDays != 0 {
 		t.Errorf("week 21: %+v", w)
 	}
-	if w := ov.Weeks[4]; w.Hours != 12 || w.PresentDays != 2 || w.AbsentDays != 1 || w.Absences["welfare"] != 1 {
+	if w := ov.Weeks[4]; w.Hours != 12 || w.PresentDays != 2 || w.AbsentDays != 1 || w.Absences[db.MarkAbsentLegacy] != 1 {
 		t.Errorf("week 20: %+v", w)
 	}
-	if ov.Rate == nil || *ov.Rate != 8.0/10.0 || ov.RatePercent() != "80" {
-		t.Errorf("rate %v, want 8 of 10 days", ov.Rate)
+	// 8 present of 11 logged days: the two days off are not counted.
+	if ov.Rate == nil || *ov.Rate != 8.0/11.0 || ov.RatePercent() != "73" {
+		t.Errorf("rate %v, want 8 of 11 days", ov.Rate)
 	}
 	if len(ov.Flags) != 0 {
-		t.Errorf("sick child and welfare leave flagged: %+v", ov.Flags)
+		t.Errorf("the overview computed flags: %+v", ov.Flags)
 	}
 
 	// An agreement ready to start has no weeks yet; one that ended has
@@ -167,113 +184,107 @@ func TestAttendanceOverviewWeeksAndRate(t *testing.T) {
 	}
 }
 
-func flagKinds(flags []db.AbsenceFlag) map[string]db.AbsenceFlag {
-	out := map[string]db.AbsenceFlag{}
-	for _, fl := range flags {
-		out[fl.Kind] = fl
-	}
-	return out
-}
-
-// TestAbsenceFlags: each rule of DOMAIN.md flags what breaks it and
-// nothing within it; sick child does not count as own illness.
-func TestAbsenceFlags(t *testing.T) {
+// TestWeeksWithoutWorkDay: a week holding no working day of the agreement
+// within its dates (an agreement starting on a Sunday, or ending on a
+// Saturday after a week that ended on Friday; the days a week decide for
+// six or seven) is not a week of the list and is never reminded about,
+// in the preview or the recorded run: attendance_week_due, one definition.
+func TestWeeksWithoutWorkDay(t *testing.T) {
 	f := newAttFixture(t, "2030-01-02")
-	cases := []struct {
-		name           string
-		programmeStart string
-		days           map[string]string
-		want           map[string]db.AbsenceFlag // by kind; Day "" not checked
-	}{
-		{name: "within the rules", programmeStart: "2030-01-02",
-			days: map[string]string{"2030-05-20": "illness", "2030-05-21": "illness", "2030-05-22": "illness", "2030-05-23": "6",
-				"2030-05-31": "illness", "2030-06-03": "illness"}},
-		{name: "four days over a weekend", programmeStart: "2030-01-02",
-			days: map[string]string{"2030-05-23": "illness", "2030-05-24": "illness", "2030-05-27": "illness", "2030-05-28": "illness"},
-			want: map[string]db.AbsenceFlag{db.FlagSickTooLong: {Day: attDay("2030-05-23"), Count: 4}}},
-		{name: "a day at work ends a run", programmeStart: "2030-01-02",
-			days: map[string]string{"2030-05-20": "illness", "2030-05-21": "illness", "2030-05-22": "6", "2030-05-23": "illness", "2030-05-24": "illness"}},
-		{name: "sick child is not own illness", programmeStart: "2030-05-01",
-			days: map[string]string{"2030-05-20": "sick_child", "2030-05-21": "sick_child", "2030-05-22": "sick_child", "2030-05-23": "sick_child", "2030-05-24": "sick_child"}},
-		{name: "illness before eight weeks", programmeStart: "2030-05-01",
-			days: map[string]string{"2030-06-04": "illness", "2030-06-05": "6"},
-			want: map[string]db.AbsenceFlag{db.FlagSickTooEarly: {Day: attDay("2030-06-04"), Count: 1}}},
-		{name: "illness from eight weeks on", programmeStart: "2030-04-10",
-			days: map[string]string{"2030-06-05": "illness"}},
-		{name: "invalid absence", programmeStart: "2030-01-02",
-			days: map[string]string{"2030-06-03": "invalid", "2030-06-04": "other_valid", "2030-06-05": "religious"},
-			want: map[string]db.AbsenceFlag{db.FlagInvalid: {Day: attDay("2030-06-03"), Count: 1}}},
-		{name: "four times in twelve months", programmeStart: "2030-01-02",
-			days: map[string]string{"2030-05-20": "illness", "2030-05-21": "6", "2030-05-22": "illness", "2030-05-23": "6",
-				"2030-05-27": "illness", "2030-05-28": "6", "2030-06-03": "illness"}},
-		{name: "five times in twelve months", programmeStart: "2030-01-02",
-			days: map[string]string{"2030-05-20": "illness", "2030-05-21": "6", "2030-05-22": "illness", "2030-05-23": "6",
-				"2030-05-27": "illness", "2030-05-28": "6", "2030-06-03": "illness", "2030-06-04": "6", "2030-06-10": "illness"},
-			want: map[string]db.AbsenceFlag{db.FlagSickTooOften: {Day: attDay("2030-06-10"), Count: 5}}},
+	ctx := context.Background()
+	// Starts on Sunday 19 May: the week of 13 May has no working day in it.
+	sunday := f.agreement(f.participant, "2030-05-19", "2030-08-31")
+	weeks := func(a db.Agreement) []string {
+		var out []string
+		for _, w := range f.overview(a).Weeks {
+			out = append(out, w.Monday.Format("2006-01-02"))
+		}
+		return out
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			f.t = t
-			a := f.agreement(f.newParticipant(tc.programmeStart), "2030-05-13", "2030-08-31")
-			f.log(a, tc.days)
-			got := flagKinds(f.overview(a).Flags)
-			if len(got) != len(tc.want) {
-				t.Errorf("flags %+v, want %+v", f.overview(a).Flags, tc.want)
-			}
-			for kind, w := range tc.want {
-				g, ok := got[kind]
-				if !ok || !g.Day.Equal(w.Day) || g.Count != w.Count {
-					t.Errorf("flag %s: %+v (present %v), want day %s count %d", kind, g, ok, w.Day.Format("2006-01-02"), w.Count)
-				}
-			}
-		})
+	if got, want := weeks(sunday), []string{"2030-06-10", "2030-06-03", "2030-05-27", "2030-05-20"}; !slices.Equal(got, want) {
+		t.Errorf("agreement starting on a Sunday: weeks %v, want %v", got, want)
 	}
-	f.t = t
-
-	// Illness runs more than 12 months ago do not count; runs in another
-	// agreement of the same person do (the rule is about the person).
-	p := f.newParticipant("2028-01-03")
-	old := f.agreement(p, "2029-03-01", "2029-06-30")
-	f.log(old, map[string]string{"2029-04-02": "illness", "2029-04-03": "6", "2029-04-04": "illness", "2029-04-05": "6",
-		"2029-06-18": "illness", "2029-06-19": "6"})
-	cur := f.agreement(p, "2030-05-13", "2030-08-31")
-	f.log(cur, map[string]string{"2030-05-20": "illness", "2030-05-21": "6", "2030-05-22": "illness", "2030-05-23": "6",
-		"2030-06-03": "illness", "2030-06-04": "6"})
-	if fl := flagKinds(f.overview(cur).Flags)[db.FlagSickTooOften]; fl.Count != 0 {
-		t.Errorf("four runs within 12 months (one in the earlier agreement) flagged: %+v", fl)
+	// Seven days a week: the Sunday is a working day, the week counts.
+	seven := f.agreement(f.newParticipant("2030-01-02"), "2030-05-19", "2030-08-31")
+	if _, err := f.st.DB.Exec(`UPDATE agreements SET days_per_week = 7 WHERE id = $1`, seven.ID); err != nil {
+		t.Fatal(err)
 	}
-	f.log(cur, map[string]string{"2030-06-10": "illness"})
-	if fl := flagKinds(f.overview(cur).Flags)[db.FlagSickTooOften]; fl.Count != 5 || !fl.Day.Equal(attDay("2030-06-10")) {
-		t.Errorf("five runs in 12 months across agreements: %+v", fl)
+	if got := weeks(f.get(seven.ID)); len(got) != 5 || got[4] != "2030-05-13" {
+		t.Errorf("seven days a week from a Sunday: weeks %v, want the week of 13 May too", got)
+	}
+	// Ended early on Saturday 8 June… after its last Friday: the week of
+	// 3 June counts; one that ended on Sunday 2 June has no week of 3 June.
+	endedSun := f.agreement(f.newParticipant("2030-01-02"), "2030-05-13", "2030-08-31")
+	if _, err := f.st.DB.Exec(`UPDATE agreements SET ended_on = '2030-06-02', end_reason = 'other' WHERE id = $1`, endedSun.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := weeks(f.get(endedSun.ID)); len(got) != 3 || got[0] != "2030-05-27" {
+		t.Errorf("ended on a Sunday: weeks %v, want 27 May, 20 May, 13 May", got)
 	}
 
-	// The limits are configurable.
-	long := f.agreement(f.newParticipant("2030-01-02"), "2030-05-13", "2030-08-31")
-	f.log(long, map[string]string{"2030-05-20": "illness", "2030-05-21": "illness", "2030-05-22": "illness", "2030-05-23": "illness"})
-	if got := flagKinds(f.overview(long).Flags); got[db.FlagSickTooLong].Count != 4 {
-		t.Errorf("four days with the default limit: %+v", got)
+	// The reminders: on Friday 24 May 2030 the due week is that of 20 May
+	// (due: a working day) — and on Friday 17 May, the week of 13 May,
+	// which has none for the agreement starting on Sunday 19 May.
+	set, err := f.st.ReminderSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	f.st.Rules.SickMaxDays = 5
-	if got := f.overview(long).Flags; len(got) != 0 {
-		t.Errorf("four days with a limit of five: %+v", got)
+	reminded := func(day string, id int64) bool {
+		t.Helper()
+		f.st.Clock = func() time.Time { return attDay(day).Add(8 * time.Hour) }
+		defer func() { f.st.Clock = func() time.Time { return attNow } }()
+		items, err := f.st.PreviewReminders(ctx, attDay(day), set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			if it.Rule == db.RuleAttendance && it.SubjectID == id {
+				return true
+			}
+		}
+		return false
+	}
+	if !reminded("2030-05-24", sunday.ID) {
+		t.Error("the week of 20 May (working days) is not reminded about")
+	}
+	// On Sunday 19 May the agreement has started, and the due week (from
+	// Friday 17 May) is that of 13 May: no working day, no reminder.
+	if reminded("2030-05-19", sunday.ID) {
+		t.Error("the week of 13 May, without a working day of the agreement, is reminded about")
+	}
+	var recorded int
+	err = f.st.InTx(ctx, func(tx *sqlx.Tx) error {
+		items, err := db.JobTxOf(tx).RecordReminders(ctx, attDay("2030-05-19"), set, 0)
+		for _, it := range items {
+			if it.Rule == db.RuleAttendance && it.SubjectID == sunday.ID {
+				recorded++
+			}
+		}
+		return err
+	})
+	if err != nil || recorded != 0 {
+		t.Errorf("the recorded run on 19 May: %d reminders for the week without a working day (%v)", recorded, err)
 	}
 }
 
+// attendanceRows are an agreement's rows by day: "present:<hours>" or
+// "<mark>:<old category>", " link" when logged through a link.
 func attendanceRows(t *testing.T, st *db.Store, agreementID int64) map[string]string {
 	t.Helper()
 	var rows []struct {
 		Day      time.Time `db:"day"`
 		Present  bool      `db:"present"`
+		Mark     *string   `db:"mark"`
 		Hours    float64   `db:"hours"`
 		Absence  *string   `db:"absence"`
 		LoggedBy *int64    `db:"logged_by"`
 	}
-	if err := st.DB.Select(&rows, `SELECT day, present, hours::float8 AS hours, absence, logged_by FROM attendance WHERE agreement_id = $1`, agreementID); err != nil {
+	if err := st.DB.Select(&rows, `SELECT day, present, mark, hours::float8 AS hours, absence, logged_by FROM attendance WHERE agreement_id = $1`, agreementID); err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]string{}
 	for _, r := range rows {
-		v := "absent:" + *ptrOr(r.Absence)
+		v := *ptrOr(r.Mark) + ":" + *ptrOr(r.Absence)
 		if r.Present {
 			v = "present:" + time.Duration(r.Hours*float64(time.Hour)).String()
 		}
@@ -327,37 +338,57 @@ func TestSaveAttendanceWeek(t *testing.T) {
 	ctx := context.Background()
 	a := f.agreement(f.participant, "2030-05-13", "2030-08-31")
 	other := f.agreement(f.newParticipant("2030-01-02"), "2030-05-13", "2030-08-31")
-	ill := "illness"
 	monday := attDay("2030-06-03")
 	me := db.LinkWriter{UserID: f.employer, Today: f.st.Today(), IP: "127.0.0.1"}
-	f.log(a, map[string]string{"2030-06-03": "3", "2030-06-06": "invalid", "2030-06-10": "6"})
-	err := f.st.SaveAttendanceWeek(ctx, a.ID, monday, []db.AttendanceDay{{Day: monday, Present: true, Hours: 7.5},
-		{Day: monday.AddDate(0, 0, 1), Absence: &ill}}, me)
+	f.log(a, map[string]string{"2030-06-03": "3", "2030-06-06": "invalid", "2030-06-07": "welfare", "2030-06-10": "6"})
+	// Each mark is stored with no category; a day logged before marks
+	// posted as MarkAbsentLegacy keeps its row (the old category stays a
+	// proposal); the rest of the week is replaced.
+	err := f.st.SaveAttendanceWeek(ctx, a.ID, monday, []db.AttendanceDay{{Day: monday, Mark: db.MarkPresent, Hours: 7.5},
+		{Day: monday.AddDate(0, 0, 1), Mark: db.MarkAbsentNotified}, {Day: monday.AddDate(0, 0, 2), Mark: db.MarkAbsentNotNotified},
+		{Day: monday.AddDate(0, 0, 3), Mark: db.MarkNotWorkDay}, {Day: monday.AddDate(0, 0, 4), Mark: db.MarkAbsentLegacy}}, me)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"2030-06-03": "present:7h30m0s", "2030-06-04": "absent:illness", "2030-06-10": "present:6h0m0s link"}
-	if got := attendanceRows(t, f.st, a.ID); len(got) != 3 || got["2030-06-03"] != want["2030-06-03"] || got["2030-06-04"] != want["2030-06-04"] {
-		t.Errorf("after saving the week: %v, want %v (the invalid day replaced, next week kept)", got, want)
+	want := map[string]string{"2030-06-03": "present:7h30m0s", "2030-06-04": "absent_notified:", "2030-06-05": "absent_not_notified:",
+		"2030-06-06": "not_work_day:", "2030-06-07": "absent:welfare link", "2030-06-10": "present:6h0m0s link"}
+	if got := attendanceRows(t, f.st, a.ID); !maps.Equal(got, want) {
+		t.Errorf("after saving the week: %v, want %v (the invalid day replaced, the legacy day kept, next week kept)", got, want)
 	}
 	if n := auditCount(t, f.st, "agreement.attendance", a.ID, false); n != 1 {
 		t.Errorf("audit rows: %d", n)
 	}
+	// A mark the employer does not record, hours on a day not present, or
+	// a legacy mark on a day not stored so: refused, nothing changed.
+	for name, day := range map[string]db.AttendanceDay{
+		"a classification":     {Day: monday, Mark: "own_illness_egenmelding"},
+		"hours while absent":   {Day: monday, Mark: db.MarkAbsentNotified, Hours: 2},
+		"legacy on a new day":  {Day: monday, Mark: db.MarkAbsentLegacy},
+		"no mark at all":       {Day: monday},
+		"the old present flag": {Day: monday, Mark: "absent_sick"},
+	} {
+		if err := f.st.SaveAttendanceWeek(ctx, a.ID, monday, []db.AttendanceDay{day}, me); !errors.Is(err, db.ErrInvalidMark) {
+			t.Errorf("%s: %v, want ErrInvalidMark", name, err)
+		}
+	}
+	if got := attendanceRows(t, f.st, a.ID); !maps.Equal(got, want) {
+		t.Errorf("a refused save changed the rows: %v", got)
+	}
 
 	// Not started: refused, nothing written.
 	ready := f.agreement(f.newParticipant("2030-01-02"), "2030-07-01", "2030-08-31")
-	if err := f.st.SaveAttendanceWeek(ctx, ready.ID, monday, []db.AttendanceDay{{Day: monday, Present: true, Hours: 1}}, me); !errors.Is(err, db.ErrNotStarted) {
+	if err := f.st.SaveAttendanceWeek(ctx, ready.ID, monday, []db.AttendanceDay{{Day: monday, Mark: db.MarkPresent, Hours: 1}}, me); !errors.Is(err, db.ErrNotStarted) {
 		t.Errorf("ready agreement: %v, want ErrNotStarted", err)
 	}
 
 	// Through a link: the token names agreement a, week of 3 June.
 	tok := sendLink(t, f.st, db.PurposeAttendance, a.ID, map[string]any{"week": "2030-06-03"})
 	link := db.LinkWriter{Token: tok, Today: f.st.Today(), IP: "192.0.2.9"}
-	row := []db.AttendanceDay{{Day: monday.AddDate(0, 0, 2), Present: true, Hours: 4}}
+	row := []db.AttendanceDay{{Day: monday.AddDate(0, 0, 2), Mark: db.MarkPresent, Hours: 4}}
 	if err := f.st.SaveAttendanceWeek(ctx, other.ID, monday, row, link); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("a's token on another agreement: %v, want ErrNotFound", err)
 	}
-	if err := f.st.SaveAttendanceWeek(ctx, a.ID, monday.AddDate(0, 0, -7), []db.AttendanceDay{{Day: monday.AddDate(0, 0, -7), Present: true, Hours: 4}}, link); !errors.Is(err, db.ErrNotFound) {
+	if err := f.st.SaveAttendanceWeek(ctx, a.ID, monday.AddDate(0, 0, -7), []db.AttendanceDay{{Day: monday.AddDate(0, 0, -7), Mark: db.MarkPresent, Hours: 4}}, link); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("a's token on another week: %v, want ErrNotFound", err)
 	}
 	for range 2 { // reusable until it expires
@@ -462,4 +493,69 @@ func TestAddEvaluation(t *testing.T) {
 	if evs, _ := f.st.Evaluations(ctx, other.ID); len(evs) != 0 {
 		t.Errorf("the other agreement got evaluations: %+v", evs)
 	}
+}
+
+// TestFlagsAndExportFromClassification: the employer's marks and old
+// categories never become flags or NIR figures; the adviser's
+// classification does, across the programme (also a day outside any
+// placement), and a reported absence not yet classified is reported as
+// such.
+func TestFlagsAndExportFromClassification(t *testing.T) {
+	f := newAttFixture(t, "2030-01-02")
+	ctx := context.Background()
+	a := f.agreement(f.participant, "2030-05-13", "2030-08-31")
+	f.log(a, map[string]string{"2030-06-03": "invalid", "2030-06-04": "notified", "2030-06-05": "6", "2030-06-06": "off", "2030-06-07": "not_notified"})
+	flags, err := f.st.ProgrammeAbsenceFlags(ctx, f.participant, f.st.Today())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := flagKinds(flags); len(got) != 1 || got[db.FlagUnclassified].Count != 3 {
+		t.Errorf("before classifying: %+v, want only 3 unclassified days (the old 'invalid' category is no flag)", flags)
+	}
+	month := func() db.AttendanceMonthRow {
+		t.Helper()
+		rows, err := f.st.AttendanceMonth(ctx, db.Scope{All: true}, attDay("2030-06-01"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.ParticipantID == f.participant {
+				return r
+			}
+		}
+		t.Fatal("the participant is not in the month's export")
+		return db.AttendanceMonthRow{}
+	}
+	if r := month(); r.PresentDays != 1 || r.Hours != 6 || r.Unclassified != 3 || r.Absence(db.AbsenceInvalid) != 0 {
+		t.Errorf("export before classifying: %+v", r)
+	}
+	classify := func(day, c string) {
+		t.Helper()
+		if err := f.st.ClassifyAbsence(ctx, db.ClassifyInput{ParticipantID: f.participant, Day: attDay(day), Classification: c, ActorID: f.adviser}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	classify("2030-06-03", db.AbsenceSickChild)
+	classify("2030-06-07", db.AbsenceInvalid)
+	classify("2030-06-11", db.AbsenceWelfareLeave) // a programme day outside the placement's logged days
+	flags, err = f.st.ProgrammeAbsenceFlags(ctx, f.participant, f.st.Today())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := flagKinds(flags)
+	if len(got) != 2 || got[db.FlagUnclassified].Count != 1 || !got[db.FlagInvalid].Day.Equal(attDay("2030-06-07")) {
+		t.Errorf("after classifying: %+v, want invalid on 7 June and 1 unclassified day", flags)
+	}
+	r := month()
+	if r.Unclassified != 1 || r.Absence(db.AbsenceSickChild) != 1 || r.Absence(db.AbsenceInvalid) != 1 || r.Absence(db.AbsenceWelfareLeave) != 1 || r.PresentDays != 1 {
+		t.Errorf("export after classifying: %+v", r)
+	}
+}
+
+func flagKinds(flags []db.AbsenceFlag) map[string]db.AbsenceFlag {
+	out := map[string]db.AbsenceFlag{}
+	for _, fl := range flags {
+		out[fl.Kind] = fl
+	}
+	return out
 }

@@ -29,7 +29,8 @@ func (s *Store) CaseloadExport(ctx context.Context, sc Scope, today time.Time) (
 	q := `WITH c AS (` + caseloadSelect + caseloadOrder(CaseloadFilter{Sort: "name"}) + ` LIMIT $6 OFFSET $7)
 		SELECT c.*, att.rate AS attendance_rate FROM c
 		LEFT JOIN LATERAL (
-			SELECT CASE WHEN count(*) > 0 THEN count(*) FILTER (WHERE at.present)::float8 / count(*) END AS rate
+			SELECT CASE WHEN count(*) FILTER (WHERE at.mark IS DISTINCT FROM 'not_work_day') > 0
+				THEN count(*) FILTER (WHERE at.present)::float8 / count(*) FILTER (WHERE at.mark IS DISTINCT FROM 'not_work_day') END AS rate
 			FROM attendance at JOIN agreements ag ON ag.id = at.agreement_id
 			WHERE ag.participant_id = c.id AND at.day > $8::date - 28 AND at.day <= $8::date) att ON true
 		ORDER BY lower(c.last_name), lower(c.first_name), c.id`
@@ -41,8 +42,13 @@ func (s *Store) CaseloadExport(ctx context.Context, sc Scope, today time.Time) (
 }
 
 // AttendanceMonthRow is one participant's attendance in a month over all
-// their agreements, for registering in NIR: hours present, days present
-// and days of absence per category.
+// their agreements, for registering in NIR: hours and days present (what
+// the employers logged) and the days of absence by the adviser's
+// classification (absence_classifications, across the programme, also
+// days outside a placement), with the days an employer reported absent
+// that the adviser has not classified yet as Unclassified. The
+// employer's marks and old categories are never counted as a
+// classification.
 type AttendanceMonthRow struct {
 	ParticipantID int64   `db:"participant_id"`
 	FirstName     string  `db:"first_name"`
@@ -50,50 +56,70 @@ type AttendanceMonthRow struct {
 	AdviserName   string  `db:"adviser_name"`
 	Hours         float64 `db:"hours"`
 	PresentDays   int     `db:"present_days"`
-	Illness       int     `db:"illness"`
+	Egenmelding   int     `db:"own_illness_egenmelding"`
+	DoctorNote    int     `db:"illness_doctor_note"`
 	SickChild     int     `db:"sick_child"`
-	Welfare       int     `db:"welfare"`
-	Religious     int     `db:"religious"`
+	WelfareLeave  int     `db:"welfare_leave"`
+	ApprovedLeave int     `db:"approved_leave"`
 	OtherValid    int     `db:"other_valid"`
 	Invalid       int     `db:"invalid"`
+	Unclassified  int     `db:"unclassified"`
 }
 
-// Absence is the days of absence of a category (AbsenceCategories).
-func (r AttendanceMonthRow) Absence(category string) int {
-	switch category {
-	case "illness":
-		return r.Illness
-	case "sick_child":
+// Absence is the days of absence of a classification
+// (AbsenceClassifications).
+func (r AttendanceMonthRow) Absence(classification string) int {
+	switch classification {
+	case AbsenceEgenmelding:
+		return r.Egenmelding
+	case AbsenceDoctorNote:
+		return r.DoctorNote
+	case AbsenceSickChild:
 		return r.SickChild
-	case "welfare":
-		return r.Welfare
-	case "religious":
-		return r.Religious
-	case "other_valid":
+	case AbsenceWelfareLeave:
+		return r.WelfareLeave
+	case AbsenceApprovedLeave:
+		return r.ApprovedLeave
+	case AbsenceOtherValid:
 		return r.OtherValid
-	case "invalid":
+	case AbsenceInvalid:
 		return r.Invalid
 	}
 	return 0
 }
 
-// AttendanceMonth sums the logged attendance of the scope's participants
-// in the month that begins on first, one row per participant with
-// anything logged, by name.
+// AttendanceMonth sums the attendance of the scope's participants in the
+// month that begins on first, one row per participant with anything
+// logged or classified, by name. A day counts once however many
+// agreements logged it.
 func (s *Store) AttendanceMonth(ctx context.Context, sc Scope, first time.Time) ([]AttendanceMonthRow, error) {
 	var out []AttendanceMonthRow
-	err := s.DB.SelectContext(ctx, &out, `SELECT p.id AS participant_id, p.first_name, p.last_name, a.name AS adviser_name,
-			coalesce(sum(at.hours) FILTER (WHERE at.present), 0)::float8 AS hours,
-			count(*) FILTER (WHERE at.present) AS present_days,
-			count(*) FILTER (WHERE at.absence = 'illness') AS illness,
-			count(*) FILTER (WHERE at.absence = 'sick_child') AS sick_child,
-			count(*) FILTER (WHERE at.absence = 'welfare') AS welfare,
-			count(*) FILTER (WHERE at.absence = 'religious') AS religious,
-			count(*) FILTER (WHERE at.absence = 'other_valid') AS other_valid,
-			count(*) FILTER (WHERE at.absence = 'invalid') AS invalid
-		FROM attendance at JOIN agreements ag ON ag.id = at.agreement_id
-		JOIN participants p ON p.id = ag.participant_id JOIN users a ON a.id = p.adviser_id
-		WHERE `+scopeSQL+` AND at.day >= $4::date AND at.day < ($4::date + interval '1 month')::date
+	err := s.DB.SelectContext(ctx, &out, `WITH att AS (
+			SELECT ag.participant_id, at.day, bool_or(at.present) AS present, sum(at.hours) FILTER (WHERE at.present) AS hours,
+				bool_or(NOT at.present AND coalesce(at.mark, 'absent') <> 'not_work_day') AS absent
+			FROM attendance at JOIN agreements ag ON ag.id = at.agreement_id
+			WHERE at.day >= $4::date AND at.day < ($4::date + interval '1 month')::date
+			GROUP BY ag.participant_id, at.day
+		), cls AS (
+			SELECT participant_id, day, classification FROM absence_classifications
+			WHERE day >= $4::date AND day < ($4::date + interval '1 month')::date
+		), d AS (
+			SELECT coalesce(att.participant_id, cls.participant_id) AS participant_id, att.present, att.hours, att.absent, cls.classification
+			FROM att FULL JOIN cls ON cls.participant_id = att.participant_id AND cls.day = att.day
+		)
+		SELECT p.id AS participant_id, p.first_name, p.last_name, a.name AS adviser_name,
+			coalesce(sum(d.hours), 0)::float8 AS hours,
+			count(*) FILTER (WHERE d.present) AS present_days,
+			count(*) FILTER (WHERE d.classification = 'own_illness_egenmelding') AS own_illness_egenmelding,
+			count(*) FILTER (WHERE d.classification = 'illness_doctor_note') AS illness_doctor_note,
+			count(*) FILTER (WHERE d.classification = 'sick_child') AS sick_child,
+			count(*) FILTER (WHERE d.classification = 'welfare_leave') AS welfare_leave,
+			count(*) FILTER (WHERE d.classification = 'approved_leave') AS approved_leave,
+			count(*) FILTER (WHERE d.classification = 'other_valid') AS other_valid,
+			count(*) FILTER (WHERE d.classification = 'invalid') AS invalid,
+			count(*) FILTER (WHERE d.absent AND d.classification IS NULL) AS unclassified
+		FROM d JOIN participants p ON p.id = d.participant_id JOIN users a ON a.id = p.adviser_id
+		WHERE `+scopeSQL+`
 		GROUP BY p.id, a.name
 		ORDER BY lower(p.last_name), lower(p.first_name), p.id
 		LIMIT $5`, append(sc.args(), dateOnly(first), ExportLimit)...)

@@ -121,7 +121,7 @@ func reminderArgs(today time.Time, set ReminderSettings, runID int64) []any {
 // (migration 00012) holds all of it but the names, so the agreements are
 // read by index alone (the pages vacuum has marked all-visible).
 const reminderAgreements = `ag AS MATERIALIZED (
-	SELECT ag.id, ag.participant_id, ag.start_date, ag.end_date, ag.ended_on, ag.supervisor_email, ag.supervisor_name,
+	SELECT ag.id, ag.participant_id, ag.start_date, ag.end_date, ag.ended_on, ag.days_per_week, ag.supervisor_email, ag.supervisor_name,
 		ag.follow_up_weeks, ag.employer_access_until, agreement_status(ag, $1::date) AS status,
 		coalesce(nullif(ag.job_title, ''), (SELECT pl.title FROM placements pl WHERE pl.id = ag.placement_id)) AS title,
 		o.name AS org_name, o.approved_at IS NOT NULL AS org_approved,
@@ -171,7 +171,11 @@ var reminderRules = []reminderRule{
 		WHERE ag.start_date > $1::date AND ag.start_date <= $5::date AND ag.status = 'ready' AND r.enabled`},
 
 	// 2. The due week ($6: the week of the latest attendance weekday on or
-	// before today) has no attendance rows. It stays due until the next
+	// before today) holds a working day of the agreement within its dates
+	// (attendance_week_due, migration 00024: the one definition the week
+	// list uses too, so a week without one, e.g. the first of an agreement
+	// starting on a Sunday, is never reminded about) and has no attendance
+	// rows. It stays due until the next
 	// attendance day, so a supervisor who gets digests on other days, or
 	// a missed run, still gets it once. (NOT IN: the week's rows are one
 	// range of the attendance day index, hashed once, instead of a probe
@@ -180,9 +184,8 @@ var reminderRules = []reminderRule{
 		'supervisor', ag.supervisor_name, ag.first_name, ag.id, NULL::bigint,
 		ag.participant_id, NULL::bigint, ag.title, ag.org_name, NULL::date, $6::date, ''
 		FROM ag
-		WHERE ag.end_date >= $6::date AND ag.start_date <= $6::date + 6 AND ag.start_date <= $1::date
-		  AND (ag.ended_on IS NULL OR ag.ended_on >= $6::date)
-		  AND ag.status IN ('running', 'ended') AND ` + reminderEmployerOpen + `
+		WHERE attendance_week_due(ag.start_date, least(ag.end_date, ag.ended_on), ag.days_per_week, $6::date)
+		  AND ag.start_date <= $1::date AND ag.status IN ('running', 'ended') AND ` + reminderEmployerOpen + `
 		  AND ag.id NOT IN (SELECT a.agreement_id FROM attendance a WHERE a.day >= $6::date AND a.day < $6::date + 7)`},
 
 	// 3. Evaluation phases: start $7 weeks after the start, mid at

@@ -54,11 +54,13 @@ func TestAgreementJourney(t *testing.T) {
 	today := osloToday(t)
 	monday := calendar.Monday(today)
 	todayIdx := int(today.Sub(monday).Hours() / 24) // 0 = Monday
-	// The week form shows Monday to Friday, or the whole week for more
-	// than five days a week: on a weekend the journey needs six.
+	// The week form shows the days the agreement can be worked on: Monday
+	// to Friday, or to the days-per-week-th day for six or seven
+	// (attendance_week_due, migration 00024): on a weekend the journey
+	// needs seven, so that today is a working day of the agreement.
 	days := "5"
 	if todayIdx >= 5 {
-		days = "6"
+		days = "7"
 	}
 	town := unique("Avtaleby")
 	firstName, lastName := "Oksana", unique("Avtalesen")
@@ -290,7 +292,7 @@ func TestAgreementJourney(t *testing.T) {
 	s.fill(fmt.Sprintf("#f-hours_%d", todayIdx), "6,5")
 	s.expectNoSidewaysScroll("the attendance link form on a phone")
 	s.checkPage("link-attendance-phone")
-	s.expectStatus("save the week", s.submit(`main form button[type="submit"]`), 200)
+	s.expectStatus("save the week", s.submit(`main form .button-row button[type="submit"]`), 200)
 	s.expectPath(attendanceLink)
 	s.expect("flash", s.text("#alerts"), s.msg("flash.attendance_saved"))
 	if !eval[bool](s, fmt.Sprintf(`document.querySelector("#f-state_%d").checked`, todayIdx)) {

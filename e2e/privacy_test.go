@@ -94,8 +94,9 @@ func privacyPages(t *testing.T, lang string) {
 // each page, once per language: the adviser records the participant's
 // consent for the employer, proposes them from the suggestions (the form
 // saying what the employer will see), the employer logs a day of absence
-// on the week form of the agreement that followed, the adviser classifies
-// it, and the innsyn document lists it.
+// on the week form of the agreement that followed (no reason asked; its
+// first week "as agreed" on a phone in three interactions, counted), the
+// adviser classifies it, and the innsyn document lists it.
 func TestPrivacyJourney(t *testing.T) {
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) { privacyJourney(t, lang) })
@@ -169,26 +170,76 @@ func privacyJourney(t *testing.T, lang string) {
 		t.Fatal(err)
 	}
 
-	// 3. The employer logs last Monday as a day of absence.
+	// 3. The employer, on a phone (375 px), logs the agreement's first
+	// week as agreed: open the week, "every day as agreed", save – each
+	// interaction counted, at most three for a normal week.
 	e := newTab(t)
 	e.expectStatus("employer signs in", e.signIn("arbeidsgiver@example.org", db.DemoPassword), 200)
 	e.ensureLanguage(lang)
-	week := "/agreements/" + strconv.FormatInt(agID, 10) + "/attendance/" + ymd(monday)
+	e.do(chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
+	agPath := "/agreements/" + strconv.FormatInt(agID, 10)
+	firstMonday := monday.AddDate(0, 0, -7)
+	firstWeek := agPath + "/attendance/" + ymd(firstMonday)
+	interactions := 0
+	e.expectStatus("open the first week", e.open(firstWeek), 200)
+	interactions++
+	// The form is short on a phone: 2,585 px before the compact rows.
+	if h := eval[float64](e, `document.documentElement.scrollHeight`); h > 1600 {
+		t.Errorf("the week form is %.0f px tall at 375 px, want at most 1,600", h)
+	}
+	e.expectNoSidewaysScroll("the week form on a phone")
+	e.checkPage("privacy-journey-week-phone")
+	e.expectStatus("every day as agreed", e.submit(`main form button[name="fill"][value="agreed"]`), 200)
+	interactions++
+	e.expect("filled, not saved", e.text("main .attendance-filled"), e.msg("attendance.filled"))
+	e.checkPage("privacy-journey-week-filled-phone")
+	e.expectStatus("save the week", e.submit(`main form .button-row button[type="submit"]`), 200)
+	interactions++
+	e.expect("flash", e.text("#alerts"), e.msg("flash.attendance_saved"))
+	if interactions > 3 {
+		t.Errorf("a week as agreed took %d interactions, want at most 3", interactions)
+	}
+	var present int
+	var hoursLogged float64
+	if err := store.DB.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(hours), 0)::float8 FROM attendance
+		WHERE agreement_id = $1 AND day >= $2::date AND day < $2::date + 7 AND mark = 'present'`, agID, ymd(firstMonday)).Scan(&present, &hoursLogged); err != nil {
+		t.Fatal(err)
+	}
+	if present != 5 || hoursLogged != 30 {
+		t.Errorf("the week as agreed saved %d days present, %.1f hours; want 5 days, 30 hours", present, hoursLogged)
+	}
+
+	// 4. At 1280 px, last week: every day as agreed but Monday, absent
+	// and notified. No reason is asked for anywhere. (A new tab: each has
+	// its own time budget.)
+	e = newTab(t)
+	e.expectStatus("employer signs in again", e.signIn("arbeidsgiver@example.org", db.DemoPassword), 200)
+	e.ensureLanguage(lang)
+	week := agPath + "/attendance/" + ymd(monday)
 	e.expectStatus("week form", e.open(week), 200)
 	if strings.Contains(e.text("main"), last) {
 		t.Error("the employer's week form shows the last name, which was not consented")
 	}
+	if e.exists(`main form select, main form textarea, main form [name^="absence"], main form [name^="reason"]`) {
+		t.Error("the employer's week form asks for a reason or category of absence")
+	}
 	e.checkPage("privacy-journey-week")
-	e.do(click("#f-state_0-absent"))
-	e.choose("#f-absence_0", "other_valid")
-	e.expectStatus("log the week", e.submit(`main form[action="`+week+`"] button[type="submit"]`), 200)
+	e.expectStatus("every day as agreed", e.submit(`main form button[name="fill"][value="agreed"]`), 200)
+	e.do(click("#f-state_0-absent_notified"))
+	e.expectStatus("log the week", e.submit(`main form .button-row button[type="submit"]`), 200)
 	e.expect("flash", e.text("#alerts"), e.msg("flash.attendance_saved"))
 
-	// 4. The adviser classifies it.
+	// The adviser classifies it: the day is listed with the employer's
+	// mark, unclassified. (A new tab: each has its own time budget, and
+	// the employer's steps took some of the first one's.)
+	a = newTab(t)
+	a.expectStatus("adviser signs in again", a.signIn(adviserEmail, db.DemoPassword), 200)
+	a.ensureLanguage(lang)
 	day := ymd(monday)
 	a.expectStatus("absence page", a.open(base+"/absence"), 200)
-	if got := a.text("#day-" + day); !strings.Contains(got, a.msg("absence.unclassified")) {
-		t.Errorf("the employer's day is not listed as unclassified: %q", got)
+	got := a.text("#day-" + day)
+	if !strings.Contains(got, a.msg("absence.unclassified")) || !strings.Contains(got, a.msg("absence.reported", "Mark", a.msg("absence.mark.absent_notified"))) {
+		t.Errorf("the employer's day is not listed as unclassified with its mark: %q", got)
 	}
 	a.checkPage("privacy-journey-absence")
 	a.choose("#f-"+day+"-classification", db.AbsenceApprovedLeave)

@@ -195,6 +195,13 @@ func (a *App) agreementView(c *fiber.Ctx, ag db.Agreement, action string) (agree
 		if p.Attendance, err = a.store.AttendanceOverview(ctx, ag, p.Today); err != nil {
 			return p, err
 		}
+		// The flags are the adviser's classification across the
+		// programme; the employer records, it does not see them.
+		if role := session(c).User.Role; role == db.RoleAdviser || role == db.RoleNAV || role == db.RoleAdmin {
+			if p.Attendance.Flags, err = a.store.ProgrammeAbsenceFlags(ctx, ag.ParticipantID, p.Today); err != nil {
+				return p, err
+			}
+		}
 		if p.Evaluations, err = a.store.Evaluations(ctx, ag.ID); err != nil {
 			return p, err
 		}

@@ -15,16 +15,11 @@ import (
 )
 
 // Attendance: the employer (or the supervisor through a one-click link)
-// logs a week at a time, day by day: present with hours, absent with a
-// category, or not a working day. What is logged feeds the adviser's
-// benefit decision; the portal flags, it never deducts (DOMAIN.md).
-
-// Day states on the week form; "off" (or nothing) stores no row.
-const (
-	dayPresent = "present"
-	dayAbsent  = "absent"
-	dayOff     = "off"
-)
+// records a week at a time what it saw each day: present with hours,
+// absent – notified, absent – not notified, or not a work day. It never
+// gives a reason: the adviser classifies each absence (absence.go), and
+// what is classified feeds the municipality's benefit decision; the
+// portal flags, it never deducts (DOMAIN.md, "Attendance and absence").
 
 // attendanceDay is one day of the week form.
 type attendanceDay struct {
@@ -32,24 +27,28 @@ type attendanceDay struct {
 	Day       time.Time
 	WeekdayID string // message ID of the day's name
 	Disabled  string // message ID of why it cannot be logged, "" if it can
-	State     string // present, absent, off or "" (nothing chosen)
+	State     string // a mark of db.EmployerMarks, db.MarkAbsentLegacy or "" (nothing chosen)
 	Hours     string
-	Absence   string
+	Agreed    bool // a working day of the agreement: "every day as agreed" marks it present
+	// Legacy: the day is stored as absent from before marks (the
+	// employer's old form); the form offers to keep it as it is.
+	Legacy bool
 	// Message IDs of the day's problems.
-	StateError, HoursError, AbsenceError string
+	StateError, HoursError string
 }
 
 // attendancePage is the week form, signed in or through a link.
 type attendancePage struct {
 	Page
-	A          db.Agreement
-	Monday     time.Time
-	Days       []attendanceDay
-	Categories []string
-	Form       Form
-	Action     string // where the form posts
-	ViaLink    bool   // the supervisor through a one-click link
-	Expires    time.Time
+	A       db.Agreement
+	Monday  time.Time
+	Days    []attendanceDay
+	Marks   []string
+	Form    Form
+	Action  string // where the form posts
+	ViaLink bool   // the supervisor through a one-click link
+	Expires time.Time
+	Filled  bool // "every day as agreed" just filled the empty days, not saved yet
 }
 
 // Week is the ISO week number of the page's week.
@@ -57,6 +56,20 @@ func (p *attendancePage) Week() int {
 	_, w := p.Monday.ISOWeek()
 	return w
 }
+
+// AgreedHours is the hours of an agreed day as the page's language writes
+// them: the agreement's hours a week over its days a week, to a tenth;
+// "" when the agreement has no hours.
+func (p *attendancePage) AgreedHours() string {
+	h, ok := agreedDayHours(p.A)
+	if !ok {
+		return ""
+	}
+	return p.Num(h)
+}
+
+// AgreedDays is how many days a week the agreement has (five if unknown).
+func (p *attendancePage) AgreedDays() int { return daysPerWeek(p.A) }
 
 // parseMonday reads a week as its Monday in YYYY-MM-DD; anything else is
 // not a week.
@@ -85,25 +98,50 @@ func weekProblem(ag db.Agreement, monday, today time.Time) (int, string) {
 	return 0, ""
 }
 
-// weekDays are the days of the form: Monday to Friday, or to Sunday when
-// the agreement has more than five days a week. A day before the start,
-// after the end or after today is shown but cannot be logged.
-func weekDays(ag db.Agreement, monday, today time.Time) []attendanceDay {
-	n := 5
-	if ag.DaysPerWeek != nil && *ag.DaysPerWeek > 5 {
-		n = 7
+// daysPerWeek is the agreement's days a week, five when not set.
+func daysPerWeek(ag db.Agreement) int {
+	if ag.DaysPerWeek != nil && *ag.DaysPerWeek >= 1 && *ag.DaysPerWeek <= 7 {
+		return *ag.DaysPerWeek
 	}
+	return 5
+}
+
+// agreedDayHours is an agreed day's hours: hours a week over days a week,
+// to a tenth.
+func agreedDayHours(ag db.Agreement) (float64, bool) {
+	if ag.HoursPerWeek == nil || *ag.HoursPerWeek <= 0 {
+		return 0, false
+	}
+	return math.Round(*ag.HoursPerWeek/float64(daysPerWeek(ag))*10) / 10, true
+}
+
+// weekDays are the days of the form: the days the agreement can be
+// worked on, Monday to Friday, or to the days-per-week-th day for six or
+// seven days a week (the rule of attendance_week_due, migration 00024). A
+// day before the start, after the end or after today is shown but cannot
+// be logged. The agreement records days a week, not which days, so its
+// agreed days are the first days-per-week of them within its dates.
+func weekDays(ag db.Agreement, monday, today time.Time) []attendanceDay {
+	n := max(5, daysPerWeek(ag))
 	last := ag.LastDay()
 	out := make([]attendanceDay, n)
+	agreed := 0
 	for i := range out {
 		d := monday.AddDate(0, 0, i)
 		out[i] = attendanceDay{Index: i, Day: d, WeekdayID: fmt.Sprintf("attendance.weekday_%d", i+1)}
 		switch {
 		case ag.StartDate != nil && d.Before(*ag.StartDate):
 			out[i].Disabled = "attendance.day_before_start"
+			continue
 		case last != nil && d.After(*last):
 			out[i].Disabled = "attendance.day_after_end"
-		case d.After(today):
+			continue
+		}
+		if agreed < daysPerWeek(ag) {
+			out[i].Agreed = true
+			agreed++
+		}
+		if d.After(today) {
 			out[i].Disabled = "attendance.day_future"
 		}
 	}
@@ -118,16 +156,38 @@ func fillLogged(p *Page, days []attendanceDay, logged []db.AttendanceDay) {
 			if !days[i].Day.Equal(l.Day) {
 				continue
 			}
-			if l.Present {
-				days[i].State, days[i].Hours = dayPresent, p.Num(l.Hours)
-			} else {
-				days[i].State = dayAbsent
-				if l.Absence != nil {
-					days[i].Absence = *l.Absence
-				}
+			days[i].State = l.Mark
+			days[i].Legacy = l.Mark == db.MarkAbsentLegacy
+			if l.Present() {
+				days[i].Hours = p.Num(l.Hours)
 			}
 		}
 	}
+}
+
+// fillAgreed is "every day as agreed": each day that can be logged and has
+// nothing chosen yet becomes present with the agreed hours if it is an
+// agreed day, else not a work day. Days already chosen stay as they are,
+// so exceptions entered first are kept.
+func fillAgreed(p *attendancePage) {
+	h, ok := agreedDayHours(p.A)
+	for i := range p.Days {
+		d := &p.Days[i]
+		if d.Disabled != "" || d.State != "" {
+			continue
+		}
+		if d.Agreed {
+			d.State = db.MarkPresent
+			if ok && d.Hours == "" {
+				d.Hours = p.Num(h)
+			}
+		} else {
+			d.State = db.MarkNotWorkDay
+		}
+		sf, hf := fmt.Sprintf("state_%d", i), fmt.Sprintf("hours_%d", i)
+		p.Form.Values[sf], p.Form.Values[hf] = d.State, d.Hours
+	}
+	p.Filled = true
 }
 
 // parseHours reads hours with a decimal point or comma, to a tenth.
@@ -139,45 +199,77 @@ func parseHours(s string) (float64, bool) {
 	return math.Round(h*10) / 10, true
 }
 
+// reasonFieldPrefixes name the fields an employer's week form no longer
+// has: the old form's category per day (absence_N) or any reason. A post
+// carrying one is refused as a whole (readWeek), nothing saved: the
+// employer does not classify absence (DOMAIN.md).
+var reasonFieldPrefixes = []string{"absence", "reason", "category", "cause"}
+
+// postsReason reports whether the request's form carries a reason field.
+func postsReason(c *fiber.Ctx) bool {
+	found := false
+	c.Request().PostArgs().VisitAll(func(k, _ []byte) {
+		key := strings.ToLower(string(k))
+		for _, p := range reasonFieldPrefixes {
+			if strings.HasPrefix(key, p) {
+				found = true
+			}
+		}
+	})
+	if mf, err := c.MultipartForm(); err == nil {
+		for key := range mf.Value {
+			for _, p := range reasonFieldPrefixes {
+				if strings.HasPrefix(strings.ToLower(key), p) {
+					found = true
+				}
+			}
+		}
+	}
+	return found
+}
+
 // readWeek reads the posted days into the form and checks each: a known
-// state; present with 0–12 hours on a day that can be logged; absent with
-// a known category and no hours. It returns the rows to store.
+// mark; present with 0–12 hours on a day that can be logged (hours on
+// another mark are not stored); "absent" without notified/not only on a day stored so
+// from before marks. A reason field anywhere refuses the whole week. It
+// returns the rows to store.
 func readWeek(c *fiber.Ctx, p *attendancePage) []db.AttendanceDay {
+	if postsReason(c) {
+		p.Form.Check(false, "reason", "attendance.reason_refused")
+		return nil
+	}
 	var rows []db.AttendanceDay
 	for i := range p.Days {
 		d := &p.Days[i]
-		sf, hf, af := fmt.Sprintf("state_%d", i), fmt.Sprintf("hours_%d", i), fmt.Sprintf("absence_%d", i)
-		d.State, d.Hours, d.Absence = c.FormValue(sf), strings.TrimSpace(c.FormValue(hf)), c.FormValue(af)
-		p.Form.Values[sf], p.Form.Values[hf], p.Form.Values[af] = d.State, d.Hours, d.Absence
-		switch d.State {
-		case "", dayOff:
+		sf, hf := fmt.Sprintf("state_%d", i), fmt.Sprintf("hours_%d", i)
+		d.State, d.Hours = c.FormValue(sf), strings.TrimSpace(c.FormValue(hf))
+		p.Form.Values[sf], p.Form.Values[hf] = d.State, d.Hours
+		switch {
+		case d.State == "":
+			p.Form.Check(d.Hours == "", sf, "attendance.hours_no_mark")
 			continue
-		case dayPresent, dayAbsent:
+		case Contains(db.EmployerMarks, d.State), d.State == db.MarkAbsentLegacy && d.Legacy:
 		default:
 			p.Form.Check(false, sf, "attendance.bad_state")
 			continue
 		}
 		if d.Disabled != "" {
 			msg := d.Disabled
-			if d.State == dayPresent && d.Disabled == "attendance.day_future" {
+			if d.State == db.MarkPresent && d.Disabled == "attendance.day_future" {
 				msg = "attendance.present_future"
 			}
 			p.Form.Check(false, sf, msg)
 			continue
 		}
-		row := db.AttendanceDay{Day: d.Day, Present: d.State == dayPresent}
-		if row.Present {
+		// Hours count only on a day present: the hours "every day as
+		// agreed" filled in on a day then marked absent are dropped, so an
+		// exception is one click.
+		row := db.AttendanceDay{Day: d.Day, Mark: d.State}
+		if row.Present() {
 			h, ok := parseHours(d.Hours)
 			p.Form.Check(d.Hours != "", hf, "attendance.hours_required")
 			p.Form.Check(d.Hours == "" || (ok && h >= 0 && h <= 12), hf, "attendance.hours_range")
 			row.Hours = h
-		} else {
-			h, ok := parseHours(d.Hours)
-			p.Form.Check(d.Hours == "" || (ok && h == 0), hf, "attendance.hours_absent")
-			p.Form.Check(d.Absence != "", af, "attendance.absence_required")
-			p.Form.Check(d.Absence == "" || Contains(db.AbsenceCategories, d.Absence), af, "attendance.bad_category")
-			cat := d.Absence
-			row.Absence = &cat
 		}
 		rows = append(rows, row)
 	}
@@ -185,9 +277,31 @@ func readWeek(c *fiber.Ctx, p *attendancePage) []db.AttendanceDay {
 		d := &p.Days[i]
 		d.StateError = p.Form.Errors[fmt.Sprintf("state_%d", i)]
 		d.HoursError = p.Form.Errors[fmt.Sprintf("hours_%d", i)]
-		d.AbsenceError = p.Form.Errors[fmt.Sprintf("absence_%d", i)]
 	}
 	return rows
+}
+
+// readOrFill reads a post of the week form. "Every day as agreed"
+// (fill=agreed) fills the days left empty and answers the form to check
+// and save (200, nothing saved, what was typed kept); a refused week
+// answers 422, nothing saved; a reason field refuses even a fill. It
+// returns the rows to save, or the status to render the form with.
+func readOrFill(c *fiber.Ctx, p *attendancePage) ([]db.AttendanceDay, int) {
+	rows := readWeek(c, p)
+	if _, reason := p.Form.Errors["reason"]; !reason && c.FormValue("fill") == "agreed" {
+		values := p.Form.Values
+		p.Form = newForm()
+		p.Form.Values = values
+		for i := range p.Days {
+			p.Days[i].StateError, p.Days[i].HoursError = "", ""
+		}
+		fillAgreed(p)
+		return nil, fiber.StatusOK
+	}
+	if !p.Form.Valid() {
+		return nil, fiber.StatusUnprocessableEntity
+	}
+	return rows, 0
 }
 
 // employerAgreement loads the agreement in the URL for its employer with
@@ -214,7 +328,7 @@ func (a *App) newAttendancePage(c *fiber.Ctx, pg Page, ag db.Agreement, week str
 	if status, msgID := weekProblem(ag, monday, today); status != 0 {
 		return nil, weekError(status, msgID, ag, monday)
 	}
-	p := &attendancePage{Page: pg, A: ag, Monday: monday, Days: weekDays(ag, monday, today), Categories: db.AbsenceCategories,
+	p := &attendancePage{Page: pg, A: ag, Monday: monday, Days: weekDays(ag, monday, today), Marks: db.EmployerMarks,
 		Form: newForm(), Action: fmt.Sprintf("/agreements/%d/attendance/%s", ag.ID, week)}
 	p.Title = p.T("attendance.week_title", "Week", p.Week())
 	logged, err := a.store.AttendanceWeek(c.UserContext(), ag.ID, monday)
@@ -250,16 +364,27 @@ func (a *App) attendanceSave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rows := readWeek(c, p)
-	if !p.Form.Valid() {
-		return a.render(c, fiber.StatusUnprocessableEntity, "agreements/attendance", p)
+	rows, status := readOrFill(c, p)
+	if status != 0 {
+		return a.render(c, status, "agreements/attendance", p)
 	}
 	err = a.store.SaveAttendanceWeek(c.UserContext(), ag.ID, p.Monday, rows,
 		db.LinkWriter{UserID: session(c).User.ID, Today: a.today(), IP: clientIP(c)})
-	if errors.Is(err, db.ErrNotStarted) {
-		return errStatus(fiber.StatusConflict, "attendance.not_open")
-	} else if err != nil {
+	if err := attendanceSaveError(err); err != nil {
 		return err
 	}
 	return a.redirect(c, fmt.Sprintf("/agreements/%d", ag.ID), "flash.attendance_saved")
+}
+
+// attendanceSaveError maps SaveAttendanceWeek's refusals: not running
+// (409), a mark the form does not offer (422; readWeek checks first, so
+// only a day changed meanwhile gets here).
+func attendanceSaveError(err error) error {
+	switch {
+	case errors.Is(err, db.ErrNotStarted):
+		return errStatus(fiber.StatusConflict, "attendance.not_open")
+	case errors.Is(err, db.ErrInvalidMark):
+		return errStatus(fiber.StatusUnprocessableEntity, "attendance.bad_state")
+	}
+	return err
 }

@@ -73,7 +73,7 @@ func (ta *testApp) attendanceState(id int64) string {
 	ta.t.Helper()
 	var s string
 	err := ta.store.DB.Get(&s, `SELECT concat_ws(' | ',
-		(SELECT string_agg(day || ':' || present || ':' || hours || ':' || coalesce(absence, '-') || ':' || coalesce(logged_by::text, 'link'), ',' ORDER BY day)
+		(SELECT string_agg(day || ':' || coalesce(mark, present::text) || ':' || hours || ':' || coalesce(absence, '-') || ':' || coalesce(logged_by::text, 'link'), ',' ORDER BY day)
 			FROM attendance WHERE agreement_id = $1),
 		(SELECT string_agg(phase || ':' || coalesce(written_by::text, 'link'), ',' ORDER BY phase) FROM evaluations WHERE agreement_id = $1),
 		(SELECT count(*) FROM audit_log WHERE entity = 'agreement' AND entity_id = $1
@@ -120,18 +120,34 @@ func TestAttendanceWeek(t *testing.T) {
 	if strings.Contains(res.text(), msg(t, "nb", "attendance.weekday_6")) {
 		t.Error("a five-day agreement's form shows Saturday")
 	}
+	// No reason is asked for: the form has the four marks and hours only.
+	for _, absent := range []string{`name="absence_`, `name="reason`, msg(t, "nb", "attendance.absence_illness")} {
+		if strings.Contains(res.body, absent) {
+			t.Errorf("the week form still asks for a reason: %q", absent)
+		}
+	}
+	for _, m := range db.EmployerMarks {
+		if !strings.Contains(res.body, `name="state_0" value="`+m+`"`) {
+			t.Errorf("the week form does not offer %s", m)
+		}
+	}
+	// Hours typed on a day not present (as "every day as agreed" fills
+	// them) are not stored: an exception is one click.
 	res = employer.post(f.path("/attendance/"+attLastWeek), weekForm("state_0", "present", "hours_0", "7,5",
-		"state_1", "absent", "absence_1", "illness", "state_2", "present", "hours_2", "6", "state_3", "off", "state_4", "absent", "absence_4", "invalid"))
+		"state_1", "absent_notified", "hours_1", "6", "state_2", "present", "hours_2", "6", "state_3", "not_work_day", "hours_3", "6",
+		"state_4", "absent_not_notified"))
 	if res.status != http.StatusSeeOther || res.location() != f.path("") {
 		t.Fatalf("save: %d %s %s", res.status, res.location(), res.visible())
 	}
-	want := fmt.Sprintf("2030-06-03:true:7.5:-:%d,2030-06-04:false:0.0:illness:%[1]d,2030-06-05:true:6.0:-:%[1]d,2030-06-07:false:0.0:invalid:%[1]d | 1 | 0", employerUser.ID)
+	want := fmt.Sprintf("2030-06-03:present:7.5:-:%d,2030-06-04:absent_notified:0.0:-:%[1]d,2030-06-05:present:6.0:-:%[1]d,"+
+		"2030-06-06:not_work_day:0.0:-:%[1]d,2030-06-07:absent_not_notified:0.0:-:%[1]d | 1 | 0", employerUser.ID)
 	if got := ta.attendanceState(f.id); got != want {
 		t.Errorf("after saving:\n%s\nwant\n%s", got, want)
 	}
 	// Shown again as logged; saving again replaces the week.
 	res = employer.get(f.path("/attendance/" + attLastWeek))
-	if !strings.Contains(res.body, `value="7,5"`) || !strings.Contains(res.body, `<option value="illness" selected>`) {
+	if !strings.Contains(res.body, `value="7,5"`) || !strings.Contains(res.body, `name="state_1" value="absent_notified" checked`) ||
+		!strings.Contains(res.body, `name="state_3" value="not_work_day" checked`) {
 		t.Error("the form does not show what is logged (hours as typed in Norwegian, 7,5)")
 	}
 	employer.post("/lang", url.Values{"lang": {"en"}})
@@ -143,25 +159,41 @@ func TestAttendanceWeek(t *testing.T) {
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("second save: %d", res.status)
 	}
-	if got := ta.attendanceState(f.id); got != fmt.Sprintf("2030-06-03:true:4.0:-:%d | 2 | 0", employerUser.ID) {
+	if got := ta.attendanceState(f.id); got != fmt.Sprintf("2030-06-03:present:4.0:-:%d | 2 | 0", employerUser.ID) {
 		t.Errorf("after saving again: %s", got)
 	}
 	// This week: days up to today can be logged.
-	res = employer.post(f.path("/attendance/"+attThisWeek), weekForm("state_0", "present", "hours_0", "6", "state_1", "absent", "absence_1", "invalid",
+	res = employer.post(f.path("/attendance/"+attThisWeek), weekForm("state_0", "present", "hours_0", "6", "state_1", "absent_not_notified",
 		"state_2", "present", "hours_2", "6"))
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("this week: %d %s", res.status, res.visible())
 	}
 
-	// The adviser sees the weeks, the rate and the flags on the agreement;
-	// the employer sees the weeks but not the flags.
+	// The adviser sees the weeks, the rate and the flags on the agreement:
+	// the absence not classified yet, then, once the adviser has
+	// classified it, the classification's flag (never the employer's
+	// mark); the employer sees the weeks but not the flags.
+	ta.exec(`UPDATE participants SET programme_start = '2030-01-02', programme_end = '2031-12-31' WHERE id = $1`, f.participant)
+	res = adviser.get(f.path(""))
+	if !strings.Contains(res.text(), fill(msg(t, "nb", "absence.flag.unclassified"), "Count", "1", "Date", "11.06.2030")) {
+		t.Error("the adviser's agreement page does not flag the unclassified absence of 11 June")
+	}
+	res = adviser.get(fmt.Sprintf("/participants/%d/absence", f.participant))
+	if !strings.Contains(res.text(), fill(msg(t, "nb", "absence.reported"), "Mark", msg(t, "nb", "absence.mark.absent_not_notified"))) {
+		t.Error("the adviser's absence page does not show the employer's mark")
+	}
+	res = adviser.post(fmt.Sprintf("/participants/%d/absence", f.participant), url.Values{"day": {"2030-06-11"}, "row": {"2030-06-11"},
+		"classification": {db.AbsenceInvalid}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("classify: %d %s", res.status, res.visible())
+	}
 	res = adviser.get(f.path(""))
 	if res.status != http.StatusOK {
 		t.Fatalf("agreement page as the adviser: %d", res.status)
 	}
 	page := res.text()
 	for _, w := range []string{fill(msg(t, "nb", "attendance.week_label"), "Week", "23", "Date", "03.06.2030"),
-		fill(msg(t, "nb", "attendance.rate"), "Percent", "75"), fill(msg(t, "nb", "attendance.flag_invalid"), "Date", "11.06.2030"),
+		fill(msg(t, "nb", "attendance.rate"), "Percent", "75"), fill(msg(t, "nb", "absence.flag.invalid"), "Date", "11.06.2030"),
 		msg(t, "nb", "attendance.never_deducts")} {
 		if !strings.Contains(page, w) {
 			t.Errorf("the adviser's agreement page lacks %q", w)
@@ -171,11 +203,113 @@ func TestAttendanceWeek(t *testing.T) {
 		t.Error("the adviser is offered to log a week")
 	}
 	res = employer.get(f.path(""))
-	if res.status != http.StatusOK || strings.Contains(res.text(), fill(msg(t, "nb", "attendance.flag_invalid"), "Date", "11.06.2030")) {
+	if res.status != http.StatusOK || strings.Contains(res.text(), fill(msg(t, "nb", "absence.flag.invalid"), "Date", "11.06.2030")) {
 		t.Errorf("employer's agreement page: %d, or it shows the flags", res.status)
 	}
 	if !strings.Contains(res.body, `href="`+f.path("/attendance/"+attLastWeek)+`"`) {
 		t.Error("the employer is not offered to log last week")
+	}
+}
+
+// TestAttendanceAsAgreed: "every day as agreed" fills the days left
+// empty – the agreement's days a week present with its hours a day, the
+// rest not a work day – and answers the form to check, saving nothing;
+// exceptions chosen first are kept; the week then saves in one submit:
+// open, fill, save, three interactions. The same through the one-click
+// link. A day logged before marks is shown as such and kept.
+func TestAttendanceAsAgreed(t *testing.T) {
+	ta := newTestApp(t)
+	ta.fixedClock()
+	employerUser, adviserUser := ta.createUser(db.RoleEmployer), ta.createUser(db.RoleAdviser)
+	f := ta.attendanceAgreement(employerUser, adviserUser, attStart, attEnd, true)
+	employer := ta.sessionFor(employerUser)
+	before := ta.attendanceState(f.id)
+
+	res := employer.get(f.path("/attendance/" + attLastWeek)) // 1: open the week
+	if res.status != http.StatusOK || !strings.Contains(res.body, `name="fill" value="agreed"`) ||
+		!strings.Contains(res.text(), fill(msg(t, "nb", "attendance.agreed_hint"), "Days", "5", "Hours", "6")) {
+		t.Fatalf("the week form offers no 'every day as agreed': %d", res.status)
+	}
+	res = employer.post(f.path("/attendance/"+attLastWeek), weekForm("fill", "agreed", "state_2", "absent_notified")) // 2: as agreed
+	if res.status != http.StatusOK || !strings.Contains(res.text(), msg(t, "nb", "attendance.filled")) {
+		t.Fatalf("fill: %d %s", res.status, res.visible())
+	}
+	if got := ta.attendanceState(f.id); got != before {
+		t.Errorf("filling saved something: %s", got)
+	}
+	form := url.Values{}
+	for i, want := range []string{"present", "present", "absent_notified", "present", "present"} {
+		if !strings.Contains(res.body, fmt.Sprintf(`name="state_%d" value="%s" checked`, i, want)) {
+			t.Errorf("day %d is not %s after the fill", i, want)
+		}
+		hours := ""
+		if want == "present" {
+			hours = "6"
+			if !strings.Contains(res.body, fmt.Sprintf(`name="hours_%d" type="text" inputmode="decimal" value="6"`, i)) {
+				t.Errorf("day %d has not the agreed 6 hours", i)
+			}
+		}
+		form.Set(fmt.Sprintf("state_%d", i), want)
+		form.Set(fmt.Sprintf("hours_%d", i), hours)
+	}
+	res = employer.post(f.path("/attendance/"+attLastWeek), form) // 3: save
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("save the filled week: %d %s", res.status, res.visible())
+	}
+	want := fmt.Sprintf("2030-06-03:present:6.0:-:%d,2030-06-04:present:6.0:-:%[1]d,2030-06-05:absent_notified:0.0:-:%[1]d,"+
+		"2030-06-06:present:6.0:-:%[1]d,2030-06-07:present:6.0:-:%[1]d | 1 | 0", employerUser.ID)
+	if got := ta.attendanceState(f.id); got != want {
+		t.Errorf("after saving:\n%s\nwant\n%s", got, want)
+	}
+
+	// Three days a week of 20 hours: the first three days present with
+	// 6,7 hours, Thursday and Friday not a work day; this week only the
+	// days up to today (Wednesday) are filled.
+	ta.exec(`UPDATE agreements SET days_per_week = 3, hours_per_week = 20 WHERE id = $1`, f.id)
+	res = employer.post(f.path("/attendance/"+attThisWeek), weekForm("fill", "agreed"))
+	for i, want := range []string{"present", "present", "present"} {
+		if !strings.Contains(res.body, fmt.Sprintf(`name="state_%d" value="%s" checked`, i, want)) ||
+			!strings.Contains(res.body, fmt.Sprintf(`name="hours_%d" type="text" inputmode="decimal" value="6,7"`, i)) {
+			t.Errorf("this week, day %d: not %s with 6,7 hours", i, want)
+		}
+	}
+	if strings.Contains(res.body, `name="state_3"`) || strings.Contains(res.body, `name="state_4"`) {
+		t.Error("days still to come are offered")
+	}
+	res = employer.post(f.path("/attendance/"+attLastWeek), weekForm("fill", "agreed"))
+	for i, want := range []string{"present", "present", "present", "not_work_day", "not_work_day"} {
+		if !strings.Contains(res.body, fmt.Sprintf(`name="state_%d" value="%s" checked`, i, want)) {
+			t.Errorf("three days a week, day %d is not %s", i, want)
+		}
+	}
+
+	// Through the link: the same fill, nothing saved.
+	ta.exec(`UPDATE agreements SET days_per_week = 5, hours_per_week = 30 WHERE id = $1`, f.id)
+	token := ta.linkToken(db.NewLinkToken{Purpose: db.PurposeAttendance, Email: f.supervisor, TTL: time.Hour,
+		Payload: map[string]any{"agreement_id": f.id, "week": "2030-05-27", "lang": "nb"}})
+	visitor := ta.client()
+	before = ta.attendanceState(f.id)
+	res = visitor.post("/l/"+token, weekForm("fill", "agreed"))
+	if res.status != http.StatusOK || !strings.Contains(res.body, `name="state_4" value="present" checked`) {
+		t.Errorf("fill through the link: %d", res.status)
+	}
+	if got := ta.attendanceState(f.id); got != before {
+		t.Errorf("filling through the link saved: %s", got)
+	}
+
+	// A day logged before marks: shown as "absent (logged earlier)" and
+	// kept as it was when the week is saved again.
+	ta.exec(`INSERT INTO attendance (agreement_id, day, present, absence, mark) VALUES ($1, '2030-05-28', false, 'welfare', 'absent')`, f.id)
+	res = employer.get(f.path("/attendance/2030-05-27"))
+	if !strings.Contains(res.body, `name="state_1" value="absent" checked`) || !strings.Contains(res.text(), msg(t, "nb", "attendance.mark_absent")) {
+		t.Error("a day logged before marks is not shown as such")
+	}
+	res = employer.post(f.path("/attendance/2030-05-27"), weekForm("state_0", "present", "hours_0", "6", "state_1", "absent"))
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("save with the legacy day: %d %s", res.status, res.visible())
+	}
+	if got := ta.attendanceState(f.id); !strings.Contains(got, "2030-05-27:present:6.0:-:") || !strings.Contains(got, "2030-05-28:absent:0.0:welfare:link") {
+		t.Errorf("the legacy day was not kept: %s", got)
 	}
 }
 
@@ -189,7 +323,7 @@ func TestAttendanceRefusals(t *testing.T) {
 	employer := ta.sessionFor(employerUser)
 	employer.post(f.path("/attendance/"+attLastWeek), weekForm("state_0", "present", "hours_0", "5"))
 	before := ta.attendanceState(f.id)
-	if !strings.HasPrefix(before, "2030-06-03:true:5.0") {
+	if !strings.HasPrefix(before, "2030-06-03:present:5.0") {
 		t.Fatalf("setup: %s", before)
 	}
 
@@ -206,14 +340,19 @@ func TestAttendanceRefusals(t *testing.T) {
 		{"not a Monday", "2030-06-04", weekForm("state_0", "present", "hours_0", "5"), 404, "error.not_found"},
 		{"not a date", "2030-6-3", weekForm(), 404, "error.not_found"},
 		{"present in the future", attThisWeek, weekForm("state_0", "present", "hours_0", "6", "state_3", "present", "hours_3", "6"), 422, "attendance.present_future"},
-		{"absent in the future", attThisWeek, weekForm("state_4", "absent", "absence_4", "welfare"), 422, "attendance.day_future"},
+		{"absent in the future", attThisWeek, weekForm("state_4", "absent_notified"), 422, "attendance.day_future"},
 		{"too many hours", attLastWeek, weekForm("state_0", "present", "hours_0", "12.5"), 422, "attendance.hours_range"},
 		{"negative hours", attLastWeek, weekForm("state_0", "present", "hours_0", "-1"), 422, "attendance.hours_range"},
 		{"hours not a number", attLastWeek, weekForm("state_0", "present", "hours_0", "NaN"), 422, "attendance.hours_range"},
 		{"present without hours", attLastWeek, weekForm("state_0", "present"), 422, "attendance.hours_required"},
-		{"hours while absent", attLastWeek, weekForm("state_0", "absent", "absence_0", "illness", "hours_0", "3"), 422, "attendance.hours_absent"},
-		{"unknown category", attLastWeek, weekForm("state_0", "absent", "absence_0", "holiday"), 422, "attendance.bad_category"},
-		{"absent without a category", attLastWeek, weekForm("state_1", "absent"), 422, "attendance.absence_required"},
+		{"hours without a mark", attLastWeek, weekForm("hours_1", "6"), 422, "attendance.hours_no_mark"},
+		// The old form's category, or any reason field: refused as a whole.
+		{"the old form's category", attLastWeek, weekForm("state_0", "absent_notified", "absence_0", "illness"), 422, "attendance.reason_refused"},
+		{"an empty old category", attLastWeek, weekForm("state_0", "present", "hours_0", "6", "absence_0", ""), 422, "attendance.reason_refused"},
+		{"a reason field", attLastWeek, weekForm("state_0", "absent_not_notified", "reason_0", "syk"), 422, "attendance.reason_refused"},
+		{"a reason with every day as agreed", attLastWeek, weekForm("fill", "agreed", "category", "illness"), 422, "attendance.reason_refused"},
+		{"the old absent state", attLastWeek, weekForm("state_1", "absent"), 422, "attendance.bad_state"},
+		{"a classification as a mark", attLastWeek, weekForm("state_1", "own_illness_egenmelding"), 422, "attendance.bad_state"},
 		{"unknown state", attLastWeek, weekForm("state_2", "maybe"), 422, "attendance.bad_state"},
 		// One bad day refuses the whole week: the good days are not saved.
 		{"one bad day of five", attLastWeek, weekForm("state_0", "present", "hours_0", "6", "state_1", "present", "hours_1", "20"), 422, "attendance.hours_range"},
@@ -461,7 +600,7 @@ func TestAttendanceLink(t *testing.T) {
 	if res.status != http.StatusSeeOther || res.location() != "/l/"+token {
 		t.Fatalf("save through the link: %d %s", res.status, res.visible())
 	}
-	if got := ta.attendanceState(f.id); !strings.HasPrefix(got, "2030-06-03:true:5.0:-:link | ") {
+	if got := ta.attendanceState(f.id); !strings.HasPrefix(got, "2030-06-03:present:5.0:-:link | ") {
 		t.Errorf("f after the link: %s", got)
 	}
 	if got := ta.attendanceState(g.id); got != gBefore {
@@ -481,10 +620,18 @@ func TestAttendanceLink(t *testing.T) {
 		t.Errorf("a refused link save changed: %s", got)
 	}
 	// Again, to correct a mistake.
-	if res := visitor.post("/l/"+token, weekForm("state_0", "absent", "absence_0", "illness")); res.status != http.StatusSeeOther {
+	// A reason through the link: 422 with the message, nothing saved.
+	if res := visitor.post("/l/"+token, weekForm("state_0", "absent_notified", "absence_0", "illness")); res.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(res.text(), msg(t, "nb", "attendance.reason_refused")) {
+		t.Errorf("a reason through the link: %d", res.status)
+	}
+	if got := ta.attendanceState(f.id); got != fBefore {
+		t.Errorf("a reason through the link changed: %s", got)
+	}
+	if res := visitor.post("/l/"+token, weekForm("state_0", "absent_notified")); res.status != http.StatusSeeOther {
 		t.Errorf("correcting through the link: %d", res.status)
 	}
-	if got := ta.attendanceState(f.id); !strings.HasPrefix(got, "2030-06-03:false:0.0:illness:link | ") {
+	if got := ta.attendanceState(f.id); !strings.HasPrefix(got, "2030-06-03:absent_notified:0.0:-:link | ") {
 		t.Errorf("after the correction: %s", got)
 	}
 

@@ -106,16 +106,18 @@ func (a *App) attendanceExport(format string) fiber.Handler {
 		sh := sheet{Name: p.T("participants.export_attendance_sheet", "Month", month.Format("2006-01"))}
 		sh.Head = append(sh.Head, p.T("participants.export_last_name"), p.T("participants.export_first_name"),
 			p.T("participants.col_adviser"), p.T("participants.export_hours"), p.T("participants.export_present_days"))
-		for _, cat := range db.AbsenceCategories {
-			sh.Head = append(sh.Head, p.T("participants.export_absence", "Category", p.T("attendance.absence_"+cat)))
+		for _, cl := range db.AbsenceClassifications {
+			sh.Head = append(sh.Head, p.T("participants.export_absence", "Category", p.T("absence.class."+cl)))
 		}
+		sh.Head = append(sh.Head, p.T("participants.export_unclassified"))
 		ids := make([]int64, len(rows))
 		for i, r := range rows {
 			ids[i] = r.ParticipantID
 			row := []any{r.LastName, r.FirstName, r.AdviserName, r.Hours, r.PresentDays}
-			for _, cat := range db.AbsenceCategories {
-				row = append(row, r.Absence(cat))
+			for _, cl := range db.AbsenceClassifications {
+				row = append(row, r.Absence(cl))
 			}
+			row = append(row, r.Unclassified)
 			sh.Rows = append(sh.Rows, row)
 		}
 		if err := a.store.LogExported(c.UserContext(), session(c).User.ID, db.ExportAttendance, ids, clientIP(c)); err != nil {

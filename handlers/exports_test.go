@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -206,9 +207,10 @@ func readXLSX(t *testing.T, res response) *excelize.File {
 }
 
 // TestAttendanceExport: a month's attendance per participant (hours
-// present, days present, absence days per category) as CSV and as a
-// workbook; only the adviser's participants; a bad month is refused with
-// a message and nothing audited.
+// present, days present, absence days by the adviser's classification and
+// the reported days not classified yet — never the employer's old
+// categories) as CSV and as a workbook; only the adviser's participants; a
+// bad month is refused with a message and nothing audited.
 func TestAttendanceExport(t *testing.T) {
 	ta := newTestApp(t)
 	f := newExportFx(ta)
@@ -223,16 +225,27 @@ func TestAttendanceExport(t *testing.T) {
 	}
 	wantHead := []string{msg(t, "nb", "participants.export_last_name"), msg(t, "nb", "participants.export_first_name"),
 		msg(t, "nb", "participants.col_adviser"), msg(t, "nb", "participants.export_hours"), msg(t, "nb", "participants.export_present_days"),
-		fill(msg(t, "nb", "participants.export_absence"), "Category", msg(t, "nb", "attendance.absence_illness"))}
-	if strings.Join(recs[0][:6], "|") != strings.Join(wantHead, "|") || len(recs[0]) != 11 {
+		fill(msg(t, "nb", "participants.export_absence"), "Category", msg(t, "nb", "absence.class.own_illness_egenmelding"))}
+	if strings.Join(recs[0][:6], "|") != strings.Join(wantHead, "|") || len(recs[0]) != 13 || recs[0][12] != msg(t, "nb", "participants.export_unclassified") {
 		t.Errorf("header %q", recs[0])
 	}
-	// Illness, sick child, welfare, religious, other valid, invalid.
-	if got, want := strings.Join(recs[1], "|"), strings.Join([]string{f.att.last, f.att.first, "Ada Eksport", "13,5", "2", "1", "0", "0", "0", "0", "1"}, "|"); got != want {
+	// The employer's old categories (illness, invalid) are no
+	// classification: both days are "not classified".
+	if got, want := strings.Join(recs[1], "|"), strings.Join([]string{f.att.last, f.att.first, "Ada Eksport", "13,5", "2", "0", "0", "0", "0", "0", "0", "0", "2"}, "|"); got != want {
 		t.Errorf("June:\n got %s\nwant %s", got, want)
 	}
-	if n := ta.auditRows(f.att.participant, "participant.attendance_export"); n != 1 {
-		t.Errorf("%d attendance-export audit rows, want 1", n)
+	// The adviser classifies one of them; egenmelding, …, invalid, not classified.
+	ta.exec(`UPDATE participants SET programme_start = '2030-01-02', programme_end = '2031-12-31' WHERE id = $1`, f.att.participant)
+	if err := ta.store.ClassifyAbsence(context.Background(), db.ClassifyInput{ParticipantID: f.att.participant, Day: time.Date(2030, 6, 6, 0, 0, 0, 0, time.UTC),
+		Classification: db.AbsenceOtherValid, ActorID: f.adviser.ID}); err != nil {
+		t.Fatal(err)
+	}
+	recs = readCSV(t, c.get("/agreements/attendance-export.csv?month=2030-06"))
+	if got, want := strings.Join(recs[1], "|"), strings.Join([]string{f.att.last, f.att.first, "Ada Eksport", "13,5", "2", "0", "0", "0", "0", "0", "1", "0", "1"}, "|"); got != want {
+		t.Errorf("June after classifying:\n got %s\nwant %s", got, want)
+	}
+	if n := ta.auditRows(f.att.participant, "participant.attendance_export"); n != 2 {
+		t.Errorf("%d attendance-export audit rows, want 2", n)
 	}
 
 	// May as a workbook: hours as a number.

@@ -99,18 +99,16 @@ func (a *App) attendanceLinkUse(c *fiber.Ctx, lp *linkPage, t db.LinkToken) erro
 		return err
 	}
 	ag := p.A
-	rows := readWeek(c, p)
-	if !p.Form.Valid() {
-		return a.render(c, fiber.StatusUnprocessableEntity, "links/attendance", p)
+	rows, status := readOrFill(c, p)
+	if status != 0 {
+		return a.render(c, status, "links/attendance", p)
 	}
 	err = a.store.SaveAttendanceWeek(c.UserContext(), ag.ID, p.Monday, rows, db.LinkWriter{Token: lp.Token, Today: a.today(), IP: clientIP(c)})
-	switch {
-	case errors.Is(err, db.ErrNotStarted):
-		return errStatus(fiber.StatusConflict, "attendance.not_open")
-	case errors.Is(err, db.ErrNotFound): // expired or access ended meanwhile
+	if errors.Is(err, db.ErrNotFound) { // expired or access ended meanwhile
 		lp.State = db.TokenExpired
 		return a.renderLinkProblem(c, lp)
-	case err != nil:
+	}
+	if err := attendanceSaveError(err); err != nil {
 		return err
 	}
 	return a.redirect(c, "/l/"+lp.Token, "flash.attendance_saved")

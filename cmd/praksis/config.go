@@ -127,9 +127,6 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		Agreements: db.AgreementRules{
 			FollowUpWeeks:       num("FOLLOW_UP_WEEKS", db.DefaultAgreementRules.FollowUpWeeks),
 			EmployerAccessWeeks: num("EMPLOYER_ACCESS_WEEKS", db.DefaultAgreementRules.EmployerAccessWeeks),
-			SickMaxDays:         num("SICK_SELF_MAX_DAYS", db.DefaultAgreementRules.SickMaxDays),
-			SickAfterWeeks:      num("SICK_SELF_AFTER_WEEKS", db.DefaultAgreementRules.SickAfterWeeks),
-			SickMaxPerYear:      num("SICK_SELF_MAX_PER_YEAR", db.DefaultAgreementRules.SickMaxPerYear),
 			LinkDays:            num("LINK_DAYS", db.DefaultAgreementRules.LinkDays),
 		},
 	}

@@ -5,7 +5,8 @@
 -- 42,613 loops, about 3.4 s of the nightly job at national scale). The
 -- legacy job summed the same way; docs/benchmarks.md, "Measurement against
 -- real goals". The counts are bigint sums now (numeric), the rate the same:
--- round(present / logged, 4), NULL when nothing is logged. The
+-- round(present / logged, 4), NULL when nothing is logged; a "not a work
+-- day" row is not logged (00024, kept here). The
 -- participants to measure are read the same way: every active one by a
 -- scan, or the ids given by their primary keys, instead of one primary-key
 -- probe per participant for the whole table (00023's coalesce() of every
@@ -106,13 +107,14 @@ FROM (SELECT r.*, risk_reason(r.basis, r.gap_total, r.projected, r.programme_end
                         -- range of attendance_pkey. The "$2 IS NULL" tests are
                         -- one-time filters: only one branch runs.
                         SELECT ag.participant_id, sum(w.present) AS present, sum(w.logged) AS logged
-                        FROM (SELECT a.agreement_id, count(*) FILTER (WHERE a.present) AS present, count(*) AS logged
+                        FROM (SELECT a.agreement_id, count(*) FILTER (WHERE a.present) AS present,
+                                count(*) FILTER (WHERE a.mark IS DISTINCT FROM 'not_work_day') AS logged
                             FROM attendance a WHERE a.day > $1 - 28 AND a.day <= $1 GROUP BY a.agreement_id) w
                         JOIN agreements ag ON ag.id = w.agreement_id AND ag.cancelled_at IS NULL
                         WHERE $2 IS NULL
                         GROUP BY ag.participant_id
                         UNION ALL
-                        SELECT ag.participant_id, count(*) FILTER (WHERE a.present), count(*)
+                        SELECT ag.participant_id, count(*) FILTER (WHERE a.present), count(*) FILTER (WHERE a.mark IS DISTINCT FROM 'not_work_day')
                         FROM agreements ag JOIN attendance a ON a.agreement_id = ag.id AND a.day > $1 - 28 AND a.day <= $1
                         WHERE $2 IS NOT NULL AND ag.participant_id = ANY ($2) AND ag.cancelled_at IS NULL
                         GROUP BY ag.participant_id) att ON att.participant_id = p.id
@@ -230,7 +232,8 @@ FROM (SELECT r.*, risk_reason(r.basis, r.gap_total, r.projected, r.programme_end
                         WHERE ag.participant_id = p.id AND ag.cancelled_at IS NULL AND ag.ended_on IS NULL
                           AND (ag.end_date IS NULL OR ag.end_date >= $1) AND agreement_status(ag, $1) IN ('running', 'ready')
                         LIMIT 1) e ON true
-                    LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE a.present) AS present, count(*) AS logged
+                    LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE a.present) AS present,
+                        count(*) FILTER (WHERE a.mark IS DISTINCT FROM 'not_work_day') AS logged
                         FROM attendance a JOIN agreements ag ON ag.id = a.agreement_id AND ag.cancelled_at IS NULL
                         WHERE ag.participant_id = p.id AND a.day > $1 - 28 AND a.day <= $1) att ON true
                     WHERE p.status = 'active' AND p.id = ANY (coalesce($2, (SELECT array_agg(pp.id) FROM participants pp)))
