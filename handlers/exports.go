@@ -63,7 +63,11 @@ func (a *App) caseloadExport(format string) fiber.Handler {
 				if b := r.Best(sk); b != "" {
 					best = p.T("level." + string(b))
 				}
-				row = append(row, best, p.T("level."+string(r.Goal(sk))))
+				goal := ""
+				if r.HasGoal(sk) {
+					goal = p.T("level." + string(r.PlanGoal(sk)))
+				}
+				row = append(row, best, goal)
 			}
 			var rate any
 			if r.AttendanceRate != nil {
@@ -77,7 +81,11 @@ func (a *App) caseloadExport(format string) fiber.Handler {
 			if r.CurrentAgreement != nil {
 				placement = derefOr(r.CurrentTitle, "") + " – " + derefOr(r.CurrentOrg, "")
 			}
-			row = append(row, r.GapTotal, rate, outcome, p.T(yesNo(r.Risk)), placement, p.T("participant.status."+r.Status))
+			var gap any
+			if r.GapTotal != nil {
+				gap = *r.GapTotal
+			}
+			row = append(row, gap, rate, outcome, p.T(yesNo(r.Risk)), placement, p.T("participant.status."+r.Status))
 			sh.Rows = append(sh.Rows, row)
 		}
 		if err := a.store.LogExported(c.UserContext(), session(c).User.ID, db.ExportCaseload, ids, clientIP(c)); err != nil {
