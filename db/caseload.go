@@ -100,7 +100,7 @@ var CaseloadSorts = map[string]string{
 	"name": "lower(p.last_name), lower(p.first_name)",
 	"end":  "p.programme_end",
 	// Without a Norwegian goal there is no gap: below a reached goal.
-	"gap":    "coalesce(c.gap_total, -1)",
+	"gap":    "CASE WHEN c.gap_total IS NULL THEN -1 ELSE c.gap_total END",
 	"status": "p.status",
 	// At risk first by the one rule (false sorts first), then the
 	// programme that ends first. Written without commas inside an
@@ -292,6 +292,16 @@ func (s *Store) CaseloadRowFor(ctx context.Context, id int64, sc Scope) (Caseloa
 	var r CaseloadRow
 	err := s.getPrepared(ctx, &r, caseloadLive, append(sc.args(), pq.Array([]int64{id}), dateOnly(s.Today()))...)
 	return r, translate(err)
+}
+
+// CaseloadLive computes the rows of the given participants of a scope
+// live, by id: the oracle of the read model's equality tests.
+func (s *Store) CaseloadLive(ctx context.Context, sc Scope, ids []int64) ([]CaseloadRow, error) {
+	var out []CaseloadRow
+	if err := s.DB.SelectContext(ctx, &out, caseloadLive+` ORDER BY p.id`, append(sc.args(), pq.Array(nonNilIDs(ids)), dateOnly(s.Today()))...); err != nil {
+		return nil, fmt.Errorf("db: caseload live: %w", err)
+	}
+	return out, nil
 }
 
 // likeEscape makes a search term literal inside LIKE.
