@@ -10,6 +10,7 @@ import (
 
 	"praksis/db"
 	"praksis/db/dbtest"
+	"praksis/db/seed"
 )
 
 // setPlanGoals gives a participant an integration plan with these
@@ -240,4 +241,44 @@ func TestCaseloadRowsNextDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertStoredEqualsLive(t, st, "nightly refresh")
+}
+
+// TestCaseloadRowsEqualLiveUnderEachRegime: the issue 14 fixture — each
+// regime, with and without a Norwegian goal, a partial goal, leave, an
+// extension, an outcome and a running agreement, written through the
+// Store and by hand — leaves every stored row equal to the live query,
+// without a refresh.
+func TestCaseloadRowsEqualLiveUnderEachRegime(t *testing.T) {
+	f := newGoalFx(t)
+	assertStoredEqualsLive(t, f.st, "issue 14 fixture")
+}
+
+// TestCaseloadReadModelEqualsLiveOnSeeds is issue 19's equality test: for
+// every participant of the demo seed (written on the wall clock, so the
+// triggers measured it) and of a generated scale set of 1,000 (written
+// with the triggers off and measured once at the end, on the seed's
+// fixed day), the read model equals the live query; and on the next day
+// the list measures the stale rows again and they still equal it.
+func TestCaseloadReadModelEqualsLiveOnSeeds(t *testing.T) {
+	ctx := context.Background()
+	demo := dbtest.Open(t)
+	if err := seed.Demo(ctx, demo); err != nil {
+		t.Fatal(err)
+	}
+	assertStoredEqualsLive(t, demo, "demo seed")
+
+	scale := dbtest.Open(t)
+	fixed := time.Date(2026, 3, 11, 9, 30, 0, 0, time.UTC)
+	scale.Clock = func() time.Time { return fixed }
+	if _, err := seed.Scale(ctx, scale, seed.ScaleOptions{Participants: 1000, Seed: 19}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := scale.DB.Get(&n, `SELECT count(*) FROM caseload_rows`); err != nil || n < 1000 {
+		t.Fatalf("%d caseload rows after the scale seed (%v)", n, err)
+	}
+	assertStoredEqualsLive(t, scale, "scale seed")
+	scale.Clock = func() time.Time { return fixed.AddDate(0, 0, 1) }
+	caseloadByID(t, scale, db.Scope{All: true}, db.CaseloadFilter{}) // measures the stale rows again
+	assertStoredEqualsLive(t, scale, "scale seed, next day")
 }
