@@ -74,6 +74,14 @@ func (g PlanGaps) Gap(skill string) int {
 	return 0
 }
 
+// GapSum is GapTotal, 0 when the plan has no Norwegian goal.
+func (g PlanGaps) GapSum() int {
+	if g.GapTotal == nil {
+		return 0
+	}
+	return *g.GapTotal
+}
+
 // HasNorskmal reports whether the plan has a Norwegian goal in any skill
 // (the measurement's basis is then the norskmål, else the sluttmål).
 func (g PlanGaps) HasNorskmal() bool { return g.GapTotal != nil }
