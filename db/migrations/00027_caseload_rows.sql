@@ -62,7 +62,10 @@ SELECT p.id, on_day,
     CASE WHEN coalesce(ip.goal_listening, ip.goal_reading, ip.goal_writing, ip.goal_oral) IS NOT NULL
         THEN coalesce(g.gap_listening, 0) + coalesce(g.gap_reading, 0) + coalesce(g.gap_writing, 0) + coalesce(g.gap_oral, 0) END,
     o.kind, o.from_date, m.basis, coalesce(m.risk, false), m.risk_reason
-FROM participants p
+-- The ids as a set joined by primary key (not "p.id = ANY (…)" as a filter,
+-- which tests every row against the whole array: minutes for everyone).
+FROM unnest(coalesce(ids, ARRAY(SELECT pp.id FROM participants pp))) AS x(id)
+JOIN participants p ON p.id = x.id
 LEFT JOIN integration_plans ip ON ip.participant_id = p.id
 LEFT JOIN LATERAL (
     SELECT max(r.level) FILTER (WHERE r.skill = 'listening') AS best_listening,
@@ -79,7 +82,6 @@ LEFT JOIN LATERAL (
     SELECT oc.kind, oc.from_date FROM outcomes oc WHERE oc.participant_id = p.id AND oc.from_date <= on_day
     ORDER BY oc.from_date DESC, oc.id DESC LIMIT 1) o ON true
 LEFT JOIN participant_measure(on_day, ids) m ON m.participant_id = p.id
-WHERE p.id = ANY (coalesce(ids, (SELECT array_agg(pp.id) FROM participants pp)))
 $$;
 -- +goose StatementEnd
 
