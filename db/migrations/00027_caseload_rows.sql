@@ -50,6 +50,9 @@ CREATE TABLE caseload_rows (
     risk                boolean    NOT NULL DEFAULT false,
     risk_reason         text
 );
+-- The caseload's stale check (measured_on other than today) reads this
+-- index: nothing stale is one look-up, not a scan of every row.
+CREATE INDEX caseload_rows_measured_idx ON caseload_rows (measured_on);
 
 -- +goose StatementBegin
 -- caseload_compute: the rows of the given participants (NULL: all) on a day.
