@@ -5,15 +5,20 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // CaseloadRow is one line of an adviser's caseload: the participant with
-// their best level and the gap to the norskmål per skill, months left, the
-// latest outcome and a risk marker, all computed in the one query.
+// their best level per skill, the current plan's Norwegian goal and the gap
+// to it per skill, months left, the latest outcome and a risk marker.
+// /participants reads it from the read model caseload_rows (migration
+// 00027); CaseloadRowFor computes it live (caseloadLive, also the equality
+// tests' oracle).
 type CaseloadRow struct {
 	Participant
 	BestLevels
-	SkillGaps
+	PlanGaps
 	MonthsLeft  int        `db:"months_left"`
 	OutcomeKind *string    `db:"outcome_kind"`
 	OutcomeFrom *time.Time `db:"outcome_from"`
@@ -33,67 +38,111 @@ type CaseloadRow struct {
 	Total int `db:"total"`
 }
 
+// PlanGaps are the current integration plan's Norwegian goal per skill
+// (nil: the plan has no goal in the skill — issue 14: under kap. 6A or
+// introduksjonsloven there often is none) and the levels from the best
+// result up to it (nil without a goal, 0 when reached); GapTotal sums the
+// skills with a goal and is nil when the plan has none at all.
+type PlanGaps struct {
+	PlanGoalListening *Level `db:"plan_goal_listening"`
+	PlanGoalReading   *Level `db:"plan_goal_reading"`
+	PlanGoalWriting   *Level `db:"plan_goal_writing"`
+	PlanGoalOral      *Level `db:"plan_goal_oral"`
+	GapListening      *int   `db:"gap_listening"`
+	GapReading        *int   `db:"gap_reading"`
+	GapWriting        *int   `db:"gap_writing"`
+	GapOral           *int   `db:"gap_oral"`
+	GapTotal          *int   `db:"gap_total"`
+}
+
+// PlanGoal is the plan's Norwegian goal in a skill, "" for none.
+func (g PlanGaps) PlanGoal(skill string) Level {
+	return orNone(bySkill(skill, g.PlanGoalListening, g.PlanGoalReading, g.PlanGoalWriting, g.PlanGoalOral))
+}
+
+// HasGoal reports whether the plan has a Norwegian goal in the skill.
+func (g PlanGaps) HasGoal(skill string) bool {
+	return bySkill(skill, g.GapListening, g.GapReading, g.GapWriting, g.GapOral) != nil
+}
+
+// Gap is how many levels a skill is below the plan's goal: 0 when reached
+// and when there is no goal in the skill (HasGoal tells which).
+func (g PlanGaps) Gap(skill string) int {
+	if p := bySkill(skill, g.GapListening, g.GapReading, g.GapWriting, g.GapOral); p != nil {
+		return *p
+	}
+	return 0
+}
+
+// GapSum is GapTotal, 0 when the plan has no Norwegian goal.
+func (g PlanGaps) GapSum() int {
+	if g.GapTotal == nil {
+		return 0
+	}
+	return *g.GapTotal
+}
+
+// HasNorskmal reports whether the plan has a Norwegian goal in any skill
+// (the measurement's basis is then the norskmål, else the sluttmål).
+func (g PlanGaps) HasNorskmal() bool { return g.GapTotal != nil }
+
 // CaseloadFilter narrows and orders a caseload.
 type CaseloadFilter struct {
 	Status string // "" for all
 	Search string // part of a name
-	Sort   string // one of CaseloadSorts
-	Desc   bool
-	Limit  int
-	Offset int // rows to skip (the page's start), after sorting
+	// Risk keeps the participants at risk by the one rule.
+	Risk bool
+	// EndingWithin keeps the active participants whose programme ends
+	// within this many months from today (today included); 0 for all.
+	EndingWithin int
+	Sort         string // one of CaseloadSorts
+	Desc         bool
+	Limit        int
+	Offset       int // rows to skip (the page's start), after sorting
 }
 
 // CaseloadSorts are the columns a caseload may be sorted by, mapped to SQL
-// (a whitelist: the sort never comes from the request as text).
+// over the participant p and its read-model row c (a whitelist: the sort
+// never comes from the request as text).
 var CaseloadSorts = map[string]string{
-	"name":   "lower(p.last_name), lower(p.first_name)",
-	"end":    "p.programme_end",
-	"gap":    "g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral",
+	"name": "lower(p.last_name), lower(p.first_name)",
+	"end":  "p.programme_end",
+	// Without a Norwegian goal there is no gap: below a reached goal.
+	"gap":    "CASE WHEN c.gap_total IS NULL THEN -1 ELSE c.gap_total END",
 	"status": "p.status",
-	// At risk first by the one rule (participant_measure's risk; false
-	// sorts first), then the programme that ends first. Written without
-	// commas inside an expression: caseloadOrder puts the direction after each.
-	"risk": `m.risk IS NOT TRUE, p.programme_end`,
+	// At risk first by the one rule (false sorts first), then the
+	// programme that ends first. Written without commas inside an
+	// expression: caseloadOrder puts the direction after each.
+	"risk": `c.risk IS NOT TRUE, p.programme_end`,
 }
 
-// gapExpr is the number of levels from the best result up to the goal
-// (cefr_rank is defined with the cefr_level type, migration 00004).
-func gapExpr(skill string) string {
-	return "greatest(0, cefr_rank(p.goal_" + skill + ") - coalesce(cefr_rank(b.best_" + skill + "), 0))"
-}
+// MaxEndingWithin bounds CaseloadFilter.EndingWithin (months) from a URL.
+const MaxEndingWithin = 120
 
-// caseloadColumns, caseloadJoins and caseloadWhere make up the caseload's
-// one query: everything per participant comes from LATERAL subqueries that
-// use the (participant_id, …) indexes, so there is no query per row; gaps
-// are computed once per row (g); the risk, its reason and the basis are
-// participant_measure's for the row's id alone (m), so a page of a hundred
-// measures a hundred. $8 is the day (the store's today in Oslo).
-var caseloadColumns = participantColumns + `,
-	b.best_listening, b.best_reading, b.best_writing, b.best_oral,
-	g.gap_listening, g.gap_reading, g.gap_writing, g.gap_oral,
-	g.gap_listening + g.gap_reading + g.gap_writing + g.gap_oral AS gap_total,
-	CASE WHEN p.programme_end <= $8::date THEN 0
-		ELSE (extract(year FROM age(p.programme_end, $8::date)) * 12 + extract(month FROM age(p.programme_end, $8::date)))::int END AS months_left,
-	o.kind AS outcome_kind, o.from_date AS outcome_from,
-	coalesce(m.risk, false) AS risk, m.risk_reason, m.basis,
-	cp.id AS current_agreement, cp.title AS current_title, cp.org AS current_org, cp.status AS current_status`
+// caseloadMonthsLeft is whole months from the day ($8) to the programme's
+// end, 0 once it has ended: date arithmetic at read time, never stored.
+const caseloadMonthsLeft = `CASE WHEN p.programme_end <= $8::date THEN 0
+		ELSE (extract(year FROM age(p.programme_end, $8::date)) * 12 + extract(month FROM age(p.programme_end, $8::date)))::int END AS months_left`
 
-var caseloadJoins = bestLevelsJoin + `
-CROSS JOIN LATERAL (
-	SELECT ` + gapExpr("listening") + ` AS gap_listening, ` + gapExpr("reading") + ` AS gap_reading,
-		` + gapExpr("writing") + ` AS gap_writing, ` + gapExpr("oral") + ` AS gap_oral) g
-LEFT JOIN LATERAL (
-	SELECT kind, from_date FROM outcomes oc WHERE oc.participant_id = p.id AND oc.from_date <= $8::date
-	ORDER BY oc.from_date DESC, oc.id DESC LIMIT 1) o ON true
-LEFT JOIN LATERAL (SELECT pm.basis, pm.risk, pm.risk_reason FROM participant_measure($8::date, ARRAY[p.id]) pm) m ON true
+// caseloadCurrentJoin is the current placement of p on the day ($8).
+const caseloadCurrentJoin = `
 LEFT JOIN LATERAL (
 	SELECT ag.id, coalesce(nullif(ag.job_title, ''), cpl.title) AS title, co.name AS org, agreement_status(ag, $8::date) AS status
 	FROM agreements ag JOIN placements cpl ON cpl.id = ag.placement_id JOIN organisations co ON co.id = ag.organisation_id
 	WHERE ag.participant_id = p.id AND ag.cancelled_at IS NULL AND ag.ended_on IS NULL AND (ag.end_date IS NULL OR ag.end_date >= $8::date)
 	ORDER BY ag.start_date NULLS LAST, ag.id DESC LIMIT 1) cp ON true`
 
-// caseloadWhere reads only the participant's own columns ($4 status, $5
-// name search), so it can narrow the list before any LATERAL runs.
+const caseloadCurrentColumns = `cp.id AS current_agreement, cp.title AS current_title, cp.org AS current_org, cp.status AS current_status`
+
+// caseloadRowColumns are the read model's columns of a row c.
+const caseloadRowColumns = `c.best_listening, c.best_reading, c.best_writing, c.best_oral,
+	c.plan_goal_listening, c.plan_goal_reading, c.plan_goal_writing, c.plan_goal_oral,
+	c.gap_listening, c.gap_reading, c.gap_writing, c.gap_oral, c.gap_total,
+	c.outcome_kind, c.outcome_from, c.risk, c.risk_reason, c.basis`
+
+// caseloadWhere reads the participant's own columns and its read-model
+// row c: $4 status, $5 name search, $9 at risk only, $10 ending within
+// that many months (0: any), on the day $8.
 //
 // The name search ($5, lower-cased and LIKE-escaped) finds a part of the
 // name as typed, or any common Latin spelling of it: name_key (migration
@@ -108,27 +157,22 @@ WHERE ` + scopeSQL + `
   AND ($4 = '' OR p.status = $4)
   AND ($5 = '' OR lower(p.first_name || ' ' || p.last_name) LIKE '%' || $5 || '%'
        OR lower(p.last_name || ', ' || p.first_name) LIKE '%' || $5 || '%'
-       OR p.name_key LIKE ALL (name_patterns($5)))`
+       OR p.name_key LIKE ALL (name_patterns($5)))
+  AND (NOT $9::boolean OR c.risk)
+  AND ($10::int = 0 OR (p.status = 'active' AND p.programme_end >= $8::date
+       AND p.programme_end <= ($8::date + make_interval(months => $10::int))::date))`
 
-// caseloadSelect is the whole query, each row with the number of matches.
-var caseloadSelect = `SELECT ` + caseloadColumns + `, count(*) OVER () AS total
-` + participantFrom + `
-` + caseloadJoins + caseloadWhere
-
-// caseloadPlainSorts sort by the participant's own columns: a page of them
-// is chosen first and only its rows get their LATERALs (a hundred, not the
-// whole caseload of 500; docs/benchmarks.md). Gap and risk need every
-// row's levels and outcome to sort.
-var caseloadPlainSorts = map[string]bool{"name": true, "end": true, "status": true}
-
-// caseloadPaged picks the page by the participant's columns, then computes
-// the rest for those rows; $6 limit, $7 offset.
+// caseloadPaged picks the page from the participants and their read-model
+// rows (sorted and filtered there, so the whole caseload is never joined
+// to anything else), then adds the current placement to the page's rows
+// only; $6 limit, $7 offset.
 func caseloadPaged(f CaseloadFilter) string {
 	order := caseloadOrder(f)
-	return `SELECT ` + caseloadColumns + `, pg.total
-FROM (SELECT p.id, count(*) OVER () AS total FROM participants p` + caseloadWhere + order + ` LIMIT $6 OFFSET $7) pg
+	return `SELECT ` + participantColumns + `, ` + caseloadRowColumns + `, ` + caseloadMonthsLeft + `,
+	` + caseloadCurrentColumns + `, pg.total
+FROM (SELECT p.id, count(*) OVER () AS total FROM participants p JOIN caseload_rows c ON c.participant_id = p.id` + caseloadWhere + order + ` LIMIT $6 OFFSET $7) pg
 JOIN participants p ON p.id = pg.id JOIN users a ON a.id = p.adviser_id LEFT JOIN users n ON n.id = p.nav_contact_id
-` + caseloadJoins + order
+JOIN caseload_rows c ON c.participant_id = p.id` + caseloadCurrentJoin + order
 }
 
 // caseloadOrder is the ORDER BY of a filter. The columns come from the
@@ -146,7 +190,30 @@ func caseloadOrder(f CaseloadFilter) string {
 	return ` ORDER BY ` + strings.ReplaceAll(order, ",", dir+",") + dir + `, p.id`
 }
 
-// Caseload lists the participants a scope may see, in one query.
+// caseloadArgs are a filter's arguments $1–$10.
+func (s *Store) caseloadArgs(sc Scope, f CaseloadFilter) []any {
+	return append(sc.args(), f.Status, likeEscape(NormalisedName(f.Search)), f.Limit, f.Offset, dateOnly(s.Today()),
+		f.Risk, max(0, min(f.EndingWithin, MaxEndingWithin)))
+}
+
+// refreshStale measures again, on the store's today, the rows of the
+// scope that were measured on another day: after midnight until the
+// nightly job has run, after a change of measure_rules, or where a
+// write's trigger measured on the wall clock's day while the store's
+// clock says another (tests). Nothing to do is an index look-up.
+func (s *Store) refreshStale(ctx context.Context, sc Scope) error {
+	_, err := s.DB.ExecContext(ctx, `SELECT caseload_refresh($4::date, ARRAY(
+		SELECT c.participant_id FROM caseload_rows c JOIN participants p ON p.id = c.participant_id
+		WHERE (c.measured_on < $4::date OR c.measured_on > $4::date) AND `+scopeSQL+` ORDER BY c.participant_id))`,
+		append(sc.args(), dateOnly(s.Today()))...)
+	if err != nil {
+		return fmt.Errorf("db: caseload refresh: %w", err)
+	}
+	return nil
+}
+
+// Caseload lists the participants a scope may see from the read model, in
+// one query (after measuring again any row of the scope that is stale).
 func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]CaseloadRow, error) {
 	if f.Limit <= 0 || f.Limit > 2000 {
 		f.Limit = 1000
@@ -154,30 +221,89 @@ func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]Cas
 	if f.Offset < 0 {
 		f.Offset = 0
 	}
-	q := caseloadSelect + caseloadOrder(f) + ` LIMIT $6 OFFSET $7`
-	if caseloadPlainSorts[f.Sort] {
-		q = caseloadPaged(f)
+	if err := s.refreshStale(ctx, sc); err != nil {
+		return nil, err
 	}
-	search := NormalisedName(f.Search)
 	var out []CaseloadRow
-	if err := s.DB.SelectContext(ctx, &out, q, append(sc.args(), f.Status, likeEscape(search), f.Limit, f.Offset, dateOnly(s.Today()))...); err != nil {
+	if err := s.DB.SelectContext(ctx, &out, caseloadPaged(f), s.caseloadArgs(sc, f)...); err != nil {
 		return nil, fmt.Errorf("db: caseload: %w", err)
 	}
 	return out, nil
 }
 
-// caseloadRowSelect is one participant's caseload row ($6 the id).
-var caseloadRowSelect = caseloadSelect + ` AND p.id = $6 LIMIT $7`
+// CaseloadCount is how many participants of a scope a filter matches:
+// the number the dashboard's cards show, the same WHERE as the list.
+func (s *Store) CaseloadCount(ctx context.Context, sc Scope, f CaseloadFilter) (int, error) {
+	if err := s.refreshStale(ctx, sc); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM participants p JOIN caseload_rows c ON c.participant_id = p.id`+
+		caseloadWhere+` AND $6::int >= 0 AND $7::int >= 0`, s.caseloadArgs(sc, f)...)
+	if err != nil {
+		return 0, fmt.Errorf("db: caseload count: %w", err)
+	}
+	return n, nil
+}
 
-// caseloadRowViewed is caseloadRowSelect writing the read's audit row in
-// the same statement ($9 actor, $10 action, $11 IP): only when the row
-// is found, that is when the scope may see the participant.
-var caseloadRowViewed = `WITH r AS (` + caseloadRowSelect + `), logged AS (
+// RefreshCaseload measures every participant's caseload row on the day
+// inside the job run's transaction (the nightly progress job: the safety
+// net beside the triggers, and the day's new risk, outcome and status).
+func (t *JobTx) RefreshCaseload(ctx context.Context, day time.Time) (int64, error) {
+	var n int64
+	if err := t.tx.GetContext(ctx, &n, `SELECT caseload_refresh($1::date, NULL)`, dateOnly(day)); err != nil {
+		return 0, fmt.Errorf("db: refresh caseload: %w", err)
+	}
+	return n, nil
+}
+
+// caseloadLive computes the caseload's figures per participant on every
+// call, as /participants did before the read model: LATERALs over every
+// result and outcome and participant_measure per row (the ids $6, on the
+// day $5; $4 the ids). It serves one participant's profile and is the oracle the
+// equality tests hold caseload_rows to; the two are written apart on
+// purpose.
+var caseloadLive = strings.ReplaceAll(`SELECT `+participantColumns+`,
+	b.best_listening, b.best_reading, b.best_writing, b.best_oral,
+	ip.goal_listening AS plan_goal_listening, ip.goal_reading AS plan_goal_reading,
+	ip.goal_writing AS plan_goal_writing, ip.goal_oral AS plan_goal_oral,
+	g.gap_listening, g.gap_reading, g.gap_writing, g.gap_oral,
+	CASE WHEN num_nonnulls(g.gap_listening, g.gap_reading, g.gap_writing, g.gap_oral) > 0
+		THEN coalesce(g.gap_listening, 0) + coalesce(g.gap_reading, 0) + coalesce(g.gap_writing, 0) + coalesce(g.gap_oral, 0) END AS gap_total,
+	`+caseloadMonthsLeft+`,
+	o.kind AS outcome_kind, o.from_date AS outcome_from,
+	coalesce(m.risk, false) AS risk, m.risk_reason, m.basis,
+	`+caseloadCurrentColumns+`, 1 AS total
+`+participantFrom+`
+LEFT JOIN integration_plans ip ON ip.participant_id = p.id
+`+bestLevelsJoin+`
+CROSS JOIN LATERAL (
+	SELECT `+perSkill(", ", planGapExpr)+`) g
+LEFT JOIN LATERAL (
+	SELECT kind, from_date FROM outcomes oc WHERE oc.participant_id = p.id AND oc.from_date <= $8::date
+	ORDER BY oc.from_date DESC, oc.id DESC LIMIT 1) o ON true
+LEFT JOIN LATERAL (SELECT pm.basis, pm.risk, pm.risk_reason FROM participant_measure($8::date, ARRAY[p.id]) pm) m ON true`+
+	caseloadCurrentJoin+`
+WHERE `+scopeSQL+` AND p.id = ANY ($4::bigint[])`, "$8", "$5")
+
+// planGapExpr is a skill's gap to the plan's goal: the levels from the best
+// result up to it, 0 when reached, NULL without a goal (cefr_rank is
+// defined with the cefr_level type, migration 00004).
+func planGapExpr(skill string) string {
+	return "CASE WHEN ip.goal_" + skill + " IS NOT NULL THEN greatest(0, cefr_rank(ip.goal_" + skill + ") - coalesce(cefr_rank(b.best_" +
+		skill + "), 0)) END AS gap_" + skill
+}
+
+// caseloadRowViewed is caseloadLive writing the read's audit row in the
+// same statement ($6 actor, $7 action, $8 IP): only when the row is found,
+// that is when the scope may see the participant.
+var caseloadRowViewed = `WITH r AS (` + caseloadLive + `), logged AS (
 	INSERT INTO audit_log (actor_id, action, entity, entity_id, ip)
-	SELECT NULLIF($9::bigint, 0), $10::text, 'participant', r.id, NULLIF($11::text, '')::inet FROM r)
+	SELECT NULLIF($6::bigint, 0), $7::text, 'participant', r.id, NULLIF($8::text, '')::inet FROM r)
 SELECT * FROM r`
 
-// CaseloadRowFor is one participant's caseload row (the profile's figures).
+// CaseloadRowFor is one participant's caseload row (the profile's
+// figures), computed live.
 //
 // It runs with a generic plan from its first run on a connection
 // (getGeneric): participant_measure, inlined into it, made planning the
@@ -185,7 +311,7 @@ SELECT * FROM r`
 // (docs/benchmarks.md, "Issue 19").
 func (s *Store) CaseloadRowFor(ctx context.Context, id int64, sc Scope) (CaseloadRow, error) {
 	var r CaseloadRow
-	err := s.getGeneric(ctx, &r, caseloadRowSelect, append(sc.args(), "", "", id, 1, dateOnly(s.Today()))...)
+	err := s.getGeneric(ctx, &r, caseloadLive, append(sc.args(), pq.Array([]int64{id}), dateOnly(s.Today()))...)
 	return r, translate(err)
 }
 
@@ -196,8 +322,18 @@ func (s *Store) CaseloadRowFor(ctx context.Context, id int64, sc Scope) (Caseloa
 // scope may not see is ErrNotFound and writes nothing.
 func (s *Store) CaseloadRowViewed(ctx context.Context, id int64, sc Scope, actorID int64, action, ip string) (CaseloadRow, error) {
 	var r CaseloadRow
-	err := s.getGeneric(ctx, &r, caseloadRowViewed, append(sc.args(), "", "", id, 1, dateOnly(s.Today()), actorID, action, ip)...)
+	err := s.getGeneric(ctx, &r, caseloadRowViewed, append(sc.args(), pq.Array([]int64{id}), dateOnly(s.Today()), actorID, action, ip)...)
 	return r, translate(err)
+}
+
+// CaseloadLive computes the rows of the given participants of a scope
+// live, by id: the oracle of the read model's equality tests.
+func (s *Store) CaseloadLive(ctx context.Context, sc Scope, ids []int64) ([]CaseloadRow, error) {
+	var out []CaseloadRow
+	if err := s.DB.SelectContext(ctx, &out, caseloadLive+` ORDER BY p.id`, append(sc.args(), pq.Array(nonNilIDs(ids)), dateOnly(s.Today()))...); err != nil {
+		return nil, fmt.Errorf("db: caseload live: %w", err)
+	}
+	return out, nil
 }
 
 // likeEscape makes a search term literal inside LIKE.
@@ -223,14 +359,10 @@ func (r CaseloadRow) Outcome() string {
 // ExplainCaseload returns the plan of a caseload query, for
 // docs/benchmarks.md.
 func (s *Store) ExplainCaseload(ctx context.Context, sc Scope, f CaseloadFilter) (string, error) {
-	q := caseloadSelect + caseloadOrder(f) + ` LIMIT $6 OFFSET $7`
-	if caseloadPlainSorts[f.Sort] {
-		q = caseloadPaged(f)
-	}
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+q, append(sc.args(), f.Status, likeEscape(NormalisedName(f.Search)), f.Limit, f.Offset, dateOnly(s.Today()))...)
+	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+caseloadPaged(f), s.caseloadArgs(sc, f)...)
 	if err != nil {
 		return "", fmt.Errorf("db: explain caseload: %w", err)
 	}
@@ -244,4 +376,13 @@ func (s *Store) ExplainCaseload(ctx context.Context, sc Scope, f CaseloadFilter)
 		out = append(out, l)
 	}
 	return strings.Join(out, "\n"), rows.Err()
+}
+
+// perSkill writes f(skill) for each skill, joined by sep.
+func perSkill(sep string, f func(sk string) string) string {
+	out := make([]string, len(Skills))
+	for i, sk := range Skills {
+		out[i] = f(sk)
+	}
+	return strings.Join(out, sep)
 }

@@ -22,11 +22,15 @@ type CaseloadExportRow struct {
 }
 
 // CaseloadExport is the scope's whole caseload with progress, by name:
-// the caseload's one query (best levels, gaps, months left, outcome,
-// risk by the one rule, current placement) on today ($8), and the
-// attendance rate, in one statement.
+// the caseload's read model (best levels, the plan's goals and gaps, months
+// left, outcome, risk by the one rule, current placement) on today ($8),
+// and the attendance rate, in one statement.
 func (s *Store) CaseloadExport(ctx context.Context, sc Scope, today time.Time) ([]CaseloadExportRow, error) {
-	q := `WITH c AS (` + caseloadSelect + caseloadOrder(CaseloadFilter{Sort: "name"}) + ` LIMIT $6 OFFSET $7)
+	if err := s.refreshStale(ctx, sc); err != nil {
+		return nil, err
+	}
+	f := CaseloadFilter{Sort: "name", Limit: ExportLimit}
+	q := `WITH c AS (` + caseloadPaged(f) + `)
 		SELECT c.*, att.rate AS attendance_rate FROM c
 		LEFT JOIN LATERAL (
 			SELECT CASE WHEN count(*) FILTER (WHERE at.mark IS DISTINCT FROM 'not_work_day') > 0
@@ -34,8 +38,10 @@ func (s *Store) CaseloadExport(ctx context.Context, sc Scope, today time.Time) (
 			FROM attendance at JOIN agreements ag ON ag.id = at.agreement_id
 			WHERE ag.participant_id = c.id AND at.day > $8::date - 28 AND at.day <= $8::date) att ON true
 		ORDER BY lower(c.last_name), lower(c.first_name), c.id`
+	args := s.caseloadArgs(sc, f)
+	args[7] = dateOnly(today)
 	var out []CaseloadExportRow
-	if err := s.DB.SelectContext(ctx, &out, q, append(sc.args(), "", "", ExportLimit, 0, dateOnly(today))...); err != nil {
+	if err := s.DB.SelectContext(ctx, &out, q, args...); err != nil {
 		return nil, fmt.Errorf("db: caseload export: %w", err)
 	}
 	return out, nil

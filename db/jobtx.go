@@ -70,6 +70,9 @@ func (s *Store) RunJob(ctx context.Context, job string, slot time.Time, forced b
 		return out, fmt.Errorf("db: begin job run: %w", err)
 	}
 	defer tx.Rollback()
+	if err := s.setTxDay(ctx, tx); err != nil {
+		return out, err
+	}
 	id, skipped, err := beginJobRun(ctx, tx, job, slot, forced)
 	if err != nil || skipped != "" {
 		out.Skipped = skipped

@@ -64,7 +64,11 @@ func (a *App) caseloadExport(format string) fiber.Handler {
 				if b := r.Best(sk); b != "" {
 					best = p.T("level." + string(b))
 				}
-				row = append(row, best, p.T("level."+string(r.Goal(sk))))
+				goal := ""
+				if r.HasGoal(sk) {
+					goal = p.T("level." + string(r.PlanGoal(sk)))
+				}
+				row = append(row, best, goal)
 			}
 			var rate any
 			if r.AttendanceRate != nil {
@@ -78,9 +82,13 @@ func (a *App) caseloadExport(format string) fiber.Handler {
 			if r.CurrentAgreement != nil {
 				placement = derefOr(r.CurrentTitle, "") + " – " + derefOr(r.CurrentOrg, "")
 			}
+			var gap any
+			if r.GapTotal != nil {
+				gap = *r.GapTotal
+			}
 			// Regime, legal basis and sex as the profile names them: the
 			// KPIs split by them (issue 14), so a municipality can too.
-			row = append(row, r.GapTotal, rate, outcome, p.T(yesNo(r.Risk)), placement, p.T("participant.status."+r.Status),
+			row = append(row, gap, rate, outcome, p.T(yesNo(r.Risk)), placement, p.T("participant.status."+r.Status),
 				p.T("participant.regime."+r.Regime), p.T("participant.legal_basis."+r.LegalBasis), p.T("participant.sex."+r.Sex))
 			sh.Rows = append(sh.Rows, row)
 		}

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 
 	"praksis/db"
@@ -20,6 +22,45 @@ type dashboardPage struct {
 	// Contact is, for a rejected organisation's employer, the
 	// programme's contact details.
 	Contact db.ProgrammeContact
+	// Caseload is, for an adviser, what in their caseload needs them
+	// today: each count is the rows of the list its card links to.
+	Caseload *caseloadCards
+}
+
+// caseloadCards are the adviser dashboard's caseload counts: at risk by
+// the one rule, and programmes ending within EndingMonths.
+type caseloadCards struct {
+	AtRisk, Ending int
+	EndingMonths   int
+}
+
+// RiskURL and EndingURL are the caseload filtered to exactly the
+// participants each card counts.
+func (cc *caseloadCards) RiskURL() string { return "/participants?sort=risk&risk=1" }
+
+func (cc *caseloadCards) EndingURL() string {
+	return "/participants?sort=end&ending=" + strconv.Itoa(cc.EndingMonths)
+}
+
+// dashboardEndingMonths is how far ahead the adviser's dashboard looks for
+// programmes that end: issue 20's "within 3 months", the time an adviser
+// needs to plan the transition to work or education. A working choice
+// of the dashboard, not a number from the law.
+const dashboardEndingMonths = 3
+
+// loadCaseloadCards counts the adviser's cards from the caseload's read
+// model, with the same filter the linked list uses.
+func (a *App) loadCaseloadCards(c *fiber.Ctx, p *dashboardPage) error {
+	cc := &caseloadCards{EndingMonths: dashboardEndingMonths}
+	var err error
+	if cc.AtRisk, err = a.store.CaseloadCount(c.UserContext(), scope(c), db.CaseloadFilter{Risk: true}); err != nil {
+		return err
+	}
+	if cc.Ending, err = a.store.CaseloadCount(c.UserContext(), scope(c), db.CaseloadFilter{EndingWithin: cc.EndingMonths}); err != nil {
+		return err
+	}
+	p.Caseload = cc
+	return nil
 }
 
 // home is the landing page for visitors, the role's dashboard for
@@ -55,6 +96,10 @@ func (a *App) home(c *fiber.Ctx) error {
 			if p.Contact, err = a.store.ProgrammeContact(ctx); err != nil {
 				return err
 			}
+		}
+	case db.RoleAdviser:
+		if err := a.loadCaseloadCards(c, &p); err != nil {
+			return err
 		}
 	case db.RoleNAV:
 		var err error

@@ -45,6 +45,12 @@ type caseloadPage struct {
 	From, To int // the rows shown, 1-based
 	Statuses []string
 	Sorts    []string
+	// The dashboard's filters (risk=1, ending=N): at risk by the one
+	// rule, programme ending within N months; FilterText names the active
+	// ones and ClearURL drops them.
+	Risk       bool
+	Ending     int
+	FilterText []string
 	// RiskHorizon: the months before the end from which the one risk
 	// rule flags (measure_rules), for the footnote.
 	RiskHorizon int
@@ -88,6 +94,7 @@ type levelCell struct {
 // lookup, locale.Translator).
 func caseloadLines(p *Page, rows []db.CaseloadRow) []caseloadLine {
 	out := make([]caseloadLine, len(rows))
+	noGoal := p.T("participants.no_goal_short")
 	for i, r := range rows {
 		l := caseloadLine{ID: r.ID, FirstName: r.FirstName, LastName: r.LastName, AdviserName: r.AdviserName,
 			Status: r.Status, Risk: r.Risk, ProtectedAddress: r.ProtectedAddress,
@@ -95,13 +102,7 @@ func caseloadLines(p *Page, rows []db.CaseloadRow) []caseloadLine {
 			MonthsLeft: p.T("participants.months_left", "Months", r.MonthsLeft),
 			StatusText: p.T("participant.status." + r.Status), Levels: make([]levelCell, len(db.Skills))}
 		for j, sk := range db.Skills {
-			best, goal := r.Best(sk), r.Goal(sk)
-			text := "–"
-			if best != "" {
-				text = p.T("level." + string(best))
-			}
-			l.Levels[j] = levelCell{Short: p.T("skill." + sk + "_short"), Name: p.T("skill." + sk),
-				Text: text + "/" + p.T("level."+string(goal)), Reached: r.Gap(sk) == 0}
+			l.Levels[j] = levelCellOf(p, r, sk, noGoal)
 		}
 		if o := r.Outcome(); o != "" {
 			l.OutcomeText = p.T("participant.outcome." + o)
@@ -117,6 +118,23 @@ func caseloadLines(p *Page, rows []db.CaseloadRow) []caseloadLine {
 		out[i] = l
 	}
 	return out
+}
+
+// levelCellOf is a skill's badge: the best level over the current plan's
+// Norwegian goal, or over "no goal" where the plan has none in the skill
+// (issue 14: the legacy goal columns are not a goal anyone set).
+func levelCellOf(p *Page, r db.CaseloadRow, sk, noGoal string) levelCell {
+	text := "–"
+	if best := r.Best(sk); best != "" {
+		text = p.T("level." + string(best))
+	}
+	c := levelCell{Short: p.T("skill." + sk + "_short"), Name: p.T("skill." + sk)}
+	if r.HasGoal(sk) {
+		c.Text, c.Reached = text+"/"+p.T("level."+string(r.PlanGoal(sk))), r.Gap(sk) == 0
+	} else {
+		c.Text = text + "/" + noGoal
+	}
+	return c
 }
 
 // riskTexts are a caseload row's risk badge ("" when not at risk) and its
@@ -145,7 +163,42 @@ func (p *caseloadPage) query(sort string, desc bool) string {
 	if p.Search != "" {
 		u += "&q=" + url.QueryEscape(p.Search)
 	}
+	return u + p.filterQuery()
+}
+
+// filterQuery is the dashboard's filters as URL parameters ("" for none).
+func (p *caseloadPage) filterQuery() string {
+	u := ""
+	if p.Risk {
+		u += "&risk=1"
+	}
+	if p.Ending > 0 {
+		u += "&ending=" + strconv.Itoa(p.Ending)
+	}
 	return u
+}
+
+// ClearURL is the list with the same search, status and sort, without the
+// dashboard's filters.
+func (p *caseloadPage) ClearURL() string {
+	q := *p
+	q.Risk, q.Ending = false, 0
+	return q.query(p.Sort, p.Desc)
+}
+
+// caseloadFilterParams reads the dashboard's filters: risk is "1" or
+// absent, ending a whole number of months (1 … db.MaxEndingWithin) or
+// absent; anything else is a 400, as every numeric parameter.
+func caseloadFilterParams(c *fiber.Ctx) (risk bool, ending int, err error) {
+	switch c.Query("risk") {
+	case "":
+	case "1":
+		risk = true
+	default:
+		return false, 0, errStatus(fiber.StatusBadRequest, "error.bad_number")
+	}
+	n, err := queryInt(c, "ending", 1, db.MaxEndingWithin, 0)
+	return risk, int(n), err
 }
 
 // SortURL is the link a column header uses: the same filters, sorted by
@@ -198,12 +251,23 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 		p.Sort = "end"
 	}
 	p.Desc = c.Query("desc") == "1"
+	var err error
+	if p.Risk, p.Ending, err = caseloadFilterParams(c); err != nil {
+		return err
+	}
+	if p.Risk {
+		p.FilterText = append(p.FilterText, p.T("participants.filter_risk"))
+	}
+	if p.Ending > 0 {
+		p.FilterText = append(p.FilterText, p.T("participants.filter_ending", "Months", p.Ending))
+	}
 	// A page number that is not one, or beyond the list, shows the first
 	// or the last page rather than an error: the list may have shrunk
 	// since the link was made.
 	p.PageNo, _ = strconv.Atoi(c.Query("page"))
 	p.PageNo = max(1, min(p.PageNo, 1_000_000))
-	f := db.CaseloadFilter{Status: p.Status, Search: p.Search, Sort: p.Sort, Desc: p.Desc, Limit: caseloadPageSize}
+	f := db.CaseloadFilter{Status: p.Status, Search: p.Search, Risk: p.Risk, EndingWithin: p.Ending, Sort: p.Sort, Desc: p.Desc,
+		Limit: caseloadPageSize}
 	f.Offset = (p.PageNo - 1) * caseloadPageSize
 	rows, err := a.store.Caseload(c.UserContext(), scope(c), f)
 	if err == nil && len(rows) == 0 && p.PageNo > 1 {

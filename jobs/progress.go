@@ -11,6 +11,7 @@ import (
 // Progress runs at 01:30 Oslo time and measures the day (the store's
 // today in Oslo): a progress snapshot of every active participant, then
 // the cohort KPIs computed from them, both in the run's one transaction,
+// then the caseload's read model (caseload_rows),
 // measured against the goals each person's plan has and with the one
 // risk rule (db/measure_goals.go, participant_measure in migration 00016). Each step replaces the day's rows, so
 // a rerun, a catch-up or a forced run gives the same result, and a run
@@ -48,6 +49,17 @@ func progressJob(store *db.Store, between func() error) Job {
 			}
 			stats["kpis"] = k
 			stats["ms_kpis"] = time.Since(began).Milliseconds()
+			// The caseload's read model, measured on the new day: the
+			// triggers keep it current on every write, this brings the
+			// day's changes (risk, outcomes and agreements by their dates)
+			// and is the safety net (migration 00027).
+			began = time.Now()
+			c, err := tx.RefreshCaseload(ctx, day)
+			if err != nil {
+				return stats, err
+			}
+			stats["caseload_rows"] = c
+			stats["ms_caseload"] = time.Since(began).Milliseconds()
 			return stats, nil
 		},
 	}

@@ -88,9 +88,21 @@ func Scale(ctx context.Context, s *db.Store, opt ScaleOptions) (ScaleStats, erro
 		w.report("plan", 0, 0)
 		w.plan = planScale(opt.Participants, opt.Seed, s.Today(), b)
 		w.report("plan", 1, 1)
+		// The caseload's triggers (migration 00027) would measure each
+		// batch as it is written: off for this transaction, and every
+		// participant measured once at the end instead.
+		if _, err := tx.ExecContext(ctx, `SELECT set_config('praksis.caseload_deferred', 'on', true)`); err != nil {
+			return fmt.Errorf("seed: scale seed: defer caseload: %w", err)
+		}
 		if err := w.writeAll(); err != nil {
 			return err
 		}
+		w.report("caseload", 0, 1)
+		if _, err := tx.ExecContext(ctx, `SELECT set_config('praksis.caseload_deferred', 'off', true), caseload_refresh($1::date, NULL)`,
+			s.Today().Format("2006-01-02")); err != nil {
+			return fmt.Errorf("seed: scale seed: caseload: %w", err)
+		}
+		w.report("caseload", 1, 1)
 		for _, t := range ScaleTables {
 			if t == "attendance" {
 				continue // no id
