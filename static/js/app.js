@@ -112,6 +112,15 @@
     if (form && form.matches && form.matches("form[data-search]")) searchSent = null;
   });
 
+  // A live search's results (data-announce on the swapped region) are
+  // not read out whole: the live region gets their count.
+  document.body.addEventListener("htmx:afterSwap", function (evt) {
+    var box = evt.detail.target, region = document.getElementById("live-region");
+    if (!box || !region || !box.hasAttribute || !box.hasAttribute("data-announce")) return;
+    var what = box.querySelector(box.getAttribute("data-announce"));
+    if (what) region.textContent = what.textContent.trim();
+  });
+
   // Live validation swaps a field's message container (id f-NAME-msg):
   // mark the field invalid while a message is shown.
   document.body.addEventListener("htmx:afterSwap", function (evt) {
