@@ -39,6 +39,30 @@ func (s *Store) FollowUps(ctx context.Context, agreementID int64) ([]FollowUp, e
 	return out, nil
 }
 
+// ParticipantFollowUp is a follow-up meeting on the participant's
+// timeline: when, and on which agreement (its job title, or the
+// placement's title while the agreement has none). What was said stays on
+// the agreement's page.
+type ParticipantFollowUp struct {
+	AgreementID int64     `db:"agreement_id"`
+	HeldOn      time.Time `db:"held_on"`
+	Title       string    `db:"title"`
+}
+
+// FollowUpsOfParticipant lists the follow-ups of all the participant's
+// agreements, newest first (agreements_participant_idx, then
+// follow_ups_agreement_idx per agreement).
+func (s *Store) FollowUpsOfParticipant(ctx context.Context, participantID int64) ([]ParticipantFollowUp, error) {
+	var out []ParticipantFollowUp
+	err := s.DB.SelectContext(ctx, &out, `SELECT f.agreement_id, f.held_on, COALESCE(NULLIF(ag.job_title, ''), pl.title) AS title
+		FROM agreements ag JOIN follow_ups f ON f.agreement_id = ag.id JOIN placements pl ON pl.id = ag.placement_id
+		WHERE ag.participant_id = $1 ORDER BY f.held_on DESC, f.id DESC`, participantID)
+	if err != nil {
+		return nil, fmt.Errorf("db: follow-ups of participant: %w", err)
+	}
+	return out, nil
+}
+
 // AddFollowUp records a follow-up meeting by the participant's adviser.
 func (s *Store) AddFollowUp(ctx context.Context, agreementID int64, who AgreementActor, heldOn time.Time, with []string, notes string) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {

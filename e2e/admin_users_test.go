@@ -22,7 +22,7 @@ func adminUsers(t *testing.T, lang string) {
 	b := newTab(t)
 	b.expectStatus("admin signs in", b.signIn("admin@example.org", db.DemoPassword), 200)
 	b.ensureLanguage(lang)
-	b.expectStatus("open users", b.submit(`header nav a[href="/admin/users"]`), 200)
+	b.expectStatus("open users", b.submit(b.viaMenu(`header nav a[href="/admin/users"]`)), 200)
 	b.expectPath("/admin/users")
 	b.expect("heading", b.text("main h1"), b.msg("admin.users.heading"))
 	// The admin menu is there on this page too (its role filter once hid it).
@@ -77,6 +77,8 @@ func adminUsers(t *testing.T, lang string) {
 	b.expect("status before", b.text(row+" .status"), b.msg("user.active"))
 	b.do(
 		evalVoid(`window.__marker = 1`),
+		// Disabling has a confirm step in the row (issue 20): open it, then confirm.
+		click(row+` details.decide > summary`),
 		click(row+` form[action$="/disable"] button`),
 	)
 	b.waitFor(fmt.Sprintf(`(document.querySelector(%q) || {textContent: ""}).textContent.trim() === %q`, row+" .status", b.msg("user.disabled")))

@@ -30,7 +30,7 @@ func TestPlanJourney(t *testing.T) {
 	admin.ensureLanguage("nb")
 	menu := `header nav a[href="/admin/rules"]`
 	admin.expect("menu item", admin.text(menu), admin.msg("nav.rules"))
-	admin.expectStatus("open rules", admin.submit(menu), 200)
+	admin.expectStatus("open rules", admin.submit(admin.viaMenu(menu)), 200)
 	admin.expect("heading", admin.text("main h1"), admin.msg("admin.rules.title"))
 	if !strings.Contains(admin.text("#programme-rules"), admin.msg("admin.rules.expired")) {
 		t.Errorf("no row is marked expired (the seeded kap. 6A row ended 2026-06-30)")

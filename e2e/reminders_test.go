@@ -55,7 +55,7 @@ func adminReminders(t *testing.T, lang string) {
 	b.ensureLanguage(lang)
 	menu := `header nav a[href="/admin/reminders"]`
 	b.expect("menu item", b.text(menu), b.msg("nav.reminders"))
-	b.expectStatus("open reminders", b.submit(menu), 200)
+	b.expectStatus("open reminders", b.submit(b.viaMenu(menu)), 200)
 	b.expectPath("/admin/reminders")
 	b.expect("heading", b.text("main h1"), b.msg("admin.reminders.heading"))
 	b.expect("threshold in force", b.value("#f-programme_end_days"), "90")
@@ -105,7 +105,7 @@ func adminReminders(t *testing.T, lang string) {
 	b.checkPage("admin-jobs-reminders")
 
 	// The digest in the outbox, in the adviser's language.
-	b.expectStatus("open the outbox", b.submit(`header nav a[href="/admin/outbox"]`), 200)
+	b.expectStatus("open the outbox", b.submit(b.viaMenu(`header nav a[href="/admin/outbox"]`)), 200)
 	b.fill("#to", adviserEmail)
 	b.expectStatus("search by recipient", b.submit(`main form[action="/admin/outbox"] button[type="submit"]`), 200)
 	if n := eval[int](b, `document.querySelectorAll("main tbody tr").length`); n != 1 {

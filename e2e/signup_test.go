@@ -101,7 +101,7 @@ func employerSignupApproval(t *testing.T, lang string) {
 	b.expectPath("/")
 	b.ensureLanguage(lang)
 	b.checkPage("admin-dashboard")
-	b.expectStatus("open organisations", b.submit(`header nav a[href="/admin/organisations"]`), 200)
+	b.expectStatus("open organisations", b.submit(b.viaMenu(`header nav a[href="/admin/organisations"]`)), 200)
 	b.expectPath("/admin/organisations")
 	b.expect("organisations heading", b.text("main h1"), b.msg("admin.orgs.heading"))
 	b.checkPage("admin-organisations")

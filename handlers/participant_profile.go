@@ -36,6 +36,7 @@ type profilePage struct {
 	Ends        *db.ProgrammeEnds // the plan's original and the current end; nil without a plan
 	Leaves      []db.Leave        // on the timeline: leave moves the end
 	Extensions  []db.Extension
+	FollowUps   []db.ParticipantFollowUp // on the timeline, with the agreements and proposals
 	// Shared and Protection are read for the adviser and the admin:
 	// what is shared with whom since when, and the protected-address grade.
 	Shared     []db.Consent
@@ -48,8 +49,9 @@ type profilePage struct {
 // timelineItem is one dated event on the profile's timeline.
 type timelineItem struct {
 	Date  time.Time
-	Kind  string // start, result, outcome, end
+	Kind  string // start, result, outcome, leave, extension, proposal, agreement, follow_up, end
 	Label string
+	Link  string // the event's page, "" when it has none the reader may open
 	Past  bool
 }
 
@@ -89,6 +91,9 @@ func (a *App) profile(c *fiber.Ctx, row db.CaseloadRow) (profilePage, error) {
 		return p, err
 	}
 	if p.Agreements, err = a.store.AgreementsForParticipant(ctx, pt.ID, a.today()); err != nil {
+		return p, err
+	}
+	if p.FollowUps, err = a.store.FollowUpsOfParticipant(ctx, pt.ID); err != nil {
 		return p, err
 	}
 	if u.Role == db.RoleAdmin {
@@ -138,9 +143,68 @@ func (a *App) timeline(p *profilePage) []timelineItem {
 		items = append(items, timelineItem{Date: x.DecidedOn, Kind: "extension", Label: p.T("participants.tl_extension", "N", x.Months)})
 	}
 	items = append(items, timelineItem{Date: p.P.ProgrammeEnd, Kind: "end", Label: p.T("participants.tl_end")})
-	sort.SliceStable(items, func(i, j int) bool { return items[i].Date.Before(items[j].Date) })
+	items = append(items, placementEvents(p)...)
+	// Newest first (issue 20): what happened last is what the reader
+	// looks for; the planned end and other future events lead.
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Date.After(items[j].Date) })
 	for i := range items {
 		items[i].Past = !items[i].Date.After(now)
+	}
+	return items
+}
+
+// placementEvents are the proposals, agreements and follow-ups on the
+// timeline, each linking to its page: an agreement's for everyone who
+// sees the profile, a proposal's placement for those who may open
+// placements (not NAV).
+func placementEvents(p *profilePage) []timelineItem {
+	var items []timelineItem
+	agreementPage := func(id int64) string { return "/agreements/" + strconv.FormatInt(id, 10) }
+	for _, pr := range p.Proposals {
+		link := ""
+		if p.Role() != db.RoleNAV {
+			link = "/placements/" + strconv.FormatInt(pr.PlacementID, 10)
+		}
+		items = append(items, timelineItem{Date: pr.CreatedAt, Kind: "proposal", Link: link,
+			Label: p.T("participants.tl_proposed", "Title", pr.PlacementTitle, "Org", pr.OrgName)})
+		if pr.DecidedAt != nil {
+			if pr.AgreementID != nil {
+				link = agreementPage(*pr.AgreementID)
+			}
+			items = append(items, timelineItem{Date: *pr.DecidedAt, Kind: "proposal", Link: link,
+				Label: p.T("participants.tl_proposal_answered", "Title", pr.PlacementTitle, "Answer", p.T("proposals.status_"+pr.Status))})
+		}
+	}
+	for _, ag := range p.Agreements {
+		title, link := ag.PlacementTitle, agreementPage(ag.ID)
+		if ag.JobTitle != "" {
+			title = ag.JobTitle
+		}
+		add := func(at time.Time, id string) {
+			items = append(items, timelineItem{Date: at, Kind: "agreement", Link: link, Label: p.T(id, "Title", title, "Org", ag.OrgName)})
+		}
+		add(ag.CreatedAt, "participants.tl_agreement_proposed")
+		if ag.FirstApprovedAt != nil {
+			add(*ag.FirstApprovedAt, "participants.tl_agreement_approved")
+			// The days of an approved agreement: it starts, and ends
+			// early, when cancelled, or on its end date.
+			if ag.StartDate != nil && ag.CancelledAt == nil {
+				add(*ag.StartDate, "participants.tl_agreement_started")
+			}
+			switch {
+			case ag.EndedOn != nil:
+				add(*ag.EndedOn, "participants.tl_agreement_ended")
+			case ag.CancelledAt == nil && ag.EndDate != nil:
+				add(*ag.EndDate, "participants.tl_agreement_ends")
+			}
+		}
+		if ag.CancelledAt != nil {
+			add(*ag.CancelledAt, "participants.tl_agreement_cancelled")
+		}
+	}
+	for _, f := range p.FollowUps {
+		items = append(items, timelineItem{Date: f.HeldOn, Kind: "follow_up", Link: agreementPage(f.AgreementID) + "#followups-heading",
+			Label: p.T("participants.tl_follow_up", "Title", f.Title)})
 	}
 	return items
 }

@@ -11,6 +11,34 @@
     menu.open = true;
   }
 
+  // The header's "Administrasjon" menu (a <details>) from 48em is a
+  // dropdown: Escape closes it (back on its summary), as does a click
+  // elsewhere. On a phone it is part of the folded menu, always shown;
+  // where ::details-content is unknown, it is opened.
+  var submenus = document.querySelectorAll("details.site-submenu");
+  if (window.CSS && !CSS.supports("selector(::details-content)") &&
+      !window.matchMedia("(min-width: 48em)").matches) {
+    for (var m = 0; m < submenus.length; m++) submenus[m].open = true;
+  }
+  function closeSubmenus(except) {
+    for (var i = 0; i < submenus.length; i++) {
+      if (submenus[i] !== except && submenus[i].open && window.matchMedia("(min-width: 48em)").matches) {
+        submenus[i].open = false;
+      }
+    }
+  }
+  document.addEventListener("click", function (evt) {
+    var t = evt.target;
+    closeSubmenus(t && t.closest ? t.closest("details.site-submenu") : null);
+  });
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") return;
+    var open = document.activeElement && document.activeElement.closest &&
+      document.activeElement.closest("details.site-submenu[open]");
+    closeSubmenus(null);
+    if (open) open.querySelector("summary").focus();
+  });
+
   // The printable summary's "Print" button.
   document.body.addEventListener("click", function (evt) {
     var t = evt.target;
@@ -82,6 +110,15 @@
   document.body.addEventListener("htmx:afterRequest", function (evt) {
     var form = evt.detail.elt;
     if (form && form.matches && form.matches("form[data-search]")) searchSent = null;
+  });
+
+  // A live search's results (data-announce on the swapped region) are
+  // not read out whole: the live region gets their count.
+  document.body.addEventListener("htmx:afterSwap", function (evt) {
+    var box = evt.detail.target, region = document.getElementById("live-region");
+    if (!box || !region || !box.hasAttribute || !box.hasAttribute("data-announce")) return;
+    var what = box.querySelector(box.getAttribute("data-announce"));
+    if (what) region.textContent = what.textContent.trim();
   });
 
   // Live validation swaps a field's message container (id f-NAME-msg):
