@@ -38,7 +38,8 @@ func (s Suggestion) Fits(skill string) bool {
 
 // suggestionsSQL ranks every published placement with a free seat for one
 // participant in one statement. The participant's best level per skill
-// and total gap to the norskmål are computed once (pt); each placement
+// and total gap to the plan's norskmål (where the plan has one) are
+// computed once (pt); each placement
 // then scores:
 //
 //	4 × skills whose requirement the person meets (none required counts)
@@ -46,7 +47,8 @@ func (s Suggestion) Fits(skill string) bool {
 //	2 × kind suits the distance to the norskmål (språkpraksis when 8 or
 //	    more levels to go over the four skills; arbeidspraksis,
 //	    arbeidstrening or lønnstilskudd when 2 or fewer; between, either
-//	    språkpraksis or arbeidspraksis)
+//	    språkpraksis or arbeidspraksis; any kind when the plan has no
+//	    Norwegian goal)
 //	2 × a workplace language the person speaks
 //	2 × the sector of the person's sluttmål
 //	1 × starts within 60 days (or by agreement)
@@ -57,11 +59,16 @@ const suggestionsSQL = `
 WITH pt AS (
 	SELECT p.id, p.municipality, p.languages, p.goal_sector, p.goal_category,
 		b.best_listening, b.best_reading, b.best_writing, b.best_oral,
-		greatest(0, cefr_rank(p.goal_listening) - coalesce(cefr_rank(b.best_listening), 0))
-		+ greatest(0, cefr_rank(p.goal_reading) - coalesce(cefr_rank(b.best_reading), 0))
-		+ greatest(0, cefr_rank(p.goal_writing) - coalesce(cefr_rank(b.best_writing), 0))
-		+ greatest(0, cefr_rank(p.goal_oral) - coalesce(cefr_rank(b.best_oral), 0)) AS gap_total
+		-- The gap to the plan's Norwegian goal, skills with a goal only;
+		-- NULL when the plan has none (issue 14: never the legacy
+		-- participants.goal_* defaults).
+		CASE WHEN num_nonnulls(ip.goal_listening, ip.goal_reading, ip.goal_writing, ip.goal_oral) > 0 THEN
+		coalesce(greatest(0, cefr_rank(ip.goal_listening) - coalesce(cefr_rank(b.best_listening), 0)), 0)
+		+ coalesce(greatest(0, cefr_rank(ip.goal_reading) - coalesce(cefr_rank(b.best_reading), 0)), 0)
+		+ coalesce(greatest(0, cefr_rank(ip.goal_writing) - coalesce(cefr_rank(b.best_writing), 0)), 0)
+		+ coalesce(greatest(0, cefr_rank(ip.goal_oral) - coalesce(cefr_rank(b.best_oral), 0)), 0) END AS gap_total
 	FROM participants p
+	LEFT JOIN integration_plans ip ON ip.participant_id = p.id
 	` + bestLevelsJoin + `
 	WHERE ` + scopeSQL + ` AND p.id = $4
 ), scored AS (
@@ -71,14 +78,15 @@ WITH pt AS (
 		(p.level_writing IS NULL OR coalesce(p.level_writing <= pt.best_writing, false)) AS fit_writing,
 		(p.level_oral IS NULL OR coalesce(p.level_oral <= pt.best_oral, false)) AS fit_oral,
 		coalesce(pt.municipality <> '' AND lower(p.municipality) = lower(pt.municipality), false) AS same_town,
-		CASE WHEN pt.gap_total >= 8 THEN p.kind = 'sprakpraksis'
+		CASE WHEN pt.gap_total IS NULL THEN true -- no Norwegian goal: no kind is preferred by it
+			WHEN pt.gap_total >= 8 THEN p.kind = 'sprakpraksis'
 			WHEN pt.gap_total <= 2 THEN p.kind IN ('arbeidspraksis', 'arbeidstrening', 'lonnstilskudd')
 			ELSE p.kind IN ('sprakpraksis', 'arbeidspraksis') END AS kind_fits,
 		coalesce(p.languages && pt.languages, false) AS shared_language,
 		(pt.goal_sector <> '' AND p.sector = pt.goal_sector) AS sector_fits,
 		(p.start_date IS NULL OR p.start_date <= oslo_today() + 60) AS starts_soon,
 		coalesce(p.start_date < oslo_today(), false) AS started,
-		pt.gap_total >= 8 AS far_from_goal
+		coalesce(pt.gap_total >= 8, false) AS far_from_goal
 	` + placementFrom + `, pt
 	WHERE p.status = 'published' AND o.approved_at IS NOT NULL AND p.seats > p.seats_taken
 	  AND (p.end_date IS NULL OR p.end_date >= oslo_today())

@@ -97,3 +97,40 @@ func TestSuggestionsWithoutResults(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 }
+
+// The kind that suits a person follows the plan's Norwegian goal, not the
+// legacy default goal on the participant row (issue 14): B2 in every skill
+// with no results is 16 levels to go, far from the goal, and only a
+// språkpraksis fits; the same person whose plan has no Norwegian goal is
+// not "far" from anything and every kind fits.
+func TestSuggestionsFollowThePlansGoal(t *testing.T) {
+	st := dbtest.Open(t)
+	ctx := context.Background()
+	adviser := newStaff(t, st, db.RoleAdviser)
+	org, user := newOrg(t, st)
+	pid := newParticipant(t, st, adviser, "Plan", 600, db.LevelA1) // legacy goal A1: would be "close"
+	sprak := publish(t, st, org, user, db.PlacementInput{Kind: "sprakpraksis", Title: "Språk"})
+	trening := publish(t, st, org, user, db.PlacementInput{Kind: "arbeidstrening", Title: "Trening"})
+	kinds := func() map[int64]db.Suggestion {
+		t.Helper()
+		got, err := st.Suggestions(ctx, pid, db.Scope{AdviserID: adviser}, 20, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[int64]db.Suggestion{}
+		for _, s := range got {
+			out[s.ID] = s
+		}
+		return out
+	}
+	setPlanGoals(t, st, pid, map[string]db.Level{"listening": db.LevelB2, "reading": db.LevelB2, "writing": db.LevelB2, "oral": db.LevelB2})
+	got := kinds()
+	if !got[sprak].FarFromGoal || !got[sprak].KindFits || got[trening].KindFits {
+		t.Errorf("plan goal B2, nothing reached: språkpraksis %+v, arbeidstrening %+v", got[sprak], got[trening])
+	}
+	setPlanGoals(t, st, pid, nil)
+	got = kinds()
+	if got[sprak].FarFromGoal || !got[sprak].KindFits || !got[trening].KindFits {
+		t.Errorf("plan without a Norwegian goal: språkpraksis %+v, arbeidstrening %+v", got[sprak], got[trening])
+	}
+}
