@@ -244,7 +244,13 @@ func MigrationFiles() []string {
 // inTx runs fn in a transaction and commits when it returns nil. Changes
 // and the mail or tokens they cause are written together this way.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := s.DB.BeginTxx(ctx, nil)
+	return s.inTxOpts(ctx, nil, fn)
+}
+
+// inTxOpts is inTx with transaction options (an isolation level): they
+// must be set at BEGIN, before setTxDay's statement.
+func (s *Store) inTxOpts(ctx context.Context, opts *sql.TxOptions, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.DB.BeginTxx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -117,11 +118,8 @@ var innsynSections = []struct {
 // transaction. ErrNotFound for an unknown or anonymised participant.
 func (s *Store) Innsyn(ctx context.Context, participantID, actorID int64, ip string) (Innsyn, error) {
 	var out Innsyn
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		// One snapshot for every section: the answer is consistent.
-		if _, err := tx.ExecContext(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`); err != nil {
-			return fmt.Errorf("db: innsyn: %w", err)
-		}
+	// One snapshot for every section: the answer is consistent.
+	err := s.inTxOpts(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead}, func(tx *sqlx.Tx) error {
 		var err error
 		if out, err = gatherInnsyn(ctx, tx, participantID, s.Now()); err != nil {
 			return err
