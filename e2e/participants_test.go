@@ -253,10 +253,13 @@ func adviserRegistersParticipant(b *tab) *journeyParticipant {
 	b.fill("#f-first_name", p.first)
 	b.fill("#f-last_name", p.last)
 	b.fill("#f-birth_year", "1991")
-	b.choose("#f-education", "upper_secondary")
-	// Asylum granted before 2021: introduksjonsloven, up to two years.
+	// Primary school only: integreringsloven § 14, a programme of up to
+	// two years (with upper secondary education § 13 allows six months).
+	b.choose("#f-education", "primary")
+	// Asylum granted after 2020: integreringsloven, whose plan has a
+	// Norwegian goal in every skill.
 	b.choose("#f-legal_basis", "asylum")
-	b.choose("#f-permit_date", "2019-06-03")
+	b.choose("#f-permit_date", "2022-06-03")
 	b.do(click("#f-lang-ti"), click("#f-lang-ar"))
 	b.choose("#f-programme_start", ymd(p.start))
 	b.choose("#f-programme_end", ymd(p.start.AddDate(0, -1, 0))) // before the start
@@ -264,6 +267,7 @@ func adviserRegistersParticipant(b *tab) *journeyParticipant {
 	b.choose("#f-goal_sector", "health")
 	for _, sk := range db.Skills {
 		b.expect(sk+" goal", b.value("#f-goal_"+sk), "") // "Standard"/"Default"
+		b.choose("#f-goal_"+sk, "b1")                    // the adviser's decision: B1 in every skill
 	}
 	b.choose("#f-nav_contact", strconv.FormatInt(nav.ID, 10))
 	save := `main form[action="/participants"] button[type="submit"]`
@@ -277,15 +281,20 @@ func adviserRegistersParticipant(b *tab) *journeyParticipant {
 		t.Errorf("%d messages on the form, want only the one for the end date", n)
 	}
 	for sel, want := range map[string]string{"#f-first_name": p.first, "#f-last_name": p.last, "#f-birth_year": "1991",
-		"#f-education": "upper_secondary", "#f-legal_basis": "asylum", "#f-permit_date": "2019-06-03", "#f-programme_start": ymd(p.start),
+		"#f-education": "primary", "#f-legal_basis": "asylum", "#f-permit_date": "2022-06-03", "#f-programme_start": ymd(p.start),
 		"#f-programme_end": ymd(p.start.AddDate(0, -1, 0)), "#f-goal_category": "work_sector", "#f-goal_sector": "health",
-		"#f-nav_contact": strconv.FormatInt(nav.ID, 10), "#f-goal_oral": ""} {
+		"#f-nav_contact": strconv.FormatInt(nav.ID, 10), "#f-goal_listening": "b1", "#f-goal_reading": "b1", "#f-goal_writing": "b1",
+		"#f-goal_oral": "b1"} {
 		b.expect("kept "+sel, b.value(sel), want)
 	}
 	for sel, want := range map[string]bool{"#f-lang-ti": true, "#f-lang-ar": true, "#f-lang-uk": false} {
 		if got := eval[bool](b, fmt.Sprintf(`document.querySelector(%q).checked`, sel)); got != want {
 			t.Errorf("kept %s checked: %v, want %v", sel, got, want)
 		}
+	}
+	// The regime derived from the basis and the permit date, shown beside them.
+	if !strings.Contains(b.text("#derived-regime"), b.msg("participant.regime.integreringsloven")) {
+		t.Errorf("the derived regime is not integreringsloven: %q", b.text("#derived-regime"))
 	}
 	if !eval[bool](b, `document.activeElement && document.activeElement.classList.contains("ds-error-summary")`) {
 		t.Errorf("the error summary does not have focus")
@@ -306,9 +315,21 @@ func adviserRegistersParticipant(b *tab) *journeyParticipant {
 	} else if stored.NavContactID == nil || *stored.NavContactID != nav.ID || stored.GoalSector != "health" ||
 		!slices.Equal([]string(stored.Languages), []string{"ti", "ar"}) && !slices.Equal([]string(stored.Languages), []string{"ar", "ti"}) {
 		t.Errorf("stored: NAV %v, sector %q, languages %v", stored.NavContactID, stored.GoalSector, stored.Languages)
+	} else if stored.Regime != db.RegimeIntegration {
+		t.Errorf("stored regime %q, want %q", stored.Regime, db.RegimeIntegration)
+	}
+	// The plan holds the goals the adviser chose, B1 in every skill.
+	if plan, err := store.Plan(b.ctx, id); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, sk := range db.Skills {
+			if g := plan.Goal(sk); g == nil || *g != db.LevelB1 {
+				t.Errorf("the plan's %s goal is %v, want B1", sk, g)
+			}
+		}
 	}
 
-	// Nothing recorded yet: "–" and the default goal B1 in every skill,
+	// Nothing recorded yet: "–" and the plan's goal B1 in every skill,
 	// the months left, and a chart that says it is empty.
 	row, err := store.CaseloadRowFor(b.ctx, id, db.Scope{All: true})
 	if err != nil {
