@@ -101,8 +101,19 @@ func caseloadLines(p *Page, rows []db.CaseloadRow) []caseloadLine {
 			CurrentTitle: derefOr(r.CurrentTitle, ""), CurrentOrg: derefOr(r.CurrentOrg, ""), End: dateOf(r.ProgrammeEnd),
 			MonthsLeft: p.T("participants.months_left", "Months", r.MonthsLeft),
 			StatusText: p.T("participant.status." + r.Status), Levels: make([]levelCell, len(db.Skills))}
+		// A plan with no Norwegian goal at all shows the best levels alone:
+		// the basis column says the row is measured against the sluttmål,
+		// and "/no goal" four times a row made the table too wide to fit
+		// (issue 20). Where the plan has goals in some skills, the others
+		// say "no goal".
+		suffix := ""
+		for _, sk := range db.Skills {
+			if r.HasGoal(sk) {
+				suffix = noGoal
+			}
+		}
 		for j, sk := range db.Skills {
-			l.Levels[j] = levelCellOf(p, r, sk, noGoal)
+			l.Levels[j] = levelCellOf(p, r, sk, suffix)
 		}
 		if o := r.Outcome(); o != "" {
 			l.OutcomeText = p.T("participant.outcome." + o)
@@ -121,7 +132,8 @@ func caseloadLines(p *Page, rows []db.CaseloadRow) []caseloadLine {
 }
 
 // levelCellOf is a skill's badge: the best level over the current plan's
-// Norwegian goal, or over "no goal" where the plan has none in the skill
+// Norwegian goal, or over noGoal where the plan has none in the skill (the
+// best level alone when noGoal is empty: the plan has no goal at all)
 // (issue 14: the legacy goal columns are not a goal anyone set).
 func levelCellOf(p *Page, r db.CaseloadRow, sk, noGoal string) levelCell {
 	text := "–"
@@ -131,8 +143,10 @@ func levelCellOf(p *Page, r db.CaseloadRow, sk, noGoal string) levelCell {
 	c := levelCell{Short: p.T("skill." + sk + "_short"), Name: p.T("skill." + sk)}
 	if r.HasGoal(sk) {
 		c.Text, c.Reached = text+"/"+p.T("level."+string(r.PlanGoal(sk))), r.Gap(sk) == 0
-	} else {
+	} else if noGoal != "" {
 		c.Text = text + "/" + noGoal
+	} else {
+		c.Text = text
 	}
 	return c
 }
