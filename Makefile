@@ -17,11 +17,11 @@ run: build db
 
 ## test: every test, including the browser journeys (needs chromium)
 test: assets test-db
-	$(GO) test -count=1 -timeout 12m ./...
+	$(GO) test -count=1 -timeout 20m ./...
 
 ## e2e: only the browser journeys
 e2e: assets test-db
-	$(GO) test -count=1 -timeout 12m ./e2e/...
+	$(GO) test -count=1 -timeout 20m ./e2e/...
 
 ## faults: only the fault tests (real processes, private PostgreSQL clusters; also part of `make test`)
 faults: assets test-db
