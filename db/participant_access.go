@@ -285,23 +285,6 @@ func (s *Store) EndParticipantAccess(ctx context.Context, participantID, adviser
 	return n, err
 }
 
-// ParticipantAccess is what the adviser's card shows: the e-mail and
-// language on file and how many sessions are open now.
-type ParticipantAccess struct {
-	Email    *string `db:"email"`
-	Locale   string  `db:"locale"`
-	Sessions int     `db:"sessions"`
-}
-
-// ParticipantAccessOf reads the card's facts for a participant.
-func (s *Store) ParticipantAccessOf(ctx context.Context, participantID int64) (ParticipantAccess, error) {
-	var pa ParticipantAccess
-	err := s.DB.GetContext(ctx, &pa, `SELECT p.email, p.locale,
-		(SELECT count(*) FROM participant_sessions s WHERE s.participant_id = p.id AND s.expires_at > now()) AS sessions
-		FROM participants p WHERE p.id = $1`, participantID)
-	return pa, translate(err)
-}
-
 // SetParticipantLocale remembers the language a participant picked; it
 // is used for their pages and their mails.
 func (s *Store) SetParticipantLocale(ctx context.Context, participantID int64, lang string) error {
