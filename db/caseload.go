@@ -204,7 +204,7 @@ func (s *Store) caseloadArgs(sc Scope, f CaseloadFilter) []any {
 func (s *Store) refreshStale(ctx context.Context, sc Scope) error {
 	_, err := s.DB.ExecContext(ctx, `SELECT caseload_refresh($4::date, ARRAY(
 		SELECT c.participant_id FROM caseload_rows c JOIN participants p ON p.id = c.participant_id
-		WHERE (c.measured_on < $4::date OR c.measured_on > $4::date) AND `+scopeSQL+` ORDER BY c.participant_id))`,
+		WHERE c.measured_on <> $4::date AND `+scopeSQL+` ORDER BY c.participant_id))`,
 		append(sc.args(), dateOnly(s.Today()))...)
 	if err != nil {
 		return fmt.Errorf("db: caseload refresh: %w", err)
