@@ -259,10 +259,9 @@ func (t *JobTx) RefreshCaseload(ctx context.Context, day time.Time) (int64, erro
 
 // caseloadLive computes the caseload's figures per participant on every
 // call, as /participants did before the read model: LATERALs over every
-// result and outcome and participant_measure per row (the ids $6, on the
-// day $5; $4 the ids). It serves one participant's profile and is the oracle the
-// equality tests hold caseload_rows to; the two are written apart on
-// purpose.
+// result and outcome and participant_measure per row (on the day $5; $4
+// the ids). It is the oracle the equality tests hold caseload_rows to; the
+// two are written apart on purpose.
 var caseloadLive = strings.ReplaceAll(`SELECT `+participantColumns+`,
 	b.best_listening, b.best_reading, b.best_writing, b.best_oral,
 	ip.goal_listening AS plan_goal_listening, ip.goal_reading AS plan_goal_reading,
@@ -294,24 +293,51 @@ func planGapExpr(skill string) string {
 		skill + "), 0)) END AS gap_" + skill
 }
 
-// caseloadRowViewed is caseloadLive writing the read's audit row in the
+// caseloadByID is one participant's row from the read model, as the list
+// shows it ($4 the id, $5 the day): the participant, its caseload_rows
+// row and the current placement, by primary key.
+var caseloadByID = strings.ReplaceAll(`SELECT `+participantColumns+`, `+caseloadRowColumns+`, `+caseloadMonthsLeft+`,
+	`+caseloadCurrentColumns+`, 1 AS total
+`+participantFrom+`
+JOIN caseload_rows c ON c.participant_id = p.id`+caseloadCurrentJoin+`
+WHERE `+scopeSQL+` AND p.id = $4`, "$8", "$5")
+
+// caseloadRowViewed is caseloadByID writing the read's audit row in the
 // same statement ($6 actor, $7 action, $8 IP): only when the row is found,
 // that is when the scope may see the participant.
-var caseloadRowViewed = `WITH r AS (` + caseloadLive + `), logged AS (
+var caseloadRowViewed = `WITH r AS (` + caseloadByID + `), logged AS (
 	INSERT INTO audit_log (actor_id, action, entity, entity_id, ip)
 	SELECT NULLIF($6::bigint, 0), $7::text, 'participant', r.id, NULLIF($8::text, '')::inet FROM r)
 SELECT * FROM r`
 
+// refreshStaleOne measures one participant's row again when it was
+// measured on another day than the store's today (as refreshStale does
+// for a scope); nothing to do is a primary-key look-up and an empty call.
+func (s *Store) refreshStaleOne(ctx context.Context, id int64) error {
+	err := s.execPrepared(ctx, `SELECT caseload_refresh($2::date, ARRAY(
+		SELECT participant_id FROM caseload_rows WHERE participant_id = $1 AND measured_on <> $2::date))`, id, dateOnly(s.Today()))
+	if err != nil {
+		return fmt.Errorf("db: caseload refresh: %w", err)
+	}
+	return nil
+}
+
 // CaseloadRowFor is one participant's caseload row (the profile's
-// figures), computed live.
+// figures) from the read model, the same row the list shows.
 //
-// It runs with a generic plan from its first run on a connection
-// (getGeneric): participant_measure, inlined into it, made planning the
-// row with its values 30–500 ms at national scale against 1 ms to run it
-// (docs/benchmarks.md, "Issue 19").
+// Until 2026-12-06 it was computed live (caseloadLive, with
+// participant_measure inlined) under a forced generic plan; since
+// participant_measure became set-based (migration 00026) that plan
+// measured every participant to keep one: 1.6 s at national scale
+// (docs/benchmarks.md, "The profile from the read model"). The read
+// model is kept current by the writes' triggers, so there is nothing to
+// compute here.
 func (s *Store) CaseloadRowFor(ctx context.Context, id int64, sc Scope) (CaseloadRow, error) {
+	if err := s.refreshStaleOne(ctx, id); err != nil {
+		return CaseloadRow{}, err
+	}
 	var r CaseloadRow
-	err := s.getGeneric(ctx, &r, caseloadLive, append(sc.args(), pq.Array([]int64{id}), dateOnly(s.Today()))...)
+	err := s.getPrepared(ctx, &r, caseloadByID, append(sc.args(), id, dateOnly(s.Today()))...)
 	return r, translate(err)
 }
 
@@ -321,8 +347,11 @@ func (s *Store) CaseloadRowFor(ctx context.Context, id int64, sc Scope) (Caseloa
 // sent (DOMAIN.md: every access logged, synchronously). A participant the
 // scope may not see is ErrNotFound and writes nothing.
 func (s *Store) CaseloadRowViewed(ctx context.Context, id int64, sc Scope, actorID int64, action, ip string) (CaseloadRow, error) {
+	if err := s.refreshStaleOne(ctx, id); err != nil {
+		return CaseloadRow{}, err
+	}
 	var r CaseloadRow
-	err := s.getGeneric(ctx, &r, caseloadRowViewed, append(sc.args(), pq.Array([]int64{id}), dateOnly(s.Today()), actorID, action, ip)...)
+	err := s.getPrepared(ctx, &r, caseloadRowViewed, append(sc.args(), id, dateOnly(s.Today()), actorID, action, ip)...)
 	return r, translate(err)
 }
 

@@ -94,10 +94,11 @@ func TestCaseloadGapsFromPlanGoals(t *testing.T) {
 	}
 	list := caseloadByID(t, st, db.Scope{AdviserID: adviser}, db.CaseloadFilter{})
 	for id, w := range wants {
-		live, err := st.CaseloadRowFor(ctx, id, db.Scope{AdviserID: adviser})
-		if err != nil {
-			t.Fatal(err)
+		lives, err := st.CaseloadLive(ctx, db.Scope{AdviserID: adviser}, []int64{id})
+		if err != nil || len(lives) != 1 {
+			t.Fatalf("live row of %d: %d rows, %v", id, len(lives), err)
 		}
+		live := lives[0]
 		for src, r := range map[string]db.CaseloadRow{"list": list[id], "live": live} {
 			for _, sk := range db.Skills {
 				g, has := w.gaps[sk]
