@@ -44,7 +44,7 @@ func TestDashboardCardsProposalsAndUnlogged(t *testing.T) {
 		ta.exec(`INSERT INTO attendance (agreement_id, day, present, hours, mark) VALUES ($1, $2::date, true, 6, 'present')`, logged.id, d)
 	}
 	// Awaiting approval with past weeks: not running, not counted.
-	ta.attendanceAgreement(employer, adviser, attStart, attEnd, false)
+	awaiting := ta.attendanceAgreement(employer, adviser, attStart, attEnd, false)
 
 	pl := func() int64 {
 		return ta.storePlacement(employer, completePlacement(unique("Kommune ")), db.PlacementPublished)
@@ -89,8 +89,13 @@ func TestDashboardCardsProposalsAndUnlogged(t *testing.T) {
 	if !strings.Contains(res.body, `href="/participants/`+itoa(waitingP)+`"`) || !strings.Contains(res.body, `<option value="proposed" selected>`) {
 		t.Error("the list does not link to the person or does not show its filter")
 	}
-	if all := rowIDs(t, c.get("/proposals"), proposalRow); !sameSet(idStrings(all), waiting, answered) {
-		t.Errorf("all the adviser's proposals: %v, want %d and %d", all, waiting, answered)
+	// All of them: these two and the three accepted ones the agreements came from.
+	want := []int64{waiting, answered}
+	for _, id := range []int64{unlogged.id, logged.id, awaiting.id} {
+		want = append(want, ta.agreement(id).ProposalID)
+	}
+	if all := rowIDs(t, c.get("/proposals"), proposalRow); !sameSet(idStrings(all), want...) {
+		t.Errorf("all the adviser's proposals: %v, want %v", all, want)
 	}
 	// (Proposed and declined in this test's same second.)
 	if declined := c.get("/proposals?status=declined"); !strings.Contains(declined.text(), "Takket nei samme dag") ||
