@@ -232,18 +232,31 @@ func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]Cas
 }
 
 // CaseloadCount is how many participants of a scope a filter matches:
-// the number the dashboard's cards show, the same WHERE as the list.
+// the number a dashboard card shows, the same WHERE as the list.
 func (s *Store) CaseloadCount(ctx context.Context, sc Scope, f CaseloadFilter) (int, error) {
-	if err := s.refreshStale(ctx, sc); err != nil {
+	n, err := s.CaseloadCounts(ctx, sc, f)
+	if err != nil {
 		return 0, err
 	}
-	var n int
-	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM participants p JOIN caseload_rows c ON c.participant_id = p.id`+
-		caseloadWhere+` AND $6::int >= 0 AND $7::int >= 0`, s.caseloadArgs(sc, f)...)
-	if err != nil {
-		return 0, fmt.Errorf("db: caseload count: %w", err)
+	return n[0], nil
+}
+
+// CaseloadCounts is CaseloadCount for several filters, in order, with the
+// scope's stale rows measured again once for all of them (the adviser's
+// dashboard: one statement fewer than a CaseloadCount per card).
+func (s *Store) CaseloadCounts(ctx context.Context, sc Scope, fs ...CaseloadFilter) ([]int, error) {
+	if err := s.refreshStale(ctx, sc); err != nil {
+		return nil, err
 	}
-	return n, nil
+	out := make([]int, len(fs))
+	for i, f := range fs {
+		err := s.DB.GetContext(ctx, &out[i], `SELECT count(*) FROM participants p JOIN caseload_rows c ON c.participant_id = p.id`+
+			caseloadWhere+` AND $6::int >= 0 AND $7::int >= 0`, s.caseloadArgs(sc, f)...)
+		if err != nil {
+			return nil, fmt.Errorf("db: caseload count: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // RefreshCaseload measures every participant's caseload row on the day

@@ -30,8 +30,9 @@ const agreementsPerPage = 100
 
 // agreementsIndex lists the agreements the user may see, what needs them
 // first (awaiting approval, then running), filtered by status,
-// organisation, participant and words, 100 a page; only the rows shown
-// are audited as listed.
+// organisation, participant, words, follow-ups due and weeks not logged
+// (unlogged=1: running, with a week before this one due and not logged),
+// 100 a page; only the rows shown are audited as listed.
 func (a *App) agreementsIndex(c *fiber.Ctx) error {
 	p := agreementsPage{Page: a.newPage(c, "agreements.title"), Today: a.today(), Statuses: db.AgreementStatuses, Q: url.Values{}}
 	f := db.AgreementFilter{Limit: agreementsPerPage}
@@ -50,6 +51,10 @@ func (a *App) agreementsIndex(c *fiber.Ctx) error {
 	if c.Query("follow_up") == "due" {
 		f.FollowUpDue = true
 		p.Q.Set("follow_up", "due")
+	}
+	if c.Query("unlogged") == "1" {
+		f.Unlogged = true
+		p.Q.Set("unlogged", "1")
 	}
 	if v := strings.TrimSpace(c.Query("q")); v != "" {
 		if utf8.RuneCountInString(v) > 200 {
