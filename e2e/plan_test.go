@@ -35,6 +35,13 @@ func TestPlanJourney(t *testing.T) {
 	if !strings.Contains(admin.text("#programme-rules"), admin.msg("admin.rules.expired")) {
 		t.Errorf("no row is marked expired (the seeded kap. 6A row ended 2026-06-30)")
 	}
+	// The absence rules and the national target, read-only, with their sources.
+	if got := admin.text("#absence-rules"); !strings.Contains(got, admin.msg("participant.regime.kap6a")) || !strings.Contains(got, "IMDi") {
+		t.Errorf("absence rules: %q", got)
+	}
+	if got := admin.text("#kpi-targets"); !strings.Contains(got, admin.msg("admin.kpi.metric_work_edu_1y")) || !strings.Contains(got, "70 %") {
+		t.Errorf("national targets: %q", got)
+	}
 	admin.checkPage("admin-rules")
 	// A demo seed that already holds the next kap. 6A row leaves nothing
 	// to add: the journey adds it only while the rule in force has expired.
