@@ -315,6 +315,21 @@ func placeInArbeidstrening(t *testing.T, pid int64, first, town string) {
 	a.expect("running", a.text(statusTag), a.msg("agreements.status.running"))
 	a.expect("what happens now", a.text(`.next-step p`), a.msg("agreements.next_running", "Date", dmy(end)))
 	a.checkPage("arbeidstrening-running")
+	// NAV's decision among the approvals: what, when and who for the
+	// adviser; the employer sees only that NAV approved and when.
+	navUser, err := store.UserByEmail(ctx, navEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	approvedToday := a.msg("agreements.approval_nav") + ": " + a.msg("agreements.nav_decided.approved", "Date", dmy(today))
+	if got := a.text("#approval-nav"); !strings.Contains(got, approvedToday) || !strings.Contains(got, navUser.Name) {
+		t.Errorf("the adviser's approvals say of NAV %q, want %q by %s", got, approvedToday, navUser.Name)
+	}
+	e.expectStatus("the employer's agreement page", e.open(agreementPath), 200)
+	if got := e.text("#approval-nav"); !strings.Contains(got, approvedToday) || strings.Contains(got, navUser.Name) {
+		t.Errorf("the employer's approvals say of NAV %q, want %q and no name", got, approvedToday)
+	}
+	e.checkPage("arbeidstrening-running-employer")
 	var status, decision string
 	if err := store.DB.QueryRowContext(ctx, `SELECT agreement_status(ag, $2::date), coalesce(nav_decision, '') FROM agreements ag WHERE id = $1`,
 		agreementID, ymd(today)).Scan(&status, &decision); err != nil || status != "running" || decision != "approved" {
