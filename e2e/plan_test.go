@@ -321,13 +321,15 @@ func placeInArbeidstrening(t *testing.T, pid int64, first, town string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	approvedToday := a.msg("agreements.approval_nav") + ": " + a.msg("agreements.nav_decided.approved", "Date", dmy(today))
-	if got := a.text("#approval-nav"); !strings.Contains(got, approvedToday) || !strings.Contains(got, navUser.Name) {
-		t.Errorf("the adviser's approvals say of NAV %q, want %q by %s", got, approvedToday, navUser.Name)
+	approvedToday := func(b *tab) string { // in the tab's language
+		return b.msg("agreements.approval_nav") + ": " + b.msg("agreements.nav_decided.approved", "Date", dmy(today))
+	}
+	if got := a.text("#approval-nav"); !strings.Contains(got, approvedToday(a)) || !strings.Contains(got, navUser.Name) {
+		t.Errorf("the adviser's approvals say of NAV %q, want %q by %s", got, approvedToday(a), navUser.Name)
 	}
 	e.expectStatus("the employer's agreement page", e.open(agreementPath), 200)
-	if got := e.text("#approval-nav"); !strings.Contains(got, approvedToday) || strings.Contains(got, navUser.Name) {
-		t.Errorf("the employer's approvals say of NAV %q, want %q and no name", got, approvedToday)
+	if got := e.text("#approval-nav"); !strings.Contains(got, approvedToday(e)) || strings.Contains(got, navUser.Name) {
+		t.Errorf("the employer's approvals say of NAV %q, want %q and no name", got, approvedToday(e))
 	}
 	e.checkPage("arbeidstrening-running-employer")
 	var status, decision string

@@ -15,7 +15,7 @@ import (
 // adviser, the NAV user and the admin; the employer sees only whether NAV
 // approved and when. A participant does not reach the page (404).
 func TestAgreementNAVDecisionPerRole(t *testing.T) {
-	ta := newTestApp(t)
+	ta := newTestApp(t, areaOnConfig) // the participant's own pages on, so the participant is signed in as one
 	fx := agreementFx{adviser: ta.createUser(db.RoleAdviser), employer: ta.createUser(db.RoleEmployer), nav: ta.createUser(db.RoleNAV),
 		first: unique("Amina"), last: unique("Vedtak")}
 	navName := unique("Nora Navveileder ")
