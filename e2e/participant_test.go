@@ -157,6 +157,13 @@ func participantJourney(t *testing.T, lang string) {
 			t.Errorf("%s: the menu does not mark the page", pg.path)
 		}
 		p.expectNoSidewaysScroll(pg.name)
+		// Nothing runs out of its card, to either side (in Arabic
+		// "(introduksjonsprogrammet)" ran out to the left, past the screen).
+		for _, out := range eval[[]string](p, `Array.from(document.querySelectorAll("main .me-card, main .me-card *"))
+			.filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+			.map(e => e.tagName.toLowerCase() + ": " + e.textContent.trim().slice(0, 40))`) {
+			t.Errorf("%s: %s runs out of its card", pg.path, out)
+		}
 		p.checkPage(pg.name)
 	}
 
