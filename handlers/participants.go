@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -92,14 +93,14 @@ type levelCell struct {
 
 // caseloadLines works out each row's texts (a translation is a map
 // lookup, locale.Translator).
-func caseloadLines(p *Page, rows []db.CaseloadRow) []caseloadLine {
+func caseloadLines(p *Page, rows []db.CaseloadRow, today time.Time) []caseloadLine {
 	out := make([]caseloadLine, len(rows))
 	noGoal := p.T("participants.no_goal_short")
 	for i, r := range rows {
 		l := caseloadLine{ID: r.ID, FirstName: r.FirstName, LastName: r.LastName, AdviserName: r.AdviserName,
 			Status: r.Status, Risk: r.Risk, ProtectedAddress: r.ProtectedAddress,
 			CurrentTitle: derefOr(r.CurrentTitle, ""), CurrentOrg: derefOr(r.CurrentOrg, ""), End: dateOf(r.ProgrammeEnd),
-			MonthsLeft: p.T("participants.months_left", "Months", r.MonthsLeft),
+			MonthsLeft: monthsLeftText(p, r.MonthsLeft, r.ProgrammeEnd, today),
 			StatusText: p.T("participant.status." + r.Status), Levels: make([]levelCell, len(db.Skills))}
 		// A plan with no Norwegian goal at all shows the best levels alone:
 		// the basis column says the row is measured against the sluttmål,
@@ -303,7 +304,7 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 	} else {
 		p.PageNo = 1
 	}
-	p.Lines = caseloadLines(&p.Page, rows)
+	p.Lines = caseloadLines(&p.Page, rows, a.store.Today())
 	rule, err := a.store.MeasureRuleAt(c.UserContext(), a.store.Today())
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return err
@@ -475,4 +476,20 @@ func (a *App) participantUpdate(c *fiber.Ctx) error {
 		return a.render(c, fiber.StatusUnprocessableEntity, "participants/form", &p)
 	}
 	return a.redirect(c, "/participants/"+strconv.FormatInt(pt.ID, 10), "flash.participant_saved")
+}
+
+// monthsLeftText is how long is left of a programme: whole months, and in
+// words where the count is 0 (ended, ends today or less than a month
+// left): "0 mnd igjen" on the day a programme ends read as a mistake.
+func monthsLeftText(p *Page, months int, end, today time.Time) string {
+	if months > 0 {
+		return p.T("participants.months_left", "Months", months)
+	}
+	switch e, t := end.Format(time.DateOnly), today.Format(time.DateOnly); {
+	case e < t:
+		return p.T("participants.months_left_ended")
+	case e == t:
+		return p.T("participants.months_left_today")
+	}
+	return p.T("participants.months_left_under_one")
 }
