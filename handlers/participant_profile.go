@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"sort"
 	"strconv"
@@ -58,67 +59,81 @@ type timelineItem struct {
 // profile gathers the profile from the participant's caseload row (which
 // carries the participant and their figures: one query, not two).
 func (a *App) profile(c *fiber.Ctx, row db.CaseloadRow) (profilePage, error) {
+	p := profilePage{Page: a.newPage(c, "participants.profile_title")}
+	if err := a.loadProfile(c.UserContext(), &p, row); err != nil {
+		return p, err
+	}
+	a.profileView(&p)
+	return p, nil
+}
+
+// loadProfile reads what the profile shows besides the row, for the
+// signed-in p.User.
+func (a *App) loadProfile(ctx context.Context, p *profilePage, row db.CaseloadRow) error {
 	pt := row.Participant
-	ctx := c.UserContext()
-	u := session(c).User
-	p := profilePage{Page: a.newPage(c, "participants.profile_title"), P: pt, Row: row, Skills: db.Skills, Levels: db.Levels,
-		Sources: db.ResultSources, Kinds: db.OutcomeKinds, Form: newForm(),
-		CanEdit: u.Role == db.RoleAdviser && pt.AdviserID == u.ID}
+	u := *p.User
+	p.P, p.Row, p.Skills, p.Levels, p.Sources, p.Kinds, p.Form = pt, row, db.Skills, db.Levels, db.ResultSources, db.OutcomeKinds, newForm()
+	p.CanEdit = u.Role == db.RoleAdviser && pt.AdviserID == u.ID
 	p.Title = pt.FirstName + " " + pt.LastName
 	p.ShowAddress = !pt.ProtectedAddress || p.CanEdit
 	var err error
 	if ends, err := a.store.ProgrammeEndsOf(ctx, pt.ID); err == nil {
 		p.Ends = &ends
 	} else if !errors.Is(err, db.ErrNoPlan) {
-		return p, err
+		return err
 	}
 	if p.Leaves, err = a.store.Leaves(ctx, pt.ID); err != nil {
-		return p, err
+		return err
 	}
 	if p.Extensions, err = a.store.Extensions(ctx, pt.ID); err != nil {
-		return p, err
+		return err
 	}
 	if p.Results, err = a.store.Results(ctx, pt.ID); err != nil {
-		return p, err
+		return err
 	}
 	if p.Outcomes, err = a.store.Outcomes(ctx, pt.ID); err != nil {
-		return p, err
+		return err
 	}
 	if p.Notes, err = a.store.Notes(ctx, pt.ID); err != nil {
-		return p, err
+		return err
 	}
 	if p.Proposals, err = a.store.ProposalsForParticipant(ctx, pt.ID); err != nil {
-		return p, err
+		return err
 	}
 	if p.Agreements, err = a.store.AgreementsForParticipant(ctx, pt.ID, a.today()); err != nil {
-		return p, err
+		return err
 	}
 	if p.FollowUps, err = a.store.FollowUpsOfParticipant(ctx, pt.ID); err != nil {
-		return p, err
+		return err
 	}
 	if u.Role == db.RoleAdmin {
 		if p.Advisers, err = a.store.Users(ctx, db.RoleAdviser, ""); err != nil {
-			return p, err
+			return err
 		}
 	}
 	if p.CanEdit || u.Role == db.RoleAdmin {
 		if p.Shared, err = a.store.SharedWith(ctx, pt.ID); err != nil {
-			return p, err
+			return err
 		}
 		if p.Protection, err = a.store.Protection(ctx, pt.ID); err != nil {
-			return p, err
+			return err
 		}
 	}
 	if p.CanEdit && a.cfg.ParticipantArea {
 		r, err := a.store.MyRemindersOf(ctx, pt.ID)
 		if err != nil {
-			return p, err
+			return err
 		}
 		p.MeReminders = &r
 	}
-	p.Timeline = a.timeline(&p)
-	p.Chart = newChart(pt, p.Results, a.store.Now(), func(id string, args ...any) string { return p.T(id, args...) })
-	return p, nil
+	return nil
+}
+
+// profileView works out in Go what the profile's template shows of the
+// data read: the timeline and the chart.
+func (a *App) profileView(p *profilePage) {
+	p.Timeline = a.timeline(p)
+	p.Chart = newChart(p.P, p.Results, a.store.Now(), func(id string, args ...any) string { return p.T(id, args...) })
 }
 
 func (a *App) timeline(p *profilePage) []timelineItem {

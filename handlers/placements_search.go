@@ -57,6 +57,16 @@ type placementHit struct {
 	Marked  template.HTML
 }
 
+// searchHits are the hits as the page shows them, for a participant with
+// the levels have.
+func searchHits(p *Page, hits []db.PlacementHit, have map[string]db.Level) []placementHit {
+	out := make([]placementHit, len(hits))
+	for i, h := range hits {
+		out[i] = placementHit{PlacementHit: h, Snippet: markedHTML(h.Snippet), Marked: markedHTML(h.MarkedTitle)}
+	}
+	return out
+}
+
 // markedHTML escapes every character of an employer's text and turns only
 // the search's match markers (the control characters 1 and 2, which the
 // store takes out of the text before it marks matches) into <mark>.
@@ -125,9 +135,7 @@ func (a *App) placementsSearch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	for _, h := range hits {
-		p.Hits = append(p.Hits, placementHit{PlacementHit: h, Snippet: markedHTML(h.Snippet), Marked: markedHTML(h.MarkedTitle)})
-	}
+	p.Hits = searchHits(&p.Page, hits, p.ParticipantL)
 	if next != nil {
 		q := url.Values{}
 		for k, v := range p.Q {
