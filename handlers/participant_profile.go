@@ -45,11 +45,30 @@ type profilePage struct {
 	// MeReminders is, with the participant area on, the participant's own
 	// reminder choice and address, shown to the adviser on the invite card.
 	MeReminders *db.MyReminders
+	// KeyFigures, ResultRows and GoalRows are the key figures per skill
+	// and the chart's table of results and goals, with their texts worked
+	// out in Go (profileView).
+	KeyFigures []skillFigure
+	ResultRows []resultRow
+	GoalRows   []resultRow
 }
+
+// skillFigure is a skill's best level against the plan's goal.
+type skillFigure struct {
+	Label, Best string // Best: "–" before the first result
+	Goal, Done  bool   // the plan has a goal in the skill; it is reached
+	// GoalText and GapText when the plan has a goal, NoGoal when not.
+	GoalText, GapText, NoGoal string
+}
+
+// resultRow is a row of the chart's table: a result (date, skill, level,
+// source) or a goal (the date column says "goal", no source).
+type resultRow struct{ Date, Skill, Level, Source string }
 
 // timelineItem is one dated event on the profile's timeline.
 type timelineItem struct {
 	Date  time.Time
+	Day   string // Date as the page writes it
 	Kind  string // start, result, outcome, leave, extension, proposal, agreement, follow_up, end
 	Label string
 	Link  string // the event's page, "" when it has none the reader may open
@@ -134,6 +153,36 @@ func (a *App) loadProfile(ctx context.Context, p *profilePage, row db.CaseloadRo
 func (a *App) profileView(p *profilePage) {
 	p.Timeline = a.timeline(p)
 	p.Chart = newChart(p.P, p.Results, a.store.Now(), func(id string, args ...any) string { return p.T(id, args...) })
+	r := p.Row
+	p.KeyFigures = make([]skillFigure, len(db.Skills))
+	p.GoalRows = make([]resultRow, len(db.Skills))
+	goal := p.T("participants.chart_goal")
+	for i, sk := range db.Skills {
+		skill := p.T("skill." + sk)
+		f := skillFigure{Label: skill, Best: "–", Goal: r.HasGoal(sk)}
+		if b := r.Best(sk); b != "" {
+			f.Best = p.T("level." + string(b))
+		}
+		if f.Goal {
+			gap := r.Gap(sk)
+			f.Done = gap == 0
+			f.GoalText = p.T("participants.goal_is", "Level", p.T("level."+string(r.PlanGoal(sk))))
+			if f.Done {
+				f.GapText = p.T("participants.goal_reached")
+			} else {
+				f.GapText = p.T("participants.levels_to_go", "N", gap)
+			}
+		} else {
+			f.NoGoal = p.T("participants.no_goal")
+		}
+		p.KeyFigures[i] = f
+		p.GoalRows[i] = resultRow{Date: goal, Skill: skill, Level: p.T("level." + string(p.P.Goal(sk)))}
+	}
+	p.ResultRows = make([]resultRow, len(p.Results))
+	for i, res := range p.Results {
+		p.ResultRows[i] = resultRow{Date: dateOf(res.TakenOn), Skill: p.T("skill." + res.Skill), Level: p.T("level." + string(res.Level)),
+			Source: p.T("participant.source." + res.Source)}
+	}
 }
 
 func (a *App) timeline(p *profilePage) []timelineItem {
@@ -164,6 +213,7 @@ func (a *App) timeline(p *profilePage) []timelineItem {
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Date.After(items[j].Date) })
 	for i := range items {
 		items[i].Past = !items[i].Date.After(now)
+		items[i].Day = dateOf(items[i].Date)
 	}
 	return items
 }

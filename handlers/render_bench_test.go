@@ -5,6 +5,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +28,9 @@ import (
 // search's hits) is inside the loop; the store's reads are not.
 //
 //	go test -run '^$' -bench 'Render' -benchmem ./handlers/
+//
+// RENDER_DUMP=dir writes each page once into dir, to compare the HTML
+// before and after a change.
 //
 // Figures before and after in docs/benchmarks.md ("Render less").
 
@@ -79,7 +85,8 @@ func newRenderFixture() (*renderFixture, error) {
 		return nil, err
 	}
 	cfg := testConfig()
-	sys, err := jobs.NewSystem(st, log, tr, mail.Config{BaseURL: cfg.BaseURL, MailFrom: "Praksis <noreply@praksis.example>"})
+	sys, err := jobs.NewSystem(st, log, tr, mail.Config{BaseURL: cfg.BaseURL, SMTPURL: testSMTPURL, MailFrom: "Praksis <noreply@praksis.example>",
+		Sender: mail.SenderConfig{Rate: 1000}})
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +121,12 @@ func renderLoop(b *testing.B, a *App, name string, view func() pager) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(len(out)), "bytes/page")
+	if dir := os.Getenv("RENDER_DUMP"); dir != "" {
+		// The page as rendered, to compare before and after a change.
+		if err := os.WriteFile(filepath.Join(dir, strings.ReplaceAll(name, "/", "_")+".html"), out, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
 	if !bytes.Contains(out, []byte("</html>")) {
 		b.Fatalf("%s: not a whole page", name)
 	}
@@ -205,6 +218,7 @@ func BenchmarkRenderAgreements(b *testing.B) {
 		p := agreementsPage{Page: f.page(f.adviser, "/agreements", "agreements.title"), Today: today, Statuses: db.AgreementStatuses,
 			Total: total, PageNo: 1, Filter: db.AgreementFilter{Limit: agreementsPerPage}}
 		p.Agreements = ags
+		p.Lines = agreementLines(&p.Page, ags)
 		return &p
 	})
 }
