@@ -10,9 +10,9 @@ type levelsData struct {
 	P      db.Placement
 	Skills []string
 	have   map[string]db.Level
-	// Label and Badges are what the partial shows, worked out in Go: per
-	// skill, two method calls and three translations through the
-	// template's reflection made the search's 20 hits a fifth of its page.
+	// Label and Badges are what the partial shows, worked out in Go, not
+	// per skill with two method calls and three translations through the
+	// template's reflection (20 times on a page of search hits).
 	Label  string
 	Badges []levelBadge
 }

@@ -51,10 +51,10 @@ func (l searchLink) Many() bool { return l.Count > 100 }
 
 // placementHit is a search result as the page shows it: the snippet and
 // the title with the matched words marked, and every text of the hit
-// worked out in Go (searchHits). The template reads only these fields: a
-// field found through two embedded structs, a method called and a message
-// translated through reflection, per hit, were most of the page's
-// rendering (docs/benchmarks.md, "Render less").
+// worked out in Go (searchHits). The template reads only these fields:
+// fields found through two embedded structs, methods called and messages
+// translated through reflection, per hit, were a third of the render's
+// CPU (docs/benchmarks.md, "Render less").
 type placementHit struct {
 	ID                           int64
 	Title, OrgName, Municipality string
