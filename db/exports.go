@@ -149,7 +149,7 @@ func (s *Store) LogExported(ctx context.Context, actorID int64, kind string, ids
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO audit_log (actor_id, action, entity, entity_id, ip)
+	err := s.execPrepared(ctx, `INSERT INTO audit_log (actor_id, action, entity, entity_id, ip)
 		SELECT $1, CASE WHEN $4 = 'attendance' THEN 'participant.attendance_export' ELSE 'participant.export' END,
 			'participant', id, NULLIF($3, '')::inet
 		FROM unnest($2::bigint[]) AS id`, actorID, pq.Array(ids), ip, kind)

@@ -203,7 +203,7 @@ type AwaitingNAV struct {
 // one stays listed (Refused) until it is changed or cancelled.
 func (s *Store) AgreementsAwaitingNAV(ctx context.Context, navUserID int64) ([]AwaitingNAV, error) {
 	var out []AwaitingNAV
-	err := s.DB.SelectContext(ctx, &out, `SELECT ag.id AS agreement_id, ag.lock_version, p.id AS participant_id, p.first_name, pl.kind,
+	err := s.selectPrepared(ctx, &out, `SELECT ag.id AS agreement_id, ag.lock_version, p.id AS participant_id, p.first_name, pl.kind,
 			o.name AS organisation, ag.start_date, ag.end_date, coalesce(ag.nav_decision = 'refused', false) AS refused
 		FROM participants p JOIN agreements ag ON ag.participant_id = p.id
 		JOIN placements pl ON pl.id = ag.placement_id JOIN organisations o ON o.id = ag.organisation_id

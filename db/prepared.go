@@ -15,7 +15,10 @@ import (
 // Leaves, Extensions, SharedWith, Protection); the dashboards' TodoFor and
 // the agreements list as it opens (one statement per role,
 // agreementScopeBy); the agreement page; the employer's proposals and
-// organisation; the read audit rows (LogParticipantAccess, LogListed).
+// organisation; the read audit rows (LogParticipantAccess, LogListed,
+// LogExported); the KPI pages' reads (LatestKPI, KPIsOn, KPISeries,
+// KPITargets, GoalKPIsFor with a statement of its own per adviser) and
+// NAV's dashboard and hand-over export (AgreementsAwaitingNAV, Handover).
 //
 // lib/pq sends every query with arguments as a new unnamed statement:
 // PostgreSQL parses and plans it again each time, and lib/pq waits for the
