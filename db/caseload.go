@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
 
@@ -28,6 +29,10 @@ type CaseloadRow struct {
 	Risk       bool    `db:"risk"`
 	RiskReason *string `db:"risk_reason"`
 	Basis      *string `db:"basis"`
+	// MeasuredOn is the day the figures were measured on: today, or the
+	// day before between midnight and the nightly job (nil while a new
+	// measure rule's refresh has not yet measured the row).
+	MeasuredOn *time.Time `db:"measured_on"`
 	// The current placement: the agreement that runs now or comes next
 	// (not cancelled, not ended), nil when there is none.
 	CurrentAgreement *int64  `db:"current_agreement"`
@@ -138,7 +143,8 @@ const caseloadCurrentColumns = `cp.id AS current_agreement, cp.title AS current_
 const caseloadRowColumns = `c.best_listening, c.best_reading, c.best_writing, c.best_oral,
 	c.plan_goal_listening, c.plan_goal_reading, c.plan_goal_writing, c.plan_goal_oral,
 	c.gap_listening, c.gap_reading, c.gap_writing, c.gap_oral, c.gap_total,
-	c.outcome_kind, c.outcome_from, c.risk, c.risk_reason, c.basis`
+	c.outcome_kind, c.outcome_from, c.risk, c.risk_reason, c.basis,
+	nullif(c.measured_on, '-infinity') AS measured_on`
 
 // caseloadWhere reads the participant's own columns and its read-model
 // row c: $4 status, $5 name search, $9 at risk only, $10 ending within
@@ -196,33 +202,35 @@ func (s *Store) caseloadArgs(sc Scope, f CaseloadFilter) []any {
 		f.Risk, max(0, min(f.EndingWithin, MaxEndingWithin)))
 }
 
-// refreshStale measures again, on the store's today, the rows of the
-// scope that were measured on another day: after midnight until the
-// nightly job has run, after a change of measure_rules, or where a
-// write's trigger measured on the wall clock's day while the store's
-// clock says another (tests). Nothing to do is an index look-up.
-func (s *Store) refreshStale(ctx context.Context, sc Scope) error {
-	_, err := s.DB.ExecContext(ctx, `SELECT caseload_refresh($4::date, ARRAY(
-		SELECT c.participant_id FROM caseload_rows c JOIN participants p ON p.id = c.participant_id
-		WHERE c.measured_on <> $4::date AND `+scopeSQL+` ORDER BY c.participant_id))`,
-		append(sc.args(), dateOnly(s.Today()))...)
-	if err != nil {
-		return fmt.Errorf("db: caseload refresh: %w", err)
-	}
-	return nil
-}
+// The rows are read as they are: no call of the caseload checks for stale
+// rows first (issue 19; before, every Caseload, CaseloadCount and export
+// began with a stale check, an extra round trip per call and two per
+// dashboard, and the first view after midnight measured its whole scope
+// again: ten seconds for an admin at national scale). Who keeps them
+// current:
+//
+//   - every write that changes a figure: the triggers of migration 00027,
+//     in the writing transaction, measured on the store's day;
+//   - the day's changes (risk by the date, outcomes and agreements by
+//     their dates): the nightly `progress` job measures every row again
+//     from the snapshots it has just written (JobTx.RefreshCaseload).
+//     After midnight and before it runs (01:30), a row shows the
+//     measurement of the day before, which is what CaseloadRow.MeasuredOn
+//     says;
+//   - a new measure rule: AddMeasureRule measures every row again in a
+//     transaction of its own once the rule is stored.
+//
+// Tests that move the store's clock run the job (or RefreshCaseload) where
+// the product would.
 
 // Caseload lists the participants a scope may see from the read model, in
-// one query (after measuring again any row of the scope that is stale).
+// one query.
 func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]CaseloadRow, error) {
 	if f.Limit <= 0 || f.Limit > 2000 {
 		f.Limit = 1000
 	}
 	if f.Offset < 0 {
 		f.Offset = 0
-	}
-	if err := s.refreshStale(ctx, sc); err != nil {
-		return nil, err
 	}
 	var out []CaseloadRow
 	if err := s.DB.SelectContext(ctx, &out, caseloadPaged(f), s.caseloadArgs(sc, f)...); err != nil {
@@ -241,12 +249,11 @@ func (s *Store) CaseloadCount(ctx context.Context, sc Scope, f CaseloadFilter) (
 	return n[0], nil
 }
 
-// CaseloadCounts is CaseloadCount for several filters, in order, with the
-// scope's stale rows measured again once for all of them (the adviser's
-// dashboard: one statement fewer than a CaseloadCount per card).
+// CaseloadCounts is CaseloadCount for several filters, in order (the
+// adviser's dashboard cards).
 func (s *Store) CaseloadCounts(ctx context.Context, sc Scope, fs ...CaseloadFilter) ([]int, error) {
-	if err := s.refreshStale(ctx, sc); err != nil {
-		return nil, err
+	if len(fs) == 0 {
+		return nil, nil
 	}
 	out := make([]int, len(fs))
 	for i, f := range fs {
@@ -260,14 +267,32 @@ func (s *Store) CaseloadCounts(ctx context.Context, sc Scope, fs ...CaseloadFilt
 }
 
 // RefreshCaseload measures every participant's caseload row on the day
-// inside the job run's transaction (the nightly progress job: the safety
-// net beside the triggers, and the day's new risk, outcome and status).
+// inside the job run's transaction (the nightly progress job: the day's
+// new risk, outcomes and statuses, and the safety net beside the
+// triggers). It reads the risk from the day's progress snapshots
+// (caseload_refresh_all, migration 00032): write those first
+// (WriteGoalSnapshots), so the measure is computed once a night.
 func (t *JobTx) RefreshCaseload(ctx context.Context, day time.Time) (int64, error) {
 	var n int64
-	if err := t.tx.GetContext(ctx, &n, `SELECT caseload_refresh($1::date, NULL)`, dateOnly(day)); err != nil {
+	if err := t.tx.GetContext(ctx, &n, `SELECT caseload_refresh_all($1::date, true)`, dateOnly(day)); err != nil {
 		return 0, fmt.Errorf("db: refresh caseload: %w", err)
 	}
 	return n, nil
+}
+
+// refreshCaseloadAll measures every participant's caseload row on the
+// store's day in a transaction of its own (after a new measure rule:
+// everyone's risk may change), set-based (caseload_compute_all).
+func (s *Store) refreshCaseloadAll(ctx context.Context) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := jobSettings(ctx, tx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT caseload_refresh_all($1::date, false)`, dateOnly(s.Today())); err != nil {
+			return fmt.Errorf("db: refresh caseload: %w", err)
+		}
+		return nil
+	})
 }
 
 // caseloadLive computes the caseload's figures per participant on every
@@ -284,7 +309,7 @@ var caseloadLive = strings.ReplaceAll(`SELECT `+participantColumns+`,
 		THEN coalesce(g.gap_listening, 0) + coalesce(g.gap_reading, 0) + coalesce(g.gap_writing, 0) + coalesce(g.gap_oral, 0) END AS gap_total,
 	`+caseloadMonthsLeft+`,
 	o.kind AS outcome_kind, o.from_date AS outcome_from,
-	coalesce(m.risk, false) AS risk, m.risk_reason, m.basis,
+	coalesce(m.risk, false) AS risk, m.risk_reason, m.basis, $8::date AS measured_on,
 	`+caseloadCurrentColumns+`, 1 AS total
 `+participantFrom+`
 LEFT JOIN integration_plans ip ON ip.participant_id = p.id
@@ -324,8 +349,11 @@ var caseloadRowViewed = `WITH r AS (` + caseloadByID + `), logged AS (
 SELECT * FROM r`
 
 // refreshStaleOne measures one participant's row again when it was
-// measured on another day than the store's today (as refreshStale does
-// for a scope); nothing to do is a primary-key look-up and an empty call.
+// measured on another day than the store's today. The list does not (it
+// shows the day before's rows until the nightly job and says so: measuring
+// a whole caseload again is seconds), but one participant is one call of
+// a few milliseconds, and the profile is where the adviser acts on the
+// risk; nothing to do is a primary-key look-up and an empty call.
 func (s *Store) refreshStaleOne(ctx context.Context, id int64) error {
 	err := s.execPrepared(ctx, `SELECT caseload_refresh($2::date, ARRAY(
 		SELECT participant_id FROM caseload_rows WHERE participant_id = $1 AND measured_on <> $2::date))`, id, dateOnly(s.Today()))

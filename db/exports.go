@@ -26,9 +26,6 @@ type CaseloadExportRow struct {
 // left, outcome, risk by the one rule, current placement) on today ($8),
 // and the attendance rate, in one statement.
 func (s *Store) CaseloadExport(ctx context.Context, sc Scope, today time.Time) ([]CaseloadExportRow, error) {
-	if err := s.refreshStale(ctx, sc); err != nil {
-		return nil, err
-	}
 	f := CaseloadFilter{Sort: "name", Limit: ExportLimit}
 	q := `WITH c AS (` + caseloadPaged(f) + `)
 		SELECT c.*, att.rate AS attendance_rate FROM c

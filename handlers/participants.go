@@ -55,6 +55,11 @@ type caseloadPage struct {
 	// RiskHorizon: the months before the end from which the one risk
 	// rule flags (measure_rules), for the footnote.
 	RiskHorizon int
+	// MeasuredOn is the earliest day a row on the page was measured on
+	// when that is before today (after midnight, until the nightly job
+	// has measured everyone again: db/caseload.go), "" when all are
+	// today's.
+	MeasuredOn string
 }
 
 // caseloadLine is one row with every translated text worked out in Go:
@@ -150,6 +155,21 @@ func levelCellOf(p *Page, r db.CaseloadRow, sk, noGoal string) levelCell {
 		c.Text = text
 	}
 	return c
+}
+
+// measuredBefore is the earliest day a row was measured on, formatted,
+// when it is before today; "" when every row is today's.
+func measuredBefore(rows []db.CaseloadRow, today time.Time) string {
+	var first *time.Time
+	for _, r := range rows {
+		if r.MeasuredOn != nil && r.MeasuredOn.Before(today) && (first == nil || r.MeasuredOn.Before(*first)) {
+			first = r.MeasuredOn
+		}
+	}
+	if first == nil {
+		return ""
+	}
+	return dateOf(*first)
 }
 
 // riskTexts are a caseload row's risk badge ("" when not at risk) and its
@@ -305,6 +325,7 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 		p.PageNo = 1
 	}
 	p.Lines = caseloadLines(&p.Page, rows, a.store.Today())
+	p.MeasuredOn = measuredBefore(rows, a.store.Today())
 	rule, err := a.store.MeasureRuleAt(c.UserContext(), a.store.Today())
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return err
