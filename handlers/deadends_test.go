@@ -105,4 +105,8 @@ func TestFutureWeekSaysWhen(t *testing.T) {
 	if !strings.Contains(res.body, `href="`+f.path("")+`"`) {
 		t.Error("the future week's page has no link back to the agreement")
 	}
+	// Headed "not yet", not "invalid details": nothing was wrong with it.
+	if !strings.Contains(res.body, msg(t, "nb", "error.heading_not_yet")+"</h1>") || strings.Contains(res.body, msg(t, "nb", "error.heading_422")) {
+		t.Errorf("a future week's heading is not %q", msg(t, "nb", "error.heading_not_yet"))
+	}
 }

@@ -30,6 +30,9 @@ type errorPage struct {
 	Read bool
 	// Return and ReturnID are the way back from a refusal (returnLink).
 	Return, ReturnID string
+	// NotYet: the refusal says when it becomes possible (errStatusWhen): a
+	// week that has not begun is not "invalid details", it is "not yet".
+	NotYet bool
 }
 
 // handleError is the one place errors become responses. It is the app's
@@ -118,6 +121,7 @@ func (a *App) answerError(c *fiber.Ctx, err error) error {
 	p.Message = p.T(msgID)
 	if he := (*httpError)(nil); errors.As(err, &he) && he.whenID != "" {
 		p.Message += " " + p.T(he.whenID, he.args...)
+		p.NotYet = true
 	}
 	p.Return, p.ReturnID = a.returnLink(c, status)
 	if c.Get("HX-Request") == "true" {
