@@ -319,21 +319,25 @@ type AgreementFilter struct {
 	Query         string
 	// FollowUpDue keeps the running agreements whose follow-up is due on
 	// today (as the dashboard counts them).
-	FollowUpDue   bool
+	FollowUpDue bool
+	// Unlogged keeps the running agreements with a week before this one
+	// not logged (agreementUnloggedSQL, as the dashboards count them).
+	Unlogged      bool
 	Offset, Limit int
 }
 
-// agreementFilterSQL applies an AgreementFilter, its arguments at $5–$9
+// agreementFilterSQL applies an AgreementFilter, its arguments at $5–$10
 // after the scope's.
 const agreementFilterSQL = ` AND ($5::text = '' OR agreement_status(ag, $1::date) = $5::text)
 	AND ($6::bigint = 0 OR ag.organisation_id = $6::bigint) AND ($7::bigint = 0 OR ag.participant_id = $7::bigint)
 	AND ($8::text = '' OR concat_ws(' ', ag.job_title, pl.title, o.name, p.first_name, p.last_name) ILIKE '%' || $8::text || '%')
 	AND (NOT $9::boolean OR (agreement_status(ag, $1::date) = 'running' AND (SELECT coalesce(max(f.held_on), ag.start_date) + 7 * ag.follow_up_weeks
-		FROM follow_ups f WHERE f.agreement_id = ag.id) <= $1::date))`
+		FROM follow_ups f WHERE f.agreement_id = ag.id) <= $1::date))
+	AND (NOT $10::boolean OR (agreement_status(ag, $1::date) = 'running' AND ` + agreementUnloggedSQL + `))`
 
 // agreementNoFilter is agreementFilterSQL when no filter is set: its
 // parameters named (agreementScopeParams says why), none tested per row.
-const agreementNoFilter = ` AND ($1::date, $5::text, $6::bigint, $7::bigint, $8::text, $9::boolean) IS NOT NULL`
+const agreementNoFilter = ` AND ($1::date, $5::text, $6::bigint, $7::bigint, $8::text, $9::boolean, $10::boolean) IS NOT NULL`
 
 // agreementNeedsFirst orders what needs the person first: awaiting
 // approval, then running (attendance to log, follow-ups to hold), then
@@ -359,9 +363,9 @@ const agreementFilterFrom = ` FROM agreements ag
 // against 35 ms for the count, docs/benchmarks.md "Issue 19"), so a
 // filtered list stays unprepared and is planned for its values.
 func (s *Store) AgreementsPage(ctx context.Context, sc AgreementScope, today time.Time, f AgreementFilter) ([]Agreement, int, error) {
-	args := append(sc.args(today), f.Status, f.OrgID, f.ParticipantID, likeEscape(strings.TrimSpace(f.Query)), f.FollowUpDue)
+	args := append(sc.args(today), f.Status, f.OrgID, f.ParticipantID, likeEscape(strings.TrimSpace(f.Query)), f.FollowUpDue, f.Unlogged)
 	filter, get, sel := agreementFilterSQL, s.DB.GetContext, s.DB.SelectContext
-	if f.Status == "" && f.OrgID == 0 && f.ParticipantID == 0 && strings.TrimSpace(f.Query) == "" && !f.FollowUpDue {
+	if f.Status == "" && f.OrgID == 0 && f.ParticipantID == 0 && strings.TrimSpace(f.Query) == "" && !f.FollowUpDue && !f.Unlogged {
 		filter, get, sel = agreementNoFilter, s.getPrepared, s.selectPrepared
 	}
 	var total int
@@ -373,7 +377,7 @@ func (s *Store) AgreementsPage(ctx context.Context, sc AgreementScope, today tim
 	// full rows (with their per-row subqueries) only for those.
 	var out []Agreement
 	err = sel(ctx, &out, agreementSelect+`JOIN (SELECT ag.id, `+agreementNeedsFirst+` AS rank`+agreementFilterFrom+
-		sc.scopeSQL()+filter+` ORDER BY rank, ag.created_at DESC, ag.id DESC LIMIT $10 OFFSET $11) pg ON pg.id = ag.id
+		sc.scopeSQL()+filter+` ORDER BY rank, ag.created_at DESC, ag.id DESC LIMIT $11 OFFSET $12) pg ON pg.id = ag.id
 		ORDER BY pg.rank, ag.created_at DESC, ag.id DESC`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("db: agreements: %w", err)
@@ -392,18 +396,25 @@ func (s *Store) AgreementsForParticipant(ctx context.Context, participantID int6
 	return out, nil
 }
 
-// todoSQL is TodoFor's statement for the scope's role: only an employer
-// has proposals to answer, and what waits for a role's approval is the
-// employer's or the adviser's step (nothing for NAV and admins).
+// todoSQL is TodoFor's statement for the scope's role: an employer has
+// proposals to answer, an adviser proposals without an answer (the
+// proposals list's count, proposalsWaitingCount); what waits for a role's
+// approval is the employer's or the adviser's step (nothing for NAV and
+// admins); weeks not logged are the employer's to log and the adviser's
+// to follow up (not NAV's or the admin's: no statement of theirs pays
+// for them).
 func todoSQL(sc AgreementScope) string {
-	openProposals, toApprove := `0::bigint`, `false`
+	openProposals, toApprove, unlogged := `0::bigint`, `false`, `false`
 	switch sc.Role {
 	case RoleEmployer:
 		openProposals = `(SELECT count(*) FROM proposals pr JOIN placements pl ON pl.id = pr.placement_id
 			WHERE pl.organisation_id = $3 AND pr.status = 'proposed')`
 		toApprove = `employer_approved_at IS NULL`
+		unlogged = agreementUnloggedSQL
 	case RoleAdviser:
+		openProposals = proposalsWaitingCount(RoleAdviser)
 		toApprove = `(consent_at IS NULL OR employer_approved_at IS NOT NULL)`
+		unlogged = agreementUnloggedSQL
 	}
 	return `
 		WITH ag AS (
@@ -416,7 +427,8 @@ func todoSQL(sc AgreementScope) string {
 		SELECT ` + openProposals + ` AS open_proposals,
 			count(*) FILTER (WHERE status = 'awaiting_approval' AND ` + toApprove + `) AS to_approve,
 			count(*) FILTER (WHERE status = 'running') AS running,
-			count(*) FILTER (WHERE status = 'running' AND next_follow_up <= $1::date) AS follow_ups_due
+			count(*) FILTER (WHERE status = 'running' AND next_follow_up <= $1::date) AS follow_ups_due,
+			count(*) FILTER (WHERE status = 'running' AND ` + unlogged + `) AS weeks_unlogged
 		FROM ag`
 }
 
@@ -425,14 +437,16 @@ func todoSQL(sc AgreementScope) string {
 func (a Agreement) Name() string { return strings.TrimSpace(a.FirstName + " " + a.LastName) }
 
 // Todo counts what waits for a user on their dashboard: proposals to
-// answer (employers), agreements waiting for their approval or consent,
-// agreements running (attendance to log, follow-ups to hold) and
-// follow-ups due.
+// answer (employers) or without an answer (advisers), agreements waiting
+// for their approval or consent, agreements running (attendance to log,
+// follow-ups to hold), follow-ups due, and running agreements with a
+// week before this one not logged (employers and advisers).
 type Todo struct {
 	OpenProposals int `db:"open_proposals"`
 	ToApprove     int `db:"to_approve"`
 	Running       int `db:"running"`
 	FollowUpsDue  int `db:"follow_ups_due"`
+	WeeksUnlogged int `db:"weeks_unlogged"`
 }
 
 // TodoFor computes the dashboard counts in one query.

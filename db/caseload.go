@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
 
@@ -28,6 +29,10 @@ type CaseloadRow struct {
 	Risk       bool    `db:"risk"`
 	RiskReason *string `db:"risk_reason"`
 	Basis      *string `db:"basis"`
+	// MeasuredOn is the day the figures were measured on: today, or the
+	// day before between midnight and the nightly job (nil while a new
+	// measure rule's refresh has not yet measured the row).
+	MeasuredOn *time.Time `db:"measured_on"`
 	// The current placement: the agreement that runs now or comes next
 	// (not cancelled, not ended), nil when there is none.
 	CurrentAgreement *int64  `db:"current_agreement"`
@@ -138,7 +143,8 @@ const caseloadCurrentColumns = `cp.id AS current_agreement, cp.title AS current_
 const caseloadRowColumns = `c.best_listening, c.best_reading, c.best_writing, c.best_oral,
 	c.plan_goal_listening, c.plan_goal_reading, c.plan_goal_writing, c.plan_goal_oral,
 	c.gap_listening, c.gap_reading, c.gap_writing, c.gap_oral, c.gap_total,
-	c.outcome_kind, c.outcome_from, c.risk, c.risk_reason, c.basis`
+	c.outcome_kind, c.outcome_from, c.risk, c.risk_reason, c.basis,
+	nullif(c.measured_on, '-infinity') AS measured_on`
 
 // caseloadWhere reads the participant's own columns and its read-model
 // row c: $4 status, $5 name search, $9 at risk only, $10 ending within
@@ -196,33 +202,35 @@ func (s *Store) caseloadArgs(sc Scope, f CaseloadFilter) []any {
 		f.Risk, max(0, min(f.EndingWithin, MaxEndingWithin)))
 }
 
-// refreshStale measures again, on the store's today, the rows of the
-// scope that were measured on another day: after midnight until the
-// nightly job has run, after a change of measure_rules, or where a
-// write's trigger measured on the wall clock's day while the store's
-// clock says another (tests). Nothing to do is an index look-up.
-func (s *Store) refreshStale(ctx context.Context, sc Scope) error {
-	_, err := s.DB.ExecContext(ctx, `SELECT caseload_refresh($4::date, ARRAY(
-		SELECT c.participant_id FROM caseload_rows c JOIN participants p ON p.id = c.participant_id
-		WHERE c.measured_on <> $4::date AND `+scopeSQL+` ORDER BY c.participant_id))`,
-		append(sc.args(), dateOnly(s.Today()))...)
-	if err != nil {
-		return fmt.Errorf("db: caseload refresh: %w", err)
-	}
-	return nil
-}
+// The rows are read as they are: no call of the caseload checks for stale
+// rows first (issue 19; before, every Caseload, CaseloadCount and export
+// began with a stale check, an extra round trip per call and two per
+// dashboard, and the first view after midnight measured its whole scope
+// again: ten seconds for an admin at national scale). Who keeps them
+// current:
+//
+//   - every write that changes a figure: the triggers of migration 00027,
+//     in the writing transaction, measured on the store's day;
+//   - the day's changes (risk by the date, outcomes and agreements by
+//     their dates): the nightly `progress` job measures every row again
+//     from the snapshots it has just written (JobTx.RefreshCaseload).
+//     After midnight and before it runs (01:30), a row shows the
+//     measurement of the day before, which is what CaseloadRow.MeasuredOn
+//     says;
+//   - a new measure rule: AddMeasureRule measures every row again in a
+//     transaction of its own once the rule is stored.
+//
+// Tests that move the store's clock run the job (or RefreshCaseload) where
+// the product would.
 
 // Caseload lists the participants a scope may see from the read model, in
-// one query (after measuring again any row of the scope that is stale).
+// one query.
 func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]CaseloadRow, error) {
 	if f.Limit <= 0 || f.Limit > 2000 {
 		f.Limit = 1000
 	}
 	if f.Offset < 0 {
 		f.Offset = 0
-	}
-	if err := s.refreshStale(ctx, sc); err != nil {
-		return nil, err
 	}
 	var out []CaseloadRow
 	if err := s.DB.SelectContext(ctx, &out, caseloadPaged(f), s.caseloadArgs(sc, f)...); err != nil {
@@ -232,37 +240,66 @@ func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]Cas
 }
 
 // CaseloadCount is how many participants of a scope a filter matches:
-// the number the dashboard's cards show, the same WHERE as the list.
+// the number a dashboard card shows, the same WHERE as the list.
 func (s *Store) CaseloadCount(ctx context.Context, sc Scope, f CaseloadFilter) (int, error) {
-	if err := s.refreshStale(ctx, sc); err != nil {
+	n, err := s.CaseloadCounts(ctx, sc, f)
+	if err != nil {
 		return 0, err
 	}
-	var n int
-	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM participants p JOIN caseload_rows c ON c.participant_id = p.id`+
-		caseloadWhere+` AND $6::int >= 0 AND $7::int >= 0`, s.caseloadArgs(sc, f)...)
-	if err != nil {
-		return 0, fmt.Errorf("db: caseload count: %w", err)
+	return n[0], nil
+}
+
+// CaseloadCounts is CaseloadCount for several filters, in order (the
+// adviser's dashboard cards).
+func (s *Store) CaseloadCounts(ctx context.Context, sc Scope, fs ...CaseloadFilter) ([]int, error) {
+	if len(fs) == 0 {
+		return nil, nil
 	}
-	return n, nil
+	out := make([]int, len(fs))
+	for i, f := range fs {
+		err := s.DB.GetContext(ctx, &out[i], `SELECT count(*) FROM participants p JOIN caseload_rows c ON c.participant_id = p.id`+
+			caseloadWhere+` AND $6::int >= 0 AND $7::int >= 0`, s.caseloadArgs(sc, f)...)
+		if err != nil {
+			return nil, fmt.Errorf("db: caseload count: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // RefreshCaseload measures every participant's caseload row on the day
-// inside the job run's transaction (the nightly progress job: the safety
-// net beside the triggers, and the day's new risk, outcome and status).
+// inside the job run's transaction (the nightly progress job: the day's
+// new risk, outcomes and statuses, and the safety net beside the
+// triggers). It reads the risk from the day's progress snapshots
+// (caseload_refresh_all, migration 00032): write those first
+// (WriteGoalSnapshots), so the measure is computed once a night.
 func (t *JobTx) RefreshCaseload(ctx context.Context, day time.Time) (int64, error) {
 	var n int64
-	if err := t.tx.GetContext(ctx, &n, `SELECT caseload_refresh($1::date, NULL)`, dateOnly(day)); err != nil {
+	if err := t.tx.GetContext(ctx, &n, `SELECT caseload_refresh_all($1::date, true)`, dateOnly(day)); err != nil {
 		return 0, fmt.Errorf("db: refresh caseload: %w", err)
 	}
 	return n, nil
 }
 
+// refreshCaseloadAll measures every participant's caseload row on the
+// store's day in a transaction of its own (after a new measure rule:
+// everyone's risk may change), set-based (caseload_compute_all).
+func (s *Store) refreshCaseloadAll(ctx context.Context) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := jobSettings(ctx, tx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT caseload_refresh_all($1::date, false)`, dateOnly(s.Today())); err != nil {
+			return fmt.Errorf("db: refresh caseload: %w", err)
+		}
+		return nil
+	})
+}
+
 // caseloadLive computes the caseload's figures per participant on every
 // call, as /participants did before the read model: LATERALs over every
-// result and outcome and participant_measure per row (the ids $6, on the
-// day $5; $4 the ids). It serves one participant's profile and is the oracle the
-// equality tests hold caseload_rows to; the two are written apart on
-// purpose.
+// result and outcome and participant_measure per row (on the day $5; $4
+// the ids). It is the oracle the equality tests hold caseload_rows to; the
+// two are written apart on purpose.
 var caseloadLive = strings.ReplaceAll(`SELECT `+participantColumns+`,
 	b.best_listening, b.best_reading, b.best_writing, b.best_oral,
 	ip.goal_listening AS plan_goal_listening, ip.goal_reading AS plan_goal_reading,
@@ -272,7 +309,7 @@ var caseloadLive = strings.ReplaceAll(`SELECT `+participantColumns+`,
 		THEN coalesce(g.gap_listening, 0) + coalesce(g.gap_reading, 0) + coalesce(g.gap_writing, 0) + coalesce(g.gap_oral, 0) END AS gap_total,
 	`+caseloadMonthsLeft+`,
 	o.kind AS outcome_kind, o.from_date AS outcome_from,
-	coalesce(m.risk, false) AS risk, m.risk_reason, m.basis,
+	coalesce(m.risk, false) AS risk, m.risk_reason, m.basis, $8::date AS measured_on,
 	`+caseloadCurrentColumns+`, 1 AS total
 `+participantFrom+`
 LEFT JOIN integration_plans ip ON ip.participant_id = p.id
@@ -294,24 +331,54 @@ func planGapExpr(skill string) string {
 		skill + "), 0)) END AS gap_" + skill
 }
 
-// caseloadRowViewed is caseloadLive writing the read's audit row in the
+// caseloadByID is one participant's row from the read model, as the list
+// shows it ($4 the id, $5 the day): the participant, its caseload_rows
+// row and the current placement, by primary key.
+var caseloadByID = strings.ReplaceAll(`SELECT `+participantColumns+`, `+caseloadRowColumns+`, `+caseloadMonthsLeft+`,
+	`+caseloadCurrentColumns+`, 1 AS total
+`+participantFrom+`
+JOIN caseload_rows c ON c.participant_id = p.id`+caseloadCurrentJoin+`
+WHERE `+scopeSQL+` AND p.id = $4`, "$8", "$5")
+
+// caseloadRowViewed is caseloadByID writing the read's audit row in the
 // same statement ($6 actor, $7 action, $8 IP): only when the row is found,
 // that is when the scope may see the participant.
-var caseloadRowViewed = `WITH r AS (` + caseloadLive + `), logged AS (
+var caseloadRowViewed = `WITH r AS (` + caseloadByID + `), logged AS (
 	INSERT INTO audit_log (actor_id, action, entity, entity_id, ip)
 	SELECT NULLIF($6::bigint, 0), $7::text, 'participant', r.id, NULLIF($8::text, '')::inet FROM r)
 SELECT * FROM r`
 
+// refreshStaleOne measures one participant's row again when it was
+// measured on another day than the store's today. The list does not (it
+// shows the day before's rows until the nightly job and says so: measuring
+// a whole caseload again is seconds), but one participant is one call of
+// a few milliseconds, and the profile is where the adviser acts on the
+// risk; nothing to do is a primary-key look-up and an empty call.
+func (s *Store) refreshStaleOne(ctx context.Context, id int64) error {
+	err := s.execPrepared(ctx, `SELECT caseload_refresh($2::date, ARRAY(
+		SELECT participant_id FROM caseload_rows WHERE participant_id = $1 AND measured_on <> $2::date))`, id, dateOnly(s.Today()))
+	if err != nil {
+		return fmt.Errorf("db: caseload refresh: %w", err)
+	}
+	return nil
+}
+
 // CaseloadRowFor is one participant's caseload row (the profile's
-// figures), computed live.
+// figures) from the read model, the same row the list shows.
 //
-// It runs with a generic plan from its first run on a connection
-// (getGeneric): participant_measure, inlined into it, made planning the
-// row with its values 30–500 ms at national scale against 1 ms to run it
-// (docs/benchmarks.md, "Issue 19").
+// Until 2026-12-06 it was computed live (caseloadLive, with
+// participant_measure inlined) under a forced generic plan; since
+// participant_measure became set-based (migration 00026) that plan
+// measured every participant to keep one: 1.6 s at national scale
+// (docs/benchmarks.md, "The profile from the read model"). The read
+// model is kept current by the writes' triggers, so there is nothing to
+// compute here.
 func (s *Store) CaseloadRowFor(ctx context.Context, id int64, sc Scope) (CaseloadRow, error) {
+	if err := s.refreshStaleOne(ctx, id); err != nil {
+		return CaseloadRow{}, err
+	}
 	var r CaseloadRow
-	err := s.getGeneric(ctx, &r, caseloadLive, append(sc.args(), pq.Array([]int64{id}), dateOnly(s.Today()))...)
+	err := s.getPrepared(ctx, &r, caseloadByID, append(sc.args(), id, dateOnly(s.Today()))...)
 	return r, translate(err)
 }
 
@@ -321,8 +388,11 @@ func (s *Store) CaseloadRowFor(ctx context.Context, id int64, sc Scope) (Caseloa
 // sent (DOMAIN.md: every access logged, synchronously). A participant the
 // scope may not see is ErrNotFound and writes nothing.
 func (s *Store) CaseloadRowViewed(ctx context.Context, id int64, sc Scope, actorID int64, action, ip string) (CaseloadRow, error) {
+	if err := s.refreshStaleOne(ctx, id); err != nil {
+		return CaseloadRow{}, err
+	}
 	var r CaseloadRow
-	err := s.getGeneric(ctx, &r, caseloadRowViewed, append(sc.args(), pq.Array([]int64{id}), dateOnly(s.Today()), actorID, action, ip)...)
+	err := s.getPrepared(ctx, &r, caseloadRowViewed, append(sc.args(), id, dateOnly(s.Today()), actorID, action, ip)...)
 	return r, translate(err)
 }
 

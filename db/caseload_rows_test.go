@@ -94,10 +94,11 @@ func TestCaseloadGapsFromPlanGoals(t *testing.T) {
 	}
 	list := caseloadByID(t, st, db.Scope{AdviserID: adviser}, db.CaseloadFilter{})
 	for id, w := range wants {
-		live, err := st.CaseloadRowFor(ctx, id, db.Scope{AdviserID: adviser})
-		if err != nil {
-			t.Fatal(err)
+		lives, err := st.CaseloadLive(ctx, db.Scope{AdviserID: adviser}, []int64{id})
+		if err != nil || len(lives) != 1 {
+			t.Fatalf("live row of %d: %d rows, %v", id, len(lives), err)
 		}
+		live := lives[0]
 		for src, r := range map[string]db.CaseloadRow{"list": list[id], "live": live} {
 			for _, sk := range db.Skills {
 				g, has := w.gaps[sk]
@@ -188,7 +189,8 @@ func TestCaseloadRowsFollowEveryWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertStoredEqualsLive(t, st, "results deleted")
-	// A new risk horizon marks every row stale; the list measures again.
+	// A new risk horizon marks every row stale; storing a rule measures
+	// them again (in a transaction of its own, as the admin's page does).
 	var stale int
 	if _, err := st.DB.Exec(`UPDATE measure_rules SET risk_horizon_months = risk_horizon_months`); err != nil {
 		t.Fatal(err)
@@ -196,13 +198,42 @@ func TestCaseloadRowsFollowEveryWrite(t *testing.T) {
 	if err := st.DB.Get(&stale, `SELECT count(*) FROM caseload_rows WHERE measured_on = '-infinity'`); err != nil || stale != 2 {
 		t.Errorf("after a measure rule changed: %d stale rows (%v), want 2", stale, err)
 	}
-	caseloadByID(t, st, db.Scope{AdviserID: adviser}, db.CaseloadFilter{}) // the list measures the stale rows again
+	admin := newStaff(t, st, db.RoleAdmin)
+	rule, err := st.MeasureRuleAt(ctx, st.Today())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule.ValidFrom = st.Today()
+	if _, err := st.AddMeasureRule(ctx, admin, rule, "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
 	assertStoredEqualsLive(t, st, "measure rule")
 }
 
-// TestCaseloadRowsNextDay: rows measured yesterday are measured again on
-// the store's new day before the list reads them (the nightly job may
-// not have run yet), and the nightly refresh measures everyone.
+// runNightly runs what the nightly progress job writes, on the store's
+// day, in one transaction: the day's snapshots, then every caseload row
+// from them. It returns how many caseload rows it wrote.
+func runNightly(t *testing.T, st *db.Store) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var n int64
+	if err := st.InTx(ctx, func(tx *sqlx.Tx) error {
+		jt := db.JobTxOf(tx)
+		if _, err := jt.WriteGoalSnapshots(ctx, st.Today()); err != nil {
+			return err
+		}
+		var err error
+		n, err = jt.RefreshCaseload(ctx, st.Today())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestCaseloadRowsNextDay: after midnight the list shows the rows as
+// measured the day before, saying so (MeasuredOn), until the nightly job
+// measures everyone on the new day; then the new day's risk shows.
 func TestCaseloadRowsNextDay(t *testing.T) {
 	st := dbtest.Open(t)
 	ctx := context.Background()
@@ -224,21 +255,24 @@ func TestCaseloadRowsNextDay(t *testing.T) {
 		t.Fatalf("at risk today: %+v", r)
 	}
 	now := time.Now()
+	yesterday := st.Today()
 	st.Clock = func() time.Time { return now.Add(24 * time.Hour) }
-	r := caseloadByID(t, st, db.Scope{AdviserID: adviser}, db.CaseloadFilter{Risk: true})[id]
+	// Before the night's run: yesterday's measurement, and it says so.
+	r := caseloadByID(t, st, db.Scope{AdviserID: adviser}, db.CaseloadFilter{})[id]
+	if r.Risk || r.MeasuredOn == nil || !r.MeasuredOn.Equal(yesterday) {
+		t.Errorf("before the nightly job, want yesterday's row (measured %s, not at risk): %+v", yesterday.Format(time.DateOnly), r)
+	}
+	if n := runNightly(t, st); n != 1 {
+		t.Errorf("the nightly refresh wrote %d rows, want 1", n)
+	}
+	r = caseloadByID(t, st, db.Scope{AdviserID: adviser}, db.CaseloadFilter{Risk: true})[id]
 	if !r.Risk || r.RiskReason == nil || *r.RiskReason != db.RiskNoOutcome {
 		t.Errorf("not at risk the next day: %+v", r)
 	}
 	assertStoredEqualsLive(t, st, "next day")
 	st.Clock = func() time.Time { return now.Add(48 * time.Hour) }
-	if err := st.InTx(ctx, func(tx *sqlx.Tx) error {
-		n, err := db.JobTxOf(tx).RefreshCaseload(ctx, st.Today())
-		if n != 1 {
-			t.Errorf("the nightly refresh wrote %d rows, want 1", n)
-		}
-		return err
-	}); err != nil {
-		t.Fatal(err)
+	if n := runNightly(t, st); n != 1 {
+		t.Errorf("the nightly refresh wrote %d rows, want 1", n)
 	}
 	assertStoredEqualsLive(t, st, "nightly refresh")
 }
@@ -258,11 +292,11 @@ func TestCaseloadRowsEqualLiveUnderEachRegime(t *testing.T) {
 // triggers measured it) and of a generated scale set of 1,000 (written
 // with the triggers off and measured once at the end, on the seed's
 // fixed day), the read model equals the live query; and on the next day
-// the list measures the stale rows again and they still equal it.
+// the nightly job measures every row again and they still equal it.
 func TestCaseloadReadModelEqualsLiveOnSeeds(t *testing.T) {
 	ctx := context.Background()
 	demo := dbtest.Open(t)
-	if err := seed.Demo(ctx, demo); err != nil {
+	if err := seed.DemoAll(ctx, demo); err != nil {
 		t.Fatal(err)
 	}
 	assertStoredEqualsLive(t, demo, "demo seed")
@@ -279,6 +313,8 @@ func TestCaseloadReadModelEqualsLiveOnSeeds(t *testing.T) {
 	}
 	assertStoredEqualsLive(t, scale, "scale seed")
 	scale.Clock = func() time.Time { return fixed.AddDate(0, 0, 1) }
-	caseloadByID(t, scale, db.Scope{All: true}, db.CaseloadFilter{}) // measures the stale rows again
+	if m := runNightly(t, scale); m != int64(n) {
+		t.Errorf("the nightly refresh wrote %d rows, want every participant's %d", m, n)
+	}
 	assertStoredEqualsLive(t, scale, "scale seed, next day")
 }

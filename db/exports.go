@@ -26,9 +26,6 @@ type CaseloadExportRow struct {
 // left, outcome, risk by the one rule, current placement) on today ($8),
 // and the attendance rate, in one statement.
 func (s *Store) CaseloadExport(ctx context.Context, sc Scope, today time.Time) ([]CaseloadExportRow, error) {
-	if err := s.refreshStale(ctx, sc); err != nil {
-		return nil, err
-	}
 	f := CaseloadFilter{Sort: "name", Limit: ExportLimit}
 	q := `WITH c AS (` + caseloadPaged(f) + `)
 		SELECT c.*, att.rate AS attendance_rate FROM c
@@ -149,7 +146,7 @@ func (s *Store) LogExported(ctx context.Context, actorID int64, kind string, ids
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO audit_log (actor_id, action, entity, entity_id, ip)
+	err := s.execPrepared(ctx, `INSERT INTO audit_log (actor_id, action, entity, entity_id, ip)
 		SELECT $1, CASE WHEN $4 = 'attendance' THEN 'participant.attendance_export' ELSE 'participant.export' END,
 			'participant', id, NULLIF($3, '')::inet
 		FROM unnest($2::bigint[]) AS id`, actorID, pq.Array(ids), ip, kind)

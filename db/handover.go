@@ -50,7 +50,7 @@ ORDER BY p.programme_end, p.last_name, p.first_name, p.id`
 // Handover lists a NAV user's hand-over list on today (Oslo).
 func (s *Store) Handover(ctx context.Context, navUserID int64, today time.Time) ([]HandoverRow, error) {
 	var out []HandoverRow
-	if err := s.DB.SelectContext(ctx, &out, handoverSQL, navUserID, HandoverMonths, today.Format(time.DateOnly)); err != nil {
+	if err := s.selectPrepared(ctx, &out, handoverSQL, navUserID, HandoverMonths, today.Format(time.DateOnly)); err != nil {
 		return nil, fmt.Errorf("db: handover: %w", err)
 	}
 	return out, nil

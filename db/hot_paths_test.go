@@ -10,6 +10,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"praksis/calendar"
 	"praksis/db"
 	"praksis/db/dbtest"
 )
@@ -26,12 +27,20 @@ const todoReference = `
 			OR ($4 = 'employer' AND ag.organisation_id = $3)))
 	SELECT
 		(SELECT count(*) FROM proposals pr JOIN placements pl ON pl.id = pr.placement_id
-			WHERE $4 = 'employer' AND pl.organisation_id = $3 AND pr.status = 'proposed') AS open_proposals,
+			WHERE $4 = 'employer' AND pl.organisation_id = $3 AND pr.status = 'proposed')
+		+ (SELECT count(*) FROM proposals pr JOIN participants p ON p.id = pr.participant_id
+			WHERE $4 = 'adviser' AND p.adviser_id = $2 AND pr.status = 'proposed') AS open_proposals,
 		count(*) FILTER (WHERE status = 'awaiting_approval' AND (
 			($4 = 'employer' AND employer_approved_at IS NULL) OR
 			($4 = 'adviser' AND (consent_at IS NULL OR employer_approved_at IS NOT NULL)))) AS to_approve,
 		count(*) FILTER (WHERE status = 'running') AS running,
-		count(*) FILTER (WHERE status = 'running' AND next_follow_up <= $1::date) AS follow_ups_due
+		count(*) FILTER (WHERE status = 'running' AND next_follow_up <= $1::date) AS follow_ups_due,
+		count(*) FILTER (WHERE status = 'running' AND $4 IN ('employer', 'adviser') AND EXISTS (
+			SELECT 1 FROM generate_series(ag.start_date, $1::date, interval '1 day') d(day)
+			WHERE d.day::date < date_trunc('week', $1::date)::date
+			  AND attendance_week_due(ag.start_date, least(ag.end_date, ag.ended_on), ag.days_per_week, date_trunc('week', d.day)::date)
+			  AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.agreement_id = ag.id
+				AND date_trunc('week', a.day) = date_trunc('week', d.day)))) AS weeks_unlogged
 	FROM ag`
 
 // The dashboards' counts are the same as counting every agreement's
@@ -156,11 +165,25 @@ func TestTodoForCountsEveryStatus(t *testing.T) {
 	// employer are the one before its start and the one past its end;
 	// awaiting the adviser the one without consent and the one without
 	// the adviser's approval.
+	// Weeks not logged (employers and advisers; nothing is logged): the
+	// running ones with a working day before this week's Monday — those
+	// started 40 and 30 days ago always, those started 10 and 5 days ago
+	// depending on today's weekday.
+	pastWorkday := func(start int) int {
+		for d := today.AddDate(0, 0, start); d.Before(calendar.Monday(today)); d = d.AddDate(0, 0, 1) {
+			if d.Weekday() != time.Saturday && d.Weekday() != time.Sunday {
+				return 1
+			}
+		}
+		return 0
+	}
+	unlogged := 3 + pastWorkday(-10) + pastWorkday(-5)
 	want := map[string]db.Todo{
 		// Three participants at this organisation, and the open proposal.
-		db.RoleEmployer: {OpenProposals: 1, ToApprove: 3 * 2, Running: 3 * 5, FollowUpsDue: 3 * 2},
-		// Two participants at two organisations.
-		db.RoleAdviser: {ToApprove: 2 * 2 * 2, Running: 2 * 2 * 5, FollowUpsDue: 2 * 2 * 2},
+		db.RoleEmployer: {OpenProposals: 1, ToApprove: 3 * 2, Running: 3 * 5, FollowUpsDue: 3 * 2, WeeksUnlogged: 3 * unlogged},
+		// Two participants at two organisations, and the open proposal
+		// for one of them (without an answer).
+		db.RoleAdviser: {OpenProposals: 1, ToApprove: 2 * 2 * 2, Running: 2 * 2 * 5, FollowUpsDue: 2 * 2 * 2, WeeksUnlogged: 2 * 2 * unlogged},
 		// One participant at two organisations; NAV approves nothing.
 		db.RoleNAV: {Running: 2 * 5, FollowUpsDue: 2 * 2},
 		// Everyone's, approving nothing.

@@ -62,7 +62,7 @@ func (s *Store) LatestKPIDay(ctx context.Context) (*time.Time, error) {
 // KPIsOn lists the stored KPIs of a day in the given dimensions.
 func (s *Store) KPIsOn(ctx context.Context, day time.Time, dimensions ...string) ([]KPI, error) {
 	var out []KPI
-	err := s.DB.SelectContext(ctx, &out, `SELECT k.day, k.dimension, k.key, k.metric, k.value::float8 AS value, k.n,
+	err := s.selectPrepared(ctx, &out, `SELECT k.day, k.dimension, k.key, k.metric, k.value::float8 AS value, k.n,
 			coalesce(u.name, k.key) AS label
 		FROM kpi_snapshots k LEFT JOIN users u ON k.dimension = 'adviser' AND u.id::text = k.key
 		WHERE k.day = $1::date AND k.dimension = ANY($2) ORDER BY k.dimension, lower(coalesce(u.name, k.key)), k.key, k.metric`,
@@ -77,7 +77,7 @@ func (s *Store) KPIsOn(ctx context.Context, day time.Time, dimensions ...string)
 // first: the trend lines.
 func (s *Store) KPISeries(ctx context.Context, dimension, key string, metrics []string, from time.Time) ([]KPI, error) {
 	var out []KPI
-	err := s.DB.SelectContext(ctx, &out, `SELECT day, dimension, key, metric, value::float8 AS value, n, key AS label FROM kpi_snapshots
+	err := s.selectPrepared(ctx, &out, `SELECT day, dimension, key, metric, value::float8 AS value, n, key AS label FROM kpi_snapshots
 		WHERE dimension = $1 AND key = $2 AND metric = ANY($3) AND day >= $4::date ORDER BY day, metric`,
 		dimension, key, pq.Array(metrics), dateOnly(from))
 	if err != nil {

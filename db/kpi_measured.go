@@ -32,7 +32,7 @@ func (s *Store) LatestKPI(ctx context.Context) (*time.Time, *KPIMeasurement, err
 		StartedAt *time.Time `db:"started_at"`
 		Forced    *bool      `db:"forced"`
 	}
-	err := s.DB.GetContext(ctx, &row, `SELECT (SELECT max(day) FROM kpi_snapshots) AS day, r.slot, r.started_at, r.forced
+	err := s.getPrepared(ctx, &row, `SELECT (SELECT max(day) FROM kpi_snapshots) AS day, r.slot, r.started_at, r.forced
 		FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT slot, started_at, forced FROM job_runs
 			WHERE job = 'progress' AND status = 'ok' ORDER BY started_at DESC LIMIT 1) r ON true`)
 	if err != nil {

@@ -23,7 +23,7 @@ type KPITarget struct {
 // KPITargets lists a metric's targets, oldest first.
 func (s *Store) KPITargets(ctx context.Context, metric string) ([]KPITarget, error) {
 	var out []KPITarget
-	if err := s.DB.SelectContext(ctx, &out, `SELECT id, metric, valid_from, valid_to, value::float8 AS value, source, confirm
+	if err := s.selectPrepared(ctx, &out, `SELECT id, metric, valid_from, valid_to, value::float8 AS value, source, confirm
 		FROM kpi_targets WHERE metric = $1 ORDER BY valid_from`, metric); err != nil {
 		return nil, fmt.Errorf("db: kpi targets: %w", err)
 	}

@@ -173,8 +173,8 @@ func (s *Store) RiskOf(ctx context.Context, participantID int64, day time.Time) 
 // day with snapshots, without storing them (the adviser's own page).
 func (s *Store) GoalKPIsFor(ctx context.Context, day time.Time, adviserID int64) ([]KPI, error) {
 	var out []KPI
-	err := s.DB.SelectContext(ctx, &out, `SELECT $1::date AS day, k.dimension, k.key, k.metric, k.value::float8 AS value, k.n, k.key AS label
-		FROM (`+goalKPISelect+`) k WHERE k.dimension <> 'adviser' ORDER BY k.dimension, k.key, k.metric`, dateOnly(day), adviserID)
+	err := s.selectPrepared(ctx, &out, `SELECT $1::date AS day, k.dimension, k.key, k.metric, k.value::float8 AS value, k.n, k.key AS label
+		FROM (`+goalKPIAdviserSelect+`) k WHERE k.dimension <> 'adviser' ORDER BY k.dimension, k.key, k.metric`, dateOnly(day), adviserID)
 	if err != nil {
 		return nil, fmt.Errorf("db: adviser goal kpis: %w", err)
 	}
@@ -212,9 +212,23 @@ const dimensionKey = `CASE WHEN grouping(regime) = 0 AND grouping(sex) = 0 THEN 
 //     a year ago, the ones with an outcome recorded on or before the
 //     anniversary; unknown_1y counts the others (value: a count, n: the
 //     cohort). An unknown outcome is not "not in work".
-const goalKPISelect = `WITH pp AS NOT MATERIALIZED (
+const goalKPISelect = goalKPIPeople + `$2::bigint = 0 OR adviser_id = $2::bigint` + goalKPIOutcomes +
+	`$2::bigint = 0 OR participant_id IN (SELECT id FROM pp)` + goalKPIFigures
+
+// goalKPIAdviserSelect is goalKPISelect over one adviser's caseload ($2,
+// never 0), for the adviser's own page (GoalKPIsFor, a prepared statement):
+// its generic plan reads that caseload by participants_adviser_idx, where
+// the "$2 = 0 OR …" of goalKPISelect would read every participant
+// (docs/benchmarks.md, "KPI and NAV pages").
+const goalKPIAdviserSelect = goalKPIPeople + `adviser_id = $2::bigint` + goalKPIOutcomes +
+	`participant_id IN (SELECT id FROM pp)` + goalKPIFigures
+
+// The parts of goalKPISelect around its two caseload filters.
+const goalKPIPeople = `WITH pp AS NOT MATERIALIZED (
 	SELECT id, adviser_id, regime, sex, date_part('year', programme_start)::int AS start_year, programme_start, programme_end
-	FROM participants WHERE $2::bigint = 0 OR adviser_id = $2::bigint
+	FROM participants WHERE `
+
+const goalKPIOutcomes = `
 ), oc AS (
 	SELECT oc.participant_id,
 		max(` + outcomeKey + `) FILTER (WHERE oc.from_date <= pp.programme_end) AS last_end,
@@ -229,7 +243,9 @@ const goalKPISelect = `WITH pp AS NOT MATERIALIZED (
 		count(*) FILTER (WHERE a.status = 'ended') AS ended,
 		count(*) FILTER (WHERE a.status = 'ended' AND a.end_reason = 'got_job') AS got_job
 	FROM (SELECT participant_id, start_date, end_reason, agreement_status(x, $1::date) AS status
-		FROM agreements x WHERE cancelled_at IS NULL AND ($2::bigint = 0 OR participant_id IN (SELECT id FROM pp))) a
+		FROM agreements x WHERE cancelled_at IS NULL AND (`
+
+const goalKPIFigures = `)) a
 	GROUP BY a.participant_id
 ), f AS (
 	SELECT pp.start_year, pp.regime, pp.sex, pp.adviser_id,

@@ -160,6 +160,7 @@ type NAVState struct {
 	Required              bool       `db:"nav_required"`
 	Decision              *string    `db:"nav_decision"`
 	DecidedBy             *int64     `db:"nav_decided_by"`
+	Decider               string     `db:"nav_decider"` // the NAV user's name; "" when undecided or redacted
 	DecidedAt             *time.Time `db:"nav_decided_at"`
 	Reason                string     `db:"nav_reason"`
 	FirstApprovedAt       *time.Time `db:"nav_first_approved_at"`
@@ -170,8 +171,9 @@ type NAVState struct {
 // needs no NAV decision.
 func (s *Store) NAVStateOf(ctx context.Context, agreementID int64) (NAVState, error) {
 	var st NAVState
-	err := s.DB.GetContext(ctx, &st, `SELECT nav_required, nav_decision, nav_decided_by, nav_decided_at, nav_reason,
-		nav_first_approved_at, reduced_capacity_reason FROM agreements WHERE id = $1`, agreementID)
+	err := s.DB.GetContext(ctx, &st, `SELECT ag.nav_required, ag.nav_decision, ag.nav_decided_by, coalesce(u.name, '') AS nav_decider,
+		ag.nav_decided_at, ag.nav_reason, ag.nav_first_approved_at, ag.reduced_capacity_reason
+		FROM agreements ag LEFT JOIN users u ON u.id = ag.nav_decided_by WHERE ag.id = $1`, agreementID)
 	if err != nil {
 		return st, translate(err)
 	}
@@ -201,7 +203,7 @@ type AwaitingNAV struct {
 // one stays listed (Refused) until it is changed or cancelled.
 func (s *Store) AgreementsAwaitingNAV(ctx context.Context, navUserID int64) ([]AwaitingNAV, error) {
 	var out []AwaitingNAV
-	err := s.DB.SelectContext(ctx, &out, `SELECT ag.id AS agreement_id, ag.lock_version, p.id AS participant_id, p.first_name, pl.kind,
+	err := s.selectPrepared(ctx, &out, `SELECT ag.id AS agreement_id, ag.lock_version, p.id AS participant_id, p.first_name, pl.kind,
 			o.name AS organisation, ag.start_date, ag.end_date, coalesce(ag.nav_decision = 'refused', false) AS refused
 		FROM participants p JOIN agreements ag ON ag.participant_id = p.id
 		JOIN placements pl ON pl.id = ag.placement_id JOIN organisations o ON o.id = ag.organisation_id

@@ -15,7 +15,10 @@ import (
 // Leaves, Extensions, SharedWith, Protection); the dashboards' TodoFor and
 // the agreements list as it opens (one statement per role,
 // agreementScopeBy); the agreement page; the employer's proposals and
-// organisation; the read audit rows (LogParticipantAccess, LogListed).
+// organisation; the read audit rows (LogParticipantAccess, LogListed,
+// LogExported); the KPI pages' reads (LatestKPI, KPIsOn, KPISeries,
+// KPITargets, GoalKPIsFor with a statement of its own per adviser) and
+// NAV's dashboard and hand-over export (AgreementsAwaitingNAV, Handover).
 //
 // lib/pq sends every query with arguments as a new unnamed statement:
 // PostgreSQL parses and plans it again each time, and lib/pq waits for the
@@ -119,32 +122,6 @@ func (s *Store) execPrepared(ctx context.Context, q string, args ...any) error {
 		_, err = st.ExecContext(ctx, args...)
 	}
 	return err
-}
-
-// getGeneric is getPrepared run with PostgreSQL's generic plan from the
-// first run on a connection (plan_cache_mode = force_generic_plan, for
-// this transaction only), for a statement whose planning costs far more
-// than running it and whose generic plan is checked to be good for every
-// value (CaseloadRowFor). Without it PostgreSQL plans the first five runs
-// on each pooled connection with their values: database/sql hands out the
-// idle connections in turn, so with a pool of 20 a hundred page views
-// paid the planning (docs/benchmarks.md, "Issue 19"). The price is the
-// transaction's BEGIN, SET and COMMIT: three round trips of 0.05 ms; a
-// statement that writes (the audit row of a read) commits with them.
-func (s *Store) getGeneric(ctx context.Context, dest any, q string, args ...any) error {
-	st, err := s.prepared(ctx, q)
-	if err != nil {
-		return err
-	}
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
-			return fmt.Errorf("db: plan mode: %w", err)
-		}
-		if st == nil {
-			return tx.GetContext(ctx, dest, q, args...)
-		}
-		return tx.StmtxContext(ctx, st).GetContext(ctx, dest, args...)
-	})
 }
 
 // close closes every prepared statement; later calls prepare nothing.

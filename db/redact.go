@@ -201,6 +201,14 @@ func (v EmployerVisibility) RedactAgreement(a *Agreement) {
 	}
 }
 
+// RedactNAV leaves an employer only whether NAV approved the measure and
+// when: who at NAV decided, why NAV refused and the reduced-capacity
+// reason (about the person's health or capacity) are NAV's and the
+// municipality's, never the employer's, whatever was consented.
+func (v EmployerVisibility) RedactNAV(st *NAVState) {
+	st.DecidedBy, st.Decider, st.Reason, st.ReducedCapacityReason = nil, "", "", ""
+}
+
 // RedactProposal removes from a proposal what the employer may not see;
 // of the shared adaptations only the lines the participant consented to
 // stay.

@@ -257,6 +257,17 @@ func TestAgreementJourney(t *testing.T) {
 	})()`, logWeek)) {
 		t.Errorf("«%s» lies outside the visible part of the attendance table (a column scrolled out of view on a 1280 px screen)", e.msg("attendance.log_week"))
 	}
+	// On the employer's phone too: the weeks are cards, the link in sight.
+	e.do(chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
+	e.expectStatus("agreement on a phone", e.open(agreementPath), 200)
+	if !eval[bool](e, fmt.Sprintf(`(() => { const l = document.querySelector(%q).getBoundingClientRect();
+		return l.width > 0 && l.left >= 0 && l.right <= document.documentElement.clientWidth; })()`, logWeek)) {
+		t.Errorf("«%s» is off the screen at 375 px", e.msg("attendance.log_week"))
+	}
+	e.tablesFit("the agreement at 375 px")
+	e.checkPage("agreement-running-phone")
+	e.do(chromedp.EmulateViewport(1280, 900))
+	e.expectStatus("agreement again", e.open(agreementPath), 200)
 	e.choose("#f-link-week", ymd(monday))
 	e.expectStatus("send the attendance link", e.submit(`main form[action="`+agreementPath+`/attendance-link"] button`), 200)
 	e.expect("flash", e.text("#alerts"), e.msg("flash.attendance_link_sent"))

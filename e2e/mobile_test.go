@@ -91,3 +91,61 @@ func link2visible(sel string) string {
 	return fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false;
 		const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && e.checkVisibility(); })()`, sel)
 }
+
+// tablesFit fails when any table of the page scrolls sideways in its box:
+// on a phone a column past the edge (the employer's "Før uken", a
+// proposal's status) is a column nobody sees.
+func (b *tab) tablesFit(name string) {
+	b.t.Helper()
+	for _, w := range eval[[]string](b, `Array.from(document.querySelectorAll("main .table-wrap"))
+		.filter(w => w.scrollWidth > w.clientWidth).map(w => w.scrollWidth + " px in " + w.clientWidth)`) {
+		b.t.Errorf("%s: a table is %s px", name, w)
+	}
+}
+
+// TestListsOnPhone (issue 20, found walking it at 375 px): the
+// employer's lists (placements, proposals, colleagues) and the adviser's
+// consent history become labelled cards instead of tables cut at the
+// screen's edge; the admin's outbox search stays inside the screen, and
+// the admin's wide tables that still scroll can be scrolled from the
+// keyboard (axe). Each page passes axe.
+func TestListsOnPhone(t *testing.T) {
+	f := newFormsFixture(t) // a placement, a proposal and a consent of the demo employer
+	e := newTab(t)
+	e.do(chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
+	e.expectStatus("employer signs in", e.signIn("arbeidsgiver@example.org", db.DemoPassword), 200)
+	e.ensureLanguage("nb")
+	for _, pg := range []string{"/placements", "/proposals", "/organisation"} {
+		e.expectStatus("GET "+pg, e.open(pg), 200)
+		if got := eval[string](e, `getComputedStyle(document.querySelector("main table.stacked > tbody > tr")).display`); got != "block" {
+			t.Errorf("%s at 375 px: a row is display %q, want block (a card)", pg, got)
+		}
+		e.tablesFit(pg + " at 375 px")
+		e.expectNoSidewaysScroll(pg + " at 375 px")
+		e.checkPage("phone-employer" + strings.ReplaceAll(pg, "/", "-"))
+	}
+
+	a := newTab(t)
+	a.do(chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
+	a.expectStatus("adviser signs in", a.signIn(f.adviser, db.DemoPassword), 200)
+	a.ensureLanguage("nb")
+	a.expectStatus("consent", a.open(fmt.Sprintf("/participants/%d/consent", f.participant)), 200)
+	if !a.exists(`main table.stacked tbody tr`) {
+		t.Fatal("the consent page has no history")
+	}
+	a.tablesFit("consent history at 375 px")
+	a.checkPage("phone-consent-history")
+
+	m := newTab(t)
+	m.do(chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
+	m.expectStatus("admin signs in", m.signIn("admin@example.org", db.DemoPassword), 200)
+	m.ensureLanguage("nb")
+	for _, pg := range []string{"/admin/users", "/admin/outbox", "/admin/jobs", "/admin/rules"} {
+		m.expectStatus("GET "+pg, m.open(pg), 200)
+		m.expectNoSidewaysScroll(pg + " at 375 px")
+		if pg == "/admin/users" {
+			m.tablesFit("the users at 375 px") // their status and actions were past the edge
+		}
+		m.checkPage("phone-admin" + strings.ReplaceAll(pg, "/", "-"))
+	}
+}

@@ -158,6 +158,18 @@ func participantJourney(t *testing.T, lang string) {
 			t.Errorf("%s: the menu does not mark the page", pg.path)
 		}
 		p.expectNoSidewaysScroll(pg.name)
+		// The language picker is one row beside its button: the header
+		// took 197 px of a 375 px phone before the menu.
+		if h := eval[float64](p, `document.querySelector(".me-header").getBoundingClientRect().height`); h > 150 {
+			t.Errorf("%s: the header is %.0f px tall at 375 px, want at most 150", pg.path, h)
+		}
+		// Nothing runs out of its card, to either side (in Arabic
+		// "(introduksjonsprogrammet)" ran out to the left, past the screen).
+		for _, out := range eval[[]string](p, `Array.from(document.querySelectorAll("main .me-card, main .me-card *"))
+			.filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+			.map(e => e.tagName.toLowerCase() + ": " + e.textContent.trim().slice(0, 40))`) {
+			t.Errorf("%s: %s runs out of its card", pg.path, out)
+		}
 		p.checkPage(pg.name)
 	}
 

@@ -36,6 +36,13 @@ func TestPlanJourney(t *testing.T) {
 	if !strings.Contains(admin.text("#programme-rules"), admin.msg("admin.rules.expired")) {
 		t.Errorf("no row is marked expired (the seeded kap. 6A row ended 2026-06-30)")
 	}
+	// The absence rules and the national target, read-only, with their sources.
+	if got := admin.text("#absence-rules"); !strings.Contains(got, admin.msg("participant.regime.kap6a")) || !strings.Contains(got, "IMDi") {
+		t.Errorf("absence rules: %q", got)
+	}
+	if got := admin.text("#kpi-targets"); !strings.Contains(got, admin.msg("admin.kpi.metric_work_edu_1y")) || !strings.Contains(got, "70 %") {
+		t.Errorf("national targets: %q", got)
+	}
 	admin.checkPage("admin-rules")
 	// A demo seed that already holds the next kap. 6A row leaves nothing
 	// to add: the journey adds it only while the rule in force has expired.
@@ -309,6 +316,23 @@ func placeInArbeidstrening(t *testing.T, pid int64, first, town string) {
 	a.expect("running", a.text(statusTag), a.msg("agreements.status.running"))
 	a.expect("what happens now", a.text(`.next-step p`), a.msg("agreements.next_running", "Date", dmy(end)))
 	a.checkPage("arbeidstrening-running")
+	// NAV's decision among the approvals: what, when and who for the
+	// adviser; the employer sees only that NAV approved and when.
+	navUser, err := store.UserByEmail(ctx, navEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	approvedToday := func(b *tab) string { // in the tab's language
+		return b.msg("agreements.approval_nav") + ": " + b.msg("agreements.nav_decided.approved", "Date", dmy(today))
+	}
+	if got := a.text("#approval-nav"); !strings.Contains(got, approvedToday(a)) || !strings.Contains(got, navUser.Name) {
+		t.Errorf("the adviser's approvals say of NAV %q, want %q by %s", got, approvedToday(a), navUser.Name)
+	}
+	e.expectStatus("the employer's agreement page", e.open(agreementPath), 200)
+	if got := e.text("#approval-nav"); !strings.Contains(got, approvedToday(e)) || strings.Contains(got, navUser.Name) {
+		t.Errorf("the employer's approvals say of NAV %q, want %q and no name", got, approvedToday(e))
+	}
+	e.checkPage("arbeidstrening-running-employer")
 	var status, decision string
 	if err := store.DB.QueryRowContext(ctx, `SELECT agreement_status(ag, $2::date), coalesce(nav_decision, '') FROM agreements ag WHERE id = $1`,
 		agreementID, ymd(today)).Scan(&status, &decision); err != nil || status != "running" || decision != "approved" {

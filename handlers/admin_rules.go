@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -11,14 +12,16 @@ import (
 
 // adminRulesPage shows the dated rules: the programme rows (added here,
 // with a preview of whom a new row affects), the measurement thresholds
-// (added here), and the regime and NAV rows (read-only: a migration
-// changes them when the law does).
+// (added here), and the regime, NAV, absence and national target rows
+// (read-only: a migration changes them when the law does).
 type adminRulesPage struct {
 	Page
 	Programme   []db.ProgrammeRule
 	Measure     []db.MeasureRule
 	Regime      []db.RegimeRule
 	NAV         []db.NAVMeasureRule
+	Absence     []db.AbsenceRuleRow
+	Targets     []kpiTargetRow
 	Form        Form // the form that failed, for the summary
 	RuleForm    Form
 	MeasureForm Form
@@ -59,8 +62,23 @@ func (a *App) rulesPage(c *fiber.Ctx) (adminRulesPage, error) {
 	if p.Regime, err = a.store.RegimeRules(ctx); err != nil {
 		return p, err
 	}
-	p.NAV, err = a.store.NAVMeasureRules(ctx)
+	if p.NAV, err = a.store.NAVMeasureRules(ctx); err != nil {
+		return p, err
+	}
+	if p.Absence, err = a.store.AbsenceRuleRows(ctx); err != nil {
+		return p, err
+	}
+	targets, err := a.store.AllKPITargets(ctx)
+	for _, t := range targets {
+		p.Targets = append(p.Targets, kpiTargetRow{KPITarget: t, Percent: int(math.Round(t.Value * 100))})
+	}
 	return p, err
+}
+
+// kpiTargetRow is a national target with its share as whole percent.
+type kpiTargetRow struct {
+	db.KPITarget
+	Percent int
 }
 
 func (a *App) adminRules(c *fiber.Ctx) error {

@@ -18,6 +18,18 @@ func ruleForm() url.Values {
 		"source": {"Testvedtak 2031"}}
 }
 
+// tableByID is the text of the table with the id on a page (unescaped,
+// tags kept), failing the test when there is none.
+func tableByID(t *testing.T, res response, id string) string {
+	t.Helper()
+	_, table, ok := strings.Cut(res.text(), `id="`+id+`"`)
+	if !ok {
+		t.Fatalf("no table #%s on the page", id)
+	}
+	table, _, _ = strings.Cut(table, "</table>")
+	return table
+}
+
 // The admin's rule page: every row with its source and badges (the seeded
 // kap. 6A row expired, the defaults to confirm), the preview of whom a
 // row affects (saving nothing), a row added and audited, thresholds
@@ -39,6 +51,32 @@ func TestAdminRules(t *testing.T) {
 			t.Errorf("rules page lacks %q", want)
 		}
 	}
+	// The absence rules per regime and the national target, read-only,
+	// each with its dates and named source. An absence row's valid_to is
+	// its first day out of force: a row ending before 11.03.2022 shows
+	// 10.03.2022 as its last day, as the other tables' inclusive dates do.
+	ta.exec(`INSERT INTO absence_rules (regime, valid_from, valid_to, egenmelding_max_days, egenmelding_after_weeks,
+		egenmelding_max_times, egenmelding_window_months, egenmelding_min_gap_days, sick_child_days, sick_child_days_many_children,
+		sick_child_days_single, sick_child_days_single_many, source)
+		VALUES ('kap6a', '2022-01-01', '2022-03-11', 2, 4, 3, 12, 16, 10, 15, 20, 30, 'Testkilde fravær 2022')`)
+	t.Cleanup(func() { ta.exec(`DELETE FROM absence_rules WHERE source = 'Testkilde fravær 2022'`) })
+	res = a.get("/admin/rules")
+	absence, targets := tableByID(t, res, "absence-rules"), tableByID(t, res, "kpi-targets")
+	for _, want := range []string{"IMDi: fravær i introduksjonsprogrammet (integreringsloven)", "IMDi: fravær, integreringsloven kapittel 6A",
+		msg(t, "nb", "participant.regime.introduksjonsloven"), "11.03.2022–" + msg(t, "nb", "admin.rules.open"),
+		"Testkilde fravær 2022", "01.01.2022–10.03.2022", "Inntil 3 dager om gangen", "tidligst etter 8 uker", "høyst 4 ganger på 12 måneder",
+		"10, 15 med flere enn to barn; alene om omsorgen 20, 30"} {
+		if !strings.Contains(absence, want) {
+			t.Errorf("absence rules lack %q:\n%s", want, absence)
+		}
+	}
+	for _, want := range []string{msg(t, "nb", "admin.kpi.metric_work_edu_1y"), "<td>70 %</td>", "01.09.2004–" + msg(t, "nb", "admin.rules.open"),
+		"Nasjonalt mål: 70 % av deltakerne i arbeid eller utdanning ett år etter", msg(t, "nb", "admin.rules.confirm")} {
+		if !strings.Contains(targets, want) {
+			t.Errorf("national targets lack %q:\n%s", want, targets)
+		}
+	}
+
 	// The § 14 row for the sluttmål upper secondary names it.
 	if strings.Contains(res.text(), "participant.goal_category.") || !strings.Contains(res.text(), msg(t, "nb", "participant.goal_category.upper_secondary")) {
 		t.Error("a row's sluttmål is not named")

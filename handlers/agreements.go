@@ -181,6 +181,9 @@ func (a *App) agreementView(c *fiber.Ctx, ag db.Agreement, action string) (agree
 	}
 	switch st, err := a.store.NAVStateOf(ctx, ag.ID); {
 	case err == nil:
+		if employer {
+			v.RedactNAV(&st)
+		}
 		p.NAV = &st
 	case !errors.Is(err, db.ErrNotNAVMeasure):
 		return p, err

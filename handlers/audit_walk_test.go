@@ -92,7 +92,7 @@ func TestEveryParticipantPageIsAudited(t *testing.T) {
 		{pattern: "/participants/:id/absence", path: "/participants/" + pid + "/absence", roles: []string{db.RoleAdviser}},
 		{pattern: "/participants/:id/innsyn", path: "/participants/" + pid + "/innsyn", roles: []string{db.RoleAdviser, db.RoleAdmin}},
 		{pattern: "/participants/:id/innsyn.json", path: "/participants/" + pid + "/innsyn.json", roles: []string{db.RoleAdviser, db.RoleAdmin}},
-		{pattern: "/proposals", path: "/proposals", roles: []string{db.RoleEmployer}},
+		{pattern: "/proposals", path: "/proposals", roles: []string{db.RoleEmployer, db.RoleAdviser, db.RoleAdmin}},
 		{pattern: "/proposals/:id", path: "/proposals/" + itoa(proposal), roles: []string{db.RoleEmployer}},
 		{pattern: "/agreements/:id/attendance/:week", path: ag + "/attendance/" + ymd(lastWeek), roles: []string{db.RoleEmployer}},
 		{pattern: "/agreements/:id/evaluations/:phase", path: ag + "/evaluations/start", roles: []string{db.RoleEmployer}},

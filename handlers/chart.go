@@ -20,11 +20,21 @@ type chart struct {
 	TodayX                 float64
 	ShowToday              bool
 	Empty                  bool
+	// Where the level labels end (x), the dates stand (y) and "today"
+	// is written (y), rounded; the y of each "goal" mark, one per level
+	// that is a skill's goal. Worked out here, not with the template's
+	// printf, sub and nested ranges per tick.
+	LabelX, XTickY, TodayLabelY string
+	GoalMarks                   []string
 }
 
 type tick struct {
 	Pos   float64
 	Label string
+	// Long: the lowest level's label, set on two lines on a small screen
+	// (y ticks); Crowded: a date too close to the one before it, left
+	// out on a small screen (x ticks).
+	Long, Crowded bool
 }
 
 type series struct {
@@ -65,7 +75,7 @@ func newChart(p db.Participant, results []db.LanguageResult, now time.Time, t fu
 	levels := len(db.Levels)
 	y := func(l db.Level) float64 { return c.Base - (c.Base-c.Top)*float64(l.Rank())/float64(levels-1) }
 	for _, l := range db.Levels {
-		c.YTicks = append(c.YTicks, tick{Pos: y(l), Label: t("level." + string(l))})
+		c.YTicks = append(c.YTicks, tick{Pos: y(l), Label: t("level." + string(l)), Long: l == db.LevelNone})
 	}
 	// A tick at the start, at the end, and every 6 months between.
 	for d := from; !d.After(to); d = d.AddDate(0, 6, 0) {
@@ -73,6 +83,25 @@ func newChart(p db.Participant, results []db.LanguageResult, now time.Time, t fu
 	}
 	if last := c.XTicks[len(c.XTicks)-1]; c.Right-last.Pos > 60 {
 		c.XTicks = append(c.XTicks, tick{Pos: c.Right, Label: to.Format("01.2006")})
+	}
+	prev := -1000.0
+	for i := range c.XTicks {
+		if c.XTicks[i].Pos-prev < 125 {
+			c.XTicks[i].Crowded = true
+		} else {
+			prev = c.XTicks[i].Pos
+		}
+	}
+	c.LabelX, c.XTickY, c.TodayLabelY = fmt.Sprintf("%.0f", c.Left-8), fmt.Sprintf("%.0f", c.Base+22), fmt.Sprintf("%.0f", c.Top-6)
+	// "Goal" once at each level that is a skill's goal, above its lines.
+	marked := map[db.Level]bool{}
+	for _, sk := range db.Skills {
+		if g := p.Goal(sk); !marked[g] {
+			marked[g] = true
+			if r := g.Rank(); r >= 0 {
+				c.GoalMarks = append(c.GoalMarks, fmt.Sprintf("%.0f", c.YTicks[r].Pos-13))
+			}
+		}
 	}
 	if !now.Before(from) && !now.After(to) {
 		c.TodayX, c.ShowToday = x(now), true

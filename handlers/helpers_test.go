@@ -52,6 +52,7 @@ func TestMain(m *testing.M) {
 	}
 	testSMTPURL = testSMTP.URL()
 	code := m.Run()
+	renderDrop() // the render benchmarks' database, when they ran
 	cleanup()
 	os.Exit(code)
 }

@@ -34,6 +34,10 @@ type caseloadCards struct {
 	EndingMonths   int
 }
 
+// ProposalsWaitingURL is the proposals list the adviser's card "without
+// an answer" opens (proposals_list.go).
+func (p *dashboardPage) ProposalsWaitingURL() string { return proposalsWaitingURL }
+
 // RiskURL and EndingURL are the caseload filtered to exactly the
 // participants each card counts.
 func (cc *caseloadCards) RiskURL() string { return "/participants?sort=risk&risk=1" }
@@ -52,13 +56,11 @@ const dashboardEndingMonths = 3
 // model, with the same filter the linked list uses.
 func (a *App) loadCaseloadCards(c *fiber.Ctx, p *dashboardPage) error {
 	cc := &caseloadCards{EndingMonths: dashboardEndingMonths}
-	var err error
-	if cc.AtRisk, err = a.store.CaseloadCount(c.UserContext(), scope(c), db.CaseloadFilter{Risk: true}); err != nil {
+	n, err := a.store.CaseloadCounts(c.UserContext(), scope(c), db.CaseloadFilter{Risk: true}, db.CaseloadFilter{EndingWithin: cc.EndingMonths})
+	if err != nil {
 		return err
 	}
-	if cc.Ending, err = a.store.CaseloadCount(c.UserContext(), scope(c), db.CaseloadFilter{EndingWithin: cc.EndingMonths}); err != nil {
-		return err
-	}
+	cc.AtRisk, cc.Ending = n[0], n[1]
 	p.Caseload = cc
 	return nil
 }

@@ -10,10 +10,37 @@ type levelsData struct {
 	P      db.Placement
 	Skills []string
 	have   map[string]db.Level
+	// Label and Badges are what the partial shows, worked out in Go, not
+	// per skill with two method calls and three translations through the
+	// template's reflection (20 times on a page of search hits).
+	Label  string
+	Badges []levelBadge
+}
+
+// levelBadge is a skill's requirement: the skill, the level ("none" when
+// there is no requirement), and the fit ("yes", "no", "" when not asked)
+// with its words for a screen reader.
+type levelBadge struct {
+	Skill, Level, Fit, FitText string
+	None                       bool
 }
 
 func newLevels(pg pager, p db.Placement, have map[string]db.Level) levelsData {
-	return levelsData{Page: pg.page(), P: p, Skills: db.Skills, have: have}
+	d := levelsData{Page: pg.page(), P: p, Skills: db.Skills, have: have, Label: pg.page().T("placements.norwegian_needed"),
+		Badges: make([]levelBadge, len(db.Skills))}
+	for i, sk := range db.Skills {
+		b := levelBadge{Skill: d.Page.T("skill." + sk), Fit: d.Fit(sk)}
+		if l := p.Level(sk); l != "" {
+			b.Level = d.Page.T("level." + string(l))
+		} else {
+			b.Level, b.None = d.Page.T("level.none_required_short"), true
+		}
+		if b.Fit != "" {
+			b.FitText = d.Page.T("placements.fit_" + b.Fit)
+		}
+		d.Badges[i] = b
+	}
+	return d
 }
 
 // Fit is "yes" when the participant's level meets the requirement, "no"

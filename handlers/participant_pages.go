@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -200,6 +201,11 @@ func (a *App) meAttendance(c *fiber.Ctx) error {
 			p.Weeks = append(p.Weeks, meWeek{Week: key})
 		}
 		p.Weeks[len(p.Weeks)-1].Days = append(p.Weeks[len(p.Weeks)-1].Days, d)
+	}
+	// The newest week first, but a week's days in the order they are
+	// lived, Monday to Sunday (a week read backwards confused).
+	for _, w := range p.Weeks {
+		slices.SortFunc(w.Days, func(x, y db.MyDay) int { return x.Day.Compare(y.Day) })
 	}
 	if err := a.meAudit(c, "attendance"); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"sort"
 	"strconv"
@@ -44,11 +45,30 @@ type profilePage struct {
 	// MeReminders is, with the participant area on, the participant's own
 	// reminder choice and address, shown to the adviser on the invite card.
 	MeReminders *db.MyReminders
+	// KeyFigures, ResultRows and GoalRows are the key figures per skill
+	// and the chart's table of results and goals, with their texts worked
+	// out in Go (profileView).
+	KeyFigures []skillFigure
+	ResultRows []resultRow
+	GoalRows   []resultRow
 }
+
+// skillFigure is a skill's best level against the plan's goal.
+type skillFigure struct {
+	Label, Best string // Best: "–" before the first result
+	Goal, Done  bool   // the plan has a goal in the skill; it is reached
+	// GoalText and GapText when the plan has a goal, NoGoal when not.
+	GoalText, GapText, NoGoal string
+}
+
+// resultRow is a row of the chart's table: a result (date, skill, level,
+// source) or a goal (the date column says "goal", no source).
+type resultRow struct{ Date, Skill, Level, Source string }
 
 // timelineItem is one dated event on the profile's timeline.
 type timelineItem struct {
 	Date  time.Time
+	Day   string // Date as the page writes it
 	Kind  string // start, result, outcome, leave, extension, proposal, agreement, follow_up, end
 	Label string
 	Link  string // the event's page, "" when it has none the reader may open
@@ -58,67 +78,111 @@ type timelineItem struct {
 // profile gathers the profile from the participant's caseload row (which
 // carries the participant and their figures: one query, not two).
 func (a *App) profile(c *fiber.Ctx, row db.CaseloadRow) (profilePage, error) {
+	p := profilePage{Page: a.newPage(c, "participants.profile_title")}
+	if err := a.loadProfile(c.UserContext(), &p, row); err != nil {
+		return p, err
+	}
+	a.profileView(&p)
+	return p, nil
+}
+
+// loadProfile reads what the profile shows besides the row, for the
+// signed-in p.User.
+func (a *App) loadProfile(ctx context.Context, p *profilePage, row db.CaseloadRow) error {
 	pt := row.Participant
-	ctx := c.UserContext()
-	u := session(c).User
-	p := profilePage{Page: a.newPage(c, "participants.profile_title"), P: pt, Row: row, Skills: db.Skills, Levels: db.Levels,
-		Sources: db.ResultSources, Kinds: db.OutcomeKinds, Form: newForm(),
-		CanEdit: u.Role == db.RoleAdviser && pt.AdviserID == u.ID}
+	u := *p.User
+	p.P, p.Row, p.Skills, p.Levels, p.Sources, p.Kinds, p.Form = pt, row, db.Skills, db.Levels, db.ResultSources, db.OutcomeKinds, newForm()
+	p.CanEdit = u.Role == db.RoleAdviser && pt.AdviserID == u.ID
 	p.Title = pt.FirstName + " " + pt.LastName
 	p.ShowAddress = !pt.ProtectedAddress || p.CanEdit
 	var err error
 	if ends, err := a.store.ProgrammeEndsOf(ctx, pt.ID); err == nil {
 		p.Ends = &ends
 	} else if !errors.Is(err, db.ErrNoPlan) {
-		return p, err
+		return err
 	}
 	if p.Leaves, err = a.store.Leaves(ctx, pt.ID); err != nil {
-		return p, err
+		return err
 	}
 	if p.Extensions, err = a.store.Extensions(ctx, pt.ID); err != nil {
-		return p, err
+		return err
 	}
 	if p.Results, err = a.store.Results(ctx, pt.ID); err != nil {
-		return p, err
+		return err
 	}
 	if p.Outcomes, err = a.store.Outcomes(ctx, pt.ID); err != nil {
-		return p, err
+		return err
 	}
 	if p.Notes, err = a.store.Notes(ctx, pt.ID); err != nil {
-		return p, err
+		return err
 	}
 	if p.Proposals, err = a.store.ProposalsForParticipant(ctx, pt.ID); err != nil {
-		return p, err
+		return err
 	}
 	if p.Agreements, err = a.store.AgreementsForParticipant(ctx, pt.ID, a.today()); err != nil {
-		return p, err
+		return err
 	}
 	if p.FollowUps, err = a.store.FollowUpsOfParticipant(ctx, pt.ID); err != nil {
-		return p, err
+		return err
 	}
 	if u.Role == db.RoleAdmin {
 		if p.Advisers, err = a.store.Users(ctx, db.RoleAdviser, ""); err != nil {
-			return p, err
+			return err
 		}
 	}
 	if p.CanEdit || u.Role == db.RoleAdmin {
 		if p.Shared, err = a.store.SharedWith(ctx, pt.ID); err != nil {
-			return p, err
+			return err
 		}
 		if p.Protection, err = a.store.Protection(ctx, pt.ID); err != nil {
-			return p, err
+			return err
 		}
 	}
 	if p.CanEdit && a.cfg.ParticipantArea {
 		r, err := a.store.MyRemindersOf(ctx, pt.ID)
 		if err != nil {
-			return p, err
+			return err
 		}
 		p.MeReminders = &r
 	}
-	p.Timeline = a.timeline(&p)
-	p.Chart = newChart(pt, p.Results, a.store.Now(), func(id string, args ...any) string { return p.T(id, args...) })
-	return p, nil
+	return nil
+}
+
+// profileView works out in Go what the profile's template shows of the
+// data read: the timeline and the chart.
+func (a *App) profileView(p *profilePage) {
+	p.Timeline = a.timeline(p)
+	p.Chart = newChart(p.P, p.Results, a.store.Now(), func(id string, args ...any) string { return p.T(id, args...) })
+	r := p.Row
+	p.KeyFigures = make([]skillFigure, len(db.Skills))
+	p.GoalRows = make([]resultRow, len(db.Skills))
+	goal := p.T("participants.chart_goal")
+	for i, sk := range db.Skills {
+		skill := p.T("skill." + sk)
+		f := skillFigure{Label: skill, Best: "–", Goal: r.HasGoal(sk)}
+		if b := r.Best(sk); b != "" {
+			f.Best = p.T("level." + string(b))
+		}
+		if f.Goal {
+			gap := r.Gap(sk)
+			f.Done = gap == 0
+			f.GoalText = p.T("participants.goal_is", "Level", p.T("level."+string(r.PlanGoal(sk))))
+			if f.Done {
+				f.GapText = p.T("participants.goal_reached")
+			} else {
+				f.GapText = p.T("participants.levels_to_go", "N", gap)
+			}
+		} else {
+			f.NoGoal = p.T("participants.no_goal")
+		}
+		p.KeyFigures[i] = f
+		p.GoalRows[i] = resultRow{Date: goal, Skill: skill, Level: p.T("level." + string(p.P.Goal(sk)))}
+	}
+	p.ResultRows = make([]resultRow, len(p.Results))
+	for i, res := range p.Results {
+		p.ResultRows[i] = resultRow{Date: dateOf(res.TakenOn), Skill: p.T("skill." + res.Skill), Level: p.T("level." + string(res.Level)),
+			Source: p.T("participant.source." + res.Source)}
+	}
 }
 
 func (a *App) timeline(p *profilePage) []timelineItem {
@@ -149,6 +213,7 @@ func (a *App) timeline(p *profilePage) []timelineItem {
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Date.After(items[j].Date) })
 	for i := range items {
 		items[i].Past = !items[i].Date.After(now)
+		items[i].Day = dateOf(items[i].Date)
 	}
 	return items
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -54,6 +55,11 @@ type caseloadPage struct {
 	// RiskHorizon: the months before the end from which the one risk
 	// rule flags (measure_rules), for the footnote.
 	RiskHorizon int
+	// MeasuredOn is the earliest day a row on the page was measured on
+	// when that is before today (after midnight, until the nightly job
+	// has measured everyone again: db/caseload.go), "" when all are
+	// today's.
+	MeasuredOn string
 }
 
 // caseloadLine is one row with every translated text worked out in Go:
@@ -92,14 +98,14 @@ type levelCell struct {
 
 // caseloadLines works out each row's texts (a translation is a map
 // lookup, locale.Translator).
-func caseloadLines(p *Page, rows []db.CaseloadRow) []caseloadLine {
+func caseloadLines(p *Page, rows []db.CaseloadRow, today time.Time) []caseloadLine {
 	out := make([]caseloadLine, len(rows))
 	noGoal := p.T("participants.no_goal_short")
 	for i, r := range rows {
 		l := caseloadLine{ID: r.ID, FirstName: r.FirstName, LastName: r.LastName, AdviserName: r.AdviserName,
 			Status: r.Status, Risk: r.Risk, ProtectedAddress: r.ProtectedAddress,
 			CurrentTitle: derefOr(r.CurrentTitle, ""), CurrentOrg: derefOr(r.CurrentOrg, ""), End: dateOf(r.ProgrammeEnd),
-			MonthsLeft: p.T("participants.months_left", "Months", r.MonthsLeft),
+			MonthsLeft: monthsLeftText(p, r.MonthsLeft, r.ProgrammeEnd, today),
 			StatusText: p.T("participant.status." + r.Status), Levels: make([]levelCell, len(db.Skills))}
 		// A plan with no Norwegian goal at all shows the best levels alone:
 		// the basis column says the row is measured against the sluttmål,
@@ -149,6 +155,21 @@ func levelCellOf(p *Page, r db.CaseloadRow, sk, noGoal string) levelCell {
 		c.Text = text
 	}
 	return c
+}
+
+// measuredBefore is the earliest day a row was measured on, formatted,
+// when it is before today; "" when every row is today's.
+func measuredBefore(rows []db.CaseloadRow, today time.Time) string {
+	var first *time.Time
+	for _, r := range rows {
+		if r.MeasuredOn != nil && r.MeasuredOn.Before(today) && (first == nil || r.MeasuredOn.Before(*first)) {
+			first = r.MeasuredOn
+		}
+	}
+	if first == nil {
+		return ""
+	}
+	return dateOf(*first)
 }
 
 // riskTexts are a caseload row's risk badge ("" when not at risk) and its
@@ -303,7 +324,8 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 	} else {
 		p.PageNo = 1
 	}
-	p.Lines = caseloadLines(&p.Page, rows)
+	p.Lines = caseloadLines(&p.Page, rows, a.store.Today())
+	p.MeasuredOn = measuredBefore(rows, a.store.Today())
 	rule, err := a.store.MeasureRuleAt(c.UserContext(), a.store.Today())
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return err
@@ -475,4 +497,20 @@ func (a *App) participantUpdate(c *fiber.Ctx) error {
 		return a.render(c, fiber.StatusUnprocessableEntity, "participants/form", &p)
 	}
 	return a.redirect(c, "/participants/"+strconv.FormatInt(pt.ID, 10), "flash.participant_saved")
+}
+
+// monthsLeftText is how long is left of a programme: whole months, and in
+// words where the count is 0 (ended, ends today or less than a month
+// left): "0 mnd igjen" on the day a programme ends read as a mistake.
+func monthsLeftText(p *Page, months int, end, today time.Time) string {
+	if months > 0 {
+		return p.T("participants.months_left", "Months", months)
+	}
+	switch e, t := end.Format(time.DateOnly), today.Format(time.DateOnly); {
+	case e < t:
+		return p.T("participants.months_left_ended")
+	case e == t:
+		return p.T("participants.months_left_today")
+	}
+	return p.T("participants.months_left_under_one")
 }

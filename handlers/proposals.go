@@ -100,8 +100,12 @@ type proposalsPage struct {
 	Proposals []db.Proposal
 }
 
-// proposalsIndex lists the proposals to the employer's placements.
+// proposalsIndex lists the proposals to the employer's placements; an
+// adviser or an admin gets the staff's list (proposalsList).
 func (a *App) proposalsIndex(c *fiber.Ctx) error {
+	if session(c).User.Role != db.RoleEmployer {
+		return a.proposalsList(c)
+	}
 	p := proposalsPage{Page: a.newPage(c, "proposals.title")}
 	var err error
 	if p.Proposals, err = a.store.ProposalsForOrganisation(c.UserContext(), *session(c).User.OrganisationID); err != nil {

@@ -135,27 +135,37 @@ func isFragment(c *fiber.Ctx) bool {
 // clean error page instead of half a page.
 func (a *App) render(c *fiber.Ctx, status int, name string, data pager) error {
 	c.Vary("HX-Request")
+	b, err := a.renderPage(name, data, isFragment(c))
+	if err != nil {
+		return err
+	}
+	return a.send(c, status, b)
+}
+
+// renderPage renders pages/<name>, inside the layout unless fragment (the
+// request-free half of render, which the render benchmarks call).
+func (a *App) renderPage(name string, data pager, fragment bool) ([]byte, error) {
 	var body bytes.Buffer
 	if err := a.views.Render(&body, "pages/"+name, data); err != nil {
-		return err
+		return nil, err
 	}
 	if bytes.Contains(body.Bytes(), relabelMark) {
 		// An error summary came before the fields it names: their labels
 		// are known now (the fields recorded them), so render once more.
 		body.Reset()
 		if err := a.views.Render(&body, "pages/"+name, data); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if isFragment(c) {
-		return a.send(c, status, body.Bytes())
+	if fragment {
+		return body.Bytes(), nil
 	}
 	data.page().Body = template.HTML(body.String()) // #nosec: rendered by html/template
 	var full bytes.Buffer
 	if err := a.views.Render(&full, "layouts/base", data); err != nil {
-		return err
+		return nil, err
 	}
-	return a.send(c, status, full.Bytes())
+	return full.Bytes(), nil
 }
 
 // relabelMark is the attribute partials/form/errors carries while a

@@ -165,9 +165,12 @@ func (a *App) routes() {
 	r.Post("/participants/:id/access/code", adviser, a.areaOn, a.participantAccessCode)
 	r.Post("/participants/:id/access/end", adviser, a.areaOn, a.participantAccessEnd)
 
-	// Proposals: the employer answers the adviser's proposals.
+	// Proposals: the employer answers the adviser's proposals; the
+	// adviser (their caseload's) and the admin (all) follow them up on the
+	// same address (proposals_list.go). Not NAV: proposing is the
+	// adviser's work.
 	employer := a.requireRole(db.RoleEmployer)
-	r.Get("/proposals", employer, a.proposalsIndex)
+	r.Get("/proposals", a.requireRole(db.RoleEmployer, db.RoleAdviser, db.RoleAdmin), a.proposalsIndex)
 	r.Get("/proposals/:id", employer, a.proposalShow)
 	r.Post("/proposals/:id/accept", employer, a.proposalAccept)
 	r.Post("/proposals/:id/decline", employer, a.proposalDecline)

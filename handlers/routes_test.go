@@ -273,7 +273,8 @@ func authorisationMatrix(ta *testApp, fx matrixFixtures) []matrixRow {
 
 		// Proposals: the employer of the placement's organisation reads,
 		// accepts and declines (with a reason); nobody else.
-		{method: "GET", pattern: "/proposals", path: "/proposals", want: [6]int{s303, s200, s403, s403, s403, s404}},
+		// The employer's proposals to answer; the adviser's (their caseload's) and the admin's to follow up; not NAV's.
+		{method: "GET", pattern: "/proposals", path: "/proposals", want: [6]int{s303, s200, s200, s403, s200, s404}},
 		{method: "GET", pattern: "/proposals/:id", path: "/proposals/" + id(fx.proposal), want: [6]int{s303, s200, s403, s403, s403, s404}},
 		{method: "POST", pattern: "/proposals/:id/accept", path: "/proposals/" + id(fx.toAccept) + "/accept", want: [6]int{s401, s303, s403, s403, s403, s404}},
 		{method: "GET", pattern: "/participants/:id/plan", path: "/participants/" + id(fx.participant) + "/plan", want: [6]int{s303, s403, s200, s200, s200, s404}},

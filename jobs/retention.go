@@ -20,8 +20,9 @@ var ArchiveBatch = 500
 // run's one transaction (db/retention.go, db/anonymise.go):
 //
 //  1. delete what has outlived its use: expired sessions, expired or used
-//     link tokens, old throttle rows, and the bodies of mail sent more
-//     than 30 days ago (subject, recipient and status stay);
+//     link tokens, old throttle rows, the bodies of mail sent more than
+//     30 days ago (subject, recipient and status stay), and the reminders'
+//     dedupe rows that can no longer stop a second mail (db/retention.go);
 //  2. make the archive bundle of each participant whose retention period
 //     (PARTICIPANT_RETENTION_MONTHS after the programme's end) has ended:
 //     a printable HTML document of the plan, results, outcomes,

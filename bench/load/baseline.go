@@ -29,6 +29,11 @@ func baselineTwins(cfg config, targets []target, cookies map[string]string) (map
 	}
 	twins := map[string]target{}
 	for _, t := range targets {
+		if t.group == "participant" {
+			// The participant's session is made on the current server
+			// only, and a baseline from before issue 16 has no area.
+			continue
+		}
 		twin := t
 		twin.url = cfg.baseline + strings.TrimPrefix(t.url, cfg.base)
 		twin.cookie = sessions[t.cookie]

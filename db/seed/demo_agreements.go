@@ -206,9 +206,36 @@ func DemoAgreements(ctx context.Context, s *db.Store) error {
 	})
 }
 
-// seedDemoFollowThrough logs attendance for the weeks that have passed
-// (one day of illness, and for the running agreement one invalid
-// absence), the evaluations that are due and a follow-up meeting.
+// demoAbsence is a demo day of absence: what the employer's week form
+// records (a mark, no category), and what the adviser classified it as
+// the day after ("" leaves it for the adviser to classify).
+type demoAbsence struct {
+	mark, classification string
+}
+
+// demoAbsences are the absences by the agreement's working day: a day of
+// illness with notice (egenmelding), a day away without notice (invalid;
+// for the running agreement only) and a sick child, which the adviser
+// has yet to classify on the running agreement.
+func demoAbsences(n int, status string) (demoAbsence, bool) {
+	running := status == db.AgreementRunning
+	switch {
+	case n == 8:
+		return demoAbsence{db.MarkAbsentNotified, db.AbsenceEgenmelding}, true
+	case n == 14 && running:
+		return demoAbsence{db.MarkAbsentNotNotified, db.AbsenceInvalid}, true
+	case n == 17 && running:
+		return demoAbsence{db.MarkAbsentNotified, ""}, true
+	case n == 17:
+		return demoAbsence{db.MarkAbsentNotified, db.AbsenceSickChild}, true
+	}
+	return demoAbsence{}, false
+}
+
+// seedDemoFollowThrough logs attendance for the weeks that have passed as
+// the employer's week form does, with the adviser's classifications of
+// the absences (demoAbsences), the evaluations that are due and a
+// follow-up meeting.
 func seedDemoFollowThrough(ctx context.Context, tx *sqlx.Tx, id, adviser, employer int64, start, end, today time.Time, d demoAgreement) error {
 	last := end
 	if d.endedDays != nil {
@@ -225,18 +252,26 @@ func seedDemoFollowThrough(ctx context.Context, tx *sqlx.Tx, id, adviser, employ
 			continue
 		}
 		n++
-		present, hours, absence := true, 6.0, (*string)(nil)
-		switch {
-		case n == 8:
-			present, hours, absence = false, 0, strp("illness")
-		case n == 14 && d.status == db.AgreementRunning:
-			present, hours, absence = false, 0, strp("invalid")
-		case n == 17:
-			present, hours, absence = false, 0, strp("sick_child")
+		present, hours, mark := true, 6.0, db.MarkPresent
+		away, absent := demoAbsences(n, d.status)
+		if absent {
+			present, hours, mark = false, 0, away.mark
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO attendance (agreement_id, day, present, hours, absence, logged_by, logged_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $2::date + interval '16 hours')`, id, dateOnly(day), present, hours, absence, employer); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO attendance (agreement_id, day, present, hours, mark, logged_by, logged_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $2::date + interval '16 hours')`, id, dateOnly(day), present, hours, mark, employer); err != nil {
 			return fmt.Errorf("seed: demo attendance: %w", err)
+		}
+		if away.classification == "" {
+			continue
+		}
+		// As db.ClassifyAbsence writes it: by the participant's adviser,
+		// only for a day of the programme.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO absence_classifications (participant_id, day, classification, classified_by, classified_at)
+			SELECT p.id, $2::date, $3, $4, $2::date + interval '1 day 10 hours'
+			FROM agreements ag JOIN participants p ON p.id = ag.participant_id
+			WHERE ag.id = $1 AND p.adviser_id = $4 AND $2::date BETWEEN p.programme_start AND p.programme_end
+			ON CONFLICT (participant_id, day) DO NOTHING`, id, dateOnly(day), away.classification, adviser); err != nil {
+			return fmt.Errorf("seed: demo absence classification: %w", err)
 		}
 	}
 	phases := []struct {
@@ -261,8 +296,6 @@ func seedDemoFollowThrough(ctx context.Context, tx *sqlx.Tx, id, adviser, employ
 	}
 	return nil
 }
-
-func strp(s string) *string { return &s }
 
 // nullIfZero is a rating, or "not observed" (NULL) for the first phase's
 // speaking, which a supervisor seldom judges in week two.

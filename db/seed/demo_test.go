@@ -2,6 +2,7 @@ package seed_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"praksis/db"
@@ -181,5 +182,59 @@ func TestSeedDemoConsents(t *testing.T) {
 	}
 	if missing != 0 || adaptations != 0 || consents == 0 {
 		t.Errorf("%d demo participants proposed without consent, %d shared adaptations not covered, %d consents", missing, adaptations, consents)
+	}
+}
+
+// TestSeedDemoAttendance: the demo writes attendance as the product does
+// today (DOMAIN.md, "Attendance and absence"): the employer's mark for
+// each day and no category (no row the week form could not have written),
+// and the adviser's classifications, by the participant's adviser, of
+// days reported absent within the programme. The running agreement's
+// participant is flagged for an invalid day and for a day the adviser has
+// yet to classify.
+func TestSeedDemoAttendance(t *testing.T) {
+	st := dbtest.Open(t)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ { // idempotent
+		if err := seed.DemoAll(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var legacy, present, absent int
+	if err := st.DB.QueryRowContext(ctx, `SELECT
+			count(*) FILTER (WHERE absence IS NOT NULL OR mark IS NULL OR NOT (mark = ANY ($1::text[]))),
+			count(*) FILTER (WHERE mark = 'present'), count(*) FILTER (WHERE mark IN ('absent_notified', 'absent_not_notified'))
+		FROM attendance`, "{"+strings.Join(db.EmployerMarks, ",")+"}").Scan(&legacy, &present, &absent); err != nil {
+		t.Fatal(err)
+	}
+	if legacy != 0 || present == 0 || absent == 0 {
+		t.Errorf("demo attendance: %d rows the product could not have written, %d present, %d absent", legacy, present, absent)
+	}
+	var classified, stray int
+	if err := st.DB.QueryRowContext(ctx, `SELECT count(*),
+			count(*) FILTER (WHERE c.classified_by IS DISTINCT FROM p.adviser_id OR c.day NOT BETWEEN p.programme_start AND p.programme_end
+				OR NOT EXISTS (SELECT 1 FROM attendance a JOIN agreements ag ON ag.id = a.agreement_id
+					WHERE ag.participant_id = p.id AND a.day = c.day AND NOT a.present AND a.mark <> 'not_work_day'))
+		FROM absence_classifications c JOIN participants p ON p.id = c.participant_id`).Scan(&classified, &stray); err != nil {
+		t.Fatal(err)
+	}
+	if classified == 0 || stray != 0 {
+		t.Errorf("demo classifications: %d, of which %d not by the adviser, outside the programme or of no reported absence", classified, stray)
+	}
+	var olena int64
+	if err := st.DB.GetContext(ctx, &olena, `SELECT p.id FROM participants p JOIN users u ON u.id = p.adviser_id
+		WHERE u.email = 'radgiver@example.org' AND p.first_name = 'Olena'`); err != nil {
+		t.Fatal(err)
+	}
+	flags, err := st.ProgrammeAbsenceFlags(ctx, olena, st.Today())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, f := range flags {
+		kinds[f.Kind] = true
+	}
+	if !kinds[db.FlagInvalid] || !kinds[db.FlagUnclassified] {
+		t.Errorf("the running agreement's participant is flagged %+v, want an invalid and an unclassified day", flags)
 	}
 }

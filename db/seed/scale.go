@@ -98,7 +98,7 @@ func Scale(ctx context.Context, s *db.Store, opt ScaleOptions) (ScaleStats, erro
 			return err
 		}
 		w.report("caseload", 0, 1)
-		if _, err := tx.ExecContext(ctx, `SELECT set_config('praksis.caseload_deferred', 'off', true), caseload_refresh($1::date, NULL)`,
+		if _, err := tx.ExecContext(ctx, `SELECT set_config('praksis.caseload_deferred', 'off', true), caseload_refresh_all($1::date, false)`,
 			s.Today().Format("2006-01-02")); err != nil {
 			return fmt.Errorf("seed: scale seed: caseload: %w", err)
 		}

@@ -185,12 +185,15 @@ func holdsSeat(status string) bool {
 	return status == db.AgreementDraft || status == db.AgreementAwaiting || status == db.AgreementReady || status == db.AgreementRunning
 }
 
-// writeAttendance logs the planned days: mostly present, some absence
-// (illness often two or three days in a row), by the supervisor's
-// employer account or through a one-click link (no account).
+// writeAttendance logs the planned days as the employer's week form does
+// (db.SaveAttendanceWeek): a mark per day and no category of absence,
+// which is the adviser's to classify (DOMAIN.md). Mostly present, some
+// days absent, mostly with notice (an illness often two or three days in
+// a row), by the supervisor's employer account or through a one-click
+// link (no account).
 func (w *scaleWriter) writeAttendance() error {
 	r := newSrand(w.plan.seed, streamAttendance)
-	cols := []string{"agreement_id", "day", "present", "hours", "absence", "logged_by", "logged_at"}
+	cols := []string{"agreement_id", "day", "present", "hours", "mark", "logged_by", "logged_at"}
 	return w.copyInto("attendance", cols, w.plan.attendance, func(row func(...any) error) error {
 		for _, a := range w.plan.agreements {
 			if a.attendance == 0 {
@@ -210,20 +213,21 @@ func (w *scaleWriter) writeAttendance() error {
 					if dd.After(a.lastLogged) {
 						break
 					}
-					var absence any
-					present, h := true, hours
+					present, h, mark := true, hours, db.MarkPresent
 					switch {
 					case sick > 0:
 						sick--
-						present, h, absence = false, 0, "illness"
+						present, h, mark = false, 0, db.MarkAbsentNotified
 					case r.chance(absent):
-						present, h = false, 0
-						absence = db.AbsenceCategories[r.weighted(45, 15, 10, 5, 10, 15)]
-						if absence == "illness" {
-							sick = r.between(0, 2)
+						present, h, mark = false, 0, db.MarkAbsentNotNotified
+						if r.chance(0.85) { // told the supervisor; ill for a few days, often
+							mark = db.MarkAbsentNotified
+							if r.chance(0.45) {
+								sick = r.between(0, 2)
+							}
 						}
 					}
-					if err := row(a.id, dateOnly(dd), present, h, absence, by, logged); err != nil {
+					if err := row(a.id, dateOnly(dd), present, h, mark, by, logged); err != nil {
 						return err
 					}
 				}
