@@ -110,6 +110,7 @@ func (b *tab) tablesFit(name string) {
 // the admin's wide tables that still scroll can be scrolled from the
 // keyboard (axe). Each page passes axe.
 func TestListsOnPhone(t *testing.T) {
+	journey(t, resAdmin, resEmployer)
 	f := newFormsFixture(t) // a placement, a proposal and a consent of the demo employer
 	e := newTab(t)
 	e.do(chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
