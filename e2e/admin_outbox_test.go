@@ -17,6 +17,7 @@ import (
 // the HTML part in a preview frame. Then the admin runs the retention job
 // by hand and sees its result and the run. Once per language.
 func TestAdminInviteAndOutbox(t *testing.T) {
+	journey(t, resAdmin, resReminders)
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) { adminInviteAndOutbox(t, lang) })
 	}

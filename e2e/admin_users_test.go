@@ -13,6 +13,7 @@ import (
 // longer sign in), and the other must choose their own password at the
 // first sign-in. Once per language.
 func TestAdminUsers(t *testing.T) {
+	journey(t, resAdmin)
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) { adminUsers(t, lang) })
 	}

@@ -33,6 +33,7 @@ import (
 // journeys run on the same server), so the agreement starts today: the
 // form refuses a start in the past, and only today can be logged.
 func TestAgreementJourney(t *testing.T) {
+	journey(t, resEmployer, resSearch, resReminders)
 	ctx := context.Background()
 	employer, err := store.UserByEmail(ctx, "arbeidsgiver@example.org")
 	if err != nil {

@@ -128,6 +128,7 @@ func afterNavigation(b *tab, cond string) {
 // second factor after the password; an invited employer signs in through
 // the provider configured as ID-porten.
 func TestAuthJourney(t *testing.T) {
+	journey(t)
 	ctx := context.Background()
 	s := startSSOServer(t)
 

@@ -13,6 +13,7 @@ import (
 // yet axe-core, injected through DevTools, loads and runs, and it does find
 // violations when a page has them.
 func TestAxeRunsUnderCSP(t *testing.T) {
+	journey(t)
 	b := newTab(t)
 	b.console.allow("Content Security Policy")
 	resp, err := chromedp.Run(b.ctx, chromedp.NavigateResponse(baseURL+"/"))

@@ -113,6 +113,7 @@ func newCardsFixture(t *testing.T) cardsFixture {
 // the list filtered to exactly the rows it counts. Every page fits the
 // screen and passes axe.
 func TestDashboardCards(t *testing.T) {
+	journey(t)
 	f := newCardsFixture(t)
 	for _, w := range []int64{1280, 375} {
 		b := newTab(t)

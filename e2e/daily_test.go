@@ -59,6 +59,7 @@ func (b *tab) tableFits(name string) {
 // labelled cards where its columns no longer fit (1024 px) and on a phone
 // (375 px), no page wider than the screen; axe clean (issue 20).
 func TestCaseloadFits(t *testing.T) {
+	journey(t, resAdmin, resAdviser)
 	caseloadOf(t, unique("Kovalenko-Bondarenko-"), unique("Tkachenko-"), unique("Al-Sayed-"))
 	for _, who := range []string{adviserEmail, "admin@example.org"} {
 		b := newTab(t)
@@ -103,6 +104,7 @@ func TestCaseloadFits(t *testing.T) {
 // "Administrasjon" (a <details>); Escape closes it. Header links get the
 // content's focus ring (issue 20).
 func TestAdminHeaderOneLine(t *testing.T) {
+	journey(t, resAdmin, resAdviser)
 	heights := map[string]float64{}
 	for _, who := range []string{adviserEmail, "admin@example.org"} {
 		b := newTab(t)
@@ -171,6 +173,7 @@ func TestAdminHeaderOneLine(t *testing.T) {
 // plain GET form. The profile's timeline shows the agreement with a link
 // (issue 20).
 func TestLiveParticipantSearch(t *testing.T) {
+	journey(t, resAdviser)
 	name := unique("Shevchenko")
 	caseloadOf(t, name, unique("Melnyk"))
 	b := newTab(t)

@@ -17,6 +17,7 @@ import (
 // beside it and no "Avslutt plassen"; "Lag kopi" makes a copy named as
 // one. Each page passes axe and fits the screen.
 func TestDraftOfPendingOrganisation(t *testing.T) {
+	journey(t)
 	ctx := context.Background()
 	hash, err := db.HashPassword(db.DemoPassword)
 	if err != nil {

@@ -8,4 +8,10 @@
 // It needs PostgreSQL (TEST_DATABASE_URL), Chromium (apt-get install
 // chromium, or CHROME_PATH) and axe-core (npm ci). Screenshots of every
 // page land in e2e/screenshots/ (git-ignored).
+//
+// The journeys run in parallel (go test's -parallel, by default as many
+// as the machine has cores), each in browser contexts of its own; what
+// they share, a demo account or the placement search, one holds at a
+// time (journey in parallel_test.go). Add -parallel 1 to run them one
+// after another.
 package e2e

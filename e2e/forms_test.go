@@ -84,6 +84,7 @@ func newFormsFixture(t *testing.T) formsFixture {
 // limit with a counter that follows the typing, and keeps what was typed
 // when the language is switched. Each page passes axe and fits the screen.
 func TestFormsKeepWork(t *testing.T) {
+	journey(t)
 	f := newFormsFixture(t)
 	today := osloToday(t)
 	for _, width := range []int64{1280, 375} {

@@ -19,6 +19,7 @@ const demoOrgName = "Fjordbyen Bakeri AS"
 // the same organisation, where the employer now sees them as a colleague.
 // Once per language.
 func TestEmployerInviteJourney(t *testing.T) {
+	journey(t, resEmployer, resReminders)
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) { employerInvite(t, lang) })
 	}

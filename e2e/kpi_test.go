@@ -92,6 +92,7 @@ var kpiSetup = sync.OnceValues(func() (string, error) {
 // axe-clean with every table open. The adviser sees their own caseload's
 // page, without the chart by adviser. In both languages.
 func TestKPIJourney(t *testing.T) {
+	journey(t, resAdmin)
 	adviserEmail, err := kpiSetup()
 	if err != nil {
 		t.Fatal(err)

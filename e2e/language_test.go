@@ -12,6 +12,7 @@ import (
 // English and back (a cookie), and a signed-in person's choice is stored
 // on the account, so it holds after a reload and in another browser.
 func TestLanguageSwitch(t *testing.T) {
+	journey(t, resAdviser)
 	t.Run("visitor", func(t *testing.T) {
 		b := newTab(t)
 		b.expectStatus("GET /", b.open("/"), 200)

@@ -26,6 +26,7 @@ func agreementStatus(t *testing.T, agreementID int64) string {
 // again and push the same address), and the address has no empty
 // parameters (issue 20).
 func TestPlacementSearchHistory(t *testing.T) {
+	journey(t, resAdviser, resSearch)
 	demoPlacement(t, "Kafémedarbeider")
 	b := newTab(t)
 	b.expectStatus("adviser signs in", b.signIn("radgiver@example.org", db.DemoPassword), 200)
@@ -66,6 +67,7 @@ func TestPlacementSearchHistory(t *testing.T) {
 // at 375 px without making the page wider than the screen; axe is clean
 // (issue 20).
 func TestAdminOrganisationsTable(t *testing.T) {
+	journey(t, resAdmin)
 	b := newTab(t)
 	b.do(chromedp.EmulateViewport(1280, 900))
 	b.expectStatus("admin signs in", b.signIn("admin@example.org", db.DemoPassword), 200)
@@ -102,6 +104,7 @@ func TestAdminOrganisationsTable(t *testing.T) {
 // scroll in its table at 1280 px, no page wider than the screen at 375 px,
 // axe clean (issue 20).
 func TestAgreementsList(t *testing.T) {
+	journey(t)
 	f := newFormsFixture(t) // an adviser of their own with an agreement
 	st := agreementStatus(t, f.agreement)
 	b := newTab(t)

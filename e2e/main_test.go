@@ -37,7 +37,10 @@ var (
 
 const (
 	// testTimeout bounds each journey (its tabs and every action in them).
-	testTimeout = 90 * time.Second
+	// Journeys run two at a time (parallel_test.go), on a machine that
+	// may be running other packages' tests too: TestAgreementJourney, 33 s
+	// alone, ran out of 90 s beside another journey at a load of 25.
+	testTimeout = 3 * time.Minute
 	// axePath is where `npm ci` puts the pinned axe-core (package.json).
 	axePath = "../node_modules/axe-core/axe.min.js"
 )

@@ -14,6 +14,7 @@ import (
 // sign-up pages reflow without sideways scrolling (WCAG 1.4.10) and pass
 // axe, in both languages.
 func TestMobileLayout(t *testing.T) {
+	journey(t)
 	const width = 375
 	b := newTab(t)
 	b.do(chromedp.EmulateViewport(width, 812, chromedp.EmulateMobile))
@@ -38,6 +39,7 @@ func TestMobileLayout(t *testing.T) {
 // script; the menu holds every link of the role. From 48em the menu is
 // always shown and its toggle hidden (issue 20).
 func TestHeaderOnPhone(t *testing.T) {
+	journey(t, resAdmin, resAdviser, resEmployer, resNAV)
 	accounts := []struct{ email, link string }{
 		{"admin@example.org", "/admin/users"},
 		{"radgiver@example.org", "/participants"},
@@ -108,6 +110,7 @@ func (b *tab) tablesFit(name string) {
 // the admin's wide tables that still scroll can be scrolled from the
 // keyboard (axe). Each page passes axe.
 func TestListsOnPhone(t *testing.T) {
+	journey(t, resAdmin, resEmployer)
 	f := newFormsFixture(t) // a placement, a proposal and a consent of the demo employer
 	e := newTab(t)
 	e.do(chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))

@@ -19,6 +19,7 @@ import (
 // admin's Approve button is a plain form: POST, 303 back to the list, and
 // a flash message says what happened.
 func TestPagesWithoutJavaScript(t *testing.T) {
+	journey(t, resAdmin)
 	orgName := unique("E2E Uten JS ")
 	number := orgNumber()
 	hash, err := db.HashPassword("e2e-nojs-password")

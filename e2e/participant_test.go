@@ -36,6 +36,7 @@ func meMessage(t *testing.T, lang, id string, kv ...string) string {
 // no longer sees them; a second participant signs in with the code the
 // adviser shows for a meeting.
 func TestParticipantOwnPagesJourney(t *testing.T) {
+	journey(t, resEmployer, resReminders)
 	for _, lang := range []string{"uk", "ar", "nb"} {
 		t.Run(lang, func(t *testing.T) { participantJourney(t, lang) })
 	}

@@ -88,6 +88,7 @@ type resultStep struct {
 // shows the badges and sorts; the admin reads the access log. Once per
 // language, every page checked by axe.
 func TestParticipantJourney(t *testing.T) {
+	journey(t, resAdmin, resAdviser, resNAV)
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) {
 			adv := newTab(t)
@@ -685,6 +686,7 @@ func adminReadsAccessLog(t *testing.T, lang string, p *journeyParticipant) {
 // table scrolling inside its own box if it must) and the registration
 // form reflow without sideways scrolling and pass axe, in both languages.
 func TestParticipantPagesMobile(t *testing.T) {
+	journey(t, resAdviser)
 	const width = 375
 	ctx := context.Background()
 	adviser, err := store.UserByEmail(ctx, adviserEmail)

@@ -31,6 +31,7 @@ const (
 // filters in the URL, loses it when the level is too low, gets it back
 // with the browser's back button and opens it. Once per language.
 func TestPlacementJourney(t *testing.T) {
+	journey(t, resEmployer, resAdviser, resSearch)
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) {
 			title, id := employerWritesPlacement(t, lang)
@@ -377,6 +378,7 @@ func publishedPlacements(t *testing.T, n int) []int64 {
 // search is a plain GET form: the Search button loads the results, the URL
 // holds the query, and the next-page link is an ordinary link.
 func TestPlacementSearchWithoutJavaScript(t *testing.T) {
+	journey(t, resAdviser, resSearch)
 	created := publishedPlacements(t, 25)
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) { placementSearchWithoutJS(t, lang, created) })
@@ -470,6 +472,7 @@ func placementIDs(hits []db.PlacementHit) []int64 {
 // preview reflow without sideways scrolling and pass axe, in both
 // languages.
 func TestPlacementPagesMobile(t *testing.T) {
+	journey(t, resEmployer, resAdviser, resSearch)
 	const width = 375
 	ctx := context.Background()
 	id := publishedPlacements(t, 1)[0]

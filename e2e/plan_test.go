@@ -23,6 +23,7 @@ import (
 // px once. Then the participant is placed in an arbeidstrening, NAV's
 // measure (placeInArbeidstrening). Axe on every page.
 func TestPlanJourney(t *testing.T) {
+	journey(t, resAdmin, resAdviser, resEmployer, resNAV)
 	ctx := context.Background()
 	today := osloToday(t)
 	admin := newTab(t)

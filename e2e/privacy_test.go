@@ -19,6 +19,7 @@ import (
 // the admin's archive list. The journey of the issue through proposals
 // and the employer's week form comes with phase 2b. Once per language.
 func TestPrivacyPages(t *testing.T) {
+	journey(t, resAdmin, resAdviser)
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) { privacyPages(t, lang) })
 	}
@@ -98,6 +99,7 @@ func privacyPages(t *testing.T, lang string) {
 // first week "as agreed" on a phone in three interactions, counted), the
 // adviser classifies it, and the innsyn document lists it.
 func TestPrivacyJourney(t *testing.T) {
+	journey(t, resAdviser, resEmployer)
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) { privacyJourney(t, lang) })
 	}

@@ -17,6 +17,7 @@ import (
 // levels, languages and what the adviser shared, and accepts; the adviser
 // sees the answer on the profile. Every page is checked with axe.
 func TestProposalJourney(t *testing.T) {
+	journey(t, resAdviser, resEmployer, resReminders)
 	ctx := context.Background()
 	adviser, err := store.UserByEmail(ctx, adviserEmail)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 // /admin/jobs; and reads the adviser's digest in the outbox. Once per
 // language; the adviser's account is in the same language, so the digest is.
 func TestAdminReminders(t *testing.T) {
+	journey(t, resAdmin, resReminders)
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) { adminReminders(t, lang) })
 	}

@@ -14,6 +14,7 @@ import (
 // the old password stops working, the new one works, and the link cannot
 // be used twice. Once per language, each with a fresh account.
 func TestPasswordResetJourney(t *testing.T) {
+	journey(t, resReminders)
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) { passwordReset(t, lang) })
 	}

@@ -76,6 +76,7 @@ func demoPlacement(t *testing.T, title string) int64 {
 // JavaScript; a word with two typos finds nothing but offers the word
 // meant ("Mente du …?"), which finds it. axe checks each kind of page.
 func TestSearchFindsWhatPeopleType(t *testing.T) {
+	journey(t, resAdviser, resSearch)
 	for _, title := range []string{"Lagermedarbeider", "Kjøkkenassistent", "Bakeriassistent", "Kafémedarbeider"} {
 		demoPlacement(t, title)
 	}

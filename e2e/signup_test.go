@@ -12,6 +12,7 @@ import (
 // approves in place with htmx; the employer then sees the approval. Once
 // per language.
 func TestEmployerSignupApprovalJourney(t *testing.T) {
+	journey(t, resAdmin, resReminders)
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) { employerSignupApproval(t, lang) })
 	}

@@ -92,6 +92,7 @@ const checkXSS = `(() => {
 // runs, no element gets an injected on* or hx-* attribute, and the text
 // is shown as text.
 func TestNoXSS(t *testing.T) {
+	journey(t)
 	ctx := context.Background()
 	dbURL, drop, err := dbtest.New(ctx)
 	if err != nil {
