@@ -27,7 +27,8 @@ type MeasureRule struct {
 // before the first row.
 func (s *Store) MeasureRuleAt(ctx context.Context, day time.Time) (MeasureRule, error) {
 	var r MeasureRule
-	err := s.DB.GetContext(ctx, &r, `SELECT id, valid_from, valid_to, risk_horizon_months, pace_window_months, review_interval_months, source
+	// Prepared: the caseload reads it on every view (its risk horizon).
+	err := s.getPrepared(ctx, &r, `SELECT id, valid_from, valid_to, risk_horizon_months, pace_window_months, review_interval_months, source
 		FROM measure_rules WHERE valid_from <= $1::date AND (valid_to IS NULL OR valid_to >= $1::date)
 		ORDER BY valid_from DESC LIMIT 1`, dateOnly(day))
 	return r, translate(err)
