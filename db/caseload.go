@@ -146,6 +146,12 @@ const caseloadRowColumns = `c.best_listening, c.best_reading, c.best_writing, c.
 	c.outcome_kind, c.outcome_from, c.risk, c.risk_reason, c.basis,
 	nullif(c.measured_on, '-infinity') AS measured_on`
 
+// caseloadShown are the columns of a shown caseload row (the list's and
+// the profile's): the participant p, its read-model row c, months left
+// and the current placement cp, on the day $8.
+const caseloadShown = participantColumns + `, ` + caseloadRowColumns + `, ` + caseloadMonthsLeft + `,
+	` + caseloadCurrentColumns
+
 // caseloadWhere reads the participant's own columns and its read-model
 // row c: $4 status, $5 name search, $9 at risk only, $10 ending within
 // that many months (0: any), on the day $8.
@@ -190,8 +196,7 @@ func caseloadRowsJoin(sc Scope) string {
 // only; $6 limit, $7 offset.
 func caseloadPaged(sc Scope, f CaseloadFilter) string {
 	order := caseloadOrder(f)
-	return `SELECT ` + participantColumns + `, ` + caseloadRowColumns + `, ` + caseloadMonthsLeft + `,
-	` + caseloadCurrentColumns + `, pg.total
+	return `SELECT ` + caseloadShown + `, pg.total
 FROM (SELECT p.id, count(*) OVER () AS total FROM participants p` + caseloadRowsJoin(sc) + caseloadWhere + order + ` LIMIT $6 OFFSET $7) pg
 JOIN participants p ON p.id = pg.id JOIN users a ON a.id = p.adviser_id LEFT JOIN users n ON n.id = p.nav_contact_id
 JOIN caseload_rows c ON c.participant_id = p.id` + caseloadCurrentJoin + order
@@ -258,28 +263,13 @@ func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]Cas
 // CaseloadCount is how many participants of a scope a filter matches:
 // the number a dashboard card shows, the same WHERE as the list.
 func (s *Store) CaseloadCount(ctx context.Context, sc Scope, f CaseloadFilter) (int, error) {
-	n, err := s.CaseloadCounts(ctx, sc, f)
+	var n int
+	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM participants p`+caseloadRowsJoin(sc)+
+		caseloadWhere+` AND $6::int >= 0 AND $7::int >= 0`, s.caseloadArgs(sc, f)...)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("db: caseload count: %w", err)
 	}
-	return n[0], nil
-}
-
-// CaseloadCounts is CaseloadCount for several filters, in order (the
-// adviser's dashboard cards).
-func (s *Store) CaseloadCounts(ctx context.Context, sc Scope, fs ...CaseloadFilter) ([]int, error) {
-	if len(fs) == 0 {
-		return nil, nil
-	}
-	out := make([]int, len(fs))
-	for i, f := range fs {
-		err := s.DB.GetContext(ctx, &out[i], `SELECT count(*) FROM participants p`+caseloadRowsJoin(sc)+
-			caseloadWhere+` AND $6::int >= 0 AND $7::int >= 0`, s.caseloadArgs(sc, f)...)
-		if err != nil {
-			return nil, fmt.Errorf("db: caseload count: %w", err)
-		}
-	}
-	return out, nil
+	return n, nil
 }
 
 // RefreshCaseload measures every participant's caseload row on the day
@@ -350,8 +340,7 @@ func planGapExpr(skill string) string {
 // caseloadByID is one participant's row from the read model, as the list
 // shows it ($4 the id, $5 the day): the participant, its caseload_rows
 // row and the current placement, by primary key.
-var caseloadByID = strings.ReplaceAll(`SELECT `+participantColumns+`, `+caseloadRowColumns+`, `+caseloadMonthsLeft+`,
-	`+caseloadCurrentColumns+`, 1 AS total
+var caseloadByID = strings.ReplaceAll(`SELECT `+caseloadShown+`, 1 AS total
 `+participantFrom+`
 JOIN caseload_rows c ON c.participant_id = p.id`+caseloadCurrentJoin+`
 WHERE `+scopeSQL+` AND p.id = $4`, "$8", "$5")

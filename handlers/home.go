@@ -56,11 +56,13 @@ const dashboardEndingMonths = 3
 // model, with the same filter the linked list uses.
 func (a *App) loadCaseloadCards(c *fiber.Ctx, p *dashboardPage) error {
 	cc := &caseloadCards{EndingMonths: dashboardEndingMonths}
-	n, err := a.store.CaseloadCounts(c.UserContext(), scope(c), db.CaseloadFilter{Risk: true}, db.CaseloadFilter{EndingWithin: cc.EndingMonths})
-	if err != nil {
+	var err error
+	if cc.AtRisk, err = a.store.CaseloadCount(c.UserContext(), scope(c), db.CaseloadFilter{Risk: true}); err != nil {
 		return err
 	}
-	cc.AtRisk, cc.Ending = n[0], n[1]
+	if cc.Ending, err = a.store.CaseloadCount(c.UserContext(), scope(c), db.CaseloadFilter{EndingWithin: cc.EndingMonths}); err != nil {
+		return err
+	}
 	p.Caseload = cc
 	return nil
 }
