@@ -95,3 +95,13 @@ func (p *staffProposalsPage) First() int { return p.Filter.Offset + 1 }
 
 // Last is the position of the last row shown.
 func (p *staffProposalsPage) Last() int { return p.Filter.Offset + len(p.Proposals) }
+
+// StatusText is a proposal's status as staff read it: the employer's
+// list says "Venter på svar" ("Awaiting your answer" in English), which on
+// the adviser's list would read as the adviser's answer.
+func (p *staffProposalsPage) StatusText(status string) string {
+	if status == db.ProposalOpen {
+		return p.T("proposals.status_waiting_employer")
+	}
+	return p.T("proposals.status_" + status)
+}
