@@ -53,7 +53,7 @@ func lockAgreement(ctx context.Context, tx *sqlx.Tx, id int64, sc AgreementScope
 		return Agreement{}, fmt.Errorf("db: lock agreement: %w", err)
 	}
 	var a Agreement
-	err := tx.GetContext(ctx, &a, agreementSelect+`WHERE `+agreementScopeSQL+` AND ag.id = $5`, append(sc.args(today), id)...)
+	err := tx.GetContext(ctx, &a, agreementSelect+`WHERE `+sc.scopeSQL()+` AND ag.id = $5`, append(sc.args(today), id)...)
 	if err != nil {
 		return a, translate(err)
 	}

@@ -249,23 +249,22 @@ type AgreementScope struct {
 	Role   string
 }
 
-// agreementScopeSQL restricts to the scope, with its arguments at $2–$4.
-const agreementScopeSQL = `($4 = 'admin' OR ($4 = 'adviser' AND p.adviser_id = $2) OR ($4 = 'nav' AND p.nav_contact_id = $2)
-	OR ($4 = 'employer' AND ag.organisation_id = $3))`
-
 // agreementScopeParams is true whatever the scope's values: a statement
 // of one role (agreementScopeBy) uses one of $2–$4 or none, and names the
 // others here because PostgreSQL must learn every parameter's type. Not
 // referring to a column, it is checked once per run, not per row.
 const agreementScopeParams = `($2::bigint, $3::bigint, $4::text) IS NOT NULL`
 
-// agreementScopeBy is agreementScopeSQL written for each role: the same
-// rows, with the role's test decided when the statement is chosen, not by
-// the planner. agreementScopeSQL's role tests ($4 = 'employer' OR …) fold
-// away only in a plan made for the values (a custom plan, planned on
-// every run); a statement per role keeps its index condition in a plan
-// made once, so these statements are prepared (db/prepared.go; the
-// dashboards, the agreements list and the agreement page).
+// agreementScopeBy restricts to the scope (its arguments at $2–$4), one
+// condition per role, chosen when the statement is: the admin sees every
+// agreement, an adviser and NAV those of their participants, an employer
+// their organisation's. Written as one condition with role tests
+// ($4 = 'employer' OR …), the tests fold away only in a plan made for the
+// values (planned on every run); a statement per role keeps its index
+// condition in a plan made once, so these statements are prepared
+// (db/prepared.go; the dashboards, the agreements list and the agreement
+// page). It is the one statement of the rule: every read of agreements
+// by scope goes through scopeSQL.
 var agreementScopeBy = map[string]string{
 	RoleAdmin:    `(` + agreementScopeParams + `)`,
 	RoleAdviser:  `(p.adviser_id = $2 AND ` + agreementScopeParams + `)`,
@@ -300,7 +299,7 @@ func (s *Store) AgreementIn(ctx context.Context, id int64, sc AgreementScope, to
 // AgreementsIn lists the agreements in scope, newest first (at most 500).
 func (s *Store) AgreementsIn(ctx context.Context, sc AgreementScope, today time.Time) ([]Agreement, error) {
 	var out []Agreement
-	err := s.DB.SelectContext(ctx, &out, agreementSelect+`WHERE `+agreementScopeSQL+`
+	err := s.DB.SelectContext(ctx, &out, agreementSelect+`WHERE `+sc.scopeSQL()+`
 		ORDER BY ag.created_at DESC, ag.id DESC LIMIT 500`, sc.args(today)...)
 	if err != nil {
 		return nil, fmt.Errorf("db: agreements: %w", err)

@@ -354,14 +354,17 @@ var caseloadRowViewed = `WITH r AS (` + caseloadByID + `), logged AS (
 SELECT * FROM r`
 
 // refreshStaleOne measures one participant's row again when it was
-// measured on another day than the store's today. The list does not (it
-// shows the day before's rows until the nightly job and says so: measuring
-// a whole caseload again is seconds), but one participant is one call of
-// a few milliseconds, and the profile is where the adviser acts on the
-// risk; nothing to do is a primary-key look-up and an empty call.
-func (s *Store) refreshStaleOne(ctx context.Context, id int64) error {
-	err := s.execPrepared(ctx, `SELECT caseload_refresh($2::date, ARRAY(
-		SELECT participant_id FROM caseload_rows WHERE participant_id = $1 AND measured_on <> $2::date))`, id, dateOnly(s.Today()))
+// measured on another day than the store's today, and only when the scope
+// may see the participant (a person who may not opens nothing and makes
+// nothing be written). The list does not (it shows the day before's rows
+// until the nightly job and says so: measuring a whole caseload again is
+// seconds), but one participant is one call of a few milliseconds, and the
+// profile is where the adviser acts on the risk; nothing to do is a
+// primary-key look-up and an empty call.
+func (s *Store) refreshStaleOne(ctx context.Context, id int64, sc Scope) error {
+	err := s.execPrepared(ctx, `SELECT caseload_refresh($5::date, ARRAY(
+		SELECT c.participant_id FROM caseload_rows c JOIN participants p ON p.id = c.participant_id
+		WHERE c.participant_id = $4 AND c.measured_on <> $5::date AND `+scopeSQL+`))`, append(sc.args(), id, dateOnly(s.Today()))...)
 	if err != nil {
 		return fmt.Errorf("db: caseload refresh: %w", err)
 	}
@@ -379,7 +382,7 @@ func (s *Store) refreshStaleOne(ctx context.Context, id int64) error {
 // model is kept current by the writes' triggers, so there is nothing to
 // compute here.
 func (s *Store) CaseloadRowFor(ctx context.Context, id int64, sc Scope) (CaseloadRow, error) {
-	if err := s.refreshStaleOne(ctx, id); err != nil {
+	if err := s.refreshStaleOne(ctx, id, sc); err != nil {
 		return CaseloadRow{}, err
 	}
 	var r CaseloadRow
@@ -393,7 +396,7 @@ func (s *Store) CaseloadRowFor(ctx context.Context, id int64, sc Scope) (Caseloa
 // sent (DOMAIN.md: every access logged, synchronously). A participant the
 // scope may not see is ErrNotFound and writes nothing.
 func (s *Store) CaseloadRowViewed(ctx context.Context, id int64, sc Scope, actorID int64, action, ip string) (CaseloadRow, error) {
-	if err := s.refreshStaleOne(ctx, id); err != nil {
+	if err := s.refreshStaleOne(ctx, id, sc); err != nil {
 		return CaseloadRow{}, err
 	}
 	var r CaseloadRow

@@ -53,3 +53,6 @@ func MigrateDownTo(ctx context.Context, conn *sql.DB, version int64) error {
 // guard's SQLSTATE to its refusal), for tests that run a statement of a
 // store method by hand.
 func TranslateForTest(err error) error { return translate(err) }
+
+// RemindersSentGone lets the retention test see which rules the pruning names.
+var RemindersSentGone = remindersSentGone

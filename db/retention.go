@@ -30,28 +30,42 @@ const remindersSentMinDays = 30
 //   - nav_awaiting: the period is the agreement's version, which only
 //     grows: due no more once the agreement has another version or is gone.
 //
-// A rule this list does not name keeps its rows (a new rule must be added
-// here with its reason). The day is the store's (caseload_day(): the
+// A rule remindersSentGone does not name would keep its rows (ELSE false);
+// TestEveryReminderRuleIsPruned fails until a new rule is added there with
+// its reason. The day is the store's (caseload_day(): the
 // store's clock when tests move it, else Oslo's), as sent_on is; CASE
 // evaluates only the matching branch, so a period is cast to a date only
 // for the rules whose period is one.
-var pruneRemindersSent = `DELETE FROM reminders_sent s USING (SELECT caseload_day() AS today) d
+var pruneRemindersSent = func() string {
+	q := `DELETE FROM reminders_sent s USING (SELECT caseload_day() AS today) d
 	WHERE s.sent_on < d.today - ` + strconv.Itoa(remindersSentMinDays) + `
-	  AND CASE s.rule
-		WHEN 'starts' THEN s.period::date <= d.today
-		WHEN 'ends' THEN s.period::date < d.today
-		WHEN 'programme_end' THEN s.period::date < d.today
-		WHEN 'attendance' THEN true
-		WHEN 'follow_up' THEN true
-		WHEN 'plan_review' THEN true
-		WHEN 'evaluation' THEN NOT EXISTS (SELECT 1 FROM agreements ag WHERE ag.id = s.subject_id AND ag.cancelled_at IS NULL
-			AND least(ag.end_date, ag.ended_on) >= d.today - 14)
-		WHEN 'proposal' THEN NOT EXISTS (SELECT 1 FROM proposals pr WHERE pr.id = s.subject_id AND pr.status = 'proposed')
-		WHEN 'proposal_adviser' THEN NOT EXISTS (SELECT 1 FROM proposals pr WHERE pr.id = s.subject_id AND pr.status = 'proposed')
-		WHEN 'org_waiting' THEN NOT EXISTS (SELECT 1 FROM organisations o WHERE o.id = s.subject_id
-			AND o.approved_at IS NULL AND o.rejected_at IS NULL)
-		WHEN 'nav_awaiting' THEN NOT EXISTS (SELECT 1 FROM agreements ag WHERE ag.id = s.subject_id AND ag.lock_version::text = s.period)
-		ELSE false END`
+	  AND CASE s.rule`
+	for _, r := range ReminderRules {
+		if gone, ok := remindersSentGone[r]; ok {
+			q += "\n\t\tWHEN '" + r + "' THEN " + gone
+		}
+	}
+	return q + "\n\t\tELSE false END"
+}()
+
+// remindersSentGone is, per rule (the Rule* constants), when a row of
+// reminders_sent can no longer stop a second mail (s the row, d.today the
+// day). TestEveryReminderRuleIsPruned holds ReminderRules to it.
+var remindersSentGone = map[string]string{
+	RuleStarts:       `s.period::date <= d.today`,
+	RuleEnds:         `s.period::date < d.today`,
+	RuleProgrammeEnd: `s.period::date < d.today`,
+	RuleAttendance:   `true`,
+	RuleFollowUp:     `true`,
+	RulePlanReview:   `true`,
+	RuleEvaluation: `NOT EXISTS (SELECT 1 FROM agreements ag WHERE ag.id = s.subject_id AND ag.cancelled_at IS NULL
+			AND least(ag.end_date, ag.ended_on) >= d.today - 14)`,
+	RuleProposal:        `NOT EXISTS (SELECT 1 FROM proposals pr WHERE pr.id = s.subject_id AND pr.status = 'proposed')`,
+	RuleProposalAdviser: `NOT EXISTS (SELECT 1 FROM proposals pr WHERE pr.id = s.subject_id AND pr.status = 'proposed')`,
+	RuleOrgWaiting: `NOT EXISTS (SELECT 1 FROM organisations o WHERE o.id = s.subject_id
+			AND o.approved_at IS NULL AND o.rejected_at IS NULL)`,
+	RuleNAVAwaiting: `NOT EXISTS (SELECT 1 FROM agreements ag WHERE ag.id = s.subject_id AND ag.lock_version::text = s.period)`,
+}
 
 // retentionSteps delete what has outlived its use (the retention job,
 // nightly 03:30): expired sessions, expired or used link tokens, old

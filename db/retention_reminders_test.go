@@ -80,3 +80,16 @@ func TestRetentionPrunesRemindersSent(t *testing.T) {
 		t.Errorf("the job run's record: %d (%v), want %d", recorded, err, want)
 	}
 }
+
+// TestEveryReminderRuleIsPruned: a reminder rule the pruning does not name
+// would keep its rows (and the recipients' ids) for ever.
+func TestEveryReminderRuleIsPruned(t *testing.T) {
+	for _, r := range db.ReminderRules {
+		if _, ok := db.RemindersSentGone[r]; !ok {
+			t.Errorf("reminder rule %q has no condition in remindersSentGone (db/retention.go)", r)
+		}
+	}
+	if len(db.RemindersSentGone) != len(db.ReminderRules) {
+		t.Errorf("remindersSentGone names %d rules, ReminderRules has %d", len(db.RemindersSentGone), len(db.ReminderRules))
+	}
+}
