@@ -18,8 +18,14 @@ func (a *App) loadHandover(c *fiber.Ctx, p *dashboardPage) error {
 	if err != nil {
 		return err
 	}
-	p.Handover, p.HandoverMonths = rows, db.HandoverMonths
+	p.Handover, p.HandoverMonths, p.handoverDay = rows, db.HandoverMonths, a.today()
 	return a.store.LogListed(c.UserContext(), u.ID, "participant", handoverIDs(rows), clientIP(c))
+}
+
+// HandoverLeft is how long a row's programme has left, in the caseload's
+// words ("Slutter i dag" on its last day, not "Under 1 mnd igjen").
+func (p *dashboardPage) HandoverLeft(r db.HandoverRow) string {
+	return monthsLeftText(&p.Page, r.MonthsLeft, r.ProgrammeEnd, p.handoverDay)
 }
 
 func handoverIDs(rows []db.HandoverRow) []int64 {

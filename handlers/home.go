@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"time"
+
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +21,7 @@ type dashboardPage struct {
 	AwaitingNAV    []db.AwaitingNAV
 	Handover       []db.HandoverRow
 	HandoverMonths int
+	handoverDay    time.Time // today, for HandoverLeft
 	// Contact is, for a rejected organisation's employer, the
 	// programme's contact details.
 	Contact db.ProgrammeContact

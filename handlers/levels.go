@@ -6,10 +6,8 @@ import "praksis/db"
 // Norwegian requirement per skill, and, when the adviser gave the
 // participant's levels, whether each requirement is within reach.
 type levelsData struct {
-	Page   *Page
-	P      db.Placement
-	Skills []string
-	have   map[string]db.Level
+	P    db.Placement
+	have map[string]db.Level
 	// Label and Badges are what the partial shows, worked out in Go, not
 	// per skill with two method calls and three translations through the
 	// template's reflection (20 times on a page of search hits).
@@ -26,17 +24,17 @@ type levelBadge struct {
 }
 
 func newLevels(pg pager, p db.Placement, have map[string]db.Level) levelsData {
-	d := levelsData{Page: pg.page(), P: p, Skills: db.Skills, have: have, Label: pg.page().T("placements.norwegian_needed"),
-		Badges: make([]levelBadge, len(db.Skills))}
+	page := pg.page()
+	d := levelsData{P: p, have: have, Label: page.T("placements.norwegian_needed"), Badges: make([]levelBadge, len(db.Skills))}
 	for i, sk := range db.Skills {
-		b := levelBadge{Skill: d.Page.T("skill." + sk), Fit: d.Fit(sk)}
+		b := levelBadge{Skill: page.T("skill." + sk), Fit: d.Fit(sk)}
 		if l := p.Level(sk); l != "" {
-			b.Level = d.Page.T("level." + string(l))
+			b.Level = page.T("level." + string(l))
 		} else {
-			b.Level, b.None = d.Page.T("level.none_required_short"), true
+			b.Level, b.None = page.T("level.none_required_short"), true
 		}
 		if b.Fit != "" {
-			b.FitText = d.Page.T("placements.fit_" + b.Fit)
+			b.FitText = page.T("placements.fit_" + b.Fit)
 		}
 		d.Badges[i] = b
 	}
