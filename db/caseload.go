@@ -286,18 +286,16 @@ func (t *JobTx) RefreshCaseload(ctx context.Context, day time.Time) (int64, erro
 }
 
 // refreshCaseloadAll measures every participant's caseload row on the
-// store's day in a transaction of its own (after a new measure rule:
-// everyone's risk may change), set-based (caseload_compute_all).
-func (s *Store) refreshCaseloadAll(ctx context.Context) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := jobSettings(ctx, tx); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `SELECT caseload_refresh_all($1::date, false)`, dateOnly(s.Today())); err != nil {
-			return fmt.Errorf("db: refresh caseload: %w", err)
-		}
-		return nil
-	})
+// day inside tx (a new measure rule's transaction: everyone's risk may
+// change), set-based (caseload_compute_all).
+func refreshCaseloadAll(ctx context.Context, tx *sqlx.Tx, day time.Time) error {
+	if err := jobSettings(ctx, tx); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT caseload_refresh_all($1::date, false)`, dateOnly(day)); err != nil {
+		return fmt.Errorf("db: refresh caseload: %w", err)
+	}
+	return nil
 }
 
 // caseloadByID is one participant's row from the read model, as the list

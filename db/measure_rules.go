@@ -38,8 +38,8 @@ func (s *Store) MeasureRuleAt(ctx context.Context, day time.Time) (MeasureRule, 
 // validated and audited: the row in force until then ends the day
 // before, so one row is in force on any day. A row from a day that
 // already has one, or from before the current row's start, is refused
-// (valid_from, rule.overlap). The caseload's rows are then measured again
-// with the new rule (refreshCaseloadAll).
+// (valid_from, rule.overlap). The caseload's rows are measured again with
+// the new rule in the same transaction (refreshCaseloadAll).
 func (s *Store) AddMeasureRule(ctx context.Context, actorID int64, in MeasureRule, ip string) (int64, error) {
 	in.ValidFrom = civilDay(in.ValidFrom)
 	for _, c := range []struct {
@@ -81,17 +81,18 @@ func (s *Store) AddMeasureRule(ctx context.Context, actorID int64, in MeasureRul
 			strings.TrimSpace(in.Source), actorID); err != nil {
 			return fmt.Errorf("db: add measure rule: %w", err)
 		}
-		return audit(ctx, tx, actorID, "measure_rule.create", "measure_rule", id, ip)
+		if err := audit(ctx, tx, actorID, "measure_rule.create", "measure_rule", id, ip); err != nil {
+			return err
+		}
+		// The rule's statements marked every caseload row stale (migration
+		// 00027's trigger): measure them again with it in the same
+		// transaction, so no list ever reads a row marked stale and a
+		// stored rule is never answered with an error (seconds at
+		// national scale: an admin's rare act).
+		return refreshCaseloadAll(ctx, tx, s.Today())
 	})
 	if err != nil {
 		return id, err
-	}
-	// The rule's statements marked every caseload row stale (migration
-	// 00027's trigger); measure them again now, in a transaction of their
-	// own: the rule stays stored if this fails, and the nightly job
-	// measures them again anyway.
-	if err := s.refreshCaseloadAll(ctx); err != nil {
-		return id, fmt.Errorf("db: measure rule %d stored, caseload not measured again: %w", id, err)
 	}
 	return id, nil
 }

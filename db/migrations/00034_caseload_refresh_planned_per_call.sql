@@ -1,8 +1,9 @@
 -- +goose Up
 -- caseload_refresh (migration 00027) is called by every write's trigger
 -- with the handful of participants the statement touched, and by the
--- caseload's stale check with those measured on another day (usually
--- none). As a LANGUAGE sql function its INSERT … SELECT is planned without
+-- profile's stale check with its one participant when measured on another
+-- day (usually none; the list's stale check of the time is gone since
+-- 00032's branch). As a LANGUAGE sql function its INSERT … SELECT is planned without
 -- the values of its arguments, so PostgreSQL cannot tell that `ids` holds
 -- three participants: the plan measures everyone through
 -- participant_measure (set-based since 00026) and keeps three. At national
