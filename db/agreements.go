@@ -427,7 +427,7 @@ func todoSQL(sc AgreementScope) string {
 			count(*) FILTER (WHERE status = 'awaiting_approval' AND ` + toApprove + `) AS to_approve,
 			count(*) FILTER (WHERE status = 'running') AS running,
 			count(*) FILTER (WHERE status = 'running' AND next_follow_up <= $1::date) AS follow_ups_due,
-			count(*) FILTER (WHERE status = 'running' AND ` + unlogged + `) AS weeks_unlogged
+			count(*) FILTER (WHERE status = 'running' AND ` + unlogged + `) AS agreements_unlogged
 		FROM ag`
 }
 
@@ -445,7 +445,7 @@ type Todo struct {
 	ToApprove     int `db:"to_approve"`
 	Running       int `db:"running"`
 	FollowUpsDue  int `db:"follow_ups_due"`
-	WeeksUnlogged int `db:"weeks_unlogged"`
+	AgreementsUnlogged int `db:"agreements_unlogged"`
 }
 
 // TodoFor computes the dashboard counts in one query.

@@ -103,13 +103,13 @@ func TestUnloggedWeeksCardIsTheList(t *testing.T) {
 		slices.Sort(ids)
 		want := slices.Clone(c.want)
 		slices.Sort(want)
-		if todo.WeeksUnlogged != len(want) || total != len(want) || !slices.Equal(ids, want) {
-			t.Errorf("%s: card %d, list %v (total %d), want %v", c.sc.Role, todo.WeeksUnlogged, ids, total, want)
+		if todo.AgreementsUnlogged != len(want) || total != len(want) || !slices.Equal(ids, want) {
+			t.Errorf("%s: card %d, list %v (total %d), want %v", c.sc.Role, todo.AgreementsUnlogged, ids, total, want)
 		}
 	}
 	for _, sc := range []db.AgreementScope{{UserID: other, Role: db.RoleNAV}, {UserID: other, Role: db.RoleAdmin}} {
-		if todo, err := f.st.TodoFor(ctx, sc, f.st.Today()); err != nil || todo.WeeksUnlogged != 0 {
-			t.Errorf("%s: weeks not logged %d (%v), want none counted", sc.Role, todo.WeeksUnlogged, err)
+		if todo, err := f.st.TodoFor(ctx, sc, f.st.Today()); err != nil || todo.AgreementsUnlogged != 0 {
+			t.Errorf("%s: weeks not logged %d (%v), want none counted", sc.Role, todo.AgreementsUnlogged, err)
 		}
 	}
 
@@ -121,8 +121,8 @@ func TestUnloggedWeeksCardIsTheList(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, total, err := f.st.AgreementsPage(ctx, sc, f.st.Today(), db.AgreementFilter{Unlogged: true, Limit: 100})
-	if err != nil || todo.WeeksUnlogged != 3 || total != 3 {
-		t.Errorf("after logging the week of 3 June: card %d, list %d (%v), want 3", todo.WeeksUnlogged, total, err)
+	if err != nil || todo.AgreementsUnlogged != 3 || total != 3 {
+		t.Errorf("after logging the week of 3 June: card %d, list %d (%v), want 3", todo.AgreementsUnlogged, total, err)
 	}
 }
 

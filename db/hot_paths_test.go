@@ -40,7 +40,7 @@ const todoReference = `
 			WHERE d.day::date < date_trunc('week', $1::date)::date
 			  AND attendance_week_due(ag.start_date, least(ag.end_date, ag.ended_on), ag.days_per_week, date_trunc('week', d.day)::date)
 			  AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.agreement_id = ag.id
-				AND date_trunc('week', a.day) = date_trunc('week', d.day)))) AS weeks_unlogged
+				AND date_trunc('week', a.day) = date_trunc('week', d.day)))) AS agreements_unlogged
 	FROM ag`
 
 // The dashboards' counts are the same as counting every agreement's
@@ -180,10 +180,10 @@ func TestTodoForCountsEveryStatus(t *testing.T) {
 	unlogged := 3 + pastWorkday(-10) + pastWorkday(-5)
 	want := map[string]db.Todo{
 		// Three participants at this organisation, and the open proposal.
-		db.RoleEmployer: {OpenProposals: 1, ToApprove: 3 * 2, Running: 3 * 5, FollowUpsDue: 3 * 2, WeeksUnlogged: 3 * unlogged},
+		db.RoleEmployer: {OpenProposals: 1, ToApprove: 3 * 2, Running: 3 * 5, FollowUpsDue: 3 * 2, AgreementsUnlogged: 3 * unlogged},
 		// Two participants at two organisations, and the open proposal
 		// for one of them (without an answer).
-		db.RoleAdviser: {OpenProposals: 1, ToApprove: 2 * 2 * 2, Running: 2 * 2 * 5, FollowUpsDue: 2 * 2 * 2, WeeksUnlogged: 2 * 2 * unlogged},
+		db.RoleAdviser: {OpenProposals: 1, ToApprove: 2 * 2 * 2, Running: 2 * 2 * 5, FollowUpsDue: 2 * 2 * 2, AgreementsUnlogged: 2 * 2 * unlogged},
 		// One participant at two organisations; NAV approves nothing.
 		db.RoleNAV: {Running: 2 * 5, FollowUpsDue: 2 * 2},
 		// Everyone's, approving nothing.
