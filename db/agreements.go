@@ -441,10 +441,10 @@ func (a Agreement) Name() string { return strings.TrimSpace(a.FirstName + " " + 
 // follow-ups to hold), follow-ups due, and running agreements with a
 // week before this one not logged (employers and advisers).
 type Todo struct {
-	OpenProposals int `db:"open_proposals"`
-	ToApprove     int `db:"to_approve"`
-	Running       int `db:"running"`
-	FollowUpsDue  int `db:"follow_ups_due"`
+	OpenProposals      int `db:"open_proposals"`
+	ToApprove          int `db:"to_approve"`
+	Running            int `db:"running"`
+	FollowUpsDue       int `db:"follow_ups_due"`
 	AgreementsUnlogged int `db:"agreements_unlogged"`
 }
 
