@@ -162,16 +162,30 @@ const caseloadShown = participantColumns + `, ` + caseloadRowColumns + `, ` + ca
 // = Aleksandr = Oleksander, Kowalenko = Kovalenko, Mohammed = Muhammad =
 // Mohamad, Al-Sayed = alsayed = el Sayed), and every word typed must
 // begin one of the stored name's keys (name_patterns; TestNameKey has
-// the pairs that must and must not match).
-const caseloadWhere = `
-WHERE ` + scopeSQL + `
+// the pairs that must and must not match). The patterns are a subquery,
+// computed once per statement: in a plan made once for every value (the
+// statement is prepared) name_patterns($5) would be called again for each
+// of the scope's rows, 27 ms for an adviser's 500 against 1.1 ms
+// (docs/benchmarks.md, "The caseload planned once").
+//
+// The at-risk test is written only into the statements of a filter that
+// asks for it (the others test $9 once per run, which is false for them).
+func caseloadWhere(sc Scope, f CaseloadFilter) string {
+	risk := `
+  AND NOT $9::boolean`
+	if f.Risk {
+		risk = `
+  AND $9::boolean AND c.risk`
+	}
+	return `
+WHERE ` + scopeFor(sc) + `
   AND ($4 = '' OR p.status = $4)
   AND ($5 = '' OR lower(p.first_name || ' ' || p.last_name) LIKE '%' || $5 || '%'
        OR lower(p.last_name || ', ' || p.first_name) LIKE '%' || $5 || '%'
-       OR p.name_key LIKE ALL (name_patterns($5)))
-  AND (NOT $9::boolean OR c.risk)
+       OR p.name_key LIKE ALL ((SELECT name_patterns($5))::text[]))` + risk + `
   AND ($10::int = 0 OR (p.status = 'active' AND p.programme_end >= $8::date
        AND p.programme_end <= ($8::date + make_interval(months => $10::int))::date))`
+}
 
 // caseloadRowsJoin joins each participant p to its read-model row c. For
 // one adviser's or NAV contact's caseload (hundreds of the 100,000) the row
@@ -182,7 +196,16 @@ WHERE ` + scopeSQL + `
 // dashboard"). OFFSET 0 keeps the subquery from being flattened, so the
 // look-up stays one per participant. An admin's scope is everyone: there the
 // hash join is the right plan (41 ms against 285 ms by key).
-func caseloadRowsJoin(sc Scope) string {
+//
+// A filter and sort that read nothing of c (no at-risk filter, sorted by
+// end, name or status) join nothing here: the page's rows are joined to
+// theirs afterwards, 100 look-ups instead of the scope's 500. Every
+// participant has its row (migration 00027's insert trigger), so the
+// rows and the total are the same either way.
+func caseloadRowsJoin(sc Scope, f CaseloadFilter) string {
+	if !f.Risk && !strings.Contains(caseloadOrder(f), "c.") {
+		return ``
+	}
 	if sc.All {
 		return ` JOIN caseload_rows c ON c.participant_id = p.id`
 	}
@@ -192,12 +215,27 @@ func caseloadRowsJoin(sc Scope) string {
 // caseloadPaged picks the page from the participants and their read-model
 // rows (sorted and filtered there, so the whole caseload is never joined
 // to anything else), then adds the current placement to the page's rows
-// only; $6 limit, $7 offset.
-func caseloadPaged(sc Scope, f CaseloadFilter) string {
+// only; $6 limit, $7 offset. With audit, the same statement writes the
+// read's audit row for each participant on the page ($11 actor, $12 IP):
+// a data-modifying CTE runs to completion whether or not the query reads
+// it, and commits with the read (issue 19: no second round trip).
+//
+// The statement's text depends only on the scope's shape, the sort and
+// whether it audits: a handful of statements, each prepared once per
+// connection (db/prepared.go) with a plan good for every value — the
+// scope's column is an index condition, each filter's "empty or equal"
+// test a filter over the scope's rows.
+func caseloadPaged(sc Scope, f CaseloadFilter, audit bool) string {
 	order := caseloadOrder(f)
-	return `SELECT ` + caseloadShown + `, pg.total
-FROM (SELECT p.id, count(*) OVER () AS total FROM participants p` + caseloadRowsJoin(sc) + caseloadWhere + order + ` LIMIT $6 OFFSET $7) pg
-JOIN participants p ON p.id = pg.id JOIN users a ON a.id = p.adviser_id LEFT JOIN users n ON n.id = p.nav_contact_id
+	q := `WITH pg AS (SELECT p.id, count(*) OVER () AS total FROM participants p` + caseloadRowsJoin(sc, f) + caseloadWhere(sc, f) + order + ` LIMIT $6 OFFSET $7)`
+	if audit {
+		q += `, logged AS (
+	INSERT INTO audit_log (actor_id, action, entity, entity_id, ip)
+	SELECT $11::bigint, 'participant.list', 'participant', pg.id, NULLIF($12::text, '')::inet FROM pg)`
+	}
+	return q + `
+SELECT ` + caseloadShown + `, pg.total
+FROM pg JOIN participants p ON p.id = pg.id JOIN users a ON a.id = p.adviser_id LEFT JOIN users n ON n.id = p.nav_contact_id
 JOIN caseload_rows c ON c.participant_id = p.id` + caseloadCurrentJoin + order
 }
 
@@ -244,8 +282,19 @@ func (s *Store) caseloadArgs(sc Scope, f CaseloadFilter) []any {
 // the product would.
 
 // Caseload lists the participants a scope may see from the read model, in
-// one query.
+// one prepared statement (caseloadPaged).
 func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]CaseloadRow, error) {
+	return s.caseload(ctx, sc, f, false)
+}
+
+// CaseloadListed is Caseload for a page that shows the list: the same
+// statement writes one audit row per participant on the page (action
+// "participant.list", as LogListed), committed before the page is sent.
+func (s *Store) CaseloadListed(ctx context.Context, sc Scope, f CaseloadFilter, actorID int64, ip string) ([]CaseloadRow, error) {
+	return s.caseload(ctx, sc, f, true, actorID, ip)
+}
+
+func (s *Store) caseload(ctx context.Context, sc Scope, f CaseloadFilter, audit bool, auditArgs ...any) ([]CaseloadRow, error) {
 	if f.Limit <= 0 || f.Limit > 2000 {
 		f.Limit = 1000
 	}
@@ -253,18 +302,19 @@ func (s *Store) Caseload(ctx context.Context, sc Scope, f CaseloadFilter) ([]Cas
 		f.Offset = 0
 	}
 	var out []CaseloadRow
-	if err := s.DB.SelectContext(ctx, &out, caseloadPaged(sc, f), s.caseloadArgs(sc, f)...); err != nil {
+	if err := s.selectPrepared(ctx, &out, caseloadPaged(sc, f, audit), append(s.caseloadArgs(sc, f), auditArgs...)...); err != nil {
 		return nil, fmt.Errorf("db: caseload: %w", err)
 	}
 	return out, nil
 }
 
 // CaseloadCount is how many participants of a scope a filter matches:
-// the number a dashboard card shows, the same WHERE as the list.
+// the number a dashboard card shows, the same WHERE as the list, prepared
+// per scope shape as the list is.
 func (s *Store) CaseloadCount(ctx context.Context, sc Scope, f CaseloadFilter) (int, error) {
 	var n int
-	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM participants p`+caseloadRowsJoin(sc)+
-		caseloadWhere+` AND $6::int >= 0 AND $7::int >= 0`, s.caseloadArgs(sc, f)...)
+	err := s.getPrepared(ctx, &n, `SELECT count(*) FROM participants p`+caseloadRowsJoin(sc, f)+
+		caseloadWhere(sc, f)+` AND $6::int >= 0 AND $7::int >= 0`, s.caseloadArgs(sc, f)...)
 	if err != nil {
 		return 0, fmt.Errorf("db: caseload count: %w", err)
 	}
@@ -391,7 +441,7 @@ func (s *Store) ExplainCaseload(ctx context.Context, sc Scope, f CaseloadFilter)
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+caseloadPaged(sc, f), s.caseloadArgs(sc, f)...)
+	rows, err := s.DB.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+caseloadPaged(sc, f, false), s.caseloadArgs(sc, f)...)
 	if err != nil {
 		return "", fmt.Errorf("db: explain caseload: %w", err)
 	}

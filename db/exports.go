@@ -27,7 +27,7 @@ type CaseloadExportRow struct {
 // and the attendance rate, in one statement.
 func (s *Store) CaseloadExport(ctx context.Context, sc Scope, today time.Time) ([]CaseloadExportRow, error) {
 	f := CaseloadFilter{Sort: "name", Limit: ExportLimit}
-	q := `WITH c AS (` + caseloadPaged(sc, f) + `)
+	q := `WITH c AS (` + caseloadPaged(sc, f, false) + `)
 		SELECT c.*, att.rate AS attendance_rate FROM c
 		LEFT JOIN LATERAL (
 			SELECT CASE WHEN count(*) FILTER (WHERE at.mark IS DISTINCT FROM 'not_work_day') > 0

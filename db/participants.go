@@ -88,6 +88,30 @@ const scopeSQL = `(($3 OR ($1 <> 0 AND p.adviser_id = $1) OR ($2 <> 0 AND p.nav_
 
 func (sc Scope) args() []any { return []any{sc.AdviserID, sc.NavID, sc.All} }
 
+// scopeParams is true whatever the scope's values: a statement written
+// for one shape of scope (scopeFor) uses one of $1–$3 and names the others
+// because PostgreSQL must learn every parameter's type; not referring to a
+// column, it is checked once per run, not per row.
+const scopeParams = `($1::bigint, $2::bigint, $3::boolean) IS NOT NULL`
+
+// scopeFor is scopeSQL written for the scope's shape: an adviser's own
+// participants, a NAV contact's, everyone's. Under a plan made once for
+// every value (a prepared statement), scopeSQL's OR of the three cannot
+// use the index on the adviser's or the NAV contact's column; one
+// condition per shape can (as agreementScopeBy per role). The same rule,
+// the same rows: any other shape (none of the three) keeps scopeSQL.
+func scopeFor(sc Scope) string {
+	switch {
+	case sc.All:
+		return `($3 AND ` + scopeParams + ` AND p.anonymised_at IS NULL)`
+	case sc.AdviserID != 0 && sc.NavID == 0:
+		return `(p.adviser_id = $1 AND ` + scopeParams + ` AND p.anonymised_at IS NULL)`
+	case sc.NavID != 0 && sc.AdviserID == 0:
+		return `(p.nav_contact_id = $2 AND ` + scopeParams + ` AND p.anonymised_at IS NULL)`
+	}
+	return scopeSQL
+}
+
 // ParticipantIn returns a participant if the scope may see them, else
 // ErrNotFound (a participant of another adviser does not "exist").
 func (s *Store) ParticipantIn(ctx context.Context, id int64, sc Scope) (Participant, error) {

@@ -89,7 +89,7 @@ func (s *Store) Users(ctx context.Context, role, search string) ([]User, error) 
 	const q = `SELECT ` + userColumns + userFrom + `
 		WHERE ($1 = '' OR u.role = $1)
 		  AND ($2 = '' OR u.name ILIKE '%' || $2 || '%' OR u.email ILIKE '%' || $2 || '%' -- $2 is LIKE-escaped
-		       OR u.name_key LIKE ALL (name_patterns($2)))
+		       OR u.name_key LIKE ALL ((SELECT name_patterns($2))::text[]))
 		ORDER BY u.disabled_at IS NOT NULL, lower(u.name), u.id LIMIT 500`
 	var out []User
 	if err := s.DB.SelectContext(ctx, &out, q, role, likeEscape(search)); err != nil {

@@ -304,14 +304,18 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 	f := db.CaseloadFilter{Status: p.Status, Search: p.Search, Risk: p.Risk, EndingWithin: p.Ending, Sort: p.Sort, Desc: p.Desc,
 		Limit: caseloadPageSize}
 	f.Offset = (p.PageNo - 1) * caseloadPageSize
-	rows, err := a.store.Caseload(c.UserContext(), scope(c), f)
+	// A list shows personal data too: every participant on the page is
+	// audited (the page's, not the whole caseload), by the list's own
+	// statement (CaseloadListed).
+	uid, ip := session(c).User.ID, clientIP(c)
+	rows, err := a.store.CaseloadListed(c.UserContext(), scope(c), f, uid, ip)
 	if err == nil && len(rows) == 0 && p.PageNo > 1 {
-		f.Offset = 0
-		if rows, err = a.store.Caseload(c.UserContext(), scope(c), f); err == nil && len(rows) > 0 {
-			last := (rows[0].Total + caseloadPageSize - 1) / caseloadPageSize
+		var n int
+		if n, err = a.store.CaseloadCount(c.UserContext(), scope(c), f); err == nil && n > 0 {
+			last := (n + caseloadPageSize - 1) / caseloadPageSize
 			f.Offset = (last - 1) * caseloadPageSize
 			p.PageNo = last
-			rows, err = a.store.Caseload(c.UserContext(), scope(c), f)
+			rows, err = a.store.CaseloadListed(c.UserContext(), scope(c), f, uid, ip)
 		}
 	}
 	if err != nil {
@@ -331,15 +335,6 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 		return err
 	}
 	p.RiskHorizon = rule.RiskHorizonMonths
-	// A list shows personal data too: every participant on it is audited
-	// (the page's, not the whole caseload).
-	ids := make([]int64, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	if err := a.store.LogListed(c.UserContext(), session(c).User.ID, "participant", ids, clientIP(c)); err != nil {
-		return err
-	}
 	return a.render(c, fiber.StatusOK, "participants/index", &p)
 }
 
