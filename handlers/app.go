@@ -115,9 +115,10 @@ type App struct {
 	employers EmployerDirectory
 	webauthn  *webauthn.WebAuthn // passkeys: this site as relying party
 
-	metrics      *metrics    // request counters for /metrics
-	patternsOnce sync.Once   // routeOf's table of (method, pattern),
-	patterns     [][2]string // made on first use
+	fragments    *fragmentCache // rendered rows kept across requests (fragments.go)
+	metrics      *metrics       // request counters for /metrics
+	patternsOnce sync.Once      // routeOf's table of (method, pattern),
+	patterns     [][2]string    // made on first use
 }
 
 // New builds the app: templates, catalogues, assets and routes. It fails
@@ -148,7 +149,7 @@ func New(cfg Config, d Deps) (*App, error) {
 	if d.Store == nil || d.Log == nil || d.Translator == nil || d.Mail == nil || d.Scheduler == nil {
 		return nil, fmt.Errorf("handlers: New needs the store, a logger, the translator, the mail renderer and the scheduler")
 	}
-	a := &App{cfg: cfg, store: d.Store, log: d.Log, tr: d.Translator, mail: d.Mail, sender: d.Sender, sched: d.Scheduler, metrics: newMetrics(), origin: u.Scheme + "://" + u.Host, secure: u.Scheme == "https", schema: db.LatestVersion()}
+	a := &App{cfg: cfg, store: d.Store, log: d.Log, tr: d.Translator, mail: d.Mail, sender: d.Sender, sched: d.Scheduler, metrics: newMetrics(), fragments: newFragmentCache(fragmentCacheBytes), origin: u.Scheme + "://" + u.Host, secure: u.Scheme == "https", schema: db.LatestVersion()}
 	a.oidc, a.employers = newOIDCClients(cfg.OIDC), d.Employers
 	if a.employers == nil {
 		a.employers = invitationDirectory{store: d.Store}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"html/template"
 	"net/url"
 	"strconv"
 	"strings"
@@ -88,6 +89,63 @@ type caseloadLine struct {
 	StatusText          string
 	AgreementStatus     string // the current agreement's status, translated
 	AgreementClass      string // its status key, for the tag's colour
+	// HTML is the row as partials/participants/caseload_row renders it,
+	// from the fragment cache when nothing it shows has changed
+	// (caseloadRowsHTML).
+	HTML template.HTML
+}
+
+// caseloadLabels are the texts every row of a page repeats (the column
+// labels the stacked table shows on a phone, the tags).
+type caseloadLabels struct {
+	Risk, Protected, End, Norwegian, Outcome, Placement, Status, Basis, Adviser string
+}
+
+// caseloadRowView is what partials/participants/caseload_row reads.
+type caseloadRowView struct {
+	L     caseloadLine
+	T     caseloadLabels
+	Admin bool
+}
+
+// caseloadRowsHTML renders each line's row, or takes it from the fragment
+// cache: the key is the page's language, whether the adviser column is
+// shown, and every field of the line (caseloadLineKey); the labels come
+// from the language alone.
+func (a *App) caseloadRowsHTML(p *Page, lines []caseloadLine) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	t := caseloadLabels{Risk: p.T("participants.risk"), Protected: p.T("participants.protected"),
+		End: p.T("participants.col_end"), Norwegian: p.T("participants.col_norwegian"), Outcome: p.T("participants.col_outcome"),
+		Placement: p.T("participants.col_placement"), Status: p.T("participant.status"), Basis: p.T("participants.col_basis"),
+		Adviser: p.T("participants.col_adviser")}
+	admin := p.Role() == db.RoleAdmin
+	for i := range lines {
+		h, err := a.fragment("participants/caseload_row", caseloadLineKey(p.Locale, admin, &lines[i]), caseloadRowView{L: lines[i], T: t, Admin: admin})
+		if err != nil {
+			return err
+		}
+		lines[i].HTML = h
+	}
+	return nil
+}
+
+// caseloadLineKey is a row's fragment key: everything the row shows
+// (TestCaseloadLineKeyHoldsEveryField changes each field in turn).
+func caseloadLineKey(locale string, admin bool, l *caseloadLine) string {
+	k := keyWriter{b: make([]byte, 0, 256)}
+	k.str("participants/caseload_row", locale, strconv.FormatInt(l.ID, 10), l.FirstName, l.LastName, l.AdviserName, l.Status,
+		l.RiskText, l.BasisText, strconv.FormatInt(l.CurrentAgreement, 10), l.CurrentTitle, l.CurrentOrg, l.End, l.MonthsLeft,
+		l.OutcomeText, l.StatusText, l.AgreementStatus, l.AgreementClass)
+	k.flag(admin)
+	k.flag(l.Risk)
+	k.flag(l.ProtectedAddress)
+	for _, c := range l.Levels {
+		k.str(c.Short, c.Name, c.Text)
+		k.flag(c.Reached)
+	}
+	return k.key()
 }
 
 // levelCell is a skill's badge: best level / goal.
@@ -329,6 +387,9 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 		p.PageNo = 1
 	}
 	p.Lines = caseloadLines(&p.Page, rows, a.store.Today())
+	if err := a.caseloadRowsHTML(&p.Page, p.Lines); err != nil {
+		return err
+	}
 	p.MeasuredOn = measuredBefore(rows, a.store.Today())
 	rule, err := a.store.MeasureRuleAt(c.UserContext(), a.store.Today())
 	if err != nil && !errors.Is(err, db.ErrNotFound) {

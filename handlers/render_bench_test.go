@@ -174,6 +174,9 @@ func BenchmarkRenderCaseload(b *testing.B) {
 			Sort: "end", PageNo: 1, Total: rows[0].Total, Pages: (rows[0].Total + caseloadPageSize - 1) / caseloadPageSize,
 			From: 1, To: len(rows), RiskHorizon: 6}
 		p.Lines = caseloadLines(&p.Page, rows, f.store.Today())
+		if err := f.app.caseloadRowsHTML(&p.Page, p.Lines); err != nil {
+			b.Fatal(err)
+		}
 		return &p
 	})
 }
