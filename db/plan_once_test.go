@@ -5,9 +5,11 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"praksis/db"
 	"praksis/db/dbtest"
+	"praksis/db/seed"
 )
 
 // preparedPlans reads, on the store's only connection, how often the
@@ -107,5 +109,86 @@ func TestCaseloadRowViewedAudits(t *testing.T) {
 	}
 	if custom, generic := preparedPlans(t, st, "participant_measure"); custom+generic != 0 {
 		t.Errorf("the audited row measured live: %d runs of a statement with participant_measure", custom+generic)
+	}
+}
+
+// The caseload page reads its rows through CaseloadListed: a statement of
+// its own with fewer columns, scanned without reflection, that writes the
+// page's audit rows. It shows what Caseload (the list the equality tests
+// hold to a live computation) returns, field for field, for every scope
+// shape and filter, and audits exactly the rows it returns; its plan is
+// made once per connection.
+func TestCaseloadListedIsTheList(t *testing.T) {
+	ctx := context.Background()
+	st := dbtest.Open(t)
+	fixed := time.Date(2026, 3, 11, 9, 30, 0, 0, time.UTC)
+	st.Clock = func() time.Time { return fixed }
+	if _, err := seed.Scale(ctx, st, seed.ScaleOptions{Participants: 600, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	st.DB.SetMaxOpenConns(1)
+	var adviser, nav, admin int64
+	if err := st.DB.QueryRow(`SELECT (SELECT adviser_id FROM participants GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1),
+		(SELECT nav_contact_id FROM participants WHERE nav_contact_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1),
+		(SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1)`).Scan(&adviser, &nav, &admin); err != nil {
+		t.Fatal(err)
+	}
+	var name string
+	if err := st.DB.QueryRow(`SELECT last_name FROM participants WHERE adviser_id = $1 ORDER BY id LIMIT 1`, adviser).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	// The page's fields, as Caseload has them.
+	shown := func(r db.CaseloadRow) db.CaseloadRow {
+		return db.CaseloadRow{Participant: db.Participant{ID: r.ID, FirstName: r.FirstName, LastName: r.LastName,
+			AdviserName: r.AdviserName, Status: r.Status, ProtectedAddress: r.ProtectedAddress, ProgrammeEnd: r.ProgrammeEnd},
+			BestLevels: r.BestLevels, PlanGaps: r.PlanGaps, MonthsLeft: r.MonthsLeft, OutcomeKind: r.OutcomeKind, OutcomeFrom: r.OutcomeFrom,
+			Risk: r.Risk, RiskReason: r.RiskReason, Basis: r.Basis, MeasuredOn: r.MeasuredOn, CurrentAgreement: r.CurrentAgreement,
+			CurrentTitle: r.CurrentTitle, CurrentOrg: r.CurrentOrg, CurrentStatus: r.CurrentStatus, Total: r.Total}
+	}
+	filters := []db.CaseloadFilter{{Sort: "end"}, {Sort: "name", Desc: true}, {Sort: "gap", Desc: true}, {Sort: "risk"},
+		{Sort: "status", Offset: 100}, {Risk: true, Sort: "end"}, {EndingWithin: 6, Sort: "end"}, {Search: name, Sort: "end"},
+		{Status: "active", Sort: "risk", Desc: true}}
+	actor := map[string]int64{"adviser": adviser, "nav": nav, "admin": admin}
+	seen := 0
+	for who, sc := range map[string]db.Scope{"adviser": {AdviserID: adviser}, "nav": {NavID: nav}, "admin": {All: true}} {
+		for _, f := range filters {
+			f.Limit = 100
+			want, err := st.Caseload(ctx, sc, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var before int
+			_ = st.DB.QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'participant.list' AND actor_id = $1 AND ip = '192.0.2.7'`, actor[who]).Scan(&before)
+			got, err := st.CaseloadListed(ctx, sc, f, actor[who], "192.0.2.7")
+			if err != nil {
+				t.Fatalf("%s %+v: %v", who, f, err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%s %+v: %d rows listed, the list has %d", who, f, len(got), len(want))
+			}
+			for i := range want {
+				if w := shown(want[i]); !reflect.DeepEqual(got[i], w) {
+					t.Fatalf("%s %+v row %d:\nlisted %+v\nlist   %+v", who, f, i, got[i], w)
+				}
+			}
+			var after int
+			_ = st.DB.QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'participant.list' AND actor_id = $1 AND ip = '192.0.2.7'`, actor[who]).Scan(&after)
+			if after-before != len(got) {
+				t.Errorf("%s %+v: %d audit rows for %d rows shown", who, f, after-before, len(got))
+			}
+			seen += len(got)
+		}
+	}
+	if seen < 500 {
+		t.Fatalf("the filters listed only %d rows in all: the comparison proves little", seen)
+	}
+	// Run often enough, the adviser's statement keeps a plan made once.
+	for i := 0; i < 7; i++ {
+		if _, err := st.CaseloadListed(ctx, db.Scope{AdviserID: adviser}, db.CaseloadFilter{Sort: "name", Limit: 100}, adviser, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, generic := preparedPlans(t, st, "'participant.list', 'participant', pg.id"); generic == 0 {
+		t.Error("the page's caseload statement never ran with its generic plan")
 	}
 }

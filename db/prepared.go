@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 
@@ -108,6 +109,31 @@ func (s *Store) selectPrepared(ctx context.Context, dest any, q string, args ...
 		return s.DB.SelectContext(ctx, dest, q, args...)
 	}
 	return st.SelectContext(ctx, dest, args...)
+}
+
+// queryPrepared runs the prepared statement for q and calls each for
+// every row, for a read that scans its rows itself (scanCaseloadListed).
+func (s *Store) queryPrepared(ctx context.Context, q string, args []any, each func(*sql.Rows) error) error {
+	st, err := s.prepared(ctx, q)
+	if err != nil {
+		return err
+	}
+	var rows *sql.Rows
+	if st == nil {
+		rows, err = s.DB.QueryContext(ctx, q, args...)
+	} else {
+		rows, err = st.QueryContext(ctx, args...)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // execPrepared is ExecContext through the prepared statement for q.

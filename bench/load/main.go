@@ -268,7 +268,7 @@ func bench(cfg config) error {
 	if err := firstLoad(cfg.base, adviser, search, 80*1024); err != nil {
 		return err
 	}
-	pagesAlone(targets, cfg)
+	pagesAlone(floor, targets, cfg)
 	return firstLoad(cfg.base, meCookie, "/me", meFirstLoadLimit)
 }
 

@@ -14,6 +14,7 @@ import (
 type result struct {
 	target
 	n, errs  int
+	all      int // answers in all, warm-up and after the window included
 	firstErr string
 	rps      float64
 	p50, p99 time.Duration
@@ -51,7 +52,7 @@ func measure(t target, cfg config) result {
 				req.Header.Set(k, v)
 			}
 			var mine []time.Duration
-			var n, errs int
+			var n, errs, all int
 			var bytes int64
 			var firstErr string
 			for {
@@ -61,6 +62,7 @@ func measure(t target, cfg config) result {
 				}
 				err := hc.Do(req, resp)
 				t1 := time.Now()
+				all++
 				d := t1.Sub(t0)
 				// Counted by when it completes, as wrk does: a page slower
 				// than the warm-up still counts once it is answered in the
@@ -83,6 +85,7 @@ func measure(t target, cfg config) result {
 			defer mu.Unlock()
 			lat = append(lat, mine...)
 			res.n += n
+			res.all += all
 			res.errs += errs
 			res.bytes += bytes
 			if res.firstErr == "" {

@@ -162,22 +162,48 @@ func aloneLimit(t target) time.Duration {
 }
 
 // pagesAlone measures each page with one connection: the time a page
-// takes when it is the only thing the server does.
-func pagesAlone(targets []target, cfg config) {
+// takes when it is the only thing the server does, and the CPU it costs:
+// the server's own (praksis serve, or the floor's process for the floor)
+// and PostgreSQL's (every postgres process on the machine) over the whole
+// measurement, warm-up included, divided by every answer in it. On two
+// cores a page that costs c ms of CPU in all cannot be served faster than
+// 2/c per millisecond, whatever the load: the ratio of a page's CPU to the
+// floor's is the ceiling of its share of the floor's throughput.
+func pagesAlone(floor target, targets []target, cfg config) {
 	alone := cfg
 	alone.conc, alone.dur, alone.warmup = 1, 3*time.Second, 500*time.Millisecond
-	fmt.Printf("\nEach page alone (1 connection, %s each; target: p50 under the limit):\n\n", alone.dur)
-	fmt.Println("| page | requests/s | p50 | p99 | limit | under it (p50) | errors |")
-	fmt.Println("|---|---:|---:|---:|---:|---|---:|")
-	for _, t := range targets {
-		if cfg.only != "" && !strings.Contains(t.name, cfg.only) {
+	fmt.Printf("\nEach page alone (1 connection, %s each; target: p50 under the limit; CPU per request: %s):\n\n", alone.dur, cpuNote)
+	fmt.Println("| page | requests/s | p50 | p99 | limit | under it (p50) | errors | server CPU | PostgreSQL CPU | CPU ÷ floor's |")
+	fmt.Println("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|")
+	var floorCPU time.Duration
+	for _, t := range append([]target{floor}, targets...) {
+		if cfg.only != "" && !t.floor && !strings.Contains(t.name, cfg.only) {
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "load: %s (alone) …\n", t.name)
+		pid := cfg.pid
+		if t.floor {
+			pid = cfg.floorPID
+		}
+		app0, pg0 := processCPU(pid), postgresCPU()
 		r := measure(t, alone)
+		app, pg := processCPU(pid)-app0, postgresCPU()-pg0
+		var appPer, pgPer time.Duration
+		if r.all > 0 {
+			appPer, pgPer = app/time.Duration(r.all), pg/time.Duration(r.all)
+		}
+		if t.floor {
+			floorCPU = appPer + pgPer
+			fmt.Printf("| %s | %.0f | %s | %s | — | — | %d | %s | %s | 1.0 |\n", t.name, r.rps, ms(r.p50), ms(r.p99), r.errs, ms(appPer), ms(pgPer))
+			continue
+		}
 		limit := aloneLimit(t)
-		fmt.Printf("| %s | %.0f | %s | %s | %s | %s | %d |\n", t.name, r.rps, ms(r.p50), ms(r.p99), ms(limit),
-			okMiss(r.p50 < limit), r.errs)
+		ratio := "—"
+		if floorCPU > 0 {
+			ratio = fmt.Sprintf("%.0f", float64(appPer+pgPer)/float64(floorCPU))
+		}
+		fmt.Printf("| %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %s |\n", t.name, r.rps, ms(r.p50), ms(r.p99), ms(limit),
+			okMiss(r.p50 < limit), r.errs, ms(appPer), ms(pgPer), ratio)
 	}
 }
 
