@@ -41,16 +41,14 @@ func processCPU(pid int) time.Duration {
 	return time.Duration(u+st) * clockTick
 }
 
-// postgresCPU is the CPU time used so far by every process named
-// postgres: the server, its backends and its background workers. A
-// backend that ended since the last reading takes its time with it, so
-// the benchmark's connections must stay open (the pools keep them).
-func postgresCPU() time.Duration {
+// postgresCPU is the CPU time used so far by each process named
+// postgres (the server, its backends and its background workers), by pid.
+func postgresCPU() map[int]time.Duration {
+	out := map[int]time.Duration{}
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0
+		return out
 	}
-	var total time.Duration
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -60,7 +58,23 @@ func postgresCPU() time.Duration {
 		if err != nil || strings.TrimSpace(string(comm)) != "postgres" {
 			continue
 		}
-		total += processCPU(pid)
+		out[pid] = processCPU(pid)
+	}
+	return out
+}
+
+// postgresSince is the CPU PostgreSQL's processes used since before was
+// read: each process's growth, a process started since counted whole. A
+// backend that ended in between takes its time with it (the benchmark's
+// pools keep their connections open), so this can only undercount.
+func postgresSince(before map[int]time.Duration) time.Duration {
+	var total time.Duration
+	for pid, t := range postgresCPU() {
+		if t0, ok := before[pid]; ok && t >= t0 {
+			total += t - t0
+		} else if !ok {
+			total += t
+		}
 	}
 	return total
 }

@@ -41,6 +41,7 @@ const acceptEncoding = "gzip, deflate, br, zstd"
 type config struct {
 	base, floor, dbURL string
 	pid, floorPID      int
+	pprof              string // http://host:port of the server's pprof, or ""
 	// baseline is a second Praksis (an older binary on the same database):
 	// each target is measured on it right after the current one, so the
 	// comparison is made in one run, under the same load.
@@ -61,6 +62,7 @@ func main() {
 	flag.IntVar(&cfg.floorPID, "floor-pid", 0, "process id of the floor server (its peak RSS too)")
 	flag.StringVar(&cfg.baseline, "baseline", "", "an older Praksis on the same database, measured beside each target (optional)")
 	flag.IntVar(&cfg.baselinePID, "baseline-pid", 0, "process id of the baseline server")
+	flag.StringVar(&cfg.pprof, "pprof", "", "address of the server's net/http/pprof (a `go build -tags pprof` binary): profile each page alone")
 	flag.IntVar(&cfg.rounds, "rounds", 3, "with -baseline: measure each target this many times on each server, alternating, and compare the medians")
 	flag.IntVar(&cfg.conc, "c", 32, "concurrent connections")
 	flag.DurationVar(&cfg.dur, "d", 10*time.Second, "measured time per target")

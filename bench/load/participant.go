@@ -176,6 +176,7 @@ func pagesAlone(floor target, targets []target, cfg config) {
 	fmt.Println("| page | requests/s | p50 | p99 | limit | under it (p50) | errors | server CPU | PostgreSQL CPU | CPU ÷ floor's |")
 	fmt.Println("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|")
 	var floorCPU time.Duration
+	var profiles []profileResult
 	for _, t := range append([]target{floor}, targets...) {
 		if cfg.only != "" && !t.floor && !strings.Contains(t.name, cfg.only) {
 			continue
@@ -186,8 +187,13 @@ func pagesAlone(floor target, targets []target, cfg config) {
 			pid = cfg.floorPID
 		}
 		app0, pg0 := processCPU(pid), postgresCPU()
+		var prof chan profileResult
+		if cfg.pprof != "" && !t.floor {
+			prof = make(chan profileResult, 1)
+			go func() { prof <- fetchProfile(cfg.pprof, alone.warmup+alone.dur) }()
+		}
 		r := measure(t, alone)
-		app, pg := processCPU(pid)-app0, postgresCPU()-pg0
+		app, pg := processCPU(pid)-app0, postgresSince(pg0)
 		var appPer, pgPer time.Duration
 		if r.all > 0 {
 			appPer, pgPer = app/time.Duration(r.all), pg/time.Duration(r.all)
@@ -204,7 +210,13 @@ func pagesAlone(floor target, targets []target, cfg config) {
 		}
 		fmt.Printf("| %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %s |\n", t.name, r.rps, ms(r.p50), ms(r.p99), ms(limit),
 			okMiss(r.p50 < limit), r.errs, ms(appPer), ms(pgPer), ratio)
+		if prof != nil {
+			pr := <-prof
+			pr.name, pr.appPer, pr.pgPer = t.name, appPer, pgPer
+			profiles = append(profiles, pr)
+		}
 	}
+	printProfiles(profiles)
 }
 
 // benchMeQueries times, one at a time, the store calls behind the
