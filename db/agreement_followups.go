@@ -54,7 +54,7 @@ type ParticipantFollowUp struct {
 // follow_ups_agreement_idx per agreement).
 func (s *Store) FollowUpsOfParticipant(ctx context.Context, participantID int64) ([]ParticipantFollowUp, error) {
 	var out []ParticipantFollowUp
-	err := s.DB.SelectContext(ctx, &out, `SELECT f.agreement_id, f.held_on, COALESCE(NULLIF(ag.job_title, ''), pl.title) AS title
+	err := s.selectPrepared(ctx, &out, `SELECT f.agreement_id, f.held_on, COALESCE(NULLIF(ag.job_title, ''), pl.title) AS title
 		FROM agreements ag JOIN follow_ups f ON f.agreement_id = ag.id JOIN placements pl ON pl.id = ag.placement_id
 		WHERE ag.participant_id = $1 ORDER BY f.held_on DESC, f.id DESC`, participantID)
 	if err != nil {

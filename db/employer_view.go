@@ -77,7 +77,9 @@ func (s *Store) MaySee(ctx context.Context, participantID, orgID int64, item str
 // agreements that followed them) in a few queries, for the employer's
 // lists and pages: proposal id → what the placement's organisation may
 // see of the person. A proposal not found is missing from the map, which
-// a caller reads as the zero EmployerVisibility: nothing.
+// a caller reads as the zero EmployerVisibility: nothing. Both statements
+// are prepared: they read by primary key and by the consents' pair index
+// for any number of ids.
 func (s *Store) EmployerViews(ctx context.Context, proposalIDs []int64, today time.Time) (map[int64]EmployerVisibility, error) {
 	out := make(map[int64]EmployerVisibility, len(proposalIDs))
 	if len(proposalIDs) == 0 {
@@ -90,7 +92,7 @@ func (s *Store) EmployerViews(ctx context.Context, proposalIDs []int64, today ti
 		OrgID         int64  `db:"organisation_id"`
 		Protection    string `db:"protection"`
 	}
-	err := s.DB.SelectContext(ctx, &rels, `SELECT pr.id AS proposal_id, pr.participant_id, pl.organisation_id, p.protection,
+	err := s.selectPrepared(ctx, &rels, `SELECT pr.id AS proposal_id, pr.participant_id, pl.organisation_id, p.protection,
 		pr.status AS proposal_status, pr.decided_at AS proposal_decided_at,
 		ag.id AS agreement_id, coalesce(agreement_status(ag, $2::date), '') AS agreement_status,
 		ag.first_approved_at, ag.employer_access_until AS access_until
@@ -108,7 +110,7 @@ func (s *Store) EmployerViews(ctx context.Context, proposalIDs []int64, today ti
 	// consentState for every pair at once: the active consent, or the
 	// last withdrawn one that nothing replaced.
 	var consents []Consent
-	err = s.DB.SelectContext(ctx, &consents, `SELECT DISTINCT ON (c.participant_id, c.organisation_id)
+	err = s.selectPrepared(ctx, &consents, `SELECT DISTINCT ON (c.participant_id, c.organisation_id)
 		c.id, c.participant_id, c.organisation_id, c.items, c.adaptations, c.given_how, c.on_behalf_reason, c.reason_note,
 		c.given_at, c.withdrawn_at, c.replaced_by, c.given_at AS since
 		FROM consents c JOIN unnest($1::bigint[], $2::bigint[]) AS x(participant_id, organisation_id)

@@ -82,13 +82,15 @@ func (p ProposalListed) Waiting() bool { return p.Status == ProposalOpen }
 // caseload, or all for an admin) that pass the filter, and how many pass
 // in all. The page's ids are chosen first on the proposals' own columns,
 // the names looked up only for them. Days are counted in Oslo's calendar,
-// as the reminders count a proposal's waiting (rule 6).
+// as the reminders count a proposal's waiting (rule 6). Both statements
+// are prepared: one per role (proposalScopeSQL) and order, the status
+// filter a test over the scope's rows.
 func (s *Store) ProposalsPage(ctx context.Context, sc AgreementScope, today time.Time, f ProposalFilter) ([]ProposalListed, int, error) {
 	where := proposalScopeSQL(sc.Role) + ` AND ($3::text = '' OR pr.status = $3::text)`
 	args := []any{dateOnly(today), sc.UserID, f.Status}
 	var total int
 	// $1 is named so that the count and the page share their parameters.
-	if err := s.DB.GetContext(ctx, &total, `SELECT count(*)`+proposalsFrom+where+` AND $1::date IS NOT NULL`, args...); err != nil {
+	if err := s.getPrepared(ctx, &total, `SELECT count(*)`+proposalsFrom+where+` AND $1::date IS NOT NULL`, args...); err != nil {
 		return nil, 0, fmt.Errorf("db: count proposals: %w", err)
 	}
 	order := `pr.created_at DESC, pr.id DESC`
@@ -96,7 +98,7 @@ func (s *Store) ProposalsPage(ctx context.Context, sc AgreementScope, today time
 		order = `pr.created_at, pr.id`
 	}
 	var out []ProposalListed
-	err := s.DB.SelectContext(ctx, &out, `SELECT pr.id, pr.participant_id, pr.placement_id, pl.title AS placement_title,
+	err := s.selectPrepared(ctx, &out, `SELECT pr.id, pr.participant_id, pr.placement_id, pl.title AS placement_title,
 		o.name AS org_name, a.name AS adviser_name, p.first_name, p.last_name, pr.status, pr.created_at, pr.decided_at,
 		ag.id AS agreement_id,
 		coalesce((pr.decided_at AT TIME ZONE 'Europe/Oslo')::date, $1::date) - (pr.created_at AT TIME ZONE 'Europe/Oslo')::date AS days
