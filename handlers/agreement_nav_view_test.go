@@ -113,7 +113,7 @@ func TestAgreementNAVDecisionPerRole(t *testing.T) {
 		"reduced_capacity_reason", capacity)); res.status != http.StatusSeeOther {
 		t.Fatalf("NAV approves: %d", res.status)
 	}
-	approved := strings.Replace(msg(t, "nb", "agreements.nav_decided.approved"), "{{.Date}}", decidedAt(), 1)
+	approved := strings.Replace(msg(t, "nb", "agreements.approved_on"), "{{.Date}}", decidedAt(), 1)
 	for role, c := range staff {
 		got := approvalNAV(role, c.get(agreementPath(fx.id)))
 		for _, want := range []string{"✓", approved, "(" + navName + ")", note, msg(t, "nb", "agreements.nav_reduced_capacity_note") + ": " + capacity} {
