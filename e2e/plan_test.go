@@ -323,7 +323,7 @@ func placeInArbeidstrening(t *testing.T, pid int64, first, town string) {
 		t.Fatal(err)
 	}
 	approvedToday := func(b *tab) string { // in the tab's language
-		return b.msg("agreements.approval_nav") + ": " + b.msg("agreements.nav_decided.approved", "Date", dmy(today))
+		return b.msg("agreements.approval_nav") + ": " + b.msg("agreements.approved_on", "Date", dmy(today))
 	}
 	if got := a.text("#approval-nav"); !strings.Contains(got, approvedToday(a)) || !strings.Contains(got, navUser.Name) {
 		t.Errorf("the adviser's approvals say of NAV %q, want %q by %s", got, approvedToday(a), navUser.Name)

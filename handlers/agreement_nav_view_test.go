@@ -64,14 +64,30 @@ func TestAgreementNAVDecisionPerRole(t *testing.T) {
 	if res := nav.post(aPath(fx.id, "/nav"), formWith(nil, "lock_version", lock(), "decision", "refuse", "reason", reason)); res.status != http.StatusSeeOther {
 		t.Fatalf("NAV refuses: %d", res.status)
 	}
+	// Staff read the reason once on each page: on the agreement page in
+	// the refusal above (#nav-refused), where the next step is decided,
+	// not again among the approvals; on the summary, which has no such
+	// notice, among the approvals.
 	refused := strings.Replace(msg(t, "nb", "agreements.nav_decided.refused"), "{{.Date}}", decidedAt(), 1)
+	reasonLine := msg(t, "nb", "agreements.nav_note") + ": " + reason
 	for role, c := range staff {
 		for _, path := range []string{agreementPath(fx.id), aPath(fx.id, "/summary")} {
-			got := approvalNAV(role+" "+path, c.get(path))
-			for _, want := range []string{refused, "(" + navName + ")", msg(t, "nb", "agreements.nav_note") + ": " + reason} {
+			res := c.get(path)
+			got := approvalNAV(role+" "+path, res)
+			for _, want := range []string{refused, "(" + navName + ")"} {
 				if !strings.Contains(got, want) {
 					t.Errorf("%s %s after the refusal: %q lacks %q", role, path, got, want)
 				}
+			}
+			if n := strings.Count(res.text(), reason); n != 1 {
+				t.Errorf("%s %s after the refusal shows NAV's reason %d times, want once", role, path, n)
+			}
+			_, alert, above := strings.Cut(res.text(), `id="nav-refused"`)
+			alert, _, _ = strings.Cut(alert, "</div>")
+			if summary := strings.HasSuffix(path, "/summary"); summary == above {
+				t.Errorf("%s %s: the refusal notice above the content is there: %v", role, path, above)
+			} else if summary != strings.Contains(got, reasonLine) || !summary && !strings.Contains(alert, reason) {
+				t.Errorf("%s %s: NAV's reason is not in the one place meant for it (approvals %q, notice %q)", role, path, got, alert)
 			}
 		}
 	}
@@ -97,7 +113,7 @@ func TestAgreementNAVDecisionPerRole(t *testing.T) {
 		"reduced_capacity_reason", capacity)); res.status != http.StatusSeeOther {
 		t.Fatalf("NAV approves: %d", res.status)
 	}
-	approved := strings.Replace(msg(t, "nb", "agreements.nav_decided.approved"), "{{.Date}}", decidedAt(), 1)
+	approved := strings.Replace(msg(t, "nb", "agreements.approved_on"), "{{.Date}}", decidedAt(), 1)
 	for role, c := range staff {
 		got := approvalNAV(role, c.get(agreementPath(fx.id)))
 		for _, want := range []string{"✓", approved, "(" + navName + ")", note, msg(t, "nb", "agreements.nav_reduced_capacity_note") + ": " + capacity} {

@@ -143,6 +143,14 @@ func (p *agreementPage) NAVRefused() bool {
 	return p.NAV != nil && p.NAV.Decision != nil && *p.NAV.Decision == "refused"
 }
 
+// NAVReasonAbove reports whether the next-step card shows staff NAV's
+// refusal with its reason (show.html, #nav-refused), so the NAV line
+// among the approvals leaves the reason out rather than repeat it. The
+// printable summary has no such card and keeps it in the approvals.
+func (p *agreementPage) NAVReasonAbove() bool {
+	return p.NAVRefused() && p.A.PendingApproval() && !p.Print && p.Role() != db.RoleEmployer
+}
+
 // NAVCanDecide reports whether the signed-in NAV user is asked to decide:
 // the employer approved and the participant consented, NAV has not
 // approved, and it is still open. (NAVDecide checks the link to the

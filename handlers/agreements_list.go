@@ -70,11 +70,18 @@ func (a *App) agreementsIndex(c *fiber.Ctx) error {
 		p.PageNo = n
 	}
 	f.Offset = (p.PageNo - 1) * agreementsPerPage
-	p.Filter = f
 	var err error
 	if p.Agreements, p.Total, err = a.store.AgreementsPage(c.UserContext(), agreementScope(c), p.Today, f); err != nil {
 		return err
 	}
+	if len(p.Agreements) == 0 && p.Total > 0 { // past the end: the last page, as the caseload
+		p.PageNo = lastPage(p.Total, agreementsPerPage)
+		f.Offset = (p.PageNo - 1) * agreementsPerPage
+		if p.Agreements, p.Total, err = a.store.AgreementsPage(c.UserContext(), agreementScope(c), p.Today, f); err != nil {
+			return err
+		}
+	}
+	p.Filter = f
 	page := func(n int) string {
 		q := url.Values{}
 		for k, v := range p.Q {

@@ -11,7 +11,7 @@ import (
 
 // /agreements filters by status, organisation, participant and words,
 // puts what waits for the person first, pages, and audits only the rows
-// it shows (issue 20).
+// it shows (issue 20); a page past the end shows the last page.
 func TestAgreementsListFiltersAndOrder(t *testing.T) {
 	ta := newTestApp(t)
 	adviser, employer := ta.createUser(db.RoleAdviser), ta.createUser(db.RoleEmployer)
@@ -63,7 +63,7 @@ func TestAgreementsListFiltersAndOrder(t *testing.T) {
 	same("organisation", shown("/agreements?org="+strconv.FormatInt(*employer.OrganisationID, 10)), waiting, cancelled)
 	same("another organisation", shown("/agreements?org=999999999"))
 	same("a bad status is no filter", shown("/agreements?status=nonsense"), waiting, cancelled)
-	same("page 2", shown("/agreements?page=2"))
+	same("page 2, past the end: the last page", shown("/agreements?page=2"), waiting, cancelled)
 	same("follow-ups due (neither runs)", shown("/agreements?follow_up=due"))
 	if res := c.get("/"); !strings.Contains(res.body, `href="/agreements?follow_up=due"`) || !strings.Contains(res.body, `href="/agreements?status=awaiting_approval"`) {
 		t.Error("the adviser's dashboard does not link to the filtered lists")

@@ -71,6 +71,20 @@ func (p *attendancePage) AgreedHours() string {
 // AgreedDays is how many days a week the agreement has (five if unknown).
 func (p *attendancePage) AgreedDays() int { return daysPerWeek(p.A) }
 
+// HasAgreedDay reports whether a working day of the agreement in this
+// week can be logged. Only then does the form offer "every day as
+// agreed": a week opened by its address whose days on the form all lie
+// before the start or after the end (a placement starting on a Saturday)
+// has nothing to fill.
+func (p *attendancePage) HasAgreedDay() bool {
+	for _, d := range p.Days {
+		if d.Agreed && d.Disabled == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // parseMonday reads a week as its Monday in YYYY-MM-DD; anything else is
 // not a week.
 func parseMonday(s string) (time.Time, bool) {
@@ -187,7 +201,7 @@ func fillAgreed(p *attendancePage) {
 		sf, hf := fmt.Sprintf("state_%d", i), fmt.Sprintf("hours_%d", i)
 		p.Form.Values[sf], p.Form.Values[hf] = d.State, d.Hours
 	}
-	p.Filled = true
+	p.Filled = p.HasAgreedDay() // a week without one was not offered the fill
 }
 
 // parseHours reads hours with a decimal point or comma, to a tenth.

@@ -447,3 +447,43 @@ func TestAttendanceRefusals(t *testing.T) {
 		t.Errorf("refusals after the access ended changed the attendance: %s", got)
 	}
 }
+
+// A week opened by its address in which no working day of the agreement
+// can be logged (the placement starts on a Saturday, five days a week:
+// Monday to Friday lie before the start) is not offered "every day as
+// agreed", and a fill posted anyway does not claim to have filled
+// anything; the next week, and the same week at six days a week (the
+// Saturday is a working day), are.
+func TestAttendanceAsAgreedNeedsAWorkingDay(t *testing.T) {
+	ta := newTestApp(t)
+	ta.fixedClock()
+	employerUser := ta.createUser(db.RoleEmployer)
+	f := ta.attendanceAgreement(employerUser, ta.createUser(db.RoleAdviser), "2030-05-18", attEnd, true)
+	employer := ta.sessionFor(employerUser)
+	offers := func(week string) bool {
+		t.Helper()
+		res := employer.get(f.path("/attendance/" + week))
+		if res.status != http.StatusOK {
+			t.Fatalf("week %s: %d", week, res.status)
+		}
+		return strings.Contains(res.body, `name="fill" value="agreed"`) || strings.Contains(res.text(), msg(t, "nb", "attendance.fill_agreed"))
+	}
+	if offers("2030-05-13") {
+		t.Error("the week before the Saturday start offers every day as agreed")
+	}
+	before := ta.attendanceState(f.id)
+	res := employer.post(f.path("/attendance/2030-05-13"), weekForm("fill", "agreed"))
+	if res.status != http.StatusOK || strings.Contains(res.text(), msg(t, "nb", "attendance.filled")) {
+		t.Errorf("a fill of the week without a working day: %d, says it filled the days", res.status)
+	}
+	if got := ta.attendanceState(f.id); got != before {
+		t.Errorf("the fill saved something: %s", got)
+	}
+	if !offers("2030-05-20") {
+		t.Error("the first full week does not offer every day as agreed")
+	}
+	ta.exec(`UPDATE agreements SET days_per_week = 6 WHERE id = $1`, f.id)
+	if !offers("2030-05-13") {
+		t.Error("six days a week: the week with the Saturday start does not offer every day as agreed")
+	}
+}

@@ -189,3 +189,49 @@ func TestParticipantCataloguesComplete(t *testing.T) {
 		t.Errorf("a message missing in Tigrinya: %q, want the plain Norwegian %q", got, want)
 	}
 }
+
+// A text that means the same wherever it is shown is one message, not two
+// to keep alike: messages that differ only by whose they are (_adviser,
+// _employer, _admin, _nav) say different things, and the duplicates once
+// found stay gone (NAV's approval reads as every approval does,
+// agreements.approved_on; the dashboard's link to the weeks not logged is
+// dashboard.todo_unlogged_link for the adviser and the employer alike).
+func TestCataloguesSayATextOnce(t *testing.T) {
+	retired := map[string]string{
+		"agreements.nav_decided.approved":       "agreements.approved_on",
+		"dashboard.todo_unlogged_link_adviser":  "dashboard.todo_unlogged_link",
+		"dashboard.todo_unlogged_link_employer": "dashboard.todo_unlogged_link",
+	}
+	role := regexp.MustCompile(`_(adviser|employer|admin|nav)$`)
+	for _, lang := range []string{"nb", "en"} {
+		cat, err := locale.Catalogue(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for old, kept := range retired {
+			if _, ok := cat[old]; ok {
+				t.Errorf("%s: %s is back; it says what %s says", lang, old, kept)
+			}
+			if _, ok := cat[kept]; !ok {
+				t.Errorf("%s: %s is missing", lang, kept)
+			}
+		}
+		seen := map[string]string{} // stem and text → the first key
+		for _, k := range sortedKeys(cat) {
+			stem := role.ReplaceAllString(k, "") + "\x00" + cat[k]
+			if first, ok := seen[stem]; ok && first != k {
+				t.Errorf("%s: %s and %s say the same (%q): make them one message", lang, first, k, cat[k])
+			}
+			seen[stem] = k
+		}
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

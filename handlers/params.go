@@ -41,3 +41,11 @@ func queryInt(c *fiber.Ctx, name string, lo, hi, def int64) (int64, error) {
 
 // maxBigint is the largest id, for queryInt's callers.
 const maxBigint = math.MaxInt64
+
+// lastPage is the number of the last page of a list of total rows, size
+// a page; 1 for an empty list. A list opened past its end (a link made
+// before it shrank) shows this page, as the caseload does, rather than
+// an empty page that reads as "none yet".
+func lastPage(total, size int) int {
+	return max(1, (total+size-1)/size)
+}

@@ -370,7 +370,7 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 	if err == nil && len(rows) == 0 && p.PageNo > 1 {
 		var n int
 		if n, err = a.store.CaseloadCount(c.UserContext(), scope(c), f); err == nil && n > 0 {
-			last := (n + caseloadPageSize - 1) / caseloadPageSize
+			last := lastPage(n, caseloadPageSize)
 			f.Offset = (last - 1) * caseloadPageSize
 			p.PageNo = last
 			rows, err = a.store.CaseloadListed(c.UserContext(), scope(c), f, uid, ip)
@@ -381,7 +381,7 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 	}
 	if len(rows) > 0 {
 		p.Total = rows[0].Total
-		p.Pages = (p.Total + caseloadPageSize - 1) / caseloadPageSize
+		p.Pages = lastPage(p.Total, caseloadPageSize)
 		p.From, p.To = f.Offset+1, f.Offset+len(rows)
 	} else {
 		p.PageNo = 1

@@ -52,11 +52,18 @@ func (a *App) proposalsList(c *fiber.Ctx) error {
 		p.PageNo = n
 	}
 	f.Offset = (p.PageNo - 1) * proposalsPerPage
-	p.Filter = f
 	var err error
 	if p.Proposals, p.Total, err = a.store.ProposalsPage(c.UserContext(), agreementScope(c), a.today(), f); err != nil {
 		return err
 	}
+	if len(p.Proposals) == 0 && p.Total > 0 { // past the end: the last page, as the caseload
+		p.PageNo = lastPage(p.Total, proposalsPerPage)
+		f.Offset = (p.PageNo - 1) * proposalsPerPage
+		if p.Proposals, p.Total, err = a.store.ProposalsPage(c.UserContext(), agreementScope(c), a.today(), f); err != nil {
+			return err
+		}
+	}
+	p.Filter = f
 	page := func(n int) string {
 		q := url.Values{}
 		for k, v := range p.Q {
