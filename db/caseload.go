@@ -184,9 +184,13 @@ WHERE ` + scopeFor(sc) + `
   AND ($5 = '' OR lower(p.first_name || ' ' || p.last_name) LIKE '%' || $5 || '%'
        OR lower(p.last_name || ', ' || p.first_name) LIKE '%' || $5 || '%'
        OR p.name_key LIKE ALL ((SELECT name_patterns($5))::text[]))` + risk + `
-  AND ($10::int = 0 OR (p.status = 'active' AND p.programme_end >= $8::date
-       AND p.programme_end <= ($8::date + make_interval(months => $10::int))::date))`
+  AND ($10::int = 0 OR ` + caseloadEnding + `)`
 }
+
+// caseloadEnding is "the programme ends within $10 months of the day
+// $8": the caseload's ending filter and the dashboard's card alike.
+const caseloadEnding = `(p.status = 'active' AND p.programme_end >= $8::date
+       AND p.programme_end <= ($8::date + make_interval(months => $10::int))::date)`
 
 // caseloadRowsJoin joins each participant p to its read-model row c. For
 // one adviser's or NAV contact's caseload (hundreds of the 100,000) the row
@@ -360,6 +364,27 @@ func (s *Store) CaseloadCount(ctx context.Context, sc Scope, f CaseloadFilter) (
 		return 0, fmt.Errorf("db: caseload count: %w", err)
 	}
 	return n, nil
+}
+
+// CaseloadCards are the adviser's dashboard cards in one prepared
+// statement: how many of the scope's participants are at risk, and how
+// many programmes end within endingMonths. Each count is the list the
+// card links to (CaseloadCount with Risk, with EndingWithin: the same
+// conditions, TestCaseloadCardsCountTheirLists).
+func (s *Store) CaseloadCards(ctx context.Context, sc Scope, endingMonths int) (atRisk, ending int, err error) {
+	f := CaseloadFilter{Risk: true, EndingWithin: endingMonths}
+	var n struct {
+		AtRisk int `db:"at_risk"`
+		Ending int `db:"ending"`
+	}
+	err = s.getPrepared(ctx, &n, `SELECT count(*) FILTER (WHERE c.risk) AS at_risk,
+		count(*) FILTER (WHERE `+caseloadEnding+`) AS ending
+		FROM participants p`+caseloadRowsJoin(sc, f)+`
+		WHERE `+scopeFor(sc)+` AND ($4::text, $5::text, $6::int, $7::int, $9::boolean) IS NOT NULL`, s.caseloadArgs(sc, f)...)
+	if err != nil {
+		return 0, 0, fmt.Errorf("db: caseload cards: %w", err)
+	}
+	return n.AtRisk, n.Ending, nil
 }
 
 // RefreshCaseload measures every participant's caseload row on the day

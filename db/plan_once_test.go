@@ -192,3 +192,46 @@ func TestCaseloadListedIsTheList(t *testing.T) {
 		t.Error("the page's caseload statement never ran with its generic plan")
 	}
 }
+
+// The adviser's dashboard counts both its caseload cards in one statement;
+// each count is the list its card links to.
+func TestCaseloadCardsCountTheirLists(t *testing.T) {
+	ctx := context.Background()
+	st := dbtest.Open(t)
+	fixed := time.Date(2026, 3, 11, 9, 30, 0, 0, time.UTC)
+	st.Clock = func() time.Time { return fixed }
+	if _, err := seed.Scale(ctx, st, seed.ScaleOptions{Participants: 600, Seed: 11}); err != nil {
+		t.Fatal(err)
+	}
+	var adviser, nav int64
+	if err := st.DB.QueryRow(`SELECT (SELECT adviser_id FROM participants GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1),
+		(SELECT nav_contact_id FROM participants WHERE nav_contact_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1)`).Scan(&adviser, &nav); err != nil {
+		t.Fatal(err)
+	}
+	nonzero := 0
+	for who, sc := range map[string]db.Scope{"adviser": {AdviserID: adviser}, "nav": {NavID: nav}, "admin": {All: true}} {
+		for _, months := range []int{1, 3, 12} {
+			risk, ending, err := st.CaseloadCards(ctx, sc, months)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantRisk, err := st.CaseloadCount(ctx, sc, db.CaseloadFilter{Risk: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEnding, err := st.CaseloadCount(ctx, sc, db.CaseloadFilter{EndingWithin: months})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if risk != wantRisk || ending != wantEnding {
+				t.Errorf("%s, %d months: cards %d at risk and %d ending; the lists have %d and %d", who, months, risk, ending, wantRisk, wantEnding)
+			}
+			if risk > 0 && ending > 0 {
+				nonzero++
+			}
+		}
+	}
+	if nonzero < 3 {
+		t.Fatalf("only %d of 9 comparisons had both counts above zero: the seed proves little", nonzero)
+	}
+}

@@ -56,14 +56,11 @@ func (cc *caseloadCards) EndingURL() string {
 const dashboardEndingMonths = 3
 
 // loadCaseloadCards counts the adviser's cards from the caseload's read
-// model, with the same filter the linked list uses.
+// model, with the same conditions the linked lists use, in one statement.
 func (a *App) loadCaseloadCards(c *fiber.Ctx, p *dashboardPage) error {
 	cc := &caseloadCards{EndingMonths: dashboardEndingMonths}
 	var err error
-	if cc.AtRisk, err = a.store.CaseloadCount(c.UserContext(), scope(c), db.CaseloadFilter{Risk: true}); err != nil {
-		return err
-	}
-	if cc.Ending, err = a.store.CaseloadCount(c.UserContext(), scope(c), db.CaseloadFilter{EndingWithin: cc.EndingMonths}); err != nil {
+	if cc.AtRisk, cc.Ending, err = a.store.CaseloadCards(c.UserContext(), scope(c), cc.EndingMonths); err != nil {
 		return err
 	}
 	p.Caseload = cc
