@@ -149,4 +149,15 @@ func TestListsOnPhone(t *testing.T) {
 		}
 		m.checkPage("phone-admin" + strings.ReplaceAll(pg, "/", "-"))
 	}
+	// The caseload's rows come from the fragment cache (handlers/fragments.go):
+	// on a phone they are cards with their labels, the adviser's column too.
+	m.expectStatus("GET /participants", m.open("/participants"), 200)
+	if got := eval[string](m, `getComputedStyle(document.querySelector("main table.caseload > tbody > tr")).display`); got == "table-row" {
+		t.Errorf("the caseload at 375 px: a row is display %q, want a card (grid)", got)
+	}
+	if got := eval[string](m, `document.querySelector("main table.caseload > tbody > tr > td[data-label]:last-child").dataset.label`); got != "Rådgiver" {
+		t.Errorf("the caseload at 375 px: the last cell is labelled %q, want the adviser's column", got)
+	}
+	m.expectNoSidewaysScroll("the caseload at 375 px")
+	m.checkPage("phone-admin-participants")
 }
