@@ -120,19 +120,8 @@ func TestCaseloadRowViewedAudits(t *testing.T) {
 // made once per connection.
 func TestCaseloadListedIsTheList(t *testing.T) {
 	ctx := context.Background()
-	st := dbtest.Open(t)
-	fixed := time.Date(2026, 3, 11, 9, 30, 0, 0, time.UTC)
-	st.Clock = func() time.Time { return fixed }
-	if _, err := seed.Scale(ctx, st, seed.ScaleOptions{Participants: 600, Seed: 7}); err != nil {
-		t.Fatal(err)
-	}
+	st, adviser, nav, admin := caseloadScaleFixture(t, 7)
 	st.DB.SetMaxOpenConns(1)
-	var adviser, nav, admin int64
-	if err := st.DB.QueryRow(`SELECT (SELECT adviser_id FROM participants GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1),
-		(SELECT nav_contact_id FROM participants WHERE nav_contact_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1),
-		(SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1)`).Scan(&adviser, &nav, &admin); err != nil {
-		t.Fatal(err)
-	}
 	var name string
 	if err := st.DB.QueryRow(`SELECT last_name FROM participants WHERE adviser_id = $1 ORDER BY id LIMIT 1`, adviser).Scan(&name); err != nil {
 		t.Fatal(err)
@@ -197,17 +186,7 @@ func TestCaseloadListedIsTheList(t *testing.T) {
 // each count is the list its card links to.
 func TestCaseloadCardsCountTheirLists(t *testing.T) {
 	ctx := context.Background()
-	st := dbtest.Open(t)
-	fixed := time.Date(2026, 3, 11, 9, 30, 0, 0, time.UTC)
-	st.Clock = func() time.Time { return fixed }
-	if _, err := seed.Scale(ctx, st, seed.ScaleOptions{Participants: 600, Seed: 11}); err != nil {
-		t.Fatal(err)
-	}
-	var adviser, nav int64
-	if err := st.DB.QueryRow(`SELECT (SELECT adviser_id FROM participants GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1),
-		(SELECT nav_contact_id FROM participants WHERE nav_contact_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1)`).Scan(&adviser, &nav); err != nil {
-		t.Fatal(err)
-	}
+	st, adviser, nav, _ := caseloadScaleFixture(t, 11)
 	nonzero := 0
 	for who, sc := range map[string]db.Scope{"adviser": {AdviserID: adviser}, "nav": {NavID: nav}, "admin": {All: true}} {
 		for _, months := range []int{1, 3, 12} {
@@ -234,4 +213,23 @@ func TestCaseloadCardsCountTheirLists(t *testing.T) {
 	if nonzero < 3 {
 		t.Fatalf("only %d of 9 comparisons had both counts above zero: the seed proves little", nonzero)
 	}
+}
+
+// caseloadScaleFixture is a scale seed of 600 participants on a fixed day,
+// with the adviser and the NAV contact who have the most of them, and an
+// admin.
+func caseloadScaleFixture(t *testing.T, seedNo uint64) (st *db.Store, adviser, nav, admin int64) {
+	t.Helper()
+	st = dbtest.Open(t)
+	fixed := time.Date(2026, 3, 11, 9, 30, 0, 0, time.UTC)
+	st.Clock = func() time.Time { return fixed }
+	if _, err := seed.Scale(context.Background(), st, seed.ScaleOptions{Participants: 600, Seed: seedNo}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DB.QueryRow(`SELECT (SELECT adviser_id FROM participants GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1),
+		(SELECT nav_contact_id FROM participants WHERE nav_contact_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1),
+		(SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1)`).Scan(&adviser, &nav, &admin); err != nil {
+		t.Fatal(err)
+	}
+	return st, adviser, nav, admin
 }
