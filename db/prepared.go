@@ -13,13 +13,18 @@ import (
 // plan is good for every value: the session lookup of every request; the
 // profile's reads (CaseloadRowFor, Results, Outcomes, Notes,
 // ProposalsForParticipant, AgreementsForParticipant, ProgrammeEndsOf,
-// Leaves, Extensions, SharedWith, Protection); the dashboards' TodoFor and
-// the agreements list as it opens (one statement per role,
-// agreementScopeBy); the agreement page; the employer's proposals and
-// organisation; the read audit rows (LogParticipantAccess, LogListed,
-// LogExported); the KPI pages' reads (LatestKPI, KPIsOn, KPISeries,
-// KPITargets, GoalKPIsFor with a statement of its own per adviser) and
-// NAV's dashboard and hand-over export (AgreementsAwaitingNAV, Handover).
+// Leaves, Extensions, SharedWith, Protection, FollowUpsOfParticipant); the
+// caseload, its counts and the dashboard's cards (one statement per scope
+// shape, scopeFor, and per sort and filter shape: Caseload,
+// CaseloadListed, CaseloadCount, CaseloadCards); the dashboards' TodoFor
+// and the agreements list as it opens (one statement per role,
+// agreementScopeBy); the agreement page; the employer's proposals,
+// organisation and views of the people (EmployerViews); the staff's
+// proposals list (ProposalsPage); the read audit rows
+// (LogParticipantAccess, LogListed, LogExported); the KPI pages' reads
+// (LatestKPI, KPIsOn, KPISeries, KPITargets, GoalKPIsFor with a statement
+// of its own per adviser) and NAV's dashboard and hand-over export
+// (AgreementsAwaitingNAV, Handover).
 //
 // lib/pq sends every query with arguments as a new unnamed statement:
 // PostgreSQL parses and plans it again each time, and lib/pq waits for the
