@@ -378,7 +378,7 @@ func (s *Store) CaseloadCards(ctx context.Context, sc Scope, endingMonths int) (
 		Ending int `db:"ending"`
 	}
 	err = s.getPrepared(ctx, &n, `SELECT count(*) FILTER (WHERE c.risk) AS at_risk,
-		count(*) FILTER (WHERE `+caseloadEnding+`) AS ending
+		count(*) FILTER (WHERE $10::int = 0 OR `+caseloadEnding+`) AS ending
 		FROM participants p`+caseloadRowsJoin(sc, f)+`
 		WHERE `+scopeFor(sc)+` AND ($4::text, $5::text, $6::int, $7::int, $9::boolean) IS NOT NULL`, s.caseloadArgs(sc, f)...)
 	if err != nil {

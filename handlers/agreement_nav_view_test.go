@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"html"
 	"net/http"
 	"strings"
 	"testing"
@@ -66,8 +67,9 @@ func TestAgreementNAVDecisionPerRole(t *testing.T) {
 	}
 	// Staff read the reason once on each page: on the agreement page in
 	// the refusal above (#nav-refused), where the next step is decided,
-	// not again among the approvals; on the summary, which has no such
-	// notice, among the approvals.
+	// not again among the approvals on screen (a copy there is for paper
+	// only: the next step does not print); on the summary, which has no
+	// such notice, among the approvals.
 	refused := strings.Replace(msg(t, "nb", "agreements.nav_decided.refused"), "{{.Date}}", decidedAt(), 1)
 	reasonLine := msg(t, "nb", "agreements.nav_note") + ": " + reason
 	for role, c := range staff {
@@ -79,14 +81,20 @@ func TestAgreementNAVDecisionPerRole(t *testing.T) {
 					t.Errorf("%s %s after the refusal: %q lacks %q", role, path, got, want)
 				}
 			}
-			if n := strings.Count(res.text(), reason); n != 1 {
-				t.Errorf("%s %s after the refusal shows NAV's reason %d times, want once", role, path, n)
+			// On screen once; the agreement page keeps a copy among the
+			// approvals for paper only (the next step does not print).
+			printOnly := `<span class="prewrap print-only">` + html.EscapeString(reasonLine) + `</span>`
+			if summary := strings.HasSuffix(path, "/summary"); summary == strings.Contains(res.text(), printOnly) {
+				t.Errorf("%s %s: the reason's copy for paper is there: %v, want it on the agreement page only", role, path, !summary)
+			}
+			if n := strings.Count(strings.Replace(res.text(), printOnly, "", 1), reason); n != 1 {
+				t.Errorf("%s %s after the refusal shows NAV's reason %d times on screen, want once", role, path, n)
 			}
 			_, alert, above := strings.Cut(res.text(), `id="nav-refused"`)
 			alert, _, _ = strings.Cut(alert, "</div>")
 			if summary := strings.HasSuffix(path, "/summary"); summary == above {
 				t.Errorf("%s %s: the refusal notice above the content is there: %v", role, path, above)
-			} else if summary != strings.Contains(got, reasonLine) || !summary && !strings.Contains(alert, reason) {
+			} else if summary != strings.Contains(strings.Replace(got, printOnly, "", 1), reasonLine) || !summary && !strings.Contains(alert, reason) {
 				t.Errorf("%s %s: NAV's reason is not in the one place meant for it (approvals %q, notice %q)", role, path, got, alert)
 			}
 		}
