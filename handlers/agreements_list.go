@@ -82,25 +82,7 @@ func (a *App) agreementsIndex(c *fiber.Ctx) error {
 		}
 	}
 	p.Filter = f
-	page := func(n int) string {
-		q := url.Values{}
-		for k, v := range p.Q {
-			q[k] = v
-		}
-		if n > 1 {
-			q.Set("page", strconv.Itoa(n))
-		}
-		if len(q) == 0 {
-			return "/agreements"
-		}
-		return "/agreements?" + q.Encode()
-	}
-	if p.PageNo > 1 {
-		p.PrevURL = page(p.PageNo - 1)
-	}
-	if f.Offset+len(p.Agreements) < p.Total {
-		p.NextURL = page(p.PageNo + 1)
-	}
+	p.PrevURL, p.NextURL = pagerURLs("/agreements", p.Q, p.PageNo, f.Offset, len(p.Agreements), p.Total)
 	if session(c).User.Role == db.RoleEmployer {
 		ids := make([]int64, len(p.Agreements))
 		for i, ag := range p.Agreements {

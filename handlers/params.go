@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"math"
+	"net/url"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -48,4 +49,30 @@ const maxBigint = math.MaxInt64
 // an empty page that reads as "none yet".
 func lastPage(total, size int) int {
 	return max(1, (total+size-1)/size)
+}
+
+// pagerURLs are the addresses of the pages before and after page pageNo
+// of the list at base with its filters q, "" at either end: the page
+// shows shown rows from offset of total. Page 1 has no page parameter.
+func pagerURLs(base string, q url.Values, pageNo, offset, shown, total int) (prev, next string) {
+	page := func(n int) string {
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = vs
+		}
+		if n > 1 {
+			v.Set("page", strconv.Itoa(n))
+		}
+		if len(v) == 0 {
+			return base
+		}
+		return base + "?" + v.Encode()
+	}
+	if pageNo > 1 {
+		prev = page(pageNo - 1)
+	}
+	if offset+shown < total {
+		next = page(pageNo + 1)
+	}
+	return prev, next
 }

@@ -64,25 +64,7 @@ func (a *App) proposalsList(c *fiber.Ctx) error {
 		}
 	}
 	p.Filter = f
-	page := func(n int) string {
-		q := url.Values{}
-		for k, v := range p.Q {
-			q[k] = v
-		}
-		if n > 1 {
-			q.Set("page", strconv.Itoa(n))
-		}
-		if len(q) == 0 {
-			return "/proposals"
-		}
-		return "/proposals?" + q.Encode()
-	}
-	if p.PageNo > 1 {
-		p.PrevURL = page(p.PageNo - 1)
-	}
-	if f.Offset+len(p.Proposals) < p.Total {
-		p.NextURL = page(p.PageNo + 1)
-	}
+	p.PrevURL, p.NextURL = pagerURLs("/proposals", p.Q, p.PageNo, f.Offset, len(p.Proposals), p.Total)
 	seen := map[int64]bool{}
 	var ids []int64
 	for _, pr := range p.Proposals {
