@@ -41,13 +41,7 @@ func TestAgreementJourney(t *testing.T) {
 	}
 	// A fresh adviser: the "agreement to approve" mail is theirs alone,
 	// and the caseload holds only this journey's participant.
-	hash, err := db.HashPassword(db.DemoPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	adviserAddr := unique("radgiver-avtale-") + "@e2e.example"
-	adviserID, err := store.CreateUser(ctx, db.NewUser{Email: adviserAddr, Name: unique("Randi Rådgiver "), Role: db.RoleAdviser,
-		Locale: "nb", PasswordHash: hash})
+	adviserAddr, adviserID, err := newAdviser(ctx, "radgiver-avtale-", "Randi Rådgiver ")
 	if err != nil {
 		t.Fatal(err)
 	}

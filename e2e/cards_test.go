@@ -30,16 +30,11 @@ func newCardsFixture(t *testing.T) cardsFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, err := db.HashPassword(db.DemoPassword)
+	adviser, adviserID, err := newAdviser(ctx, "radgiver-kort-", "Kari Kortleser ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := cardsFixture{adviser: unique("radgiver-kort-") + "@e2e.example"}
-	adviserID, err := store.CreateUser(ctx, db.NewUser{Email: f.adviser, Name: unique("Kari Kortleser "), Role: db.RoleAdviser,
-		Locale: "nb", PasswordHash: hash})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := cardsFixture{adviser: adviser}
 	today := osloToday(t)
 	exec := func(q string, args ...any) {
 		t.Helper()

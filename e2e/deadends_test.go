@@ -19,7 +19,7 @@ import (
 func TestDraftOfPendingOrganisation(t *testing.T) {
 	journey(t)
 	ctx := context.Background()
-	hash, err := db.HashPassword(db.DemoPassword)
+	hash, err := demoHash()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,16 +27,11 @@ func newFormsFixture(t *testing.T) formsFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, err := db.HashPassword(db.DemoPassword)
+	adviser, adviserID, err := newAdviser(ctx, "radgiver-skjema-", "Rita Rådgiver ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := formsFixture{adviser: unique("radgiver-skjema-") + "@e2e.example"}
-	adviserID, err := store.CreateUser(ctx, db.NewUser{Email: f.adviser, Name: unique("Rita Rådgiver "), Role: db.RoleAdviser,
-		Locale: "nb", PasswordHash: hash})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := formsFixture{adviser: adviser}
 	today := osloToday(t)
 	f.participant, err = store.CreateParticipant(ctx, adviserID, db.ParticipantInput{
 		FirstName: "Hanna", LastName: unique("Skjemasen"), BirthYear: 1992, Languages: []string{"uk"},

@@ -632,3 +632,21 @@ func publishedPlacement(t *testing.T, employer db.User, in db.PlacementInput) in
 	}
 	return id
 }
+
+// demoHash is the demo password hashed once for the users the journeys
+// make (argon2 takes a while and much memory per hash).
+var demoHash = sync.OnceValues(func() (string, error) { return db.HashPassword(db.DemoPassword) })
+
+// newAdviser makes an adviser of the journey's own, signed in with the
+// demo password and reading bokmål: its mails and its caseload are the
+// journey's alone. The address starts with emailPrefix, the name with
+// namePrefix (unique adds the rest).
+func newAdviser(ctx context.Context, emailPrefix, namePrefix string) (email string, id int64, err error) {
+	hash, err := demoHash()
+	if err != nil {
+		return "", 0, err
+	}
+	email = unique(emailPrefix) + "@e2e.example"
+	id, err = store.CreateUser(ctx, db.NewUser{Email: email, Name: unique(namePrefix), Role: db.RoleAdviser, Locale: "nb", PasswordHash: hash})
+	return email, id, err
+}

@@ -22,12 +22,7 @@ import (
 // other journeys rely on.
 var kpiSetup = sync.OnceValues(func() (string, error) {
 	ctx := context.Background()
-	hash, err := db.HashPassword(db.DemoPassword)
-	if err != nil {
-		return "", err
-	}
-	email := unique("radgiver-kpi-") + "@e2e.example"
-	adviser, err := store.CreateUser(ctx, db.NewUser{Email: email, Name: unique("Kari Nøkkeltall "), Role: db.RoleAdviser, Locale: "nb", PasswordHash: hash})
+	email, adviser, err := newAdviser(ctx, "radgiver-kpi-", "Kari Nøkkeltall ")
 	if err != nil {
 		return "", err
 	}

@@ -48,13 +48,7 @@ func participantJourney(t *testing.T, lang string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, err := db.HashPassword(db.DemoPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	adviserAddr := unique("radgiver-deltaker-") + "@e2e.example"
-	adviserID, err := store.CreateUser(ctx, db.NewUser{Email: adviserAddr, Name: unique("Randi Rådgiver "), Role: db.RoleAdviser,
-		Locale: "nb", PasswordHash: hash})
+	adviserAddr, adviserID, err := newAdviser(ctx, "radgiver-deltaker-", "Randi Rådgiver ")
 	if err != nil {
 		t.Fatal(err)
 	}
