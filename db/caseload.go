@@ -184,13 +184,14 @@ WHERE ` + scopeFor(sc) + `
   AND ($5 = '' OR lower(p.first_name || ' ' || p.last_name) LIKE '%' || $5 || '%'
        OR lower(p.last_name || ', ' || p.first_name) LIKE '%' || $5 || '%'
        OR p.name_key LIKE ALL ((SELECT name_patterns($5))::text[]))` + risk + `
-  AND ($10::int = 0 OR ` + caseloadEnding + `)`
+  AND ` + caseloadEnding
 }
 
 // caseloadEnding is "the programme ends within $10 months of the day
-// $8": the caseload's ending filter and the dashboard's card alike.
-const caseloadEnding = `(p.status = 'active' AND p.programme_end >= $8::date
-       AND p.programme_end <= ($8::date + make_interval(months => $10::int))::date)`
+// $8", any end when $10 is 0: the caseload's ending filter and the
+// dashboard's card alike.
+const caseloadEnding = `($10::int = 0 OR (p.status = 'active' AND p.programme_end >= $8::date
+       AND p.programme_end <= ($8::date + make_interval(months => $10::int))::date))`
 
 // caseloadRowsJoin joins each participant p to its read-model row c. For
 // one adviser's or NAV contact's caseload (hundreds of the 100,000) the row
@@ -378,7 +379,7 @@ func (s *Store) CaseloadCards(ctx context.Context, sc Scope, endingMonths int) (
 		Ending int `db:"ending"`
 	}
 	err = s.getPrepared(ctx, &n, `SELECT count(*) FILTER (WHERE c.risk) AS at_risk,
-		count(*) FILTER (WHERE $10::int = 0 OR `+caseloadEnding+`) AS ending
+		count(*) FILTER (WHERE `+caseloadEnding+`) AS ending
 		FROM participants p`+caseloadRowsJoin(sc, f)+`
 		WHERE `+scopeFor(sc)+` AND ($4::text, $5::text, $6::int, $7::int, $9::boolean) IS NOT NULL`, s.caseloadArgs(sc, f)...)
 	if err != nil {
