@@ -65,10 +65,7 @@ func (a *App) agreementsIndex(c *fiber.Ctx) error {
 		p.Q.Set("q", v)
 	}
 	p.Filtered = len(p.Q) > 0
-	p.PageNo = 1
-	if n, err := strconv.Atoi(c.Query("page")); err == nil && n > 1 && n <= 100000 {
-		p.PageNo = n
-	}
+	p.PageNo = pageParam(c)
 	f.Offset = (p.PageNo - 1) * agreementsPerPage
 	var err error
 	if p.Agreements, p.Total, err = a.store.AgreementsPage(c.UserContext(), agreementScope(c), p.Today, f); err != nil {

@@ -51,6 +51,18 @@ func lastPage(total, size int) int {
 	return max(1, (total+size-1)/size)
 }
 
+// pageParam is the page a list's URL asks for (?page=N), 1-based: 1 when
+// it asks for none or for something that is not a page number, at most
+// maxPage (a list opened past its end shows its last page: lastPage).
+func pageParam(c *fiber.Ctx) int {
+	n, _ := strconv.Atoi(c.Query("page"))
+	return max(1, min(n, maxPage))
+}
+
+// maxPage bounds a page number from a URL, so that its offset stays a
+// small number whatever the URL says.
+const maxPage = 1_000_000
+
 // pagerURLs are the addresses of the pages before and after page pageNo
 // of the list at base with its filters q, "" at either end: the page
 // shows shown rows from offset of total. Page 1 has no page parameter.

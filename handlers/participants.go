@@ -357,8 +357,7 @@ func (a *App) participantsIndex(c *fiber.Ctx) error {
 	// A page number that is not one, or beyond the list, shows the first
 	// or the last page rather than an error: the list may have shrunk
 	// since the link was made.
-	p.PageNo, _ = strconv.Atoi(c.Query("page"))
-	p.PageNo = max(1, min(p.PageNo, 1_000_000))
+	p.PageNo = pageParam(c)
 	f := db.CaseloadFilter{Status: p.Status, Search: p.Search, Risk: p.Risk, EndingWithin: p.Ending, Sort: p.Sort, Desc: p.Desc,
 		Limit: caseloadPageSize}
 	f.Offset = (p.PageNo - 1) * caseloadPageSize

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/url"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -47,10 +46,7 @@ func (a *App) proposalsList(c *fiber.Ctx) error {
 		p.Q.Set("sort", "waiting")
 	}
 	p.Filtered = f.Status != ""
-	p.PageNo = 1
-	if n, err := strconv.Atoi(c.Query("page")); err == nil && n > 1 && n <= 100000 {
-		p.PageNo = n
-	}
+	p.PageNo = pageParam(c)
 	f.Offset = (p.PageNo - 1) * proposalsPerPage
 	var err error
 	if p.Proposals, p.Total, err = a.store.ProposalsPage(c.UserContext(), agreementScope(c), a.today(), f); err != nil {
